@@ -1,0 +1,9 @@
+/**
+ * Every command of the CLI, in the order `--help` lists them. Each module exports `register`.
+ */
+import type { Command } from 'commander';
+
+/** Adds one command (with its subcommands and flags) to the program. */
+export type RegisterCommand = (program: Command) => void;
+
+export const commands: readonly RegisterCommand[] = [];

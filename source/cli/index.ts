@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+/**
+ * The `nightshift` command line: one file per command under cli/, registered here.
+ */
+import { Command } from 'commander';
+import { runCli } from './run-cli.js';
+import { commands } from './commands.js';
+import { version } from './version.js';
+
+const program = new Command('nightshift')
+  .description(
+    'Runs AI coding agents unattended over a task queue, verifies and commits their work, and shows it live on a board.',
+  )
+  .version(version, '-V, --version')
+  .showHelpAfterError('(run with --help for usage)')
+  .configureHelp({ sortSubcommands: false });
+
+for (const register of commands) register(program);
+
+await runCli(program, process.argv);

@@ -1,0 +1,99 @@
+/**
+ * The schema of `nightshift.toml` with its documented defaults (DESIGN.md §1).
+ * Every key is optional in the file; a missing key takes the default shown here.
+ */
+import { z } from 'zod';
+
+/** Backends nightshift can drive. */
+export const BACKEND_NAMES = ['claude', 'codex', 'gemini', 'opencode', 'sim'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
+const backendSettingsSchema = z
+  .object({
+    /** Model for coding attempts; empty = the CLI's default. */
+    model: z.string().default(''),
+    /** Model for planning; empty = `model`. */
+    plan_model: z.string().default(''),
+    /** Extra arguments appended to the CLI's command line. */
+    extra_args: z.array(z.string()).default([]),
+    /** Path or name of the CLI binary; empty = the backend's usual name on PATH. */
+    command: z.string().default(''),
+  })
+  .strict();
+/** Settings of one backend table, e.g. `[backend.claude]`. */
+export type BackendSettings = z.infer<typeof backendSettingsSchema>;
+
+const backendDefaults = { model: '', plan_model: '', extra_args: [], command: '' };
+
+export const configSchema = z
+  .object({
+    project: z.object({ name: z.string().default('') }).strict().default({ name: '' }),
+    backend: z
+      .object({
+        default: z.enum(BACKEND_NAMES).default('claude'),
+        /** Backend for planning; empty = `default`. */
+        plan: z.union([z.enum(BACKEND_NAMES), z.literal('')]).default(''),
+        claude: backendSettingsSchema.default(backendDefaults),
+        codex: backendSettingsSchema.default(backendDefaults),
+        gemini: backendSettingsSchema.default(backendDefaults),
+        opencode: backendSettingsSchema.default(backendDefaults),
+        sim: backendSettingsSchema.default(backendDefaults),
+      })
+      .strict()
+      .default({
+        default: 'claude',
+        plan: '',
+        claude: backendDefaults,
+        codex: backendDefaults,
+        gemini: backendDefaults,
+        opencode: backendDefaults,
+        sim: backendDefaults,
+      }),
+    run: z
+      .object({
+        parallel: z.number().int().min(1).max(64).default(1),
+        max_retries: z.number().int().min(0).default(3),
+        max_tasks: z.number().int().min(1).default(999),
+        epochs: z.number().int().min(1).default(1),
+        agent_timeout_seconds: z.number().positive().default(3600),
+        idle_timeout_seconds: z.number().positive().default(600),
+        delay_between_tasks_ms: z.number().int().min(0).default(0),
+        auto_commit: z.boolean().default(true),
+        max_cost_usd: z.number().min(0).default(0),
+      })
+      .strict()
+      .default({
+        parallel: 1,
+        max_retries: 3,
+        max_tasks: 999,
+        epochs: 1,
+        agent_timeout_seconds: 3600,
+        idle_timeout_seconds: 600,
+        delay_between_tasks_ms: 0,
+        auto_commit: true,
+        max_cost_usd: 0,
+      }),
+    regression: z.object({ agents: z.number().int().min(0).default(0) }).strict().default({ agents: 0 }),
+    verification: z
+      .object({ timeout_seconds: z.number().positive().default(1800) })
+      .strict()
+      .default({ timeout_seconds: 1800 }),
+    security: z
+      .object({
+        mode: z.enum(['blocklist', 'allowlist']).default('blocklist'),
+        blocked_commands: z.array(z.string()).default([]),
+        allowed_commands: z.array(z.string()).default([]),
+      })
+      .strict()
+      .default({ mode: 'blocklist', blocked_commands: [], allowed_commands: [] }),
+    ui: z.object({ max_fps: z.number().int().min(1).max(60).default(10) }).strict().default({ max_fps: 10 }),
+  })
+  .strict();
+
+/** A fully defaulted configuration. */
+export type Config = z.infer<typeof configSchema>;
+
+/** The configuration with every default, as when `nightshift.toml` is empty. */
+export function defaultConfig(): Config {
+  return configSchema.parse({});
+}

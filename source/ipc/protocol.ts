@@ -1,0 +1,194 @@
+/**
+ * What crosses between an engine and its clients (boards, `status`, `task` writes), whether the
+ * engine is in-process, on the local Unix socket, or at the far end of an ssh channel (DESIGN.md §3).
+ * Wire format: one JSON message per line.
+ */
+import type { Task } from '../tasks/model.js';
+
+/** Protocol version; a client with another major version is refused with a clear message. */
+export const PROTOCOL_VERSION = 1;
+
+/** What an agent is doing, as classified from its output (DESIGN.md §4). */
+export type AgentState =
+  | 'starting'
+  | 'thinking'
+  | 'tool'
+  | 'testing'
+  | 'waiting-input'
+  | 'idle'
+  | 'stalled'
+  | 'exited';
+
+/** A running (or just finished) agent as the board shows it. */
+export interface AgentView {
+  readonly id: string;
+  /** Friendly name shown on the board, e.g. "ada". */
+  readonly name: string;
+  readonly backend: string;
+  /** True for the sim backend: the board labels it "simulated". */
+  readonly simulated: boolean;
+  readonly taskId: string;
+  readonly attempt: number;
+  /** `coding`, `regression`, `reflect`, `plan` or `review`. */
+  readonly role: string;
+  readonly state: AgentState;
+  /** The current action, e.g. `Bash: npm test` or `Edit: src/app.ts`. */
+  readonly action: string;
+  readonly startedAt: string;
+  readonly tokensIn: number;
+  readonly tokensOut: number;
+  readonly costUsd: number;
+  readonly pid?: number;
+}
+
+/** Run-level facts for the header. */
+export interface RunView {
+  readonly id: string;
+  readonly startedAt: string;
+  readonly backend: string;
+  readonly parallel: number;
+  readonly paused: boolean;
+  /** True once stop was asked for; agents are winding down. */
+  readonly stopping: boolean;
+  readonly tokensIn: number;
+  readonly tokensOut: number;
+  readonly costUsd: number;
+  readonly maxCostUsd: number;
+  readonly endedAt?: string;
+  readonly outcome?: string;
+}
+
+/** Everything a client needs to draw the board from scratch. */
+export interface EngineSnapshot {
+  readonly project: string;
+  readonly root: string;
+  readonly pid: number;
+  readonly run: RunView | null;
+  readonly tasks: readonly Task[];
+  readonly agents: readonly AgentView[];
+  /** The newest event lines, bounded, oldest first. */
+  readonly recent: readonly EventLine[];
+}
+
+/** One line of the event log (plain output, the board's log pane, `events.jsonl`). */
+export interface EventLine {
+  readonly at: string;
+  readonly level: 'info' | 'warn' | 'error' | 'success';
+  readonly message: string;
+  readonly taskId?: string;
+  readonly agentId?: string;
+}
+
+/** Something that happened in the engine. Entities travel whole so reducers stay trivial. */
+export type EngineEvent =
+  | { readonly type: 'run'; readonly run: RunView }
+  | { readonly type: 'task'; readonly task: Task }
+  | { readonly type: 'task-removed'; readonly taskId: string }
+  | { readonly type: 'agent'; readonly agent: AgentView }
+  | { readonly type: 'agent-removed'; readonly agentId: string }
+  | { readonly type: 'line'; readonly line: EventLine }
+  /** Structured output of an agent (text, tool call, ...), already summarised to one line. */
+  | { readonly type: 'agent-output'; readonly agentId: string; readonly text: string }
+  | { readonly type: 'ended'; readonly exitCode: number; readonly outcome: string };
+
+/** Names of commands a client may send (DESIGN.md §3). */
+export const COMMAND_NAMES = [
+  'pause',
+  'resume',
+  'stop',
+  'stop-agent',
+  'retry',
+  'reset',
+  'block',
+  'add-task',
+  'set-parallel',
+  'pty-input',
+  'pty-resize',
+  'subscribe-pty',
+  'unsubscribe-pty',
+  'task-write',
+] as const;
+export type CommandName = (typeof COMMAND_NAMES)[number];
+
+/** Client → engine. */
+export type ClientMessage =
+  | { readonly type: 'hello'; readonly version: number; readonly readonly?: boolean }
+  | {
+      readonly type: 'command';
+      readonly id: number;
+      readonly name: CommandName;
+      readonly args: Readonly<Record<string, unknown>>;
+    };
+
+/** Engine → client. */
+export type ServerMessage =
+  | { readonly type: 'snapshot'; readonly state: EngineSnapshot }
+  | { readonly type: 'event'; readonly event: EngineEvent }
+  | { readonly type: 'result'; readonly id: number; readonly ok: boolean; readonly error?: string; readonly value?: unknown }
+  /** Raw pty bytes of an agent a client subscribed to (base64 is not needed: JSON strings carry UTF-8). */
+  | { readonly type: 'pty'; readonly agentId: string; readonly data: string }
+  | { readonly type: 'error'; readonly message: string };
+
+/** Outcome of a command. */
+export interface CommandResult {
+  readonly ok: boolean;
+  readonly error?: string;
+  readonly value?: unknown;
+}
+
+/**
+ * The one interface the board and the CLI use to talk to an engine, whatever the transport
+ * (in-process, Unix socket, ssh). Implementations live in ipc/.
+ */
+export interface EngineClient {
+  /** The latest snapshot with every event applied, or null before the first snapshot arrives. */
+  readonly current: () => EngineSnapshot | null;
+  /** Called with each snapshot (first connect and every reconnect). Returns an unsubscribe function. */
+  readonly onSnapshot: (listener: (snapshot: EngineSnapshot) => void) => () => void;
+  /** Called with each event after it has been applied to `current()`. */
+  readonly onEvent: (listener: (event: EngineEvent) => void) => () => void;
+  /** Connection changes: `lost` (engine gone, retrying), `restored`, `closed` (gave up or closed). */
+  readonly onConnection: (listener: (status: 'lost' | 'restored' | 'closed', detail: string) => void) => () => void;
+  /** Raw terminal bytes of one agent; subscribing sends `subscribe-pty`. */
+  readonly onPty: (agentId: string, listener: (data: string) => void) => () => void;
+  readonly command: (name: CommandName, args?: Readonly<Record<string, unknown>>) => Promise<CommandResult>;
+  readonly close: () => void;
+}
+
+/** Applies one event to a snapshot, returning a new snapshot (pure; used by every client). */
+export function applyEvent(snapshot: EngineSnapshot, event: EngineEvent, maxRecent = 200): EngineSnapshot {
+  switch (event.type) {
+    case 'run':
+      return { ...snapshot, run: event.run };
+    case 'task': {
+      const index = snapshot.tasks.findIndex((task) => task.id === event.task.id);
+      const tasks = [...snapshot.tasks];
+      if (index === -1) tasks.push(event.task);
+      else tasks[index] = event.task;
+      return { ...snapshot, tasks };
+    }
+    case 'task-removed':
+      return { ...snapshot, tasks: snapshot.tasks.filter((task) => task.id !== event.taskId) };
+    case 'agent': {
+      const index = snapshot.agents.findIndex((agent) => agent.id === event.agent.id);
+      const agents = [...snapshot.agents];
+      if (index === -1) agents.push(event.agent);
+      else agents[index] = event.agent;
+      return { ...snapshot, agents };
+    }
+    case 'agent-removed':
+      return { ...snapshot, agents: snapshot.agents.filter((agent) => agent.id !== event.agentId) };
+    case 'line': {
+      const recent = [...snapshot.recent, event.line];
+      return { ...snapshot, recent: recent.length > maxRecent ? recent.slice(-maxRecent) : recent };
+    }
+    case 'agent-output':
+      return snapshot;
+    case 'ended':
+      return snapshot.run ? { ...snapshot, run: { ...snapshot.run, outcome: event.outcome } } : snapshot;
+    default: {
+      const never: never = event;
+      throw new Error(`Unexpected event: ${JSON.stringify(never)}`);
+    }
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * The task model of DESIGN.md §5, as stored in `.nightshift/state.json` (camelCase).
+ * The plan file format (snake_case) is converted to and from this in `plan-file.ts`.
+ */
+import { z } from 'zod';
+
+/** Where a task is in its life. */
+export const TASK_STATUSES = ['pending', 'running', 'verifying', 'done', 'blocked'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+/** How an attempt ended. */
+export const ATTEMPT_OUTCOMES = ['running', 'passed', 'failed', 'interrupted', 'timeout', 'error'] as const;
+export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];
+
+export const verificationSchema = z.object({
+  /** Globs (picomatch) every changed file must match, when given. */
+  pathPatterns: z.array(z.string()).default([]),
+  /** Shell commands that must all exit 0. */
+  commands: z.array(z.string()).default([]),
+  timeoutSeconds: z.number().positive().optional(),
+  /** Working directory for the commands, relative to the repository (or worktree) root. */
+  cwd: z.string().optional(),
+  env: z.record(z.string(), z.string()).default({}),
+});
+/** The verification contract of a task. */
+export type Verification = z.infer<typeof verificationSchema>;
+
+export const completionSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('boolean') }),
+  z.object({
+    kind: z.literal('numeric'),
+    source: z.literal('json_stdout'),
+    /** Dotted path into the JSON printed by the last verification command, e.g. `metrics.score`. */
+    jsonPath: z.string().min(1),
+    direction: z.enum(['maximize', 'minimize']),
+    minImprovement: z.number().nonnegative().default(0),
+    /** Optional threshold that counts as done. */
+    target: z.number().optional(),
+  }),
+]);
+/** The completion contract: a boolean gate or a numeric metric. */
+export type Completion = z.infer<typeof completionSchema>;
+
+export const executionSchema = z.discriminatedUnion('strategy', [
+  z.object({ strategy: z.literal('single_pass') }),
+  z.object({
+    strategy: z.literal('iterative'),
+    maxIterations: z.number().int().positive().default(5),
+    rollbackOnRegression: z.boolean().default(true),
+    keepOnEqual: z.boolean().default(false),
+    stopAfterNoImprovement: z.number().int().positive().default(2),
+  }),
+]);
+/** How a task is executed: one pass, or keep/revert iterations on a numeric metric. */
+export type Execution = z.infer<typeof executionSchema>;
+
+export const gateCheckSchema = z.object({
+  kind: z.enum(['paths', 'command', 'completion']),
+  name: z.string(),
+  passed: z.boolean(),
+  detail: z.string().default(''),
+  durationMs: z.number().nonnegative().default(0),
+});
+/** One check of the gate (changed paths, one command, or the completion contract). */
+export type GateCheck = z.infer<typeof gateCheckSchema>;
+
+export const attemptSchema = z.object({
+  n: z.number().int().positive(),
+  runId: z.string(),
+  backend: z.string(),
+  agentName: z.string().optional(),
+  startedAt: z.string(),
+  endedAt: z.string().optional(),
+  outcome: z.enum(ATTEMPT_OUTCOMES),
+  exitCode: z.number().int().nullable().optional(),
+  checks: z.array(gateCheckSchema).default([]),
+  metric: z.number().optional(),
+  tokensIn: z.number().nonnegative().default(0),
+  tokensOut: z.number().nonnegative().default(0),
+  costUsd: z.number().nonnegative().default(0),
+  /** One line on what happened: the failure reason or the agent's final result. */
+  summary: z.string().default(''),
+  /** What the reflection step concluded, fed into the next prompt. */
+  reflection: z.string().optional(),
+  commit: z.string().optional(),
+  sessionId: z.string().optional(),
+  logPath: z.string().optional(),
+});
+/** One attempt of an agent at a task. */
+export type Attempt = z.infer<typeof attemptSchema>;
+
+export const taskSchema = z.object({
+  id: z.string().min(1),
+  title: z.string().min(1),
+  description: z.string().default(''),
+  epic: z.string().optional(),
+  priority: z.number().int().default(0),
+  steps: z.array(z.string()).default([]),
+  dependsOn: z.array(z.string()).default([]),
+  docs: z.array(z.string()).default([]),
+  status: z.enum(TASK_STATUSES).default('pending'),
+  blockReason: z.string().optional(),
+  verification: verificationSchema.default({ pathPatterns: [], commands: [], env: {} }),
+  completion: completionSchema.default({ kind: 'boolean' }),
+  execution: executionSchema.default({ strategy: 'single_pass' }),
+  attempts: z.array(attemptSchema).default([]),
+  notes: z.string().default(''),
+  /** Lessons from failed attempts (reflection), newest last, bounded. */
+  learning: z.array(z.string()).default([]),
+  /** Best metric value kept so far (numeric completion). */
+  bestMetric: z.number().optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+/** A unit of work in the queue. */
+export type Task = z.infer<typeof taskSchema>;
+/** What a caller supplies to create a task; the rest takes defaults. */
+export type TaskInput = z.input<typeof taskSchema>;
+
+export const epicSchema = z.object({
+  id: z.string().min(1),
+  title: z.string().min(1),
+  description: z.string().default(''),
+});
+/** A group of tasks. */
+export type Epic = z.infer<typeof epicSchema>;
+
+/** Attempts kept per task; older ones are dropped (their logs stay on disk). */
+export const MAX_ATTEMPTS_KEPT = 20;
+/** Learning notes kept per task. */
+export const MAX_LEARNING_KEPT = 10;
