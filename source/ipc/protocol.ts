@@ -192,3 +192,17 @@ export function applyEvent(snapshot: EngineSnapshot, event: EngineEvent, maxRece
     }
   }
 }
+
+/**
+ * What an engine offers to the IPC server (and to the in-process client): the engine implements
+ * this; ipc/ serves it over a socket or stdio without knowing anything else about the engine.
+ */
+export interface EngineHost {
+  readonly snapshot: () => EngineSnapshot;
+  /** Subscribes to engine events; returns an unsubscribe function. */
+  readonly subscribe: (listener: (event: EngineEvent) => void) => () => void;
+  /** Subscribes to one agent's raw pty output; returns an unsubscribe function. */
+  readonly subscribePty: (agentId: string, listener: (data: string) => void) => () => void;
+  /** Runs a command; throws a UserError (or resolves a failed result) for bad arguments. */
+  readonly command: (name: CommandName, args: Readonly<Record<string, unknown>>) => Promise<CommandResult>;
+}

@@ -1,0 +1,93 @@
+/**
+ * One interface per agent CLI (DESIGN.md §4). A backend turns a prompt into a command, parses the
+ * CLI's machine output into events, and classifies the agent's state. Every CLI-specific flag, event
+ * shape and regex stays inside `agents/<name>.ts`. Backends know nothing of tasks beyond the prompt.
+ */
+import type { BackendName, BackendSettings } from '../config/schema.js';
+import type { AgentState } from '../ipc/protocol.js';
+
+/** Why an agent is being run. */
+export type AgentRole = 'coding' | 'plan' | 'reflect' | 'review' | 'regression';
+
+/** The command policy handed to each CLI's own mechanism (DESIGN.md §8). */
+export interface CommandPolicy {
+  readonly mode: 'blocklist' | 'allowlist';
+  /** Command patterns denied (blocklist mode): defaults plus the project's `blocked_commands`. */
+  readonly blocked: readonly string[];
+  /** Command patterns allowed (allowlist mode). */
+  readonly allowed: readonly string[];
+}
+
+/** Everything a backend needs to build one agent invocation. */
+export interface AgentRequest {
+  readonly role: AgentRole;
+  readonly prompt: string;
+  /** Where the agent works (the attempt's worktree, or the repository root for planning). */
+  readonly cwd: string;
+  /** A private folder for this attempt: settings files, CODEX_HOME, policies, the .jsonl record. */
+  readonly attemptDir: string;
+  readonly settings: BackendSettings;
+  readonly policy: CommandPolicy;
+  /** NIGHTSHIFT_TASK_ID, NIGHTSHIFT_ATTEMPT, NIGHTSHIFT_RUN_ID and any test overrides. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Path of an MCP server config for CLIs that take one, when the task tool server is wired in. */
+  readonly mcpConfigPath?: string;
+  /** The `nightshift` executable (node + script) hooks call back into, e.g. for pre-tool-use. */
+  readonly nightshiftCommand: readonly string[];
+}
+
+/** A ready-to-spawn command. `stdout` carries the CLI's machine-readable output. */
+export interface AgentCommand {
+  readonly file: string;
+  readonly args: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly cwd: string;
+}
+
+/** A structured event parsed from a CLI's machine output. */
+export type AgentEvent =
+  | { readonly type: 'init'; readonly sessionId?: string; readonly model?: string }
+  | { readonly type: 'text'; readonly text: string }
+  | { readonly type: 'tool-call'; readonly id?: string; readonly name: string; readonly input: string }
+  | { readonly type: 'tool-result'; readonly id?: string; readonly isError: boolean; readonly text: string }
+  | { readonly type: 'usage'; readonly tokensIn: number; readonly tokensOut: number; readonly costUsd?: number }
+  | {
+      readonly type: 'result';
+      readonly ok: boolean;
+      readonly text: string;
+      readonly costUsd?: number;
+      readonly sessionId?: string;
+      readonly turns?: number;
+    }
+  | { readonly type: 'denied'; readonly command: string; readonly reason: string }
+  | { readonly type: 'error'; readonly message: string };
+
+/** Turns a CLI's output, one line at a time, into events. Stateful per attempt. */
+export interface OutputParser {
+  /** One complete line of the CLI's stdout (without the newline). Non-JSON lines may yield nothing. */
+  readonly push: (line: string) => readonly AgentEvent[];
+}
+
+/** What the state classifier sees. */
+export interface ClassifyInput {
+  /** The visible screen of the agent's virtual terminal. */
+  readonly screen: string;
+  /** The most recent structured event, if any. */
+  readonly lastEvent: AgentEvent | undefined;
+  /** Milliseconds since the agent last produced any output. */
+  readonly idleMs: number;
+  readonly exited: boolean;
+}
+
+/** One agent CLI. */
+export interface Backend {
+  readonly name: BackendName;
+  /** True for the simulated agent; everything that shows it says "simulated". */
+  readonly simulated: boolean;
+  /** The CLI's executable name on PATH (or the configured `command`). */
+  readonly binary: (settings: BackendSettings) => string;
+  /** Builds the command; may write per-attempt files (settings, policies) into `attemptDir`. */
+  readonly buildCommand: (request: AgentRequest) => Promise<AgentCommand>;
+  readonly createParser: () => OutputParser;
+  readonly classify: (input: ClassifyInput) => AgentState;
+}
