@@ -114,8 +114,14 @@ export const taskSchema = z.object({
 });
 /** A unit of work in the queue. */
 export type Task = z.infer<typeof taskSchema>;
-/** What a caller supplies to create a task; the rest takes defaults. */
-export type TaskInput = z.input<typeof taskSchema>;
+/**
+ * What a caller supplies to create a task; the rest takes defaults. The timestamps are optional
+ * because the queue sets them (with its clock) when the task enters it.
+ */
+export type TaskInput = Omit<z.input<typeof taskSchema>, 'createdAt' | 'updatedAt'> & {
+  createdAt?: string;
+  updatedAt?: string;
+};
 
 export const epicSchema = z.object({
   id: z.string().min(1),
