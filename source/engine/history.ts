@@ -1,0 +1,136 @@
+/**
+ * The append-only history files of a project (DESIGN §3, §5): `.nightshift/progress.md` (one
+ * markdown line per attempt, for people), `.nightshift/events.jsonl` (one JSON line per event), the
+ * per-attempt logs under `.nightshift/logs/<run>/`, and the bounded learning journals kept in the
+ * store. Appends use O_APPEND with one write per line, so concurrent appenders never interleave
+ * inside a line.
+ */
+import { existsSync } from 'node:fs';
+import { appendFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { ProjectPaths } from '../paths.js';
+import type { LearningEntry } from '../store/schema.js';
+import { MAX_JOURNAL_KEPT } from '../store/schema.js';
+import { MAX_LEARNING_KEPT } from '../tasks/model.js';
+
+/** Appends one line (a newline is added) to `file`, creating its folder. */
+async function appendLine(file: string, line: string): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  await appendFile(file, `${line}\n`, 'utf8');
+}
+
+/** Collapses whitespace so a value fits on one markdown or log line. */
+export function oneLine(text: string, maxChars = 300): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > maxChars ? `${flat.slice(0, maxChars - 1)}…` : flat;
+}
+
+/** One attempt's line in `progress.md`. */
+export interface ProgressEntry {
+  /** ISO time the attempt ended. */
+  readonly at: string;
+  readonly taskId: string;
+  readonly title?: string;
+  readonly attempt: number;
+  readonly outcome: string;
+  readonly commit?: string;
+  readonly costUsd?: number;
+  readonly summary?: string;
+}
+
+/** The markdown line of a progress entry. */
+export function formatProgress(entry: ProgressEntry): string {
+  const parts = [
+    entry.at,
+    `**${entry.taskId}**${entry.title ? ` ${oneLine(entry.title, 80)}` : ''}`,
+    `attempt ${entry.attempt}`,
+    entry.outcome,
+    entry.commit ? `commit ${entry.commit.slice(0, 10)}` : 'no commit',
+    `$${(entry.costUsd ?? 0).toFixed(2)}`,
+  ];
+  const summary = entry.summary ? ` — ${oneLine(entry.summary)}` : '';
+  return `- ${parts.join(' · ')}${summary}`;
+}
+
+/** Appends an attempt's line to `.nightshift/progress.md`, starting the file with a heading. */
+export async function appendProgress(paths: Pick<ProjectPaths, 'progress'>, entry: ProgressEntry): Promise<void> {
+  const heading = existsSync(paths.progress) ? '' : '# nightshift progress\n\n';
+  await mkdir(path.dirname(paths.progress), { recursive: true });
+  await appendFile(paths.progress, `${heading}${formatProgress(entry)}\n`, 'utf8');
+}
+
+/**
+ * Appends an event to `.nightshift/events.jsonl`: an object is serialised as one JSON line; a
+ * string is written as it is (newlines escaped, so one event stays one line).
+ */
+export async function appendEvent(paths: Pick<ProjectPaths, 'events'>, line: string | object): Promise<void> {
+  const text = typeof line === 'string' ? line.replace(/\r?\n/g, '\\n') : JSON.stringify(line);
+  await appendLine(paths.events, text);
+}
+
+/** Appends one JSON line to any `.jsonl` file (experiments, attempt records). */
+export async function appendJsonLine(file: string, value: object): Promise<void> {
+  await appendLine(file, JSON.stringify(value));
+}
+
+/** The log files of one attempt. */
+export interface AttemptLogPaths {
+  /** `.nightshift/logs/<run>/` */
+  readonly dir: string;
+  /** Raw terminal output of the agent, then the gate's commands. */
+  readonly log: string;
+  /** The CLI's structured event stream: the record of what the agent did. */
+  readonly jsonl: string;
+}
+
+/** Ids become file names; anything outside a safe alphabet becomes `_`. */
+function safeName(id: string): string {
+  return id.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_') || '_';
+}
+
+/** `.nightshift/logs/<run>/<task>.<attempt>.{log,jsonl}` (folders are not created here). */
+export function attemptLogPaths(
+  paths: Pick<ProjectPaths, 'logs'>,
+  runId: string,
+  taskId: string,
+  attempt: number,
+): AttemptLogPaths {
+  const dir = path.join(paths.logs, safeName(runId));
+  const base = path.join(dir, `${safeName(taskId)}.${attempt}`);
+  return { dir, log: `${base}.log`, jsonl: `${base}.jsonl` };
+}
+
+/**
+ * The project's learning journal with `entry` appended, bounded to the newest `max` entries. An
+ * entry repeating an earlier text (same task, same words) replaces it instead of piling up, so a
+ * lesson learned three times is one line, moved to the end. Pure: returns a new array.
+ */
+export function appendLearning(
+  journal: readonly LearningEntry[],
+  entry: LearningEntry,
+  max: number = MAX_JOURNAL_KEPT,
+): LearningEntry[] {
+  const text = oneLine(entry.text, 1000);
+  if (!text) return journal.slice(-max);
+  const key = (e: LearningEntry): string => `${e.taskId ?? ''}\u0000${oneLine(e.text, 1000).toLowerCase()}`;
+  const fresh: LearningEntry = { ...entry, text };
+  const kept = journal.filter((e) => key(e) !== key(fresh));
+  return [...kept, fresh].slice(-Math.max(1, max));
+}
+
+/** A task's own `learning` list with `lesson` appended: deduplicated, bounded. Pure. */
+export function appendTaskLearning(
+  learning: readonly string[],
+  lesson: string,
+  max: number = MAX_LEARNING_KEPT,
+): string[] {
+  const text = oneLine(lesson, 1000);
+  if (!text) return learning.slice(-max);
+  const kept = learning.filter((existing) => existing.toLowerCase() !== text.toLowerCase());
+  return [...kept, text].slice(-Math.max(1, max));
+}
+
+/** The journal texts for a prompt's `learnings`: newest last, at most `max`. */
+export function recentLearnings(journal: readonly LearningEntry[], max = 10): string[] {
+  return journal.slice(-max).map((entry) => (entry.taskId ? `${entry.taskId}: ${entry.text}` : entry.text));
+}
