@@ -1,0 +1,327 @@
+/**
+ * Runs one agent CLI in a pseudo-terminal (DESIGN.md §4): its bytes go to the attempt's `.log` and
+ * a headless screen; its machine output becomes events; timeouts and stop end the whole tree.
+ *
+ * The record: node-pty can drop the last output of a fast-exiting process (microsoft/node-pty#72),
+ * so events are NOT parsed from pty bytes. The CLI runs under a small sh wrapper inside the pty:
+ *   { "$@"; echo $? > "$NIGHTSHIFT_EXIT_FILE"; } | tee -a "$NIGHTSHIFT_RECORD_FILE"
+ * tee copies the CLI's stdout into the `.jsonl` file and on to the pty (so the screen still shows
+ * it); the subshell writes the CLI's own exit status (plain sh has no PIPESTATUS). stdin and stderr
+ * stay on the pty, so codex/opencode see a TTY and do not wait for stdin, and a user can type in.
+ * The wrapper shell (the pty's leader) exits only after tee has, so once the pty reports its exit,
+ * one last read of the `.jsonl` file is complete.
+ */
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { open, readFile, rm, type FileHandle } from 'node:fs/promises';
+import type { AgentState } from '../ipc/protocol.js';
+import type { AgentCommand, AgentEvent, Backend } from './backend.js';
+import { PROCESS_TAG_VAR, killTree } from './process-tree.js';
+import { spawnPty, type PtyExit, type SpawnPty } from './pty.js';
+import { createScreen } from './screen.js';
+
+const WRAPPER = '{ "$@"; echo $? > "$NIGHTSHIFT_EXIT_FILE"; } | tee -a "$NIGHTSHIFT_RECORD_FILE"';
+
+/** How to run one agent. */
+export interface StartAgentOptions {
+  readonly command: AgentCommand;
+  /** The backend's parser and classifier. */
+  readonly backend: Pick<Backend, 'createParser' | 'classify'>;
+  /** The attempt's raw terminal log (appended). */
+  readonly logPath: string;
+  /** The attempt's structured record: the CLI's stdout, appended by tee; events are parsed from it. */
+  readonly jsonlPath: string;
+  /** Where the wrapper writes the CLI's exit status. Default: `jsonlPath` with `.exit` for `.jsonl`. */
+  readonly exitPath?: string;
+  readonly cols?: number;
+  readonly rows?: number;
+  /** Wall-clock limit; 0 or absent = none. */
+  readonly timeoutMs?: number;
+  /** Stop after this long without any output; 0 or absent = none. */
+  readonly idleTimeoutMs?: number;
+  /** SIGTERM → SIGKILL grace when stopping. Default 3000 ms. */
+  readonly graceMs?: number;
+  /** How often the state classifier runs. Default 250 ms. */
+  readonly classifyIntervalMs?: number;
+  /** A scripted pty for tests; default node-pty. */
+  readonly spawn?: SpawnPty;
+}
+
+/** Why an agent ended. */
+export type StopReason = 'exit' | 'timeout' | 'idle' | 'stopped';
+
+/** How an agent ended, with the summary of its events. */
+export interface AgentResult {
+  /** The CLI's own exit status (from the wrapper); null when it was killed before reporting one. */
+  readonly exitCode: number | null;
+  /** The signal that ended the pty's leader, if any. */
+  readonly signal: number | null;
+  readonly reason: StopReason;
+  readonly tokensIn: number;
+  readonly tokensOut: number;
+  /** The result event's cost when it reports one (a total), else the sum of usage events' costs. */
+  readonly costUsd: number;
+  readonly sessionId: string | undefined;
+  /** The result event's text, else the last text event's. */
+  readonly finalText: string;
+  /** Exited by itself with status 0, and no result event said otherwise. */
+  readonly ok: boolean;
+  readonly eventCount: number;
+  readonly durationMs: number;
+}
+
+/** What a running agent reports. */
+export interface AgentProcessEvents {
+  readonly event: AgentEvent;
+  /** Raw terminal output (for attach and the log pane). */
+  readonly data: string;
+  /** The classified state, when it changes. */
+  readonly state: AgentState;
+  readonly exit: AgentResult;
+}
+
+/** A running agent. */
+export interface AgentProcess {
+  /** The pty leader's pid; also its process group and session id. */
+  readonly pid: number;
+  /** The agent's NIGHTSHIFT_PROCESS_TAG value (for killTree after a restart). */
+  readonly tag: string;
+  /** Resolves once the agent has ended and none of its processes is alive. */
+  readonly result: Promise<AgentResult>;
+  readonly on: <K extends keyof AgentProcessEvents>(name: K, listener: (value: AgentProcessEvents[K]) => void) => () => void;
+  /** Types into the agent's terminal (attach). Ignored after exit. */
+  readonly write: (data: string) => void;
+  readonly resize: (cols: number, rows: number) => void;
+  /** The visible screen as text. */
+  readonly screen: () => string;
+  readonly state: () => AgentState;
+  /** Ends the agent (killTree with grace) and resolves with its result. */
+  readonly stop: (reason?: StopReason) => Promise<AgentResult>;
+}
+
+/** Starts an agent CLI in a pty under the recording wrapper. */
+export async function startAgent(options: StartAgentOptions): Promise<AgentProcess> {
+  const cols = options.cols ?? 120;
+  const rows = options.rows ?? 35;
+  const graceMs = options.graceMs ?? 3000;
+  const exitPath = options.exitPath ?? options.jsonlPath.replace(/\.jsonl$/, '') + '.exit';
+  const tag = randomUUID();
+  const startedAt = Date.now();
+
+  await rm(exitPath, { force: true });
+  const tail = await JsonlTail.open(options.jsonlPath);
+  const log = createWriteStream(options.logPath, { flags: 'a' });
+  const screen = createScreen({ cols, rows });
+  const parser = options.backend.createParser();
+
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env[key] = value;
+  Object.assign(env, options.command.env, {
+    [PROCESS_TAG_VAR]: tag,
+    NIGHTSHIFT_RECORD_FILE: options.jsonlPath,
+    NIGHTSHIFT_EXIT_FILE: exitPath,
+  });
+  const pty = await (options.spawn ?? spawnPty)(
+    '/bin/sh',
+    ['-c', WRAPPER, 'nightshift-agent', options.command.file, ...options.command.args],
+    { cwd: options.command.cwd, env, cols, rows },
+  );
+
+  const listeners = new Map<keyof AgentProcessEvents, Set<(value: never) => void>>();
+  const emit = <K extends keyof AgentProcessEvents>(name: K, value: AgentProcessEvents[K]): void => {
+    for (const listener of listeners.get(name) ?? []) (listener as (value: AgentProcessEvents[K]) => void)(value);
+  };
+
+  let state: AgentState = 'starting';
+  let lastEvent: AgentEvent | undefined;
+  let lastOutputAt = Date.now();
+  let exited = false;
+  let stopReason: StopReason | undefined;
+  let stopping: Promise<unknown> | undefined;
+  const summary = { tokensIn: 0, tokensOut: 0, usageCost: 0, resultCost: undefined as number | undefined, count: 0 };
+  let sessionId: string | undefined;
+  let resultText: string | undefined;
+  let lastText = '';
+  let resultOk: boolean | undefined;
+
+  const setState = (next: AgentState): void => {
+    if (next === state) return;
+    state = next;
+    emit('state', next);
+  };
+  const onLines = (lines: readonly string[]): void => {
+    if (lines.length > 0) lastOutputAt = Date.now();
+    for (const line of lines) {
+      for (const event of parser.push(line)) {
+        summary.count += 1;
+        lastEvent = event;
+        if (event.type === 'usage') {
+          summary.tokensIn += event.tokensIn;
+          summary.tokensOut += event.tokensOut;
+          summary.usageCost += event.costUsd ?? 0;
+        } else if (event.type === 'init') sessionId = event.sessionId ?? sessionId;
+        else if (event.type === 'text') lastText = event.text;
+        else if (event.type === 'result') {
+          resultOk = event.ok;
+          resultText = event.text;
+          sessionId = event.sessionId ?? sessionId;
+          if (event.costUsd !== undefined) summary.resultCost = event.costUsd;
+        }
+        emit('event', event);
+      }
+    }
+  };
+  const pump = (): void => {
+    if (!exited) tail.poke(onLines);
+  };
+
+  pty.onData((data) => {
+    lastOutputAt = Date.now();
+    if (!exited) {
+      log.write(data);
+      screen.write(data);
+    }
+    emit('data', data);
+    // tee writes the record file before the pty, so new pty bytes usually mean new record lines.
+    pump();
+  });
+
+  const stop = (reason: StopReason = 'stopped'): Promise<AgentResult> => {
+    if (!exited && stopping === undefined) {
+      stopReason = reason;
+      stopping = killTree(pty.pid, { graceMs, tag });
+    }
+    return result;
+  };
+
+  // The classifier reads the screen on a timer, never per chunk: a snapshot walks every visible line.
+  const ticker = setInterval(() => {
+    pump();
+    const idleMs = Date.now() - lastOutputAt;
+    if (options.idleTimeoutMs && idleMs >= options.idleTimeoutMs) void stop('idle');
+    setState(options.backend.classify({ screen: screen.snapshot(), lastEvent, idleMs, exited: false }));
+  }, options.classifyIntervalMs ?? 250);
+  const wallTimer = options.timeoutMs ? setTimeout(() => void stop('timeout'), options.timeoutMs) : undefined;
+
+  const ptyExit = new Promise<PtyExit>((resolve) => pty.onExit(resolve));
+  const result: Promise<AgentResult> = ptyExit.then(async (exit) => {
+    exited = true;
+    clearInterval(ticker);
+    if (wallTimer) clearTimeout(wallTimer);
+    onLines(await tail.finish());
+    // Whatever the CLI left behind (a dev server, a `setsid` daemon) goes too, then wait for a
+    // stop in progress, so that when the result resolves nothing of the agent is alive.
+    await Promise.all([killTree(pty.pid, { graceMs, tag }), stopping]);
+    await new Promise<void>((resolve) => log.end(resolve));
+    await screen.flush();
+    const exitCode = await readExitCode(exitPath);
+    const reason = stopReason ?? 'exit';
+    setState('exited');
+    const final: AgentResult = {
+      exitCode: exitCode ?? (stopReason === undefined && exit.signal === 0 ? exit.exitCode : null),
+      signal: exit.signal === 0 ? null : exit.signal,
+      reason,
+      tokensIn: summary.tokensIn,
+      tokensOut: summary.tokensOut,
+      costUsd: summary.resultCost ?? summary.usageCost,
+      sessionId,
+      finalText: resultText ?? lastText,
+      ok: reason === 'exit' && exitCode === 0 && resultOk !== false,
+      eventCount: summary.count,
+      durationMs: Date.now() - startedAt,
+    };
+    emit('exit', final);
+    return final;
+  });
+
+  return {
+    pid: pty.pid,
+    tag,
+    result,
+    on: (name, listener) => {
+      let set = listeners.get(name);
+      if (!set) listeners.set(name, (set = new Set()));
+      const entry = listener as (value: never) => void;
+      set.add(entry);
+      return () => set.delete(entry);
+    },
+    write: (data) => {
+      if (!exited) pty.write(data);
+    },
+    resize: (newCols, newRows) => {
+      screen.resize(newCols, newRows);
+      if (!exited) pty.resize(newCols, newRows);
+    },
+    screen: () => screen.snapshot(),
+    state: () => state,
+    stop,
+  };
+}
+
+async function readExitCode(file: string): Promise<number | undefined> {
+  try {
+    const text = (await readFile(file, 'utf8')).trim();
+    return /^\d+$/.test(text) ? Number(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Follows an append-only file from its size at open, handing out complete lines. Lines are split
+ * on bytes, so a multi-byte character cut between two reads is decoded whole.
+ */
+class JsonlTail {
+  private remainder = Buffer.alloc(0);
+  private reading: Promise<void> = Promise.resolve();
+  private queued = false;
+
+  private constructor(
+    private readonly handle: FileHandle,
+    private offset: number,
+  ) {}
+
+  static async open(file: string): Promise<JsonlTail> {
+    // Create it now (tee -a appends), and start at its current end: an earlier attempt's record
+    // in the same file is not this attempt's.
+    const handle = await open(file, 'a+');
+    const { size } = await handle.stat();
+    return new JsonlTail(handle, size);
+  }
+
+  /** Reads what is new (coalescing calls that arrive while a read is running). */
+  poke(onLines: (lines: string[]) => void): void {
+    if (this.queued) return;
+    this.queued = true;
+    this.reading = this.reading.then(async () => {
+      this.queued = false;
+      onLines(await this.readNew());
+    });
+  }
+
+  /** Everything up to the end of the file, including a last line without a newline; then closes. */
+  async finish(): Promise<string[]> {
+    await this.reading;
+    const lines = await this.readNew();
+    if (this.remainder.length > 0) lines.push(this.remainder.toString('utf8'));
+    this.remainder = Buffer.alloc(0);
+    await this.handle.close();
+    return lines;
+  }
+
+  private async readNew(): Promise<string[]> {
+    const lines: string[] = [];
+    const chunk = Buffer.alloc(64 * 1024);
+    for (;;) {
+      const { bytesRead } = await this.handle.read(chunk, 0, chunk.length, this.offset);
+      if (bytesRead === 0) return lines;
+      this.offset += bytesRead;
+      let data = Buffer.concat([this.remainder, chunk.subarray(0, bytesRead)]);
+      for (let newline = data.indexOf(0x0a); newline !== -1; newline = data.indexOf(0x0a)) {
+        lines.push(data.subarray(0, newline).toString('utf8').replace(/\r$/, ''));
+        data = data.subarray(newline + 1);
+      }
+      this.remainder = Buffer.from(data);
+    }
+  }
+}

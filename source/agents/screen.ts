@@ -1,0 +1,60 @@
+/**
+ * A headless terminal per agent: the pty's bytes go in, the visible screen comes out as text for
+ * the state classifier and the board. Parsing is xterm's job (cursor moves, clears, wide glyphs) so
+ * spinners and redraws that a line log cannot represent still read correctly.
+ */
+import xterm from '@xterm/headless';
+
+/** One agent's virtual terminal. */
+export interface AgentScreen {
+  /** Feeds terminal output (parsed asynchronously, in order). */
+  readonly write: (data: string) => void;
+  /** The visible lines, each trimmed on the right, joined with newlines; trailing blank lines dropped. */
+  readonly snapshot: () => string;
+  readonly resize: (cols: number, rows: number) => void;
+  /** Resolves once everything written so far has been parsed (tests, final snapshots). */
+  readonly flush: () => Promise<void>;
+  readonly cols: () => number;
+  readonly rows: () => number;
+  readonly dispose: () => void;
+}
+
+/** Size and memory bound of a screen. */
+export interface ScreenOptions {
+  readonly cols: number;
+  readonly rows: number;
+  /** Lines kept above the viewport. Bounded so that a chatty agent cannot grow memory. Default 1000. */
+  readonly scrollback?: number;
+}
+
+/** A new, empty screen. */
+export function createScreen(options: ScreenOptions): AgentScreen {
+  // @xterm/headless is CommonJS whose named exports Node's lexer cannot see: take them off default.
+  const terminal = new xterm.Terminal({
+    cols: options.cols,
+    rows: options.rows,
+    scrollback: options.scrollback ?? 1000,
+    // Reading the buffer (terminal.buffer) is "proposed API" in the headless build.
+    allowProposedApi: true,
+    // Agents print plain '\n' when their stdout is a pipe tee'd into the pty; the pty's onlcr turns
+    // it into CRLF already, but a raw '\n' written by a fake pty in tests should not stair-step.
+    convertEol: true,
+  });
+  return {
+    write: (data) => terminal.write(data),
+    snapshot: () => {
+      const buffer = terminal.buffer.active;
+      const lines: string[] = [];
+      for (let row = 0; row < terminal.rows; row += 1) {
+        lines.push(buffer.getLine(buffer.viewportY + row)?.translateToString(true) ?? '');
+      }
+      while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+      return lines.join('\n');
+    },
+    resize: (cols, rows) => terminal.resize(Math.max(1, cols), Math.max(1, rows)),
+    flush: () => new Promise<void>((resolve) => terminal.write('', resolve)),
+    cols: () => terminal.cols,
+    rows: () => terminal.rows,
+    dispose: () => terminal.dispose(),
+  };
+}

@@ -1,0 +1,211 @@
+#!/usr/bin/env node
+/**
+ * The simulated coding agent (DESIGN.md §4): behaves like an agent CLI without a model. Like a real
+ * agent it knows only its prompt and env, and acts on the prompt's `sim:` directives
+ * (sim-directives.ts). Output: JSON lines on stdout in the sim format (SimLine in sim.ts); a banner
+ * and the `sim: ask` question on stderr, i.e. on its terminal only.
+ *
+ * Usage: node dist/agents/sim-agent.js (-p PROMPT | --prompt-file FILE)
+ * Env:   NIGHTSHIFT_TASK_ID, NIGHTSHIFT_ATTEMPT (1-based; default 1), NIGHTSHIFT_RUN_ID
+ * Exit:  0 done · 1 failed (fail-attempts, a refused directive, a "no" to ask) · 2 bad usage
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { assertNever } from '../errors.js';
+import { parseSimDirectives, wrongContent, type SimStep } from './sim-directives.js';
+import { SIM_BANNER, SIM_QUESTION, type SimLine } from './sim.js';
+
+// Tool output is cut to this many characters in the record, as real CLIs truncate long outputs.
+const MAX_TOOL_OUTPUT = 4000;
+// After `sh -c CMD` exits, its pipes stay open while a background child (`cmd &`) holds them:
+// collect what arrived for this long, then move on instead of waiting for the child.
+const PIPE_DRAIN_MS = 250;
+// Granularity of `sim: spam`: lines are emitted in batches this often.
+const SPAM_TICK_MS = 10;
+
+const taskId = process.env['NIGHTSHIFT_TASK_ID'] ?? 'task';
+const attempt = Number(process.env['NIGHTSHIFT_ATTEMPT'] ?? '1') || 1;
+const runId = process.env['NIGHTSHIFT_RUN_ID'] ?? 'run';
+const sessionId = `sim-${runId}-${taskId}-${attempt}-${randomBytes(3).toString('hex')}`;
+let turns = 0;
+let toolIds = 0;
+
+/** Writes one record line. stdout is a pipe (tee) or a file: synchronous on Linux, so never lost at exit. */
+function emit(line: SimLine): void {
+  process.stdout.write(`${JSON.stringify(line)}\n`);
+}
+
+/** Plausible token counts: ~4 characters a token, plus a fixed context cost per turn. */
+function usage(inputChars: number, outputChars: number): void {
+  turns += 1;
+  emit({ type: 'usage', input_tokens: 1200 + Math.ceil(inputChars / 4), output_tokens: 40 + Math.ceil(outputChars / 4), cost_usd: 0 });
+}
+
+function finish(ok: boolean, text: string): never {
+  emit({ type: 'result', ok, text, session_id: sessionId, turns, cost_usd: 0 });
+  process.exit(ok ? 0 : 1);
+}
+
+async function readPrompt(argv: readonly string[]): Promise<string> {
+  const [flag, value] = argv;
+  if (flag === '-p' && value !== undefined) return value;
+  if (flag === '--prompt-file' && value !== undefined) return readFile(value, 'utf8');
+  process.stderr.write('usage: sim-agent (-p PROMPT | --prompt-file FILE)\n');
+  process.exit(2);
+}
+
+async function main(): Promise<void> {
+  const prompt = await readPrompt(process.argv.slice(2));
+  process.stderr.write(`${SIM_BANNER}\n`);
+  emit({ type: 'init', session_id: sessionId, model: 'sim', simulated: true, attempt, task_id: taskId });
+  const plan = parseSimDirectives(prompt);
+  if (plan.errors.length > 0) {
+    for (const message of plan.errors) emit({ type: 'error', message });
+    finish(false, `Refused (simulated): ${plan.errors.length} bad sim directive(s); nothing was changed.`);
+  }
+
+  const intro = `Simulated agent, no model. Task ${taskId}, attempt ${attempt}: ${plan.steps.length} step(s) from the prompt's sim: directives.`;
+  emit({ type: 'text', text: intro });
+  usage(prompt.length, intro.length);
+
+  if (attempt <= plan.failAttempts) {
+    const message = `Simulated failure on attempt ${attempt} (sim: fail-attempts ${plan.failAttempts}); nothing was written.`;
+    emit({ type: 'error', message });
+    finish(false, message);
+  }
+  const wrong = attempt <= plan.wrongAttempts;
+  if (wrong) emit({ type: 'text', text: `(sim: wrong-attempts ${plan.wrongAttempts}) This attempt writes deliberately wrong content.` });
+
+  let writes = 0;
+  let runs = 0;
+  for (const step of plan.steps) {
+    if (plan.delayMs > 0) await sleep(plan.delayMs);
+    await perform(step, wrong);
+    if (step.kind === 'write') writes += 1;
+    if (step.kind === 'run') runs += 1;
+  }
+  if (plan.delayMs > 0) await sleep(plan.delayMs);
+  const summary = `Done (simulated): ${writes} file write(s), ${runs} command(s).`;
+  emit({ type: 'text', text: summary });
+  usage(0, summary.length);
+  finish(true, summary);
+}
+
+async function perform(step: SimStep, wrong: boolean): Promise<void> {
+  switch (step.kind) {
+    case 'write': {
+      const content = wrong ? wrongContent(step.content) : step.content;
+      const id = `tool-${++toolIds}`;
+      emit({ type: 'tool_use', id, name: step.append ? 'Append' : 'Write', input: step.path });
+      const target = path.resolve(process.cwd(), step.path);
+      await mkdir(path.dirname(target), { recursive: true });
+      if (step.append) await appendFile(target, content);
+      else await writeFile(target, content);
+      emit({ type: 'tool_result', id, is_error: false, output: `${step.append ? 'appended' : 'wrote'} ${Buffer.byteLength(content)} bytes to ${step.path}` });
+      usage(200, content.length);
+      return;
+    }
+    case 'run': {
+      const id = `tool-${++toolIds}`;
+      emit({ type: 'tool_use', id, name: 'Bash', input: step.command });
+      const { code, output } = await run(step.command);
+      const shown = output.length > MAX_TOOL_OUTPUT ? `${output.slice(0, MAX_TOOL_OUTPUT)}\n… (truncated)` : output;
+      emit({ type: 'tool_result', id, is_error: code !== 0, output: code === 0 ? shown : `${shown}\n(exit code ${code})` });
+      usage(output.length, step.command.length);
+      return;
+    }
+    case 'hang':
+      emit({ type: 'text', text: 'Thinking… (sim: hang — this simulated agent will now go silent and never finish)' });
+      // A pending timer keeps the event loop (and so the process) alive forever.
+      setInterval(() => undefined, 1 << 30);
+      await new Promise<never>(() => undefined);
+      return;
+    case 'ask': {
+      emit({ type: 'question', text: SIM_QUESTION });
+      process.stderr.write(`${SIM_QUESTION} `);
+      const answer = (await readLine()).trim().toLowerCase();
+      if (answer !== 'y' && answer !== 'yes') {
+        const message = `The user answered "${answer}" to the simulated question; stopping.`;
+        emit({ type: 'error', message });
+        finish(false, message);
+      }
+      emit({ type: 'text', text: 'The user said yes; continuing.' });
+      return;
+    }
+    case 'spam':
+      await spam(step.linesPerSecond, step.seconds);
+      return;
+    default:
+      assertNever(step);
+  }
+}
+
+function run(command: string): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('sh', ['-c', command], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => chunks.push(chunk));
+    let code = 0;
+    let settled = false;
+    const settle = (): void => {
+      if (settled) return;
+      settled = true;
+      child.stdout.destroy();
+      child.stderr.destroy();
+      resolve({ code, output: Buffer.concat(chunks).toString('utf8') });
+    };
+    child.on('error', (error) => {
+      chunks.push(Buffer.from(error.message));
+      code = 127;
+      settle();
+    });
+    child.on('close', settle);
+    child.on('exit', (exitCode, signal) => {
+      code = exitCode ?? (signal ? 128 : 1);
+      setTimeout(settle, PIPE_DRAIN_MS).unref();
+    });
+  });
+}
+
+function readLine(): Promise<string> {
+  return new Promise((resolve) => {
+    let buffer = '';
+    const done = (line: string): void => {
+      process.stdin.off('data', onData);
+      // Stop reading so the terminal's handle no longer keeps the process alive.
+      process.stdin.pause();
+      resolve(line);
+    };
+    const onData = (chunk: Buffer): void => {
+      buffer += chunk.toString('utf8');
+      const end = buffer.search(/[\r\n]/);
+      if (end >= 0) done(buffer.slice(0, end));
+    };
+    process.stdin.on('data', onData);
+    process.stdin.once('end', () => done(buffer));
+  });
+}
+
+async function spam(linesPerSecond: number, seconds: number): Promise<void> {
+  const total = Math.round(linesPerSecond * seconds);
+  const started = Date.now();
+  let sent = 0;
+  while (sent < total) {
+    const due = Math.min(total, Math.floor(((Date.now() - started) / 1000) * linesPerSecond) + 1);
+    for (; sent < due; sent += 1) {
+      emit({ type: 'text', text: `spam ${sent + 1}/${total}: the quick brown fox jumps over the lazy dog (simulated load)` });
+    }
+    if (sent < total) await sleep(SPAM_TICK_MS);
+  }
+  usage(0, total * 80);
+}
+
+main().catch((error: unknown) => {
+  const message = error instanceof Error ? error.message : String(error);
+  emit({ type: 'error', message: `sim agent crashed: ${message}` });
+  finish(false, message);
+});
