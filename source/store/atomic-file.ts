@@ -1,0 +1,108 @@
+/**
+ * Crash-safe file replacement: write a temp file in the same folder, fsync it, rename it over the
+ * target, fsync the folder. A reader (or a process killed at any instant) sees the old file or the
+ * new one, never half of one. lowdb's own writer (steno) renames but never fsyncs, so a power loss
+ * could leave an empty file; hence this adapter.
+ */
+import { open, readdir, rename, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import type { Adapter } from 'lowdb';
+
+let tempCounter = 0;
+
+/** `.state.json.<pid>.<n>.tmp`: the pid lets a later process sweep temps left by dead writers. */
+function tempName(file: string): string {
+  tempCounter += 1;
+  return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${tempCounter}.tmp`);
+}
+
+/** Replaces `file` with `text` atomically and durably. */
+export async function writeFileAtomic(file: string, text: string): Promise<void> {
+  const temp = tempName(file);
+  const handle = await open(temp, 'w', 0o644);
+  try {
+    try {
+      await handle.writeFile(text, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, file);
+  } catch (error) {
+    await unlink(temp).catch(() => undefined);
+    throw error;
+  }
+  await syncDirectory(path.dirname(file));
+}
+
+/** Makes the rename itself durable; some platforms cannot open folders, which is fine to skip. */
+async function syncDirectory(dir: string): Promise<void> {
+  let handle;
+  try {
+    handle = await open(dir, 'r');
+    await handle.sync();
+  } catch {
+    // Windows and a few filesystems refuse fsync on folders; the rename is still atomic there.
+  } finally {
+    await handle?.close();
+  }
+}
+
+/** Whether a process with this pid exists (EPERM means it exists but belongs to someone else). */
+export function isPidAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes temp files of `file` left behind by writers that died mid-write. */
+export async function sweepStaleTemps(file: string): Promise<void> {
+  const base = path.basename(file);
+  const pattern = new RegExp(`^\\.${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(\\d+)\\.\\d+\\.tmp$`);
+  let names: string[];
+  try {
+    names = await readdir(path.dirname(file));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(pattern.exec(name)?.[1]);
+    if (Number.isInteger(pid) && pid > 0 && !isPidAlive(pid)) {
+      await unlink(path.join(path.dirname(file), name)).catch(() => undefined);
+    }
+  }
+}
+
+/**
+ * A lowdb adapter over `writeFileAtomic`. Reading is done by the Store itself (it must validate,
+ * migrate and refuse newer versions before lowdb ever holds the data), so `read` only returns text.
+ */
+export class AtomicJsonFile<T> implements Adapter<T> {
+  /** The file this adapter writes. */
+  readonly file: string;
+  #writes = 0;
+
+  constructor(file: string) {
+    this.file = file;
+  }
+
+  /** Writes completed so far (tests count them to prove coalescing). */
+  get writes(): number {
+    return this.#writes;
+  }
+
+  /** Not used for loading (see the class comment); kept to satisfy lowdb's Adapter. */
+  async read(): Promise<T | null> {
+    return Promise.resolve(null);
+  }
+
+  /** Serializes and atomically replaces the file. */
+  async write(data: T): Promise<void> {
+    await writeFileAtomic(this.file, `${JSON.stringify(data, null, 2)}\n`);
+    this.#writes += 1;
+  }
+}

@@ -1,0 +1,242 @@
+/**
+ * The JSON store `.nightshift/state.json`, held in memory and written back through lowdb with an
+ * atomic adapter. Reads are plain property access; writes mutate in memory at once and reach the
+ * disk coalesced, at most about ten times a second, because an engine may update state on every
+ * agent event and a 5 MB state rewritten per event would dominate its CPU and disk.
+ */
+import { readFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { Low } from 'lowdb';
+import { UserError, errorMessage } from '../errors.js';
+import { projectPaths, type ProjectPaths } from '../paths.js';
+import { STATE_VERSION, stateSchema, type State } from './schema.js';
+import { migrateState, type RawState } from './migrations.js';
+import { AtomicJsonFile, sweepStaleTemps, writeFileAtomic } from './atomic-file.js';
+import { backupState } from './backup.js';
+
+/** Minimum time between the starts of two writes; ~10 writes per second at most. */
+export const WRITE_INTERVAL_MS = 100;
+
+/** How to open a store. */
+export interface StoreOpenOptions {
+  /** Create a new state when the file is missing (init); otherwise a missing file is a UserError. */
+  readonly create?: boolean;
+  /** Project name for a new state; defaults to the root folder's name. */
+  readonly project?: string;
+  /** Called when a background (coalesced) write fails; the error is also rethrown by `flush`. */
+  readonly onWriteError?: (error: Error) => void;
+}
+
+/** Formats zod's issue path as `tasks[3].status`. */
+function issuePath(segments: readonly PropertyKey[]): string {
+  let out = '';
+  for (const s of segments) out += typeof s === 'number' ? `[${s}]` : out ? `.${String(s)}` : String(s);
+  return out || '(root)';
+}
+
+/** A damaged file is reported and left exactly as it is, so the user can inspect or restore it. */
+function corrupt(file: string, problem: string, cause?: unknown): UserError {
+  return new UserError(`${file} is damaged: ${problem}`, {
+    hint: 'the file was left untouched; restore a copy from .nightshift/backups/ or move it away and run `nightshift init`',
+    cause,
+  });
+}
+
+/** A fresh, empty state. */
+export function newState(project: string): State {
+  return stateSchema.parse({ version: STATE_VERSION, project });
+}
+
+/** Parses and validates the text of a state file, migrating older versions in memory. */
+export function parseState(text: string, file: string): { state: State; migratedFrom: number | undefined } {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw corrupt(file, `not valid JSON (${errorMessage(error)})`, error);
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw corrupt(file, 'expected a JSON object at the top level');
+  }
+  const migrated = migrateState(raw as RawState, file);
+  const result = stateSchema.safeParse(migrated.state);
+  if (!result.success) {
+    const problems = result.error.issues.slice(0, 5).map((i) => `${issuePath(i.path)}: ${i.message}`);
+    const more = result.error.issues.length > 5 ? ` (and ${result.error.issues.length - 5} more)` : '';
+    throw corrupt(file, `${problems.join('; ')}${more}`, result.error);
+  }
+  return { state: result.data, migratedFrom: migrated.applied.length > 0 ? migrated.from : undefined };
+}
+
+/** The project's store; open with `Store.open`, always `close()` (or `flush()`) before exit. */
+export class Store {
+  /** Paths of the project this store belongs to. */
+  readonly paths: ProjectPaths;
+  readonly #db: Low<State>;
+  readonly #adapter: AtomicJsonFile<State>;
+  readonly #onWriteError: ((error: Error) => void) | undefined;
+  /** Version the file had before an in-memory migration; backed up before the first write. */
+  #migratedFrom: number | undefined;
+  #dirty = false;
+  #closed = false;
+  #timer: NodeJS.Timeout | undefined;
+  #inFlight: Promise<void> | undefined;
+  #lastWriteStart = -Infinity;
+  #writeError: Error | undefined;
+
+  private constructor(paths: ProjectPaths, state: State, migratedFrom: number | undefined, options: StoreOpenOptions) {
+    this.paths = paths;
+    this.#adapter = new AtomicJsonFile<State>(paths.state);
+    this.#db = new Low(this.#adapter, state);
+    this.#migratedFrom = migratedFrom;
+    this.#onWriteError = options.onWriteError;
+  }
+
+  /**
+   * Opens `<root>/.nightshift/state.json`. A missing file is created only with `create`; a damaged
+   * file, or one written by a newer nightshift, is a UserError and is never overwritten.
+   */
+  static async open(root: string, options: StoreOpenOptions = {}): Promise<Store> {
+    const paths = projectPaths(root);
+    let text: string | undefined;
+    try {
+      text = await readFile(paths.state, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+        throw new UserError(`cannot read ${paths.state}: ${errorMessage(error)}`, { cause: error });
+      }
+    }
+    if (text === undefined) {
+      if (options.create !== true) {
+        throw new UserError(`no store at ${paths.state}`, { hint: 'run `nightshift init` in the project root first' });
+      }
+      await mkdir(paths.dir, { recursive: true });
+      const store = new Store(paths, newState(options.project ?? path.basename(paths.root)), undefined, options);
+      store.#dirty = true;
+      await store.flush();
+      return store;
+    }
+    const { state, migratedFrom } = parseState(text, paths.state);
+    await sweepStaleTemps(paths.state);
+    return new Store(paths, state, migratedFrom, options);
+  }
+
+  /** The current state. Treat it as read-only: change it only inside `update`. */
+  get state(): Readonly<State> {
+    return this.#db.data;
+  }
+
+  /** Writes that reached the disk so far (for tests and diagnostics). */
+  get writeCount(): number {
+    return this.#adapter.writes;
+  }
+
+  /** Whether there are changes not yet on disk. */
+  get dirty(): boolean {
+    return this.#dirty;
+  }
+
+  /**
+   * Applies `mutator` to the state in memory, synchronously, and schedules a coalesced write.
+   * The mutator runs on the live state: validate inputs before changing anything, since a throw
+   * halfway leaves the half-made change in memory (it is still written only if valid).
+   */
+  update(mutator: (draft: State) => void): void {
+    if (this.#closed) throw new Error('Store.update after close()');
+    mutator(this.#db.data);
+    this.#dirty = true;
+    this.#schedule();
+  }
+
+  /** Writes pending changes now and resolves when they are on disk. */
+  async flush(): Promise<void> {
+    this.#clearTimer();
+    while (this.#inFlight !== undefined) {
+      await this.#inFlight.catch(() => undefined);
+      // The finished write may have scheduled a follow-up; this flush does it now instead.
+      this.#clearTimer();
+    }
+    if (this.#dirty) await this.#startWrite().catch(() => undefined);
+    const error = this.#writeError;
+    if (error !== undefined) {
+      this.#writeError = undefined;
+      throw error;
+    }
+  }
+
+  /** Flushes and refuses further updates. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.flush();
+  }
+
+  /** Flushes, then copies state.json to `.nightshift/backups/` (see `backupState`); returns its path. */
+  async backup(reason: string): Promise<string> {
+    await this.flush();
+    return backupState(this.paths, reason);
+  }
+
+  /**
+   * First write of a quiet period goes out on the next tick (so a burst of synchronous updates
+   * is one write); later ones wait until WRITE_INTERVAL_MS after the previous write started.
+   */
+  #schedule(): void {
+    if (this.#timer !== undefined || this.#inFlight !== undefined) return;
+    const wait = Math.max(0, this.#lastWriteStart + WRITE_INTERVAL_MS - performance.now());
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      if (this.#inFlight === undefined) this.#startWrite().catch(() => undefined);
+    }, wait);
+    // A pending write must not keep a CLI alive by itself; callers flush before exiting.
+    this.#timer.unref();
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+  }
+
+  #startWrite(): Promise<void> {
+    this.#lastWriteStart = performance.now();
+    this.#dirty = false;
+    const write = this.#write().then(
+      () => {
+        this.#inFlight = undefined;
+        this.#writeError = undefined;
+        if (this.#dirty && !this.#closed) this.#schedule();
+      },
+      (error: unknown) => {
+        this.#inFlight = undefined;
+        // Keep the changes marked dirty so the next flush retries them.
+        this.#dirty = true;
+        const failure = error instanceof Error ? error : new Error(String(error));
+        this.#writeError = failure;
+        this.#onWriteError?.(failure);
+        throw failure;
+      },
+    );
+    this.#inFlight = write;
+    return write;
+  }
+
+  async #write(): Promise<void> {
+    // Never write a state the next open would reject as damaged: that would brick the project.
+    const check = stateSchema.safeParse(this.#db.data);
+    if (!check.success) {
+      const first = check.error.issues[0];
+      throw new Error(`refusing to write an invalid state to ${this.paths.state}: ${first ? `${issuePath(first.path)}: ${first.message}` : ''}`);
+    }
+    if (this.#migratedFrom !== undefined) {
+      await backupState(this.paths, `pre-migration-v${this.#migratedFrom}`);
+      this.#migratedFrom = undefined;
+    }
+    await this.#db.write();
+  }
+}
+
+/** Writes a state file directly (tests, `init` seeding, imports); atomic like every store write. */
+export async function writeStateFile(file: string, state: State): Promise<void> {
+  await writeFileAtomic(file, `${JSON.stringify(state, null, 2)}\n`);
+}
