@@ -1,0 +1,228 @@
+/**
+ * `nightshift doctor`: checks of the machine and the project, each ending ok, warn or fail with a
+ * fix. External programs are probed with a deadline so one hung CLI cannot hang the doctor.
+ */
+import { stat } from 'node:fs/promises';
+import { loadConfig } from '../config/load.js';
+import type { BackendName, Config } from '../config/schema.js';
+import { errorMessage } from '../errors.js';
+import { projectPaths } from '../paths.js';
+import { checkNodePty } from './pty-check.js';
+import { readStoreSummary } from './project-store.js';
+import { PROBE_TIMEOUT_MS, findOnPath, firstLine, gitRepositoryInfo, runProbe } from './probe.js';
+
+/** How a check came out. `fail` makes `doctor` exit 1. */
+export type CheckStatus = 'ok' | 'warn' | 'fail';
+
+/** One line of the doctor's report. */
+export interface CheckResult {
+  readonly status: CheckStatus;
+  /** What was checked, e.g. `node`, `node-pty`, `claude`. */
+  readonly check: string;
+  readonly detail: string;
+  /** What to do about a warn or fail. */
+  readonly fix?: string;
+}
+
+/** The oldest Node major nightshift runs on (DESIGN §10). */
+export const MIN_NODE_MAJOR = 20;
+
+/** The agent CLIs, with the npm package that installs each. */
+export const BACKEND_PACKAGES: Readonly<Record<Exclude<BackendName, 'sim'>, string>> = {
+  claude: '@anthropic-ai/claude-code',
+  codex: '@openai/codex',
+  gemini: '@google/gemini-cli',
+  opencode: 'opencode-ai',
+};
+
+/** Options of {@link runDoctorChecks}. */
+export interface DoctorOptions {
+  /** The project root. */
+  readonly root: string;
+  /** Environment the CLIs are looked up in (PATH); defaults to the process's. */
+  readonly env?: NodeJS.ProcessEnv;
+  readonly timeoutMs?: number;
+}
+
+/** Runs every check (the slow ones in parallel) and returns them in a fixed order. */
+export async function runDoctorChecks(options: DoctorOptions): Promise<CheckResult[]> {
+  const env = options.env ?? process.env;
+  const timeoutMs = options.timeoutMs ?? PROBE_TIMEOUT_MS;
+  const configOutcome = await checkConfig(options.root);
+  const config = configOutcome.config;
+  const required = new Set<BackendName>();
+  if (config !== undefined) {
+    required.add(config.backend.default);
+    if (config.backend.plan !== '') required.add(config.backend.plan);
+  }
+
+  const backendNames = Object.keys(BACKEND_PACKAGES) as Exclude<BackendName, 'sim'>[];
+  const [pty, git, store, ...backends] = await Promise.all([
+    checkNodePty(options.root, timeoutMs),
+    checkGit(options.root, env, timeoutMs),
+    checkStore(options.root),
+    ...backendNames.map((name) => checkBackend(name, config, required.has(name), env, timeoutMs)),
+  ]);
+  const results: CheckResult[] = [checkNode(), pty, ...git, ...backends];
+  if (required.has('sim'))
+    results.push({ status: 'ok', check: 'sim', detail: 'built in (simulated agent, no model)' });
+  results.push(configOutcome.result, store);
+  return results;
+}
+
+/** True when no check failed. */
+export function allPassed(results: readonly CheckResult[]): boolean {
+  return results.every((result) => result.status !== 'fail');
+}
+
+function checkNode(): CheckResult {
+  const version = process.versions.node;
+  const major = Number(version.split('.')[0]);
+  if (major >= MIN_NODE_MAJOR) return { status: 'ok', check: 'node', detail: `v${version}` };
+  return {
+    status: 'fail',
+    check: 'node',
+    detail: `v${version} is older than ${MIN_NODE_MAJOR}`,
+    fix: `install Node ${MIN_NODE_MAJOR} or newer (e.g. with nvm: \`nvm install ${MIN_NODE_MAJOR}\`)`,
+  };
+}
+
+async function checkGit(root: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<CheckResult[]> {
+  const git = await findOnPath('git', env);
+  if (git === undefined) {
+    return [
+      {
+        status: 'fail',
+        check: 'git',
+        detail: 'not found on PATH',
+        fix: 'install git (e.g. `apt-get install git`); nightshift commits every task and runs agents in worktrees',
+      },
+    ];
+  }
+  const version = await runProbe(git, ['--version'], { env, timeoutMs });
+  const versionResult: CheckResult = version.ok
+    ? { status: 'ok', check: 'git', detail: firstLine(version.stdout) }
+    : {
+        status: 'fail',
+        check: 'git',
+        detail: `${git} --version failed: ${version.error}`,
+        fix: 'reinstall git',
+      };
+  const repo = await gitRepositoryInfo(root, env);
+  let repoResult: CheckResult;
+  switch (repo.kind) {
+    case 'repository':
+      repoResult = { status: 'ok', check: 'repository', detail: repo.topLevel };
+      break;
+    case 'not-a-repository':
+      repoResult = {
+        status: 'warn',
+        check: 'repository',
+        detail: `${root} is not a git repository`,
+        fix: 'run `git init` (and make a first commit) before `nightshift run`',
+      };
+      break;
+    case 'no-git':
+      repoResult = {
+        status: 'fail',
+        check: 'repository',
+        detail: repo.error,
+        fix: 'check that git works in this folder',
+      };
+      break;
+  }
+  return [versionResult, repoResult];
+}
+
+async function checkBackend(
+  name: Exclude<BackendName, 'sim'>,
+  config: Config | undefined,
+  required: boolean,
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): Promise<CheckResult> {
+  const command = config?.backend[name].command || name;
+  const role = required ? ' (the configured backend)' : '';
+  const file = await findOnPath(command, env);
+  if (file === undefined) {
+    const where = command === name ? 'not found on PATH' : `${command} not found`;
+    return {
+      status: required ? 'fail' : 'warn',
+      check: name,
+      detail: `${where}${role}`,
+      fix: `npm install -g ${BACKEND_PACKAGES[name]}${required ? '' : ' (only needed to use this backend)'}`,
+    };
+  }
+  const version = await runProbe(file, ['--version'], { env, timeoutMs });
+  if (!version.ok) {
+    return {
+      status: required ? 'fail' : 'warn',
+      check: name,
+      detail: `${file} --version failed: ${version.error}${role}`,
+      fix: `reinstall it: npm install -g ${BACKEND_PACKAGES[name]}`,
+    };
+  }
+  const shown = firstLine(version.stdout) || firstLine(version.stderr) || 'version unknown';
+  return { status: 'ok', check: name, detail: `${shown} (${file})${role}` };
+}
+
+async function checkConfig(root: string): Promise<{ result: CheckResult; config?: Config }> {
+  const file = projectPaths(root).config;
+  if (!(await isFile(file))) {
+    return {
+      result: {
+        status: 'warn',
+        check: 'config',
+        detail: `${file} not found`,
+        fix: 'run `nightshift init` in the repository root',
+      },
+    };
+  }
+  try {
+    const config = await loadConfig(root);
+    const plan = config.backend.plan === '' ? '' : `, plan backend ${config.backend.plan}`;
+    return {
+      result: { status: 'ok', check: 'config', detail: `${file} (backend ${config.backend.default}${plan})` },
+      config,
+    };
+  } catch (error) {
+    return {
+      result: {
+        status: 'fail',
+        check: 'config',
+        detail: errorMessage(error),
+        fix: `fix ${file} as the message says`,
+      },
+    };
+  }
+}
+
+async function checkStore(root: string): Promise<CheckResult> {
+  const file = projectPaths(root).state;
+  if (!(await isFile(file))) {
+    return {
+      status: 'warn',
+      check: 'store',
+      detail: `${file} not found`,
+      fix: 'run `nightshift init` to create it',
+    };
+  }
+  try {
+    return { status: 'ok', check: 'store', detail: `${file} (${await readStoreSummary(root)})` };
+  } catch (error) {
+    return {
+      status: 'fail',
+      check: 'store',
+      detail: errorMessage(error),
+      fix: 'restore it from .nightshift/backups/, or move it away and re-run `nightshift init`',
+    };
+  }
+}
+
+async function isFile(file: string): Promise<boolean> {
+  try {
+    return (await stat(file)).isFile();
+  } catch {
+    return false;
+  }
+}
