@@ -16,7 +16,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, realpath, rm, symlink } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, realpath, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { stateHome } from '../paths.js';
@@ -142,9 +142,29 @@ export async function createWorktree(
     if (existsSync(source) && !existsSync(dest)) {
       await mkdir(path.dirname(dest), { recursive: true });
       await symlink(source, dest);
+      await ignoreLink(folder, link);
     }
   }
   return { path: folder, branch, baseSha };
+}
+
+/**
+ * A symlink is not a directory, so a `node_modules/` ignore rule does not cover the link and it
+ * would show up as a change (failing path checks, riding into commits). Such links are added to
+ * the repository's shared `info/exclude` as `/<link>`, once.
+ */
+async function ignoreLink(worktreePath: string, link: string): Promise<void> {
+  const posixLink = link.split(path.sep).join('/');
+  const ignored = await git(worktreePath, ['check-ignore', '-q', '--no-index', posixLink], { allowFailure: true });
+  if (ignored.exitCode === 0) return;
+  const common = (await git(worktreePath, ['rev-parse', '--git-common-dir'])).stdout.trim();
+  const excludeFile = path.resolve(worktreePath, common, 'info', 'exclude');
+  const current = existsSync(excludeFile) ? await readFile(excludeFile, 'utf8') : '';
+  const rule = `/${posixLink}`;
+  if (current.split('\n').includes(rule)) return;
+  await mkdir(path.dirname(excludeFile), { recursive: true });
+  const separator = current === '' || current.endsWith('\n') ? '' : '\n';
+  await appendFile(excludeFile, `${separator}# nightshift: linked into worktrees\n${rule}\n`);
 }
 
 /** How an {@link integrate} ended. */
@@ -223,7 +243,7 @@ export async function integrate(
     } else {
       const touched = await changedFiles(worktree.path, target).then((all) => new Set(all));
       const dirty = (await uncommittedFiles(holder)).filter((file) => touched.has(file));
-      if (dirty.length > 0) return dirtyCheckout(holder, integrationBranch, dirty, '');
+      if (dirty.length > 0) return dirtyCheckout(holder, integrationBranch, dirty.sort(), '');
       const merge = await git(holder, ['merge', '--ff-only', '--quiet', sha], { allowFailure: true });
       if (merge.exitCode === 0) return { ok: true, sha: await head(holder) };
       const message = [merge.stdout.trim(), merge.stderr.trim()].filter(Boolean).join('\n');
