@@ -6,7 +6,6 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { allPassed, runDoctorChecks, type CheckResult } from '../init/doctor-checks.js';
-import { printJson, printLine } from './output.js';
 
 /** Registers `doctor`. */
 export function registerDoctor(program: Command): void {
@@ -33,7 +32,7 @@ export function registerDoctor(program: Command): void {
       const root = dir === undefined ? nearestProject(process.cwd()) : path.resolve(dir);
       const checks = await runDoctorChecks({ root });
       const ok = allPassed(checks);
-      if (options.json) printJson({ ok, root, checks });
+      if (options.json) printLine(JSON.stringify({ ok, root, checks }, null, 2));
       else printChecks(checks);
       if (!ok) process.exitCode = 1;
     });
@@ -66,4 +65,8 @@ function nearestProject(start: string): string {
     if (existsSync(path.join(dir, 'nightshift.toml'))) return dir;
     if (path.dirname(dir) === dir) return path.resolve(start);
   }
+}
+
+function printLine(text = ''): void {
+  process.stdout.write(`${text}\n`);
 }

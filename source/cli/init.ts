@@ -5,7 +5,6 @@
 import { Option, type Command } from 'commander';
 import { BACKEND_NAMES, type BackendName } from '../config/schema.js';
 import { scaffold, type ScaffoldResult } from '../init/scaffold.js';
-import { printJson, printLine } from './output.js';
 
 interface InitOptions {
   readonly use?: BackendName;
@@ -67,4 +66,12 @@ function printSummary(result: ScaffoldResult): void {
   printLine(
     '  nightshift doctor                                    # check node-pty, git and the agent CLIs',
   );
+}
+
+function printLine(text = ''): void {
+  process.stdout.write(`${text}\n`);
+}
+
+function printJson(value: unknown): void {
+  printLine(JSON.stringify(value, null, 2));
 }
