@@ -2,8 +2,10 @@
  * Every command of the CLI, in the order `--help` lists them. Each module exports `register`.
  */
 import type { Command } from 'commander';
+import { registerInit } from './init.js';
+import { registerDoctor } from './doctor.js';
 
 /** Adds one command (with its subcommands and flags) to the program. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: readonly RegisterCommand[] = [];
+export const commands: readonly RegisterCommand[] = [registerInit, registerDoctor];
