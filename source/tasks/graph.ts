@@ -24,6 +24,14 @@ export interface GraphTask {
 /** Weight of one task for critical paths, e.g. its estimated minutes; the default is 1. */
 export type TaskWeight<T extends GraphTask> = (task: T) => number;
 
+/**
+ * Id order by code unit, not localeCompare: the same on every machine and locale, and an order of
+ * magnitude faster in the scheduler's hot path.
+ */
+function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 const statusOf = (task: GraphTask): TaskStatus => task.status ?? 'pending';
 const priorityOf = (task: GraphTask): number => task.priority ?? 0;
 
@@ -116,7 +124,7 @@ export function findCycles(tasks: readonly GraphTask[]): string[][] {
     if (component.length === 1 && !selfLoop) continue;
     cycles.push(shortestCycleThrough(start, members, byId));
   }
-  return cycles.sort((a, b) => (a[0] ?? '').localeCompare(b[0] ?? ''));
+  return cycles.sort((a, b) => compareIds(a[0] ?? '', b[0] ?? ''));
 }
 
 /** Breadth-first search from `start` back to itself inside one component: the shortest cycle. */
@@ -151,7 +159,43 @@ export function findCycle(tasks: readonly GraphTask[]): string[] | null {
 
 /** Sorts a copy by priority (higher first), then id, the tie-break every ordering here shares. */
 function byPriorityThenId<T extends GraphTask>(a: T, b: T): number {
-  return priorityOf(b) - priorityOf(a) || a.id.localeCompare(b.id);
+  return priorityOf(b) - priorityOf(a) || compareIds(a.id, b.id);
+}
+
+/** A binary heap: the free set of a 2,000-task queue would cost a quadratic scan otherwise. */
+class MinHeap<T> {
+  private readonly items: T[] = [];
+  constructor(private readonly compare: (a: T, b: T) => number) {}
+
+  push(item: T): void {
+    const items = this.items;
+    items.push(item);
+    for (let i = items.length - 1; i > 0;) {
+      const parent = (i - 1) >> 1;
+      if (this.compare(items[i] as T, items[parent] as T) >= 0) break;
+      [items[i], items[parent]] = [items[parent] as T, items[i] as T];
+      i = parent;
+    }
+  }
+
+  pop(): T | undefined {
+    const items = this.items;
+    const top = items[0];
+    const last = items.pop();
+    if (items.length === 0 || last === undefined) return top;
+    items[0] = last;
+    for (let i = 0; ;) {
+      const left = 2 * i + 1;
+      const right = left + 1;
+      let smallest = i;
+      if (left < items.length && this.compare(items[left] as T, items[smallest] as T) < 0) smallest = left;
+      if (right < items.length && this.compare(items[right] as T, items[smallest] as T) < 0) smallest = right;
+      if (smallest === i) break;
+      [items[i], items[smallest]] = [items[smallest] as T, items[i] as T];
+      i = smallest;
+    }
+    return top;
+  }
 }
 
 /**
@@ -163,19 +207,10 @@ export function topologicalOrder<T extends GraphTask>(tasks: readonly T[]): T[] 
   const dependents = dependentsIndex(tasks);
   const waiting = new Map<string, number>();
   for (const task of byId.values()) waiting.set(task.id, depsOf(task).filter((dep) => byId.has(dep)).length);
-  const free = [...byId.values()].filter((task) => waiting.get(task.id) === 0);
+  const free = new MinHeap<T>(byPriorityThenId);
+  for (const task of byId.values()) if (waiting.get(task.id) === 0) free.push(task);
   const order: T[] = [];
-  while (free.length > 0) {
-    // A linear scan for the best free task: queues are hundreds of tasks, not millions.
-    let best = 0;
-    for (let i = 1; i < free.length; i++) {
-      const candidate = free[i];
-      const current = free[best];
-      if (candidate !== undefined && current !== undefined && byPriorityThenId(candidate, current) < 0)
-        best = i;
-    }
-    const [task] = free.splice(best, 1);
-    if (task === undefined) break;
+  for (let task = free.pop(); task !== undefined; task = free.pop()) {
     order.push(task);
     for (const dependentId of dependents.get(task.id) ?? []) {
       const left = (waiting.get(dependentId) ?? 0) - 1;
@@ -255,7 +290,7 @@ export function readyTasks<T extends GraphTask>(tasks: readonly T[], weight?: Ta
     (a, b) =>
       priorityOf(b) - priorityOf(a) ||
       (paths.get(b.id) ?? 0) - (paths.get(a.id) ?? 0) ||
-      a.id.localeCompare(b.id),
+      compareIds(a.id, b.id),
   );
 }
 
