@@ -1,0 +1,168 @@
+/**
+ * Masking secrets in logs and on the board (DESIGN.md §8). Known key formats keep their public
+ * prefix so a reader can tell which kind of key leaked (`sk-ant-…****`); `NAME=value` assignments
+ * whose name says PASSWORD, SECRET, TOKEN or API_KEY keep the name; private key blocks keep their
+ * armor lines. Streams are masked line by line so a key split across two chunks is still caught.
+ */
+import path from 'node:path';
+import { Transform, type TransformCallback } from 'node:stream';
+
+/** What replaces the secret part of a match. */
+export const MASK = '…****';
+
+interface SecretPattern {
+  readonly name: string;
+  readonly regex: RegExp;
+  /** The replacement for one match (regex groups available). */
+  readonly replace: (match: string, ...groups: string[]) => string;
+}
+
+const keepPrefix =
+  (prefix: string) =>
+  (): string =>
+    `${prefix}${MASK}`;
+
+/** Ordered: specific formats first, so `sk-ant-…` is not taken for an OpenAI `sk-…` key. */
+const PATTERNS: readonly SecretPattern[] = [
+  { name: 'anthropic', regex: /\bsk-ant-[A-Za-z0-9_-]{16,}/g, replace: keepPrefix('sk-ant-') },
+  { name: 'openai-project', regex: /\bsk-(proj|svcacct|admin)-[A-Za-z0-9_-]{16,}/g, replace: (_m, kind = '') => `sk-${kind}-${MASK}` },
+  { name: 'openai', regex: /\bsk-[A-Za-z0-9]{20,}/g, replace: keepPrefix('sk-') },
+  { name: 'stripe', regex: /\b(sk|rk)_(live|test)_[A-Za-z0-9]{16,}/g, replace: (_m, a = '', b = '') => `${a}_${b}_${MASK}` },
+  { name: 'github-pat', regex: /\bgithub_pat_[A-Za-z0-9_]{22,}/g, replace: keepPrefix('github_pat_') },
+  { name: 'github', regex: /\b(gh[pousr])_[A-Za-z0-9]{30,}/g, replace: (_m, kind = '') => `${kind}_${MASK}` },
+  { name: 'aws-access-key', regex: /\b(AKIA|ASIA)[0-9A-Z]{16}\b/g, replace: (_m, kind = '') => `${kind}${MASK}` },
+  { name: 'google', regex: /\bAIza[0-9A-Za-z_-]{35}/g, replace: keepPrefix('AIza') },
+  { name: 'slack', regex: /\b(xox[abposr])-[A-Za-z0-9-]{10,}/g, replace: (_m, kind = '') => `${kind}-${MASK}` },
+  { name: 'bearer', regex: /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{16,}/g, replace: (_m, kind = '') => `${kind} ${MASK}` },
+  {
+    // Env-style names only (upper case), so `const token = getToken()` in code is left alone.
+    name: 'assignment',
+    regex:
+      /\b([A-Z0-9_]*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|APIKEY|ACCESS_KEY|PRIVATE_KEY|CREDENTIALS?)[A-Z0-9_]*)(\s*[=:]\s*)(["']?)([^\s"'$]{3,})\3/g,
+    replace: (match, name = '', sep = '', quote = '', value = '') =>
+      value.includes(MASK) || value === '****' ? match : `${name}${sep}${quote}****${quote}`,
+  },
+];
+
+const KEY_BEGIN = /-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----/;
+const KEY_END = /-----END ([A-Z0-9 ]*)PRIVATE KEY-----/;
+const KEY_BLOCK = /(-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----)[\s\S]*?(-----END \2PRIVATE KEY-----)/g;
+
+/** Masks every known secret in `text` (which may span many lines). */
+export function maskSecrets(text: string): string {
+  let out = text.replace(KEY_BLOCK, (_m, begin: string, _kind: string, end: string) => `${begin}\n****\n${end}`);
+  for (const pattern of PATTERNS) {
+    out = out.replace(pattern.regex, pattern.replace);
+  }
+  return out;
+}
+
+/** A stateful masker for chunked output (pty data, child stdout). */
+export interface Masker {
+  /** Feeds a chunk; returns the masked text that is safe to emit now (whole lines, mostly). */
+  readonly push: (chunk: string) => string;
+  /** Returns whatever is still buffered, masked. Call once at the end. */
+  readonly flush: () => string;
+}
+
+/** Options for chunked masking. */
+export interface MaskerOptions {
+  /**
+   * How long a line may grow before part of it is emitted without its newline (so a never-ending
+   * progress line still shows). The last `keepTail` characters stay buffered, so a secret that
+   * straddles the cut is still whole when masked.
+   */
+  readonly maxLine?: number;
+  readonly keepTail?: number;
+}
+
+/**
+ * Creates a line-safe masker: text is held back to the last newline, so a key split across two
+ * chunks is masked whole; lines inside a private key block are replaced as they arrive.
+ */
+export function createMasker(options: MaskerOptions = {}): Masker {
+  const maxLine = options.maxLine ?? 8192;
+  const keepTail = options.keepTail ?? 512;
+  let pending = '';
+  let inKeyBlock = false;
+
+  const maskLines = (text: string): string => {
+    const lines = text.split('\n');
+    return lines
+      .map((line) => {
+        if (inKeyBlock) {
+          if (KEY_END.test(line)) {
+            inKeyBlock = false;
+            return line.slice(line.search(KEY_END));
+          }
+          return line === '' || line === '\r' ? line : '****';
+        }
+        const begin = line.search(KEY_BEGIN);
+        if (begin !== -1 && !KEY_END.test(line.slice(begin))) {
+          inKeyBlock = true;
+          return maskSecrets(line.slice(0, begin)) + (KEY_BEGIN.exec(line)?.[0] ?? '');
+        }
+        return maskSecrets(line);
+      })
+      .join('\n');
+  };
+
+  return {
+    push(chunk) {
+      pending += chunk;
+      const newline = pending.lastIndexOf('\n');
+      if (newline !== -1) {
+        const ready = pending.slice(0, newline + 1);
+        pending = pending.slice(newline + 1);
+        return maskLines(ready);
+      }
+      if (pending.length <= maxLine) return '';
+      // Cut at whitespace before the kept tail, so no token is split; else cut hard.
+      const limit = pending.length - keepTail;
+      const space = pending.lastIndexOf(' ', limit);
+      const cut = space > 0 ? space + 1 : limit;
+      const ready = pending.slice(0, cut);
+      pending = pending.slice(cut);
+      return maskLines(ready);
+    },
+    flush() {
+      const rest = pending;
+      pending = '';
+      return rest === '' ? '' : maskLines(rest);
+    },
+  };
+}
+
+/** A Transform stream (strings or buffers in, UTF-8 strings out) that masks secrets line-safely. */
+export function createMaskingStream(options: MaskerOptions = {}): Transform {
+  const masker = createMasker(options);
+  const decoder = new TextDecoder('utf-8');
+  return new Transform({
+    decodeStrings: false,
+    encoding: 'utf8',
+    transform(chunk: Buffer | string, _encoding: BufferEncoding, callback: TransformCallback) {
+      // stream: true keeps a multi-byte character split across chunks intact.
+      const text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+      const out = masker.push(text);
+      callback(null, out === '' ? undefined : out);
+    },
+    flush(callback: TransformCallback) {
+      const out = masker.push(decoder.decode()) + masker.flush();
+      callback(null, out === '' ? undefined : out);
+    },
+  });
+}
+
+/** Env-file templates meant to be committed: they hold names, not values. */
+const ENV_TEMPLATES = new Set(['.env.example', '.env.sample', '.env.template', '.env.dist', '.env.defaults']);
+
+/**
+ * True for files that hold secrets by convention and are never auto-committed: `.env`, `.env.*`
+ * (`.env.local`, `.env.production`, …) and direnv's `.envrc` (it usually exports tokens). Templates
+ * such as `.env.example` are not env files: they are meant to be committed.
+ */
+export function isEnvFile(file: string): boolean {
+  const base = path.basename(file);
+  if (ENV_TEMPLATES.has(base)) return false;
+  return base === '.env' || base === '.envrc' || base.startsWith('.env.');
+}

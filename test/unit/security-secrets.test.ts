@@ -1,0 +1,109 @@
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createMasker, createMaskingStream, isEnvFile, maskSecrets } from '../../source/security/secrets.js';
+
+const samples: readonly [string, string, string][] = [
+  ['anthropic', `key sk-ant-api03-${'a1B2'.repeat(20)} end`, 'key sk-ant-…**** end'],
+  ['openai project', `OPENAI sk-proj-${'Xy9_'.repeat(12)}`, 'OPENAI sk-proj-…****'],
+  ['openai legacy', `sk-${'A1b2C3d4'.repeat(6)}`, 'sk-…****'],
+  ['github classic', `token ghp_${'a'.repeat(36)}`, 'token ghp_…****'],
+  ['github oauth', `gho_${'Z9'.repeat(18)}`, 'gho_…****'],
+  ['github fine-grained', `github_pat_11ABCDEFG0${'x'.repeat(60)}`, 'github_pat_…****'],
+  ['aws access key', 'aws AKIAIOSFODNN7EXAMPLE ok', 'aws AKIA…**** ok'],
+  ['google', `AIza${'S'.repeat(35)}`, 'AIza…****'],
+  ['slack', 'xoxb-123456789012-abcdefghijkl', 'xoxb-…****'],
+  ['password assignment', 'DB_PASSWORD=hunter22', 'DB_PASSWORD=****'],
+  ['secret assignment', 'export AWS_SECRET_ACCESS_KEY="wJalrXUtnFEMI/K7MDENG"', 'export AWS_SECRET_ACCESS_KEY="****"'],
+  ['token assignment', 'GITHUB_TOKEN: abcdef123', 'GITHUB_TOKEN: ****'],
+  ['api key assignment', 'MY_API_KEY=xyz123', 'MY_API_KEY=****'],
+  ['bearer header', 'Authorization: Bearer abcdefghijklmnopqrstuvwx', 'Authorization: Bearer …****'],
+];
+
+describe('maskSecrets', () => {
+  it.each(samples)('masks %s', (_name, input, expected) => {
+    expect(maskSecrets(input)).toBe(expected);
+  });
+
+  it('masks a key assigned to an env name once, keeping the key prefix', () => {
+    expect(maskSecrets(`ANTHROPIC_API_KEY=sk-ant-api03-${'q'.repeat(40)}`)).toBe('ANTHROPIC_API_KEY=sk-ant-…****');
+  });
+
+  it('masks private key blocks', () => {
+    const block = '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\nAAAABG5vbmUAAAAEbm9uZQ\n-----END OPENSSH PRIVATE KEY-----';
+    expect(maskSecrets(`before\n${block}\nafter`)).toBe(
+      'before\n-----BEGIN OPENSSH PRIVATE KEY-----\n****\n-----END OPENSSH PRIVATE KEY-----\nafter',
+    );
+  });
+
+  it('leaves ordinary code and references alone', () => {
+    for (const text of ['const token = getToken();', 'TOKEN=$GITHUB_TOKEN', 'sk-learn is a library', 'password: ""']) {
+      expect(maskSecrets(text)).toBe(text);
+    }
+  });
+});
+
+describe('createMasker', () => {
+  const key = `sk-ant-api03-${'k'.repeat(48)}`;
+
+  it('masks a key split across chunks', () => {
+    const masker = createMasker();
+    const out = [masker.push(`log: ${key.slice(0, 20)}`), masker.push(`${key.slice(20)} done\nnext`), masker.flush()].join('');
+    expect(out).toBe('log: sk-ant-…**** done\nnext');
+    expect(out).not.toContain('kkkk');
+  });
+
+  it('masks every split point of a line', () => {
+    const line = `A ${key} B\n`;
+    for (let cut = 1; cut < line.length; cut++) {
+      const masker = createMasker();
+      expect(masker.push(line.slice(0, cut)) + masker.push(line.slice(cut)) + masker.flush()).toBe('A sk-ant-…**** B\n');
+    }
+  });
+
+  it('masks private key lines as they stream', () => {
+    const masker = createMasker();
+    const out =
+      masker.push('x\n-----BEGIN RSA PRIVATE KEY-----\nMIIEow') +
+      masker.push('IBAAKCAQEA\nabc\n-----END RSA PRIVATE KEY-----\ny\n') +
+      masker.flush();
+    expect(out).toBe('x\n-----BEGIN RSA PRIVATE KEY-----\n****\n****\n-----END RSA PRIVATE KEY-----\ny\n');
+  });
+
+  it('emits an endless line in bounded pieces without splitting a key', () => {
+    const masker = createMasker({ maxLine: 200, keepTail: 100 });
+    let out = '';
+    for (let i = 0; i < 20; i++) out += masker.push(`word${i} ${i === 10 ? key : 'x'.repeat(30)} `);
+    expect(out.length).toBeGreaterThan(0);
+    out += masker.flush();
+    expect(out).toContain('sk-ant-…****');
+    expect(out).not.toContain('kkkk');
+  });
+});
+
+describe('createMaskingStream', () => {
+  it('masks a stream of buffers, including a split multi-byte character', async () => {
+    const text = `héllo ghp_${'b'.repeat(36)} ✓\n`;
+    const bytes = Buffer.from(text);
+    const chunks = [bytes.subarray(0, 2), bytes.subarray(2, 15), bytes.subarray(15, bytes.length - 2), bytes.subarray(bytes.length - 2)];
+    let out = '';
+    for await (const chunk of Readable.from(chunks).pipe(createMaskingStream())) out += String(chunk);
+    expect(out).toBe('héllo ghp_…**** ✓\n');
+  });
+});
+
+describe('isEnvFile', () => {
+  it.each([
+    ['.env', true],
+    ['app/.env', true],
+    ['.env.local', true],
+    ['.env.production', true],
+    ['.envrc', true],
+    ['.env.example', false],
+    ['.env.sample', false],
+    ['env.ts', false],
+    ['src/.environment.ts', false],
+    ['.envoy.yaml', false],
+  ])('%s → %s', (file, expected) => {
+    expect(isEnvFile(file)).toBe(expected);
+  });
+});
