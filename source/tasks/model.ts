@@ -84,6 +84,8 @@ export const attemptSchema = z.object({
   reflection: z.string().optional(),
   commit: z.string().optional(),
   sessionId: z.string().optional(),
+  /** Process id of the agent while the attempt runs (recovery kills its group if still alive). */
+  pid: z.number().int().optional(),
   logPath: z.string().optional(),
 });
 /** One attempt of an agent at a task. */

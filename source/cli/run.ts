@@ -1,0 +1,119 @@
+/**
+ * `nightshift run`: the engine, in the foreground with line output, or detached as a daemon.
+ */
+import { spawn } from 'node:child_process';
+import { openSync, readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { UserError } from '../errors.js';
+import { projectPaths } from '../paths.js';
+import { readLock } from '../store/lock.js';
+import { runEngine } from '../engine/start.js';
+import type { RunFlags } from '../engine/run-options.js';
+import { nightshiftCommand } from '../engine/self-command.js';
+import { findProjectRoot } from './project.js';
+import { jsonPrinter, linePrinter } from './event-lines.js';
+import { waitFor } from './wait.js';
+
+interface RunCliOptions extends RunFlags {
+  readonly detach?: boolean;
+  readonly ui?: boolean;
+  readonly json?: boolean;
+  readonly verbose?: boolean;
+}
+
+/** Registers `run`. */
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('run the queue: agents work on ready tasks, the gate verifies, passing work is committed')
+    .option('--backend <name>', 'agent backend: claude, codex, gemini, opencode or sim')
+    .option('--parallel <n>', 'coding agents at once')
+    .option('--max-tasks <n>', 'start at most this many tasks')
+    .option('--max-retries <n>', 'retries per task before it is blocked')
+    .option('--epochs <n>', 're-plan rounds when the queue is exhausted')
+    .option('--max-cost <usd>', 'stop starting tasks once the run has cost this much')
+    .option('--detach', 'start the engine in the background and return')
+    .option('--dry-run', 'print each prompt and command line; spawn nothing')
+    .option('--yolo', 'skip regression agents and review (the gate still runs)')
+    .option('--no-ui', 'no board: plain timestamped lines (the default without a TTY)')
+    .option('--json', 'print engine events as NDJSON')
+    .option('-v, --verbose', 'also print agent output lines')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 all done, 1 error, 2 ended with blocked tasks, 130 interrupted.\n\nExamples:\n  nightshift run --backend sim --parallel 2\n  nightshift run --detach && nightshift status',
+    )
+    .action(async (options: RunCliOptions) => {
+      const root = findProjectRoot();
+      if (options.detach) {
+        await detach(root, process.argv.slice(2));
+        return;
+      }
+      process.exitCode = await runForeground(root, options);
+    });
+}
+
+/** Runs the engine here; SIGINT once stops agents cleanly (exit 130), twice exits at once. */
+async function runForeground(root: string, options: RunCliOptions): Promise<number> {
+  const write = (text: string): void => {
+    process.stdout.write(text);
+  };
+  const onEvent = options.json ? jsonPrinter(write) : linePrinter(write, { verbose: options.verbose });
+  let stop: ((reason: 'interrupted') => void) | undefined;
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    signals++;
+    if (signals > 1 || !stop) {
+      process.stderr.write(`nightshift: ${signal} again: exiting now\n`);
+      process.exit(130);
+    }
+    process.stderr.write(`nightshift: ${signal}: stopping agents (press ctrl-c again to exit at once)\n`);
+    stop('interrupted');
+  };
+  const handled: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const signal of handled) process.on(signal, onSignal);
+  try {
+    return await runEngine(root, options, {
+      onEvent,
+      onNotice: (message) => process.stderr.write(`nightshift: ${message}\n`),
+      onStarted: (control) => {
+        stop = control.stop;
+      },
+    });
+  } finally {
+    for (const signal of handled) process.off(signal, onSignal);
+  }
+}
+
+/** Starts `run --no-ui` as a detached daemon logging to .nightshift/engine.log; waits until it serves. */
+async function detach(root: string, argv: readonly string[]): Promise<void> {
+  const paths = projectPaths(root);
+  const existing = await readLock(paths);
+  if (existing?.alive && existing.info.kind === 'engine') {
+    throw new UserError(`an engine is already running for ${root} (pid ${existing.info.pid})`, { hint: 'watch it with `nightshift attach` or `nightshift status`' });
+  }
+  await mkdir(paths.dir, { recursive: true });
+  const logFile = `${paths.dir}/engine.log`;
+  const out = openSync(logFile, 'a');
+  const args = argv.filter((arg) => arg !== '--detach' && arg !== 'run');
+  const [node, script] = nightshiftCommand();
+  const child = spawn(node ?? process.execPath, [script ?? '', 'run', '--no-ui', ...args], {
+    cwd: root,
+    detached: true,
+    stdio: ['ignore', out, out],
+    env: process.env,
+  });
+  const pid = child.pid;
+  let exited: number | null = null;
+  child.on('exit', (code) => {
+    exited = code ?? 1;
+  });
+  child.unref();
+  await waitFor(async () => exited !== null || (await readLock(paths))?.info.pid === pid, { timeoutMs: 15_000, what: 'the engine to start' });
+  if (exited !== null) {
+    const tail = readFileSync(logFile, 'utf8').trim().split('\n').slice(-5).join('\n');
+    throw new UserError(`the engine exited at start (code ${String(exited)}):\n${tail}`, { hint: `full log: ${logFile}` });
+  }
+  process.stdout.write(`engine started in the background (pid ${pid}); log: ${logFile}\n`);
+  process.stdout.write('watch it with `nightshift status` or `nightshift attach`; stop it with `nightshift stop`\n');
+}

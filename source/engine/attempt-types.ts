@@ -1,0 +1,58 @@
+/**
+ * The seam between the engine's bookkeeping (engine.ts) and the work of one attempt (attempt.ts):
+ * an attempt reports through an AttemptHandle and returns an AttemptResult.
+ */
+import type { AgentView, EventLine } from '../ipc/protocol.js';
+import type { AttemptOutcome, GateCheck, Task, TaskStatus } from '../tasks/model.js';
+
+/** Control over a live agent, for the board's attach, stop and resize. */
+export interface LiveAgentControl {
+  readonly write: (data: string) => void;
+  readonly resize: (cols: number, rows: number) => void;
+  readonly stop: (reason: 'stopped') => Promise<void>;
+  /** Raw pty bytes; returns an unsubscribe function. */
+  readonly onPty: (listener: (data: string) => void) => () => void;
+}
+
+/** What an attempt can do to the engine's state while it runs. */
+export interface AttemptHandle {
+  readonly setStatus: (status: TaskStatus) => void;
+  readonly line: (level: EventLine['level'], message: string) => void;
+  /** Shows an agent on the board; returns its id. */
+  readonly addAgent: (view: Omit<AgentView, 'id'>, control: LiveAgentControl | undefined) => string;
+  readonly updateAgent: (id: string, patch: Partial<Omit<AgentView, 'id'>>) => void;
+  readonly agentOutput: (id: string, text: string) => void;
+  readonly addUsage: (tokensIn: number, tokensOut: number, costUsd: number) => void;
+  readonly nextAgentName: () => string;
+  /** True once the run is stopping: the attempt should wind down. */
+  readonly stopped: () => boolean;
+  /** Changes the task record itself (learning, bestMetric, steps refined by reflection). */
+  readonly updateTask: (mutate: (task: Task) => void) => void;
+  /** Removes the attempt's agents from the board. */
+  readonly close: () => void;
+}
+
+/** What one attempt produced. */
+export interface AttemptResult {
+  readonly outcome: Exclude<AttemptOutcome, 'running'>;
+  readonly summary: string;
+  readonly checks: GateCheck[];
+  readonly exitCode?: number | null;
+  readonly metric?: number;
+  readonly reflection?: string;
+  readonly commit?: string;
+  readonly sessionId?: string;
+  readonly logPath?: string;
+}
+
+/** Everything attempt.ts is given for one attempt. */
+export interface AttemptContext {
+  readonly task: Task;
+  readonly attempt: number;
+  readonly maxAttempts: number;
+  readonly runId: string;
+  readonly handle: AttemptHandle;
+}
+
+/** Runs one attempt of a task from worktree to gate to commit. */
+export type AttemptRunner = (context: AttemptContext) => Promise<AttemptResult>;

@@ -1,0 +1,106 @@
+/**
+ * One engine process: takes the lock, opens the store, recovers what a dead engine left, serves the
+ * socket, runs the queue, and cleans up on every way out (DESIGN.md §3).
+ */
+import { existsSync } from 'node:fs';
+import { createBackend } from '../agents/factory.js';
+import { loadConfig } from '../config/load.js';
+import { UserError } from '../errors.js';
+import { findOnPath } from '../init/probe.js';
+import type { EngineEvent } from '../ipc/protocol.js';
+import { serveEngine, type EngineServer } from '../ipc/server.js';
+import { engineSocketPath } from '../ipc/socket-path.js';
+import { projectPaths } from '../paths.js';
+import { policyFromConfig } from '../security/policy.js';
+import { acquireLock } from '../store/lock.js';
+import { Store } from '../store/store.js';
+import { createAttemptRunner } from './attempt.js';
+import { Engine } from './engine.js';
+import { integrationBranchOf } from './worktree.js';
+import { isRepo } from './git.js';
+import { recoverState } from './recovery.js';
+import { resolveRunOptions, type RunFlags, type RunOptions } from './run-options.js';
+import { nightshiftCommand } from './self-command.js';
+
+/** Where the engine's progress goes while it runs in this process. */
+export interface EngineSinks {
+  /** Every engine event (for line or NDJSON output). */
+  readonly onEvent?: (event: EngineEvent) => void;
+  /** Notices before the engine exists (recovery, stale lock). */
+  readonly onNotice?: (message: string) => void;
+  /** Called once the engine is serving, with a way to stop it (signals). */
+  readonly onStarted?: (control: { stop: (reason: 'stopped' | 'interrupted') => void; socketPath: string }) => void;
+}
+
+/** Runs the engine for the project at `root` in this process; resolves to the exit code. */
+export async function runEngine(root: string, flags: RunFlags, sinks: EngineSinks = {}): Promise<number> {
+  const paths = projectPaths(root);
+  const config = await loadConfig(root);
+  const options = resolveRunOptions(config, flags);
+  if (!(await isRepo(root))) {
+    throw new UserError(`${root} is not a git repository; nightshift commits verified work, so it needs one`, {
+      hint: 'run `git init && git add -A && git commit -m init` first',
+    });
+  }
+  const backend = createBackend(options.backend);
+  const settings = config.backend[options.backend];
+  if (!options.dryRun && !backend.simulated) await requireBinary(backend.binary(settings), options);
+
+  const socketPath = engineSocketPath(root);
+  const lock = await acquireLock(paths, { kind: 'engine', socket: socketPath });
+  let server: EngineServer | undefined;
+  let store: Store | undefined;
+  try {
+    if (lock.warning) sinks.onNotice?.(lock.warning);
+    store = await Store.open(root);
+    const recovery = await recoverState(store);
+    if (recovery.interruptedAttempts.length > 0) {
+      sinks.onNotice?.(
+        `recovered from an engine that stopped: ${recovery.interruptedAttempts.join(', ')} closed as interrupted` +
+          (recovery.killedProcesses > 0 ? `, ${recovery.killedProcesses} leftover agent processes killed` : ''),
+      );
+    }
+    const integrationBranch = await integrationBranchOf(root);
+    const engine = new Engine({
+      paths,
+      config,
+      store,
+      options,
+      runAttempt: createAttemptRunner({
+        paths,
+        config,
+        options,
+        backend,
+        settings,
+        integrationBranch,
+        policy: policyFromConfig(config.security),
+        nightshiftCommand: nightshiftCommand(),
+      }),
+    });
+    if (sinks.onEvent) engine.subscribe(sinks.onEvent);
+    server = await serveEngine(engine, { socketPath });
+    sinks.onStarted?.({ stop: (reason) => engine.stop(reason), socketPath });
+    return await engine.run();
+  } finally {
+    await server?.close();
+    await store?.close();
+    await lock.release();
+  }
+}
+
+async function requireBinary(binary: string, options: RunOptions): Promise<void> {
+  const found = binary.includes('/') ? (existsSync(binary) ? binary : undefined) : await findOnPath(binary);
+  if (found) return;
+  const packages: Record<string, string> = {
+    claude: '@anthropic-ai/claude-code',
+    codex: '@openai/codex',
+    gemini: '@google/gemini-cli',
+    opencode: 'opencode-ai',
+  };
+  const pkg = packages[options.backend];
+  throw new UserError(`the ${options.backend} CLI ("${binary}") was not found on PATH`, {
+    hint: pkg
+      ? `install it with \`npm install -g ${pkg}\`, set [backend.${options.backend}] command in nightshift.toml, or run with --backend sim`
+      : 'check [backend] in nightshift.toml',
+  });
+}
