@@ -59,7 +59,11 @@ export function parseConfig(text: string, file: string): Config {
   }
   const result = configSchema.safeParse(raw);
   if (result.success) return result.data;
-  const problems = result.error.issues.flatMap((issue) => describeIssue(issue, raw, text, file));
+  // In file order, so the list reads top to bottom like the file; unplaced ones (no line) last.
+  const problems = result.error.issues
+    .flatMap((issue) => describeIssue(issue, raw, text, file))
+    .sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity))
+    .map((problem) => problem.text);
   const message = problems.length === 1 ? (problems[0] ?? '') : `${file} has ${problems.length} problems:\n  ${problems.join('\n  ')}`;
   throw new UserError(message, {
     hint: 'fix the keys named above; `nightshift init` in an empty folder writes a commented nightshift.toml with every key',
@@ -67,10 +71,16 @@ export function parseConfig(text: string, file: string): Config {
   });
 }
 
-/** Where an issue sits: `file:line` when the key is written in the file, else just `file`. */
-function place(file: string, text: string, path: readonly PropertyKey[]): string {
+/** One problem, with the line it sits on when the key is written in the file. */
+interface Problem {
+  readonly line: number | undefined;
+  readonly text: string;
+}
+
+/** `file:line: what`, or `file: what` when the key is not written in the file. */
+function problem(file: string, text: string, path: readonly PropertyKey[], what: string): Problem {
   const line = locateKey(text, path);
-  return line === undefined ? file : `${file}:${line}`;
+  return { line, text: `${line === undefined ? file : `${file}:${line}`}: ${what}` };
 }
 
 /** `[run]`, `[backend.claude]`, or "the top level". */
@@ -79,7 +89,7 @@ function tableName(path: readonly PropertyKey[]): string {
 }
 
 /** One line per problem, each naming the file, line, key path and what was expected. */
-function describeIssue(issue: z.core.$ZodIssue, raw: unknown, text: string, file: string): string[] {
+function describeIssue(issue: z.core.$ZodIssue, raw: unknown, text: string, file: string): Problem[] {
   const path = issue.path;
   if (issue.code === 'unrecognized_keys') {
     const tableSchema = schemaAt(configSchema, path);
@@ -94,12 +104,12 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown, text: string, file
       const guess = closestKey(key, known);
       const suggestion = guess !== undefined ? `; did you mean "${guess}"?` : '';
       const list = known.length > 0 ? ` (known: ${known.join(', ')})` : '';
-      return `${place(file, text, [...path, key])}: ${what}${suggestion}${list}`;
+      return problem(file, text, [...path, key], `${what}${suggestion}${list}`);
     });
   }
   const keyPath = formatKeyPath(path);
   const schema = schemaAt(configSchema, path);
   const got = describeValue(valueAt(raw, path));
   const expected = schema !== undefined ? describeSchema(schema) : issue.message;
-  return [`${place(file, text, path)}: ${keyPath || '(document)'}: expected ${expected}, got ${got}`];
+  return [problem(file, text, path, `${keyPath || '(document)'}: expected ${expected}, got ${got}`)];
 }

@@ -34,7 +34,7 @@ function backendTable(name: BackendName, settings: BackendSettings): string {
     `model = ${toml(settings.model)}                 # model for coding attempts; empty = the CLI's default`,
     `plan_model = ${toml(settings.plan_model)}            # model for planning; empty = model`,
     `extra_args = ${toml(settings.extra_args)}            # appended to the CLI's command line`,
-    `command = ${toml(settings.command)}               # path or name of the CLI; empty = "${name === 'sim' ? 'built in' : name}" on PATH`,
+    `command = ${toml(settings.command)}               # path or name of the CLI; empty = ${name === 'sim' ? 'the built-in program' : `"${name}" on PATH`}`,
   ].join('\n');
 }
 
@@ -51,7 +51,7 @@ name = ${toml(options.name)}
 
 [backend]
 default = ${toml(options.backend)}          # claude | codex | gemini | opencode | sim
-plan = ${toml(d.backend.plan)}                  # backend for \`nightshift plan\`; empty = default
+plan = ${toml(d.backend.plan)}                   # backend for \`nightshift plan\`; empty = default
 
 ${backends}
 

@@ -4,6 +4,7 @@
  * stale and taken over with a warning.
  */
 import { link, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { UserError, errorMessage } from '../errors.js';
 import { projectPaths, type ProjectPaths } from '../paths.js';
@@ -27,6 +28,7 @@ export interface LockInfo {
 export interface LockRequest {
   readonly kind: LockKind;
   readonly socket?: string;
+  /** The holder's pid; it must be running (or start within seconds), else the lock reads as stale. */
   readonly pid?: number;
   /** How long to wait for a live `cli` holder (whose writes are short) before giving up; default 3 s. */
   readonly waitForCliMs?: number;
@@ -72,10 +74,36 @@ function parseLockInfo(text: string): LockInfo | undefined {
 const sameHolder = (a: LockInfo, b: LockInfo): boolean =>
   a.pid === b.pid && a.startedAt === b.startedAt && a.hostname === b.hostname;
 
+/** Linux's /proc reports process start times in USER_HZ ticks, fixed at 100 by the kernel ABI. */
+const USER_HZ = 100;
+/** Tolerance for clock granularity (btime is whole seconds) when comparing start times. */
+const START_SLACK_MS = 5_000;
+
+/** When `pid` started (ms since the epoch), from /proc on Linux; undefined elsewhere or on error. */
+function processStartMs(pid: number): number | undefined {
+  if (process.platform !== 'linux') return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which is in parentheses and may itself contain spaces.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[19]);
+    const btime = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]);
+    if (!Number.isFinite(ticks) || !Number.isFinite(btime)) return undefined;
+    return btime * 1000 + (ticks * 1000) / USER_HZ;
+  } catch {
+    return undefined;
+  }
+}
+
 function isHolderAlive(info: LockInfo): boolean {
   // A pid means nothing on another machine (a shared or synced folder): assume it is alive.
   if (info.hostname !== '' && info.hostname !== os.hostname()) return true;
-  return isPidAlive(info.pid);
+  if (!isPidAlive(info.pid)) return false;
+  // After a reboot or a long time, the pid may belong to an unrelated process that started after
+  // the lock was written: the holder is gone all the same.
+  const lockedAt = Date.parse(info.startedAt);
+  const started = processStartMs(info.pid);
+  return !(started !== undefined && Number.isFinite(lockedAt) && started > lockedAt + START_SLACK_MS);
 }
 
 /** Reads engine.lock; undefined when there is none. An unreadable lock reads as a dead one. */
@@ -195,7 +223,7 @@ export async function acquireLock(paths: ProjectPaths, request: LockRequest): Pr
       const warning =
         holder === undefined
           ? `replaced an unreadable lock file ${paths.lock}`
-          : `took over a stale lock: ${holder.kind} pid ${holder.pid}${holder.startedAt ? ` (since ${holder.startedAt})` : ''} is no longer running`;
+          : `took over a stale lock: ${holder.kind} pid ${holder.pid}${holder.startedAt ? ` (since ${holder.startedAt})` : ''} is no longer running${isPidAlive(holder.pid) ? ' (the pid now belongs to a newer process)' : ''}`;
       return makeLock(paths, info, warning);
     }
     // Another process is mid-takeover: give it a moment to finish before looking again.

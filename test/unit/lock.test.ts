@@ -26,8 +26,10 @@ function livePid(): number {
   return child.pid;
 }
 
-function holder(pid: number, kind: LockInfo['kind'] = 'engine'): LockInfo {
-  return { pid, socket: '/tmp/x/engine.sock', startedAt: '2024-05-01T10:00:00.000Z', kind, hostname: os.hostname() };
+/** The start time of test locks: now, like a real holder's (its process starts within seconds of it). */
+let since = '';
+function holder(pid: number, kind: LockInfo['kind'] = 'engine', startedAt = since): LockInfo {
+  return { pid, socket: '/tmp/x/engine.sock', startedAt, kind, hostname: os.hostname() };
 }
 
 async function writeLock(paths: ProjectPaths, info: LockInfo): Promise<void> {
@@ -49,6 +51,7 @@ let paths: ProjectPaths;
 beforeEach(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), 'nightshift-lock-'));
   paths = projectPaths(root);
+  since = new Date().toISOString();
 });
 afterEach(async () => {
   for (const child of sleepers.splice(0)) child.kill('SIGKILL');
@@ -72,7 +75,7 @@ describe('acquireLock', () => {
     const pid = livePid();
     await writeLock(paths, holder(pid));
     const error = await rejection(acquireLock(paths, { kind: 'engine' }));
-    expect(error.message).toBe(`an engine already runs for this project (pid ${pid} since 2024-05-01T10:00:00.000Z)`);
+    expect(error.message).toBe(`an engine already runs for this project (pid ${pid} since ${since})`);
     expect(error.hint).toContain('nightshift attach');
     expect(JSON.parse(await readFile(paths.lock, 'utf8'))).toEqual(holder(pid));
   });
@@ -81,7 +84,7 @@ describe('acquireLock', () => {
     const pid = livePid();
     await writeLock(paths, holder(pid));
     const error = await rejection(acquireLock(paths, { kind: 'cli' }));
-    expect(error.message).toContain(`an engine is running for this project (pid ${pid} since 2024-05-01T10:00:00.000Z)`);
+    expect(error.message).toContain(`an engine is running for this project (pid ${pid} since ${since})`);
     expect(error.message).toContain('writes go through it');
   });
 
@@ -91,7 +94,7 @@ describe('acquireLock', () => {
     const started = Date.now();
     const error = await rejection(acquireLock(paths, { kind: 'cli', waitForCliMs: 200 }));
     expect(Date.now() - started).toBeGreaterThanOrEqual(200);
-    expect(error.message).toContain(`another nightshift command (pid ${pid} since 2024-05-01T10:00:00.000Z) is writing the store`);
+    expect(error.message).toContain(`another nightshift command (pid ${pid} since ${since}) is writing the store`);
   });
 
   it('gets the lock once a CLI holder releases it', async () => {
@@ -108,8 +111,19 @@ describe('acquireLock', () => {
     await writeLock(paths, holder(pid));
     expect((await readLock(paths))?.alive).toBe(false);
     const lock = await acquireLock(paths, { kind: 'engine', socket: paths.socket });
-    expect(lock.warning).toBe(`took over a stale lock: engine pid ${pid} (since 2024-05-01T10:00:00.000Z) is no longer running`);
+    expect(lock.warning).toBe(`took over a stale lock: engine pid ${pid} (since ${since}) is no longer running`);
     expect((JSON.parse(await readFile(paths.lock, 'utf8')) as LockInfo).pid).toBe(process.pid);
+    await lock.release();
+  });
+
+  it('treats a live pid that started after the lock was written as a reused pid', async () => {
+    const pid = livePid();
+    await writeLock(paths, holder(pid, 'engine', '2000-01-01T00:00:00.000Z'));
+    const expectStale = process.platform === 'linux';
+    expect((await readLock(paths))?.alive).toBe(!expectStale);
+    if (!expectStale) return;
+    const lock = await acquireLock(paths, { kind: 'engine' });
+    expect(lock.warning).toContain(`engine pid ${pid} (since 2000-01-01T00:00:00.000Z) is no longer running (the pid now belongs to a newer process)`);
     await lock.release();
   });
 
@@ -182,7 +196,7 @@ describe('withStoreWrite', () => {
     await writeLock(paths, holder(pid, 'cli'));
     const warnings: string[] = [];
     await withStoreWrite(root, () => undefined, { onWarning: (m) => warnings.push(m) });
-    expect(warnings).toEqual([`took over a stale lock: cli pid ${pid} (since 2024-05-01T10:00:00.000Z) is no longer running`]);
+    expect(warnings).toEqual([`took over a stale lock: cli pid ${pid} (since ${since}) is no longer running`]);
   });
 
   it('refuses when there is no store, and releases the lock', async () => {
