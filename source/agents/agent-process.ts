@@ -13,7 +13,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { open, readFile, rm, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readFile, rm, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
 import type { AgentState } from '../ipc/protocol.js';
 import type { AgentCommand, AgentEvent, Backend } from './backend.js';
 import { PROCESS_TAG_VAR, killTree } from './process-tree.js';
@@ -108,9 +109,13 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentProce
   const tag = randomUUID();
   const startedAt = Date.now();
 
+  for (const file of [options.logPath, options.jsonlPath, exitPath]) await mkdir(path.dirname(file), { recursive: true });
   await rm(exitPath, { force: true });
   const tail = await JsonlTail.open(options.jsonlPath);
   const log = createWriteStream(options.logPath, { flags: 'a' });
+  // A full disk must not crash the engine over a log: the record (.jsonl) is what counts.
+  let logError: Error | undefined;
+  log.on('error', (error) => (logError ??= error));
   const screen = createScreen({ cols, rows });
   const parser = options.backend.createParser();
 
@@ -178,7 +183,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentProce
   pty.onData((data) => {
     lastOutputAt = Date.now();
     if (!exited) {
-      log.write(data);
+      if (!logError) log.write(data);
       screen.write(data);
     }
     emit('data', data);
@@ -212,7 +217,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentProce
     // Whatever the CLI left behind (a dev server, a `setsid` daemon) goes too, then wait for a
     // stop in progress, so that when the result resolves nothing of the agent is alive.
     await Promise.all([killTree(pty.pid, { graceMs, tag }), stopping]);
-    await new Promise<void>((resolve) => log.end(resolve));
+    await new Promise<void>((resolve) => (logError ? resolve() : log.end(resolve)));
     await screen.flush();
     const exitCode = await readExitCode(exitPath);
     const reason = stopReason ?? 'exit';
