@@ -59,4 +59,16 @@ describe('remote command quoting', () => {
       'ns attach --stdio ~/r',
     ]);
   });
+
+  it('takes the remote program from NIGHTSHIFT_REMOTE_COMMAND when no option says otherwise', () => {
+    const saved = process.env['NIGHTSHIFT_REMOTE_COMMAND'];
+    process.env['NIGHTSHIFT_REMOTE_COMMAND'] = 'node ~/ns/dist/cli/index.js';
+    try {
+      expect(sshArgv({ destination: 'box', path: '/r' }, {}).at(-1)).toBe('node ~/ns/dist/cli/index.js attach --stdio /r');
+      expect(sshArgv({ destination: 'box', path: '/r' }, { remoteCommand: 'ns' }).at(-1)).toBe('ns attach --stdio /r');
+    } finally {
+      if (saved === undefined) delete process.env['NIGHTSHIFT_REMOTE_COMMAND'];
+      else process.env['NIGHTSHIFT_REMOTE_COMMAND'] = saved;
+    }
+  });
 });
