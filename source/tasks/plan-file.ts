@@ -7,6 +7,7 @@
 import type { z } from 'zod';
 import { UserError } from '../errors.js';
 import type { State } from '../store/schema.js';
+import { jsonErrorOffset, lineAndColumn } from './json-location.js';
 import { executionSchema } from './model.js';
 import type { Completion, Epic, Execution, Task, TaskInput, TaskStatus } from './model.js';
 import { DIRECTION_ALIASES, PRIORITY_WORDS, planFileSchema } from './plan-schema.js';
@@ -50,15 +51,12 @@ function parseJson(text: string, file: string): unknown {
     return JSON.parse(text) as unknown;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    // V8 says "… at position N" (Node 22 adds "(line L column C)"); report line and column ourselves.
-    const position = /at position (\d+)/.exec(message)?.[1];
-    const offset = position === undefined ? text.length : Number(position);
-    const before = text.slice(0, offset).split('\n');
-    const line = before.length;
-    const column = (before[before.length - 1]?.length ?? 0) + 1;
+    // Node 20 gives a position for some syntax errors only; find the spot ourselves every time,
+    // and keep V8's words without its position or its quote of the text.
+    const { line, column } = lineAndColumn(text, jsonErrorOffset(text));
     const reason = message
-      .replace(/\s*(in JSON )?at position \d+.*$/, '')
-      .replace(/\s*\(line \d+ column \d+\)$/, '');
+      .replace(/^(Unexpected token .+?), (\.\.\.)?".*" is not valid JSON$/s, '$1')
+      .replace(/\s*(in JSON )?at position \d+.*$/s, '');
     throw new UserError(
       `${file}:${line}:${column}: not valid JSON: ${reason} (line ${line}, column ${column})`,
       {

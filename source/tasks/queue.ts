@@ -82,7 +82,7 @@ export function addTasks(
   const previousById = new Map(state.tasks.map((task) => [task.id, task]));
   const built = inputs.map((input) => {
     const previous = previousById.get(input.id);
-    const task = taskSchema.parse({
+    const parsed = taskSchema.safeParse({
       ...input,
       status: input.status ?? previous?.status,
       blockReason: input.blockReason ?? (input.status === undefined ? previous?.blockReason : undefined),
@@ -92,7 +92,16 @@ export function addTasks(
       createdAt: previous?.createdAt ?? input.createdAt ?? now,
       updatedAt: now,
     });
-    return { task, replacing: previous !== undefined };
+    // The audit checks meaning; this catches shapes it does not look at (a string where a list goes).
+    if (!parsed.success) {
+      const lines = parsed.error.issues.map(
+        (issue) => `  task "${input.id}" field ${issue.path.map(String).join('.')}: ${issue.message}`,
+      );
+      throw new UserError(`the tasks do not fit the task model:\n${lines.join('\n')}`, {
+        hint: 'fix the tasks and try again; nothing was added',
+      });
+    }
+    return { task: parsed.data, replacing: previous !== undefined };
   });
 
   const builtById = new Map(built.map(({ task }) => [task.id, task]));

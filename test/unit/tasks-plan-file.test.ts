@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { UserError } from '../../source/errors.js';
 import type { State } from '../../source/store/schema.js';
 import { formatPlanFile, formatJsonPath, parsePlanFile, toPlanFile } from '../../source/tasks/plan-file.js';
+import { jsonErrorOffset } from '../../source/tasks/json-location.js';
 import { planJsonSchema } from '../../source/tasks/plan-schema.js';
 import { addTasks } from '../../source/tasks/queue.js';
 
@@ -215,6 +216,32 @@ describe('parsePlanFile errors', () => {
     const error = userError(() => parsePlanFile('[]', 'list.json'));
     expect(error.message).toContain('list.json');
     expect(error.message).toContain('(top level)');
+  });
+
+  it('locates an unexpected token that Node reports without a position', () => {
+    const error = userError(() => parsePlanFile('{\n  "project": "p",\n  "tasks": [ x ]\n}', 'p.json'));
+    expect(error.message).toBe("p.json:3:14: not valid JSON: Unexpected token 'x' (line 3, column 14)");
+  });
+
+  it('agrees with V8 wherever V8 gives a position, on broken variants of a real plan', () => {
+    const text = fixture('autodev-task.json');
+    const disagreements: string[] = [];
+    for (let at = 0; at < text.length; at += 3) {
+      for (const broken of [
+        text.slice(0, at) + text.slice(at + 1),
+        `${text.slice(0, at)}}${text.slice(at)}`,
+      ]) {
+        try {
+          JSON.parse(broken);
+        } catch (error) {
+          const position = /at position (\d+)/.exec((error as Error).message)?.[1];
+          if (position !== undefined && Number(position) !== jsonErrorOffset(broken)) {
+            disagreements.push(`edit at ${at}: V8 ${position}, ours ${jsonErrorOffset(broken)}`);
+          }
+        }
+      }
+    }
+    expect(disagreements).toEqual([]);
   });
 
   it('formats JSON paths the way people write them', () => {

@@ -78,6 +78,16 @@ describe('addTasks', () => {
     expect(state).toEqual(before);
   });
 
+  it('names task and field when an input does not fit the model, adding nothing', () => {
+    const state = queue();
+    const bad = JSON.parse(
+      '{"id":"d","title":"D","steps":["x"],"verification":{"commands":["t"],"env":{"A":1}}}',
+    ) as TaskInput;
+    const error = userError(() => addTasks(state, [input('e'), bad]));
+    expect(error.message).toContain('task "d" field verification.env.A');
+    expect(state.tasks.map((task) => task.id)).toEqual(['a', 'b', 'c']);
+  });
+
   it('refuses an id already in the queue unless replacing', () => {
     const state = queue();
     expect(userError(() => addTasks(state, [input('a')])).message).toContain('task "a" field id');
