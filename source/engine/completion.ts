@@ -8,7 +8,8 @@ import type { Completion } from '../tasks/model.js';
 export type NumericCompletion = Extract<Completion, { kind: 'numeric' }>;
 
 /** A metric read from output, or why it could not be. */
-export type MetricReading = { readonly ok: true; readonly value: number } | { readonly ok: false; readonly reason: string };
+export type MetricReading =
+  { readonly ok: true; readonly value: number } | { readonly ok: false; readonly reason: string };
 
 /** How a new metric value compares with the previous one. */
 export type MetricComparison = 'improved' | 'equal' | 'regressed';
@@ -17,7 +18,14 @@ export type MetricComparison = 'improved' | 'equal' | 'regressed';
 function describe(value: unknown): string {
   if (value === undefined) return 'nothing';
   const json = JSON.stringify(value) ?? typeof value;
-  const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+  const kind =
+    value === null
+      ? 'null'
+      : Array.isArray(value)
+        ? 'an array'
+        : typeof value === 'object'
+          ? 'an object'
+          : `a ${typeof value}`;
   return `${kind} (${json.length > 60 ? `${json.slice(0, 57)}...` : json})`;
 }
 
@@ -88,7 +96,10 @@ export function extractMetric(stdout: string, jsonPath: string): MetricReading {
   for (const segment of parseJsonPath(jsonPath)) {
     if (typeof segment === 'number') {
       if (!Array.isArray(value) || segment >= value.length) {
-        return { ok: false, reason: `${jsonPath}: ${walked || 'the report'} has no [${segment}]; found ${describe(value)}` };
+        return {
+          ok: false,
+          reason: `${jsonPath}: ${walked || 'the report'} has no [${segment}]; found ${describe(value)}`,
+        };
       }
       value = value[segment] as unknown;
       walked += `[${segment}]`;

@@ -167,7 +167,8 @@ async function runCommand(
   settled = true;
   for (const timer of timers) clearTimeout(timer);
   options.signal?.removeEventListener('abort', onAbort);
-  const spawnError = result.exitCode === undefined && result.signal === undefined ? result.shortMessage : undefined;
+  const spawnError =
+    result.exitCode === undefined && result.signal === undefined ? result.shortMessage : undefined;
   return {
     exitCode: result.exitCode,
     signal: result.signal,
@@ -221,13 +222,18 @@ async function checkPaths(task: Task, options: GateOptions): Promise<GateCheck |
 export async function runGate(task: Task, options: GateOptions): Promise<GateResult> {
   const { verification, completion } = task;
   if (verification.commands.length === 0 && verification.pathPatterns.length === 0) {
-    throw new UserError(`Task ${task.id} has no verification commands and no path patterns: nothing to check.`, {
-      hint: `Add verification commands to ${task.id} (nightshift task show ${task.id}).`,
-    });
+    throw new UserError(
+      `Task ${task.id} has no verification commands and no path patterns: nothing to check.`,
+      {
+        hint: `Add verification commands to ${task.id} (nightshift task show ${task.id}).`,
+      },
+    );
   }
   const commandCwd = path.resolve(options.cwd, verification.cwd ?? '.');
   if (!existsSync(commandCwd)) {
-    throw new UserError(`Verification working directory ${verification.cwd ?? '.'} of task ${task.id} does not exist (${commandCwd}).`);
+    throw new UserError(
+      `Verification working directory ${verification.cwd ?? '.'} of task ${task.id} does not exist (${commandCwd}).`,
+    );
   }
   const mask = options.mask ?? ((text: string) => text);
   const checks: GateCheck[] = [];
@@ -246,14 +252,17 @@ export async function runGate(task: Task, options: GateOptions): Promise<GateRes
       log?.write(`[gate] ${paths.passed ? 'pass' : 'FAIL'} ${paths.name}: ${paths.detail}\n`);
     }
     if (paths?.passed !== false) {
-      const timeoutSeconds = verification.timeoutSeconds ?? options.timeoutSeconds ?? DEFAULT_GATE_TIMEOUT_SECONDS;
+      const timeoutSeconds =
+        verification.timeoutSeconds ?? options.timeoutSeconds ?? DEFAULT_GATE_TIMEOUT_SECONDS;
       const env = { ...options.env, ...verification.env };
       for (const command of verification.commands) {
         if (options.signal?.aborted) {
           aborted = true;
           break;
         }
-        const header = `$ ${command}${verification.cwd ? `   (in ${verification.cwd})` : ''}\n`;
+        // Commands can carry tokens too (curl -H …), so the mask covers them as well.
+        const shown = mask(command);
+        const header = `$ ${shown}${verification.cwd ? `   (in ${verification.cwd})` : ''}\n`;
         log?.write(`[gate] ${header}`);
         output.push(header);
         const run = await runCommand(command, {
@@ -280,9 +289,12 @@ export async function runGate(task: Task, options: GateOptions): Promise<GateRes
         output.push(footer.replace('[gate] ', '→ '));
         checks.push({
           kind: 'command',
-          name: command,
+          name: shown,
           passed,
-          detail: passed || !run.output.trim() ? ending : `${ending}; last output:\n${lastLines(run.output, DETAIL_LINES)}`,
+          detail:
+            passed || !run.output.trim()
+              ? ending
+              : `${ending}; last output:\n${lastLines(run.output, DETAIL_LINES)}`,
           durationMs: run.durationMs,
         });
         lastStdout = run.stdout;
@@ -333,7 +345,8 @@ export async function runGate(task: Task, options: GateOptions): Promise<GateRes
  */
 export function formatGateOutput(result: Pick<GateResult, 'checks'>): string {
   const lines = result.checks.map(
-    (check) => `- ${check.passed ? 'pass' : 'fail'} ${check.kind} \`${check.name}\` (${seconds(check.durationMs)})`,
+    (check) =>
+      `- ${check.passed ? 'pass' : 'fail'} ${check.kind} \`${check.name}\` (${seconds(check.durationMs)})`,
   );
   const failures = result.checks
     .filter((check) => !check.passed)

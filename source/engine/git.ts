@@ -49,8 +49,15 @@ function gitEnv(): Record<string, string | undefined> {
 }
 
 /** Runs `git <args>` in `cwd`; throws a UserError on a non-zero exit unless `allowFailure`. */
-export async function git(cwd: string, args: readonly string[], options: GitRunOptions = {}): Promise<GitOutput> {
-  const configArgs = Object.entries(options.config ?? {}).flatMap(([key, value]) => ['-c', `${key}=${value}`]);
+export async function git(
+  cwd: string,
+  args: readonly string[],
+  options: GitRunOptions = {},
+): Promise<GitOutput> {
+  const configArgs = Object.entries(options.config ?? {}).flatMap(([key, value]) => [
+    '-c',
+    `${key}=${value}`,
+  ]);
   const result = await execa('git', [...configArgs, ...args], {
     cwd,
     env: gitEnv(),
@@ -64,7 +71,8 @@ export async function git(cwd: string, args: readonly string[], options: GitRunO
     exitCode: result.exitCode ?? -1,
   };
   if (output.exitCode !== 0 && !options.allowFailure) {
-    const spawnError = result.failed && result.exitCode === undefined ? String(result.shortMessage ?? '') : '';
+    const spawnError =
+      result.failed && result.exitCode === undefined ? String(result.shortMessage ?? '') : '';
     throw new UserError(
       `\`git ${args.join(' ')}\` failed in ${cwd} (exit ${output.exitCode}): ${
         output.stderr.trim() || output.stdout.trim() || spawnError || 'no output'
@@ -113,7 +121,9 @@ export async function currentBranch(cwd: string): Promise<string | null> {
 
 /** Whether a local branch exists. */
 export async function branchExists(cwd: string, branch: string): Promise<boolean> {
-  const out = await git(cwd, ['show-ref', '--verify', '--quiet', `refs/heads/${branch}`], { allowFailure: true });
+  const out = await git(cwd, ['show-ref', '--verify', '--quiet', `refs/heads/${branch}`], {
+    allowFailure: true,
+  });
   return out.exitCode === 0;
 }
 
@@ -169,7 +179,9 @@ export async function identityConfig(cwd: string): Promise<Record<string, string
 }
 
 async function hasHead(cwd: string): Promise<boolean> {
-  return (await git(cwd, ['rev-parse', '--verify', '--quiet', 'HEAD'], { allowFailure: true })).exitCode === 0;
+  return (
+    (await git(cwd, ['rev-parse', '--verify', '--quiet', 'HEAD'], { allowFailure: true })).exitCode === 0
+  );
 }
 
 /**
@@ -177,13 +189,19 @@ async function hasHead(cwd: string): Promise<boolean> {
  * Returns the new commit's sha, or null when there is nothing to commit. Excluded files that were
  * already staged (an agent ran `git add .env`) are unstaged first, so they never ride along.
  */
-export async function commitAll(cwd: string, message: string, options: CommitOptions = {}): Promise<string | null> {
+export async function commitAll(
+  cwd: string,
+  message: string,
+  options: CommitOptions = {},
+): Promise<string | null> {
   const excluded = (file: string): boolean => isEnvFile(file) || (options.exclude?.(file) ?? false);
   const changed = await uncommittedFiles(cwd);
   const wanted = changed.filter((file) => !excluded(file));
   if (wanted.length > 0) {
     // -A stages deletions too; the list goes through stdin so thousands of paths fit.
-    await git(cwd, ['add', '-A', '--pathspec-from-file=-', '--pathspec-file-nul'], { input: wanted.join('\0') });
+    await git(cwd, ['add', '-A', '--pathspec-from-file=-', '--pathspec-file-nul'], {
+      input: wanted.join('\0'),
+    });
   }
   const staged = splitNul((await git(cwd, ['diff', '--cached', '--name-only', '-z', '--no-renames'])).stdout);
   const unwanted = staged.filter(excluded);
@@ -228,9 +246,12 @@ export async function revertCommit(cwd: string, sha: string): Promise<RevertMode
   });
   if (out.exitCode !== 0) {
     await git(cwd, ['revert', '--abort'], { allowFailure: true });
-    throw new UserError(`\`git revert ${full}\` failed in ${cwd}: ${out.stderr.trim() || out.stdout.trim()}`, {
-      hint: 'Later commits touch the same lines; revert it by hand or reset the task.',
-    });
+    throw new UserError(
+      `\`git revert ${full}\` failed in ${cwd}: ${out.stderr.trim() || out.stdout.trim()}`,
+      {
+        hint: 'Later commits touch the same lines; revert it by hand or reset the task.',
+      },
+    );
   }
   return 'reverted';
 }

@@ -53,7 +53,10 @@ export function formatProgress(entry: ProgressEntry): string {
 }
 
 /** Appends an attempt's line to `.nightshift/progress.md`, starting the file with a heading. */
-export async function appendProgress(paths: Pick<ProjectPaths, 'progress'>, entry: ProgressEntry): Promise<void> {
+export async function appendProgress(
+  paths: Pick<ProjectPaths, 'progress'>,
+  entry: ProgressEntry,
+): Promise<void> {
   const heading = existsSync(paths.progress) ? '' : '# nightshift progress\n\n';
   await mkdir(path.dirname(paths.progress), { recursive: true });
   await appendFile(paths.progress, `${heading}${formatProgress(entry)}\n`, 'utf8');

@@ -100,7 +100,9 @@ export async function runIterations(deps: IterationDeps): Promise<IterationsResu
   const { task } = deps;
   const { execution, completion } = task;
   if (execution.strategy !== 'iterative' || completion.kind !== 'numeric') {
-    throw new UserError(`Task ${task.id} is not iterative with a numeric completion; it cannot run experiments.`);
+    throw new UserError(
+      `Task ${task.id} is not iterative with a numeric completion; it cannot run experiments.`,
+    );
   }
   const now = deps.now ?? (() => new Date());
   const commit = deps.commit ?? ((message: string) => commitAll(deps.cwd, message));
@@ -137,7 +139,11 @@ export async function runIterations(deps: IterationDeps): Promise<IterationsResu
     const gate = await deps.gate();
     const metric = gate.metric;
     const comparison: IterationRecord['comparison'] =
-      sha === null ? 'no-changes' : metric === undefined ? 'gate-failed' : compareMetric(current, metric, completion);
+      sha === null
+        ? 'no-changes'
+        : metric === undefined
+          ? 'gate-failed'
+          : compareMetric(current, metric, completion);
     // A tree whose gate fails is never kept; a measured regression stays only when the task opts
     // out of rollback.
     const keep =
@@ -155,7 +161,14 @@ export async function runIterations(deps: IterationDeps): Promise<IterationsResu
       await revert(sha);
     }
     withoutImprovement = comparison === 'improved' ? 0 : withoutImprovement + 1;
-    iterations.push({ iteration: n, metric: metric ?? null, decision: keep ? 'keep' : 'revert', comparison, commit: sha, gate });
+    iterations.push({
+      iteration: n,
+      metric: metric ?? null,
+      decision: keep ? 'keep' : 'revert',
+      comparison,
+      commit: sha,
+      gate,
+    });
     await deps.appendExperiment({
       at: now().toISOString(),
       taskId: task.id,
@@ -172,5 +185,13 @@ export async function runIterations(deps: IterationDeps): Promise<IterationsResu
       break;
     }
   }
-  return { kept, bestMetric: best, baselineMetric: baseline, iterations, stop, targetReached: reached, baselineGate };
+  return {
+    kept,
+    bestMetric: best,
+    baselineMetric: baseline,
+    iterations,
+    stop,
+    targetReached: reached,
+    baselineGate,
+  };
 }

@@ -32,8 +32,9 @@ export function renderTemplate(text: string, values: Readonly<Record<string, str
   const value = (name: string): string => (Object.hasOwn(values, name) ? (values[name] ?? '') : '');
   // Blocks first, so a placeholder inside a dropped block is never filled; both passes use a
   // replace callback, whose results are not scanned again.
-  const withBlocks = text.replace(/\{\{#if\s+([\w.-]+)\s*\}\}([\s\S]*?)\{\{\/if\s*\}\}/g, (_all, name: string, body: string) =>
-    value(name).trim() ? body : '',
+  const withBlocks = text.replace(
+    /\{\{#if\s+([\w.-]+)\s*\}\}([\s\S]*?)\{\{\/if\s*\}\}/g,
+    (_all, name: string, body: string) => (value(name).trim() ? body : ''),
   );
   return withBlocks.replace(/\{\{\s*([\w.-]+)\s*\}\}/g, (_all, name: string) => value(name));
 }

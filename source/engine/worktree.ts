@@ -155,7 +155,9 @@ export async function createWorktree(
  */
 async function ignoreLink(worktreePath: string, link: string): Promise<void> {
   const posixLink = link.split(path.sep).join('/');
-  const ignored = await git(worktreePath, ['check-ignore', '-q', '--no-index', posixLink], { allowFailure: true });
+  const ignored = await git(worktreePath, ['check-ignore', '-q', '--no-index', posixLink], {
+    allowFailure: true,
+  });
   if (ignored.exitCode === 0) return;
   const common = (await git(worktreePath, ['rev-parse', '--git-common-dir'])).stdout.trim();
   const excludeFile = path.resolve(worktreePath, common, 'info', 'exclude');
@@ -219,7 +221,9 @@ export async function integrate(
       config: await identityConfig(worktree.path),
     });
     if (rebase.exitCode !== 0) {
-      const unmerged = await git(worktree.path, ['diff', '--name-only', '--diff-filter=U'], { allowFailure: true });
+      const unmerged = await git(worktree.path, ['diff', '--name-only', '--diff-filter=U'], {
+        allowFailure: true,
+      });
       const files = unmerged.stdout.split('\n').filter(Boolean);
       await git(worktree.path, ['rebase', '--abort'], { allowFailure: true });
       const message = [rebase.stdout.trim(), rebase.stderr.trim()].filter(Boolean).join('\n');
@@ -313,7 +317,9 @@ export async function pruneWorktrees(repoRoot: string): Promise<string[]> {
   await git(repoRoot, ['worktree', 'prune']);
   const dir = await worktreesDir(repoRoot);
   if (!existsSync(dir)) return [];
-  const known = new Set(await Promise.all((await listWorktrees(repoRoot)).map((entry) => canonical(entry.path))));
+  const known = new Set(
+    await Promise.all((await listWorktrees(repoRoot)).map((entry) => canonical(entry.path))),
+  );
   const removed: string[] = [];
   for (const name of await readdir(dir)) {
     const folder = path.join(dir, name);

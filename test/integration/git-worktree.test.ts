@@ -90,7 +90,9 @@ describe('createWorktree', () => {
   });
 
   it('refuses a task id that cannot be a branch', async () => {
-    await expect(createWorktree(repo, '../evil', 1, { baseRef: 'main' })).rejects.toThrow(/cannot name a git branch/);
+    await expect(createWorktree(repo, '../evil', 1, { baseRef: 'main' })).rejects.toThrow(
+      /cannot name a git branch/,
+    );
   });
 });
 
@@ -166,7 +168,9 @@ describe('integrate', () => {
   it('refuses a worktree with uncommitted changes', async () => {
     const wt = await createWorktree(repo, 'T1', 1, { baseRef: 'main' });
     await write(wt.path, 'loose.txt', 'x\n');
-    await expect(integrate(repo, wt, { integrationBranch: 'main' })).rejects.toThrow(/uncommitted changes \(loose\.txt\)/);
+    await expect(integrate(repo, wt, { integrationBranch: 'main' })).rejects.toThrow(
+      /uncommitted changes \(loose\.txt\)/,
+    );
   });
 });
 
