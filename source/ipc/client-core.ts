@@ -90,6 +90,8 @@ class ClientCore {
   private readonly connectionListeners = new Set<(status: ConnectionStatus, detail: string) => void>();
   private readonly ptyListeners = new Map<string, Set<(data: string) => void>>();
   private cancelSleep: (() => void) | undefined;
+  /** The engine's last `error` message on this connection, if any. */
+  private lastServerError: string | undefined;
 
   constructor(
     private readonly connect: Connector,
@@ -153,6 +155,7 @@ class ClientCore {
       clearTimeout(timer);
     }
     this.handshake = undefined;
+    this.lastServerError = undefined;
     this.connected = true;
     this.snapshot = snapshot;
     for (const agentId of this.ptyListeners.keys()) this.sendQuietly('subscribe-pty', { agentId });
@@ -190,15 +193,18 @@ class ClientCore {
         return;
       case 'error':
         // Before the snapshot an error is a refusal (version, no engine behind a bridge); after it,
-        // a complaint about one of our lines, which commands' own results already cover.
+        // kept as the likely reason if the connection ends next.
         this.handshake?.reject(new Refusal(message.message));
+        this.lastServerError = message.message;
         return;
       default:
         return;
     }
   }
 
-  private dropped(reason: string): void {
+  private dropped(closeReason: string): void {
+    const reason = this.lastServerError ? `${closeReason}: ${this.lastServerError}` : closeReason;
+    this.lastServerError = undefined;
     this.generation += 1;
     this.transport = undefined;
     if (this.handshake) {

@@ -23,6 +23,7 @@ export interface BridgeOptions {
  * Pipes `stdin` to the engine socket and the socket to `stdout` until either side ends. Resolves the
  * process exit code: 0 after a normal end, 1 when no engine answers (a protocol `error` message
  * naming the path is written first, so the client shows it instead of a bare disconnect).
+ * `stdin` may stay open afterwards (process.stdin does), so the caller exits with the code.
  */
 export function bridgeStdio(options: BridgeOptions): Promise<number> {
   const { socketPath, stdin, stdout } = options;
