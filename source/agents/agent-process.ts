@@ -46,6 +46,11 @@ export interface StartAgentOptions {
   readonly classifyIntervalMs?: number;
   /** A scripted pty for tests; default node-pty. */
   readonly spawn?: SpawnPty;
+  /**
+   * The NIGHTSHIFT_PROCESS_TAG value; default a random UUID. The engine passes one derived from the
+   * run, task and attempt so that a later engine can find a dead engine's agents (recovery).
+   */
+  readonly tag?: string;
 }
 
 /** Why an agent ended. */
@@ -106,7 +111,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentProce
   const rows = options.rows ?? 35;
   const graceMs = options.graceMs ?? 3000;
   const exitPath = options.exitPath ?? options.jsonlPath.replace(/\.jsonl$/, '') + '.exit';
-  const tag = randomUUID();
+  const tag = options.tag ?? randomUUID();
   const startedAt = Date.now();
 
   for (const file of [options.logPath, options.jsonlPath, exitPath]) await mkdir(path.dirname(file), { recursive: true });

@@ -2,7 +2,8 @@
  * `nightshift task …`: inspect and edit the queue (DESIGN.md §1).
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { Command, Option } from 'commander';
+import type { Command} from 'commander';
+import { Option } from 'commander';
 import { UserError } from '../errors.js';
 import type { TaskInput } from '../tasks/model.js';
 import { parsePlanFile, toPlanFile } from '../tasks/plan-file.js';

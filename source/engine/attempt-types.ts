@@ -28,6 +28,8 @@ export interface AttemptHandle {
   readonly stopped: () => boolean;
   /** Changes the task record itself (learning, bestMetric, steps refined by reflection). */
   readonly updateTask: (mutate: (task: Task) => void) => void;
+  /** Adds a lesson to the project's learning journal (fed into every later prompt). */
+  readonly addLearning: (text: string) => void;
   /** Removes the attempt's agents from the board. */
   readonly close: () => void;
 }
@@ -43,6 +45,8 @@ export interface AttemptResult {
   readonly commit?: string;
   readonly sessionId?: string;
   readonly logPath?: string;
+  /** A rebase conflict with the integration branch, for the next attempt's prompt. */
+  readonly conflict?: string;
 }
 
 /** Everything attempt.ts is given for one attempt. */
@@ -51,6 +55,10 @@ export interface AttemptContext {
   readonly attempt: number;
   readonly maxAttempts: number;
   readonly runId: string;
+  /** The project's recent learning journal texts, newest last. */
+  readonly learnings: readonly string[];
+  /** The conflict that sent this task back, if the last attempt hit one. */
+  readonly conflict?: string;
   readonly handle: AttemptHandle;
 }
 

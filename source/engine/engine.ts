@@ -24,7 +24,7 @@ import { readyTasks, unrunnableTasks } from '../tasks/graph.js';
 import { MAX_ATTEMPTS_KEPT, type Task } from '../tasks/model.js';
 import { applyTaskWrite, changesExistingTasks, type TaskWrite } from '../tasks/task-write.js';
 import { backupState } from '../store/backup.js';
-import { appendEvent } from './history.js';
+import { appendEvent, appendLearning, recentLearnings } from './history.js';
 import type { RunOptions } from './run-options.js';
 import { agentName } from './agent-names.js';
 import type { AttemptHandle, AttemptRunner, LiveAgentControl } from './attempt-types.js';
@@ -52,6 +52,8 @@ export class Engine implements EngineHost {
   readonly #agents = new Map<string, { view: AgentView; control: LiveAgentControl | undefined }>();
   readonly #running = new Map<string, Promise<void>>();
   readonly #recent: EventLine[] = [];
+  /** The last rebase conflict per task, for its next prompt. */
+  readonly #conflicts = new Map<string, string>();
   #run: RunView;
   #parallel: number;
   #tasksStarted = 0;
@@ -195,12 +197,16 @@ export class Engine implements EngineHost {
           attempt: attemptNo,
           maxAttempts,
           runId: this.#run.id,
+          learnings: recentLearnings(this.#deps.store.state.learning),
+          conflict: this.#conflicts.get(taskId),
           handle,
         });
       } catch (error) {
         outcome = { outcome: 'error', summary: errorMessage(error), checks: [] };
       }
       handle.close();
+      if (outcome.conflict) this.#conflicts.set(taskId, outcome.conflict);
+      else this.#conflicts.delete(taskId);
       this.#closeAttempt(taskId, attemptNo, outcome);
       if (outcome.outcome === 'passed') {
         this.#updateTask(taskId, (t) => {
@@ -299,6 +305,12 @@ export class Engine implements EngineHost {
       nextAgentName: () => agentName(this.#agentCount),
       stopped: () => this.#stopReason !== undefined,
       updateTask: (mutate) => this.#updateTask(task.id, mutate),
+      addLearning: (text) => {
+        const at = this.#now().toISOString();
+        this.#deps.store.update((state) => {
+          state.learning = appendLearning(state.learning, { at, taskId: task.id, text });
+        });
+      },
       close: () => {
         for (const id of agentIds) {
           this.#agents.delete(id);
