@@ -191,6 +191,23 @@ describe('startAgent with the sim agent', () => {
     console.info(`stop() with an escaped setsid descendant: ${stopMs} ms`);
   });
 
+  it('SIGKILLs what ignores SIGTERM once the grace period is over', async () => {
+    const attempt = newAttempt();
+    // An ignored signal stays ignored across fork and exec, so the sleeps ignore it as well. HUP
+    // too: when the wrapper (the session leader) dies, the kernel hangs up the terminal's group.
+    const command: AgentCommand = { file: '/bin/sh', args: ['-c', 'trap "" TERM HUP; echo ready; while :; do sleep 1; done'], env: {}, cwd: attempt.cwd };
+    const agent = await startAgent({ command, backend: simBackend, logPath: attempt.logPath, jsonlPath: attempt.jsonlPath, graceMs: 300 });
+    await waitFor(() => readFileSync(attempt.jsonlPath, 'utf8').includes('ready'), 5000, 'ready');
+    const started = Date.now();
+    const result = await agent.stop();
+    const stopMs = Date.now() - started;
+    expect(result.reason).toBe('stopped');
+    expect(stopMs).toBeGreaterThanOrEqual(300);
+    expect(stopMs).toBeLessThan(3000);
+    assertGone(agent);
+    console.info(`stop() of a TERM-ignoring tree with graceMs 300: ${stopMs} ms`);
+  });
+
   it('passes a resize to the terminal the agent sees', async () => {
     const attempt = newAttempt();
     // `read` waits for a line so the resize lands first; stty reads the size of stdin, the pty.

@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AgentEvent, ClassifyInput } from '../../source/agents/backend.js';
 import { SIM_QUESTION, classifySim, createSimParser, simBackend } from '../../source/agents/sim.js';
@@ -93,5 +96,24 @@ describe('sim backend command', () => {
     expect(command.env).toEqual({ NIGHTSHIFT_TASK_ID: 't1', NIGHTSHIFT_ATTEMPT: '2', NIGHTSHIFT_RUN_ID: 'r1' });
     expect(command.cwd).toBe('/tmp/work');
     expect(simBackend.simulated).toBe(true);
+  });
+
+  it('passes a prompt too long for one argv string through a file in the attempt folder', async () => {
+    const attemptDir = mkdtempSync(path.join(os.tmpdir(), 'ns-simcmd-'));
+    const prompt = `${'x'.repeat(150_000)}\nsim: hang`;
+    const command = await simBackend.buildCommand({
+      role: 'coding',
+      prompt,
+      cwd: attemptDir,
+      attemptDir,
+      settings: { model: '', plan_model: '', extra_args: [], command: '' },
+      policy: { mode: 'blocklist', blocked: [], allowed: [] },
+      env: {},
+      nightshiftCommand: ['nightshift'],
+    });
+    const file = path.join(attemptDir, 'sim-prompt.md');
+    expect(command.args.slice(1)).toEqual(['--prompt-file', file]);
+    expect(readFileSync(file, 'utf8')).toBe(prompt);
+    rmSync(attemptDir, { recursive: true, force: true });
   });
 });
