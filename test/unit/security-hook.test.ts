@@ -4,7 +4,8 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, tempDir } from '../support/cli.js';
+import { execa } from 'execa';
+import { repoRoot, runCli, tempDir } from '../support/cli.js';
 
 function hookInput(cwd: string, toolName: string, toolInput: Record<string, unknown>): string {
   return JSON.stringify({
@@ -95,5 +96,15 @@ describe('nightshift hook pre-tool-use', () => {
     const dir = await tempDir();
     const result = await runHook(dir, 'Write', { file_path: path.join(dir, 'a.txt'), content: 'git push' });
     expect(result.stdout).toBe('');
+  });
+
+  it('answers the same from the standalone entry dist/security/hook-main.js (no CLI imports)', async () => {
+    const dir = await tempDir();
+    const { stdout } = await execa(process.execPath, [path.join(repoRoot, 'dist', 'security', 'hook-main.js')], {
+      cwd: dir,
+      input: hookInput(dir, 'Bash', { command: 'sudo rm -rf /' }),
+      env: { NIGHTSHIFT_POLICY: '', NIGHTSHIFT_DENIALS_FILE: '' },
+    });
+    expect(JSON.parse(stdout)).toMatchObject({ hookSpecificOutput: { permissionDecision: 'deny' } });
   });
 });
