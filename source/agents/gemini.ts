@@ -1,0 +1,208 @@
+/**
+ * Gemini CLI (`@google/gemini-cli`, checked with 0.61.0). Runs
+ * `gemini -p PROMPT --output-format stream-json --approval-mode yolo --policy FILE [-m M]` and reads
+ * its stream-json lines: `init`, `message`, `tool_use`, `tool_result`, `error`, `result`.
+ *
+ * Policy (DESIGN.md §8): a policy-engine TOML file passed with `--policy`. Such files load in the
+ * user tier (priority 4.x), above the built-in yolo allow-all rule (1.998), so a `deny` rule wins.
+ * Headless mode needs a trusted workspace: GEMINI_CLI_TRUST_WORKSPACE=true.
+ */
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { AgentCommand, AgentEvent, AgentRequest, Backend, OutputParser } from './backend.js';
+import {
+  activePatterns,
+  agentEnv,
+  asNumber,
+  asObject,
+  asString,
+  classifyAgent,
+  denyReason,
+  modelFor,
+  oneLine,
+  parseJsonLine,
+  promptArgument,
+  summarizeToolCall,
+  type JsonObject,
+  type PolicyPattern,
+} from './common.js';
+
+/** Gemini's shell tool, the one the policy rules apply to. */
+const SHELL_TOOL = 'run_shell_command';
+
+/** Gemini tool names → the names the board uses for every backend. */
+const TOOL_NAMES: Readonly<Record<string, string>> = {
+  [SHELL_TOOL]: 'Bash',
+  write_file: 'Write',
+  replace: 'Edit',
+  read_file: 'Read',
+  read_many_files: 'Read',
+  glob: 'Glob',
+  grep_search: 'Grep',
+  search_file_content: 'Grep',
+  list_directory: 'LS',
+  web_fetch: 'WebFetch',
+  google_web_search: 'WebSearch',
+  write_todos: 'TodoWrite',
+};
+
+/** Rule priorities within the user tier: a deny beats any allow we write. */
+const DENY_PRIORITY = 999;
+const ALLOW_PRIORITY = 900;
+const DEFAULT_DENY_PRIORITY = 100;
+
+/** A regex matching a `*` pattern against the command; `*` is any text. */
+function patternRegex(pattern: PolicyPattern): string {
+  return pattern.text
+    .split('*')
+    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
+}
+
+/** The `[[rule]]` conditions selecting commands that match one pattern. */
+function matchFields(pattern: PolicyPattern): string[] {
+  return pattern.wildcard
+    ? [`commandRegex = ${JSON.stringify(patternRegex(pattern))}`]
+    : [`commandPrefix = ${JSON.stringify(pattern.text)}`];
+}
+
+/** The content of `<attemptDir>/gemini-policy.toml` for the request's policy. */
+export function geminiPolicy(request: AgentRequest): string {
+  const rules: string[][] = [];
+  const blocklist = request.policy.mode === 'blocklist';
+  if (!blocklist) {
+    rules.push([
+      `toolName = "${SHELL_TOOL}"`,
+      'decision = "deny"',
+      `priority = ${DEFAULT_DENY_PRIORITY}`,
+      `denyMessage = ${JSON.stringify('nightshift policy: only the allowed commands may run in this run')}`,
+    ]);
+  }
+  for (const pattern of activePatterns(request)) {
+    rules.push([
+      `toolName = "${SHELL_TOOL}"`,
+      ...matchFields(pattern),
+      `decision = "${blocklist ? 'deny' : 'allow'}"`,
+      `priority = ${blocklist ? DENY_PRIORITY : ALLOW_PRIORITY}`,
+      ...(blocklist ? [`denyMessage = ${JSON.stringify(denyReason(pattern.text))}`] : []),
+    ]);
+  }
+  const header = '# Written by nightshift for one attempt (DESIGN.md §8). Do not edit.';
+  return `${[header, ...rules.map((rule) => ['[[rule]]', ...rule].join('\n'))].join('\n\n')}\n`;
+}
+
+async function buildCommand(request: AgentRequest): Promise<AgentCommand> {
+  const policyPath = path.join(request.attemptDir, 'gemini-policy.toml');
+  await writeFile(policyPath, geminiPolicy(request));
+  const model = modelFor(request);
+  const args = [
+    '-p',
+    await promptArgument(request),
+    '--output-format',
+    'stream-json',
+    '--approval-mode',
+    'yolo',
+    '--policy',
+    policyPath,
+    ...(model ? ['-m', model] : []),
+    ...request.settings.extra_args,
+  ];
+  return {
+    file: geminiBackend.binary(request.settings),
+    args,
+    env: agentEnv(request, { GEMINI_CLI_TRUST_WORKSPACE: 'true' }),
+    cwd: request.cwd,
+  };
+}
+
+/** The parser for one gemini run. */
+export function createGeminiParser(): OutputParser {
+  // Assistant text arrives as small deltas; it is gathered and emitted as one text event when
+  // anything else happens, so the board and the final result see whole messages.
+  let pending = '';
+  let lastMessage = '';
+  const commands = new Map<string, string>();
+
+  const flush = (): AgentEvent[] => {
+    const text = pending;
+    pending = '';
+    if (!text.trim()) return [];
+    lastMessage = text;
+    return [{ type: 'text', text }];
+  };
+
+  const handle = (line: JsonObject): AgentEvent[] => {
+    switch (asString(line['type'])) {
+      case 'init': {
+        const sessionId = asString(line['session_id']);
+        const model = asString(line['model']);
+        return [{ type: 'init', ...(sessionId !== undefined && { sessionId }), ...(model !== undefined && { model }) }];
+      }
+      case 'tool_use': {
+        const tool = asString(line['tool_name']) ?? 'tool';
+        const name = TOOL_NAMES[tool] ?? tool;
+        const id = asString(line['tool_id']);
+        const parameters = asObject(line['parameters']);
+        const command = asString(parameters?.['command']);
+        if (id !== undefined && command !== undefined) commands.set(id, command);
+        return [{ type: 'tool-call', ...(id !== undefined && { id }), name, input: summarizeToolCall(name, parameters) }];
+      }
+      case 'tool_result': {
+        const id = asString(line['tool_id']);
+        const error = asObject(line['error']);
+        const isError = asString(line['status']) === 'error';
+        const text = asString(line['output']) || asString(error?.['message']) || '';
+        const events: AgentEvent[] = [{ type: 'tool-result', ...(id !== undefined && { id }), isError, text }];
+        if (asString(error?.['type']) === 'policy_violation') {
+          const command = (id !== undefined && commands.get(id)) || 'tool call';
+          events.push({ type: 'denied', command, reason: oneLine(asString(error?.['message']) ?? 'denied by policy', 200) });
+        }
+        return events;
+      }
+      case 'error':
+        return [{ type: 'error', message: asString(line['message']) ?? 'gemini reported an error' }];
+      case 'result': {
+        const stats = asObject(line['stats']);
+        const tokensIn = asNumber(stats?.['input_tokens']) ?? 0;
+        const tokensOut = asNumber(stats?.['output_tokens']) ?? 0;
+        const ok = asString(line['status']) === 'success';
+        const error = asString(asObject(line['error'])?.['message']);
+        return [
+          ...(tokensIn || tokensOut ? [{ type: 'usage' as const, tokensIn, tokensOut }] : []),
+          { type: 'result', ok, text: ok ? lastMessage : (error ?? lastMessage) },
+        ];
+      }
+      default:
+        return [];
+    }
+  };
+
+  return {
+    push: (raw) => {
+      const line = parseJsonLine(raw);
+      if (line === undefined) return [];
+      if (asString(line['type']) === 'message') {
+        // The prompt is echoed back as a user message; only the assistant's words are events.
+        if (asString(line['role']) === 'assistant') {
+          const content = asString(line['content']) ?? '';
+          pending = line['delta'] === true ? pending + content : content;
+        }
+        return [];
+      }
+      return [...flush(), ...handle(line)];
+    },
+  };
+}
+
+/** Questions Gemini CLI's terminal UI asks (only seen outside yolo/headless mode). */
+const GEMINI_WAITING = [/Allow execution of|Apply this change\?|Do you trust this folder/i];
+
+/** The Gemini CLI backend. */
+export const geminiBackend: Backend = {
+  name: 'gemini',
+  simulated: false,
+  binary: (settings) => settings.command || 'gemini',
+  buildCommand,
+  createParser: createGeminiParser,
+  classify: (input) => classifyAgent(input, GEMINI_WAITING),
+};

@@ -1,0 +1,181 @@
+/**
+ * OpenCode (`opencode-ai`, checked with 1.18.33). Runs
+ * `opencode run --format json [-m provider/model] --dir DIR PROMPT` and reads its lines
+ * `{type, timestamp, sessionID, part | error}` with type step_start, text, reasoning, tool_use,
+ * step_finish and error. A tool_use line is printed once the tool has finished, so it carries both
+ * the call and its result.
+ *
+ * Policy (DESIGN.md §8): a `permission.bash` map in OPENCODE_CONFIG_CONTENT. OpenCode applies the
+ * LAST matching pattern, so the catch-all comes first. In `run` mode a permission that would "ask"
+ * is rejected automatically (without --auto), so nothing here can hang on a question.
+ */
+import type { AgentCommand, AgentEvent, AgentRequest, Backend, OutputParser } from './backend.js';
+import {
+  activePatterns,
+  agentEnv,
+  asNumber,
+  asObject,
+  asString,
+  classifyAgent,
+  modelFor,
+  oneLine,
+  parseJsonLine,
+  promptArgument,
+  summarizeToolCall,
+  textEvent,
+  type JsonObject,
+} from './common.js';
+
+/** OpenCode tool names → the names the board uses for every backend. */
+const TOOL_NAMES: Readonly<Record<string, string>> = {
+  bash: 'Bash',
+  edit: 'Edit',
+  write: 'Write',
+  patch: 'Edit',
+  read: 'Read',
+  glob: 'Glob',
+  grep: 'Grep',
+  list: 'LS',
+  webfetch: 'WebFetch',
+  todowrite: 'TodoWrite',
+  task: 'Task',
+};
+
+/** The `permission` table for the request's policy. */
+export function opencodePermission(request: AgentRequest): JsonObject {
+  const blocklist = request.policy.mode === 'blocklist';
+  // Insertion order is evaluation order: the catch-all first, the specific patterns after it.
+  const bash: Record<string, string> = { '*': blocklist ? 'allow' : 'deny' };
+  for (const pattern of activePatterns(request)) {
+    // `P` alone and `P *` with arguments: `sudo *` would not match a bare `sudo`.
+    bash[pattern.text] = blocklist ? 'deny' : 'allow';
+    bash[`${pattern.text} *`] = blocklist ? 'deny' : 'allow';
+  }
+  return { edit: 'allow', webfetch: 'allow', bash };
+}
+
+/**
+ * The OPENCODE_CONFIG_CONTENT for the request: the caller's own config content (e.g. a provider
+ * for a loopback test server) with nightshift's permission table laid over it.
+ */
+export function opencodeConfig(request: AgentRequest, existing: string | undefined): JsonObject {
+  let base: JsonObject = {};
+  if (existing) {
+    try {
+      base = asObject(JSON.parse(existing)) ?? {};
+    } catch {
+      // A broken OPENCODE_CONFIG_CONTENT would fail opencode anyway; ours must still apply.
+      base = {};
+    }
+  }
+  const permission = { ...(asObject(base['permission']) ?? {}), ...opencodePermission(request) };
+  return { $schema: 'https://opencode.ai/config.json', ...base, permission };
+}
+
+async function buildCommand(request: AgentRequest): Promise<AgentCommand> {
+  const model = modelFor(request);
+  const config = opencodeConfig(request, request.env['OPENCODE_CONFIG_CONTENT'] ?? process.env['OPENCODE_CONFIG_CONTENT']);
+  const args = [
+    'run',
+    '--format',
+    'json',
+    ...(model ? ['-m', model] : []),
+    '--dir',
+    request.cwd,
+    ...request.settings.extra_args,
+    await promptArgument(request),
+  ];
+  return {
+    file: opencodeBackend.binary(request.settings),
+    args,
+    env: agentEnv(request, { OPENCODE_CONFIG_CONTENT: JSON.stringify(config) }),
+    cwd: request.cwd,
+  };
+}
+
+/** Tool errors that mean a permission rule refused the call. */
+const DENIAL_TEXT = /rule which prevents|permission.*(denied|rejected)|rejected permission|PermissionDenied|PermissionRejected/i;
+
+/** The parser for one opencode run. */
+export function createOpencodeParser(): OutputParser {
+  let sessionId: string | undefined;
+
+  const tool = (part: JsonObject): AgentEvent[] => {
+    const raw = asString(part['tool']) ?? 'tool';
+    const name = TOOL_NAMES[raw] ?? raw;
+    const id = asString(part['callID']) ?? asString(part['id']);
+    const state = asObject(part['state']);
+    const input = asObject(state?.['input']);
+    const isError = asString(state?.['status']) === 'error';
+    const text = asString(state?.['output']) ?? asString(state?.['error']) ?? '';
+    const events: AgentEvent[] = [
+      { type: 'tool-call', ...(id !== undefined && { id }), name, input: summarizeToolCall(name, input) },
+      { type: 'tool-result', ...(id !== undefined && { id }), isError, text },
+    ];
+    if (isError && DENIAL_TEXT.test(text)) {
+      const command = asString(input?.['command']) ?? summarizeToolCall(name, input);
+      events.push({ type: 'denied', command, reason: oneLine(text, 200) });
+    }
+    return events;
+  };
+
+  const usage = (part: JsonObject): AgentEvent[] => {
+    const tokens = asObject(part['tokens']);
+    const cache = asObject(tokens?.['cache']);
+    const n = (object: JsonObject | undefined, key: string): number => asNumber(object?.[key]) ?? 0;
+    // Cache reads and writes count as input, as for claude; reasoning tokens are output.
+    const tokensIn = n(tokens, 'input') + n(cache, 'read') + n(cache, 'write');
+    const tokensOut = n(tokens, 'output') + n(tokens, 'reasoning');
+    const costUsd = asNumber(part['cost']);
+    if (!tokensIn && !tokensOut && !costUsd) return [];
+    return [{ type: 'usage', tokensIn, tokensOut, ...(costUsd !== undefined && { costUsd }) }];
+  };
+
+  return {
+    push: (raw) => {
+      const line = parseJsonLine(raw);
+      if (line === undefined) return [];
+      const events: AgentEvent[] = [];
+      const lineSession = asString(line['sessionID']);
+      if (sessionId === undefined && lineSession !== undefined) {
+        sessionId = lineSession;
+        events.push({ type: 'init', sessionId });
+      }
+      const part = asObject(line['part']);
+      switch (asString(line['type'])) {
+        case 'text':
+          events.push(...textEvent(asString(part?.['text'])));
+          break;
+        case 'tool_use':
+          if (part) events.push(...tool(part));
+          break;
+        case 'step_finish':
+          if (part) events.push(...usage(part));
+          break;
+        case 'error': {
+          const error = asObject(line['error']);
+          const message = asString(asObject(error?.['data'])?.['message']) ?? asString(error?.['name']) ?? 'opencode reported an error';
+          events.push({ type: 'error', message });
+          break;
+        }
+        default:
+          // step_start, reasoning: nothing the board shows as an event.
+          break;
+      }
+      return events;
+    },
+  };
+}
+
+/** OpenCode's terminal UI questions (only seen outside `run`). */
+const OPENCODE_WAITING = [/Permission required/i];
+
+/** The OpenCode backend. */
+export const opencodeBackend: Backend = {
+  name: 'opencode',
+  simulated: false,
+  binary: (settings) => settings.command || 'opencode',
+  buildCommand,
+  createParser: createOpencodeParser,
+  classify: (input) => classifyAgent(input, OPENCODE_WAITING),
+};
