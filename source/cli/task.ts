@@ -9,6 +9,7 @@ import type { TaskInput } from '../tasks/model.js';
 import { parsePlanFile, toPlanFile } from '../tasks/plan-file.js';
 import { findTask, nextTask } from '../tasks/queue.js';
 import type { TaskWrite } from '../tasks/task-write.js';
+import { loadConfig } from '../config/load.js';
 import { findProjectRoot } from './project.js';
 import { collect, parseIds, printJson, printLine } from './output.js';
 import { readState, writeTasks } from './task-access.js';
@@ -42,7 +43,7 @@ export function registerTask(program: Command): void {
     .addOption(new Option('--status <status>', 'only tasks with this status').choices([...TASK_STATUSES]))
     .option('--json', 'print the tasks as JSON')
     .action(async (options: { status?: string; json?: boolean }) => {
-      const state = await readState(findProjectRoot());
+      const state = await readState(await projectRoot());
       const tasks = options.status ? state.tasks.filter((t) => t.status === options.status) : state.tasks;
       if (options.json) return printJson(tasks);
       if (tasks.length === 0) {
@@ -59,7 +60,7 @@ export function registerTask(program: Command): void {
       } else {
         printLine(plainTaskTable(tasks));
       }
-      printLine(`${tasks.length} tasks: ${statusCounts(tasks)}`);
+      printLine(`${tasks.length} task${tasks.length === 1 ? '' : 's'}: ${statusCounts(tasks)}`);
     });
 
   task
@@ -68,7 +69,7 @@ export function registerTask(program: Command): void {
     .argument('<id>', 'task id')
     .option('--json', 'print the task as JSON')
     .action(async (id: string, options: { json?: boolean }) => {
-      const state = await readState(findProjectRoot());
+      const state = await readState(await projectRoot());
       const found = findTask(state, id);
       if (options.json) printJson(found);
       else printLine(formatTaskDetail(found));
@@ -89,7 +90,7 @@ export function registerTask(program: Command): void {
     .option('-f, --file <task.json>', 'read the task (plan file format, one task or {tasks:[…]}) from a file')
     .option('--json', 'print the added task ids as JSON')
     .action(async (options: AddOptions) => {
-      const root = findProjectRoot();
+      const root = await projectRoot();
       const inputs = options.file ? await tasksFromFile(options.file) : [await taskFromFlags(root, options)];
       const outcome = await writeTasks(root, { op: 'add', tasks: inputs });
       if (options.json) printJson({ added: inputs.map((input) => input.id) });
@@ -105,7 +106,7 @@ export function registerTask(program: Command): void {
     .option('--json', 'print what was imported as JSON')
     .action(async (file: string, options: { append?: boolean; replace?: boolean; json?: boolean }) => {
       if (options.append && options.replace) throw new UserError('choose one of --append and --replace');
-      const root = findProjectRoot();
+      const root = await projectRoot();
       const plan = parsePlanFile(await readText(file), file);
       const outcome = await writeTasks(root, { op: 'add', tasks: plan.tasks, epics: plan.epics, replace: options.replace ?? false });
       if (options.json) printJson({ imported: plan.tasks.map((t) => t.id), replaced: options.replace ?? false, backup: outcome.backup ?? null });
@@ -120,7 +121,7 @@ export function registerTask(program: Command): void {
     .description('print the queue as a plan file (or write it with -o)')
     .option('-o, --output <file>', 'write to a file instead of stdout')
     .action(async (options: { output?: string }) => {
-      const state = await readState(findProjectRoot());
+      const state = await readState(await projectRoot());
       const text = `${JSON.stringify(toPlanFile(state), null, 2)}\n`;
       if (options.output) {
         await writeFile(options.output, text);
@@ -133,7 +134,7 @@ export function registerTask(program: Command): void {
     .description('the task the engine would start next')
     .option('--json', 'print the task as JSON (null when none is ready)')
     .action(async (options: { json?: boolean }) => {
-      const state = await readState(findProjectRoot());
+      const state = await readState(await projectRoot());
       const next = nextTask(state);
       if (options.json) return printJson(next ?? null);
       printLine(next ? `${next.id}  ${next.title}` : 'No task is ready (all done, running, blocked, or waiting on dependencies).');
@@ -145,7 +146,7 @@ export function registerTask(program: Command): void {
       .description(description)
       .option('--ids <ids>', 'comma-separated task ids (default: all that apply)')
       .action(async (options: { ids?: string }) => {
-        const outcome = await writeTasks(findProjectRoot(), build(parseIds(options.ids)));
+        const outcome = await writeTasks(await projectRoot(), build(parseIds(options.ids)));
         printLine(outcome.summary);
         if (outcome.backup) printLine(`backup: ${outcome.backup}`);
       });
@@ -159,7 +160,7 @@ export function registerTask(program: Command): void {
     .argument('<id>', 'task id')
     .argument('<reason...>', 'why')
     .action(async (id: string, reason: string[]) => {
-      printLine((await writeTasks(findProjectRoot(), { op: 'block', id, reason: reason.join(' ') })).summary);
+      printLine((await writeTasks(await projectRoot(), { op: 'block', id, reason: reason.join(' ') })).summary);
     });
 
   const dep = task.command('dep').description('edit dependencies between tasks');
@@ -169,7 +170,7 @@ export function registerTask(program: Command): void {
     .argument('<task>', 'the task that waits')
     .argument('<dependency>', 'the task that must be done first')
     .action(async (taskId: string, dependsOn: string) => {
-      printLine((await writeTasks(findProjectRoot(), { op: 'dep-add', taskId, dependsOn })).summary);
+      printLine((await writeTasks(await projectRoot(), { op: 'dep-add', taskId, dependsOn })).summary);
     });
   dep
     .command('rm')
@@ -177,8 +178,15 @@ export function registerTask(program: Command): void {
     .argument('<task>', 'the task that waits')
     .argument('<dependency>', 'the task it waited on')
     .action(async (taskId: string, dependsOn: string) => {
-      printLine((await writeTasks(findProjectRoot(), { op: 'dep-rm', taskId, dependsOn })).summary);
+      printLine((await writeTasks(await projectRoot(), { op: 'dep-rm', taskId, dependsOn })).summary);
     });
+}
+
+/** The project root, after checking nightshift.toml: a broken config is reported before the queue is read or changed. */
+async function projectRoot(): Promise<string> {
+  const root = findProjectRoot();
+  await loadConfig(root);
+  return root;
 }
 
 async function readText(file: string): Promise<string> {
