@@ -57,10 +57,33 @@ async function readPrompt(argv: readonly string[]): Promise<string> {
   process.exit(2);
 }
 
+/**
+ * Asked to reflect on a failed attempt (NIGHTSHIFT_ROLE=reflect), the sim does what a model would be
+ * asked to: it answers with the reflect template's JSON. It ignores the task's sim: directives here,
+ * since they describe the coding work, not the reflection. The lesson quotes the first line of the
+ * gate output the prompt carries, so the next attempt's prompt shows where the last one failed.
+ */
+function reflect(prompt: string): never {
+  const afterGate = prompt.split(/The gate's output:/i)[1] ?? '';
+  const quoted = afterGate
+    .split('\n## ')[0]
+    ?.split('\n')
+    .map((line) => line.trim())
+    .find((line) => line.length > 0 && !line.startsWith('```'));
+  const lesson = quoted
+    ? `Simulated reflection: the last attempt failed at "${quoted.slice(0, 200)}"; make that check pass before finishing.`
+    : 'Simulated reflection: the last attempt failed; run the verification commands before finishing.';
+  const answer = JSON.stringify({ lesson, steps: null, notes: null, verification: null });
+  emit({ type: 'text', text: answer });
+  usage(prompt.length, answer.length);
+  finish(true, answer);
+}
+
 async function main(): Promise<void> {
   const prompt = await readPrompt(process.argv.slice(2));
   process.stderr.write(`${SIM_BANNER}\n`);
   emit({ type: 'init', session_id: sessionId, model: 'sim', simulated: true, attempt, task_id: taskId });
+  if (process.env['NIGHTSHIFT_ROLE'] === 'reflect') reflect(prompt);
   const plan = parseSimDirectives(prompt);
   if (plan.errors.length > 0) {
     for (const message of plan.errors) emit({ type: 'error', message });

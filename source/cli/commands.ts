@@ -1,28 +1,57 @@
 /**
- * Every command of the CLI, in the order `--help` lists them. Each module exports `register`.
+ * Every command of the CLI, in the order `--help` lists them. Only the invoked command's module is
+ * loaded (its imports — zod, execa, the engine — cost 100–400 ms); the others appear in the top-level
+ * help as light entries with the description given here.
  */
 import type { Command } from 'commander';
-import { registerInit } from './init.js';
-import { registerDoctor } from './doctor.js';
-import { registerHook } from './hook.js';
-import { registerTask } from './task.js';
-import { registerRun } from './run.js';
-import { registerStatus } from './status.js';
-import { registerLogs } from './logs.js';
-import { registerControl } from './control.js';
-import { registerVerify } from './verify.js';
 
 /** Adds one command (with its subcommands and flags) to the program. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: readonly RegisterCommand[] = [
-  registerInit,
-  registerTask,
-  registerRun,
-  registerStatus,
-  registerLogs,
-  registerControl,
-  registerVerify,
-  registerDoctor,
-  registerHook,
+/** A command: its name, its one-line description for the top-level help, and how to load it. */
+export interface CommandEntry {
+  readonly name: string;
+  readonly description: string;
+  readonly hidden?: boolean;
+  readonly load: () => Promise<RegisterCommand>;
+}
+
+export const commands: readonly CommandEntry[] = [
+  { name: 'init', description: 'scaffold nightshift in a repository (config, store, AGENT.md, skills, agent wrappers)', load: async () => (await import('./init.js')).registerInit },
+  { name: 'task', description: 'inspect and edit the task queue', load: async () => (await import('./task.js')).registerTask },
+  { name: 'run', description: 'run the queue: agents work on ready tasks, the gate verifies, passing work is committed', load: async () => (await import('./run.js')).registerRun },
+  { name: 'status', description: 'queue counts, running agents, cost and recent events', load: async () => (await import('./status.js')).registerStatus },
+  { name: 'logs', description: "print an attempt's terminal log (a task id, or a running agent's name)", load: async () => (await import('./logs.js')).registerLogs },
+  { name: 'stop', description: 'stop the running engine: agents are stopped, their attempts closed as interrupted', load: async () => (await import('./control.js')).registerControl },
+  { name: 'pause', description: 'pause the running engine: running agents finish, no new task starts', load: async () => (await import('./control.js')).registerControl },
+  { name: 'resume', description: 'resume a paused engine', load: async () => (await import('./control.js')).registerControl },
+  { name: 'verify', description: "run a task's verification now (in the main checkout) and print the gate result", load: async () => (await import('./verify.js')).registerVerify },
+  { name: 'doctor', description: 'check node-pty, git, the agent CLIs, the config and the store', load: async () => (await import('./doctor.js')).registerDoctor },
+  { name: 'hook', description: 'hooks called by agent CLIs (internal)', hidden: true, load: async () => (await import('./hook.js')).registerHook },
 ];
+
+/**
+ * Registers the command named in argv fully and every other one as a help entry. `help NAME` and
+ * unknown names load nothing extra; commander then reports them.
+ */
+export async function registerCommands(program: Command, argv: readonly string[]): Promise<void> {
+  const args = argv.slice(2);
+  const invoked = args[0] === 'help' ? args[1] : args.find((arg) => !arg.startsWith('-'));
+  const loaded = new Set<RegisterCommand>();
+  for (const entry of commands) {
+    if (entry.name === invoked) {
+      const register = await entry.load();
+      // stop/pause/resume share one module that registers all three.
+      if (!loaded.has(register)) register(program);
+      loaded.add(register);
+    }
+  }
+  const registered = new Set(program.commands.map((command) => command.name()));
+  for (const entry of commands) {
+    if (registered.has(entry.name)) continue;
+    program.command(entry.name, { hidden: entry.hidden ?? false }).description(entry.description);
+  }
+  // Keep the listed order: commander lists commands in registration order.
+  const order = new Map(commands.map((entry, index) => [entry.name, index]));
+  (program.commands as Command[]).sort((a, b) => (order.get(a.name()) ?? 99) - (order.get(b.name()) ?? 99));
+}

@@ -4,7 +4,7 @@
  */
 import { Command } from 'commander';
 import { runCli } from './run-cli.js';
-import { commands } from './commands.js';
+import { registerCommands } from './commands.js';
 import { version } from './version.js';
 
 const program = new Command('nightshift')
@@ -15,6 +15,6 @@ const program = new Command('nightshift')
   .showHelpAfterError('(run with --help for usage)')
   .configureHelp({ sortSubcommands: false });
 
-for (const register of commands) register(program);
+await registerCommands(program, process.argv);
 
 await runCli(program, process.argv);

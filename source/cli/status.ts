@@ -7,7 +7,7 @@ import type { EngineSnapshot } from '../ipc/protocol.js';
 import { connectEngine } from '../ipc/client.js';
 import { findProjectRoot } from './project.js';
 import { printJson, printLine } from './output.js';
-import { readState } from './task-access.js';
+import { readStateForDisplay } from '../store/read-state.js';
 import { runningEngineSocket } from './engine-connection.js';
 import { statusCounts } from './task-format.js';
 
@@ -20,7 +20,7 @@ export function registerStatus(program: Command): void {
     .action(async (options: { json?: boolean }) => {
       const root = findProjectRoot();
       const snapshot = await engineSnapshot(root);
-      const state = snapshot ? undefined : await readState(root);
+      const state = snapshot ? undefined : await readStateForDisplay(root);
       const tasks = snapshot?.tasks ?? state?.tasks ?? [];
       const lastRun = state?.runs.at(-1);
       if (options.json) {

@@ -9,7 +9,7 @@ import os from 'node:os';
 import { UserError, errorMessage } from '../errors.js';
 import { projectPaths, type ProjectPaths } from '../paths.js';
 import { isPidAlive } from './atomic-file.js';
-import { Store } from './store.js';
+import type { Store } from './store.js';
 
 /** Who holds the lock: the engine for a run, or a CLI command for one write. */
 export type LockKind = 'engine' | 'cli';
@@ -271,6 +271,8 @@ export async function withStoreWrite<T>(
       const warn = options.onWarning ?? ((message: string) => process.stderr.write(`nightshift: warning: ${message}\n`));
       warn(lock.warning);
     }
+    // Loaded here so that reading the lock (status, attach) does not pull in the store's schema.
+    const { Store } = await import('./store.js');
     const store = await Store.open(root);
     try {
       return await fn(store);

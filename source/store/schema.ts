@@ -5,8 +5,9 @@
 import { z } from 'zod';
 import { epicSchema, taskSchema } from '../tasks/model.js';
 
-/** Bump on every incompatible change and add a migration in `migrations.ts`. */
-export const STATE_VERSION = 1;
+import { STATE_VERSION } from './version.js';
+
+export { STATE_VERSION };
 
 export const runRecordSchema = z.object({
   id: z.string(),
