@@ -3,7 +3,7 @@
  * (`.test-cache/clis`, or NIGHTSHIFT_CLI_CACHE). Tests that need one skip with `skipReason(name)`
  * when it is not installed, so a machine without the ~1 GB cache still runs the unit suite.
  */
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -66,12 +66,15 @@ export function skipReason(name: AgentCliName): string | undefined {
 export function runCli(name: AgentCliName, args: readonly string[], env: Readonly<Record<string, string>> = {}): string {
   const cli = agentClis[name];
   if (cli === undefined) throw new Error(skipReason(name));
-  return execFileSync(cli.path, [...args], {
+  // Some CLIs (opencode) print --help on stderr, so both streams are returned.
+  const result = spawnSync(cli.path, [...args], {
     encoding: 'utf8',
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     timeout: 60_000,
   });
+  if (result.error) throw result.error;
+  return `${result.stdout}${result.stderr}`;
 }
 
 /** A request for backend tests, writing into a fresh attempt folder. */
