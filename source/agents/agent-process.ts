@@ -20,6 +20,7 @@ import type { AgentCommand, AgentEvent, Backend } from './backend.js';
 import { PROCESS_TAG_VAR, killTree } from './process-tree.js';
 import { spawnPty, type PtyExit, type SpawnPty } from './pty.js';
 import { createScreen } from './screen.js';
+import { createMasker } from '../security/secrets.js';
 
 const WRAPPER = '{ "$@"; echo $? > "$NIGHTSHIFT_EXIT_FILE"; } | tee -a "$NIGHTSHIFT_RECORD_FILE"';
 
@@ -118,6 +119,8 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentProce
   await rm(exitPath, { force: true });
   const tail = await JsonlTail.open(options.jsonlPath);
   const log = createWriteStream(options.logPath, { flags: 'a' });
+  // Known key patterns never reach the log file (DESIGN.md §8); the masker holds back a partial line.
+  const masker = createMasker();
   // A full disk must not crash the engine over a log: the record (.jsonl) is what counts.
   let logError: Error | undefined;
   log.on('error', (error) => (logError ??= error));
@@ -188,7 +191,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentProce
   pty.onData((data) => {
     lastOutputAt = Date.now();
     if (!exited) {
-      if (!logError) log.write(data);
+      if (!logError) log.write(masker.push(data));
       screen.write(data);
     }
     emit('data', data);
@@ -222,7 +225,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentProce
     // Whatever the CLI left behind (a dev server, a `setsid` daemon) goes too, then wait for a
     // stop in progress, so that when the result resolves nothing of the agent is alive.
     await Promise.all([killTree(pty.pid, { graceMs, tag }), stopping]);
-    await new Promise<void>((resolve) => (logError ? resolve() : log.end(resolve)));
+    await new Promise<void>((resolve) => (logError ? resolve() : log.end(masker.flush(), resolve)));
     await screen.flush();
     const exitCode = await readExitCode(exitPath);
     const reason = stopReason ?? 'exit';

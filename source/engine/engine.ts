@@ -3,6 +3,7 @@
  * and every client informed, and answers commands. It is a typed event source (EngineHost); it knows
  * nothing of Ink or of how clients are connected.
  */
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Config } from '../config/schema.js';
 import { UserError, assertNever, errorMessage } from '../errors.js';
@@ -68,7 +69,8 @@ export class Engine implements EngineHost {
     this.#parallel = deps.options.parallel;
     const startedAt = this.#now().toISOString();
     this.#run = {
-      id: startedAt.replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-'),
+      // Sortable by time, and unique even for two runs started in the same second.
+      id: `${startedAt.replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-')}-${randomBytes(2).toString('hex')}`,
       startedAt,
       backend: deps.options.backend,
       parallel: this.#parallel,
