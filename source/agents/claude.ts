@@ -28,7 +28,6 @@ import {
   shellCommand,
   summarizeToolCall,
   textEvent,
-  writePolicyFile,
   type JsonObject,
   type PolicyPattern,
 } from './common.js';
@@ -94,7 +93,6 @@ async function buildCommand(request: AgentRequest): Promise<AgentCommand> {
   const settingsPath = path.join(request.attemptDir, 'claude-settings.json');
   const settings = claudeSettings(request, await mcpServerNames(request.mcpConfigPath));
   await writeFile(settingsPath, `${JSON.stringify(settings, null, 2)}\n`);
-  const policyPath = await writePolicyFile(request);
   const model = modelFor(request);
   const args = [
     '-p',
@@ -116,7 +114,8 @@ async function buildCommand(request: AgentRequest): Promise<AgentCommand> {
     args,
     // ANTHROPIC_BASE_URL / ANTHROPIC_API_KEY come through the parent env the engine passes on.
     env: agentEnv(request, {
-      NIGHTSHIFT_POLICY_FILE: policyPath,
+      // The pre-tool-use hook reads the policy from here (security/load-policy.ts).
+      NIGHTSHIFT_POLICY: JSON.stringify(request.policy),
       // An unattended run must not update the CLI under itself.
       DISABLE_AUTOUPDATER: '1',
     }),

@@ -179,13 +179,6 @@ export function denyReason(pattern: string): string {
   return `nightshift policy: commands matching "${pattern}" are not allowed in this run`;
 }
 
-/** Writes the policy where hooks (claude's pre-tool-use) can read it; returns the path. */
-export async function writePolicyFile(request: AgentRequest): Promise<string> {
-  const file = path.join(request.attemptDir, 'policy.json');
-  await writeFile(file, `${JSON.stringify(request.policy, null, 2)}\n`);
-  return file;
-}
-
 /** Linux caps one argv string at 128 KiB (MAX_ARG_STRLEN); stay well under it. */
 const MAX_ARGV_PROMPT_BYTES = 100_000;
 

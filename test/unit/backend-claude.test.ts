@@ -17,7 +17,7 @@ describe('claude backend', () => {
     expect(command.cwd).toBe('/work/repo');
     expect(command.env).toMatchObject({ NIGHTSHIFT_TASK_ID: 'T1', NIGHTSHIFT_ATTEMPT: '2', NIGHTSHIFT_RUN_ID: 'run-1', DISABLE_AUTOUPDATER: '1' });
     expect(command.env['IS_SANDBOX']).toBeUndefined();
-    expect(JSON.parse(await readFile(command.env['NIGHTSHIFT_POLICY_FILE'] ?? '', 'utf8'))).toEqual(request.policy);
+    expect(JSON.parse(command.env['NIGHTSHIFT_POLICY'] ?? '')).toEqual(request.policy);
     const settings = JSON.parse(await readFile(settingsPath, 'utf8')) as Record<string, unknown>;
     expect(settings).toEqual({
       permissions: {
