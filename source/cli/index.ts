@@ -1,20 +1,32 @@
 #!/usr/bin/env node
 /**
- * The `nightshift` command line: one file per command under cli/, registered here.
+ * The `nightshift` command line: one file per command under cli/, registered lazily (commands.ts).
  */
-import { Command } from 'commander';
-import { runCli } from './run-cli.js';
-import { registerCommands } from './commands.js';
-import { version } from './version.js';
 
-const program = new Command('nightshift')
-  .description(
-    'Runs AI coding agents unattended over a task queue, verifies and commits their work, and shows it live on a board.',
-  )
-  .version(version, '-V, --version')
-  .showHelpAfterError('(run with --help for usage)')
-  .configureHelp({ sortSubcommands: false });
+// `nightshift task list | head` closes the pipe early: that is the reader's choice, not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
 
-await registerCommands(program, process.argv);
-
-await runCli(program, process.argv);
+// Claude Code runs this hook before every Bash call: skip commander and the command table
+// (~190 ms) and go straight to the policy check.
+if (process.argv[2] === 'hook' && process.argv[3] === 'pre-tool-use' && process.argv.length === 4) {
+  await import('../security/hook-main.js');
+} else {
+  const [{ Command }, { runCli }, { registerCommands }, { version }] = await Promise.all([
+    import('commander'),
+    import('./run-cli.js'),
+    import('./commands.js'),
+    import('./version.js'),
+  ]);
+  const program = new Command('nightshift')
+    .description(
+      'Runs AI coding agents unattended over a task queue, verifies and commits their work, and shows it live on a board.',
+    )
+    .version(version, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureHelp({ sortSubcommands: false });
+  await registerCommands(program, process.argv);
+  await runCli(program, process.argv);
+}
