@@ -14,6 +14,7 @@ import { nightshiftCommand } from '../engine/self-command.js';
 import { findProjectRoot } from './project.js';
 import { jsonPrinter, linePrinter } from './event-lines.js';
 import { waitFor } from './wait.js';
+import { boardSession, comeBackCommand, connectLocal, hasTty, loadBoard } from './attach.js';
 
 interface RunCliOptions extends RunFlags {
   readonly detach?: boolean;
@@ -49,12 +50,16 @@ export function registerRun(program: Command): void {
         await detach(root, process.argv.slice(2));
         return;
       }
+      if (hasTty() && options.ui !== false && !options.json && !options.dryRun) {
+        process.exitCode = await runWithBoard(root, process.argv.slice(2));
+        return;
+      }
       process.exitCode = await runForeground(root, options);
     });
 }
 
 /** Runs the engine here; SIGINT once stops agents cleanly (exit 130), twice exits at once. */
-async function runForeground(root: string, options: RunCliOptions): Promise<number> {
+export async function runForeground(root: string, options: RunCliOptions): Promise<number> {
   const write = (text: string): void => {
     process.stdout.write(text);
   };
@@ -85,8 +90,42 @@ async function runForeground(root: string, options: RunCliOptions): Promise<numb
   }
 }
 
-/** Starts `run --no-ui` as a detached daemon logging to .nightshift/engine.log; waits until it serves. */
+/** `run --detach`: starts the daemon and says how to watch it. */
 async function detach(root: string, argv: readonly string[]): Promise<void> {
+  const { pid, logFile } = await startDaemon(root, argv);
+  process.stdout.write(`engine started in the background (pid ${pid}); log: ${logFile}\n`);
+  process.stdout.write('watch it with `nightshift status` or `nightshift attach`; stop it with `nightshift stop`\n');
+}
+
+/**
+ * `run` on a TTY (DESIGN.md §3): the engine runs as a daemon so that closing the terminal never stops
+ * it, and the board attaches to it. Resolves the run's exit code if it ended while watched, else 0.
+ */
+async function runWithBoard(root: string, argv: readonly string[]): Promise<number> {
+  await loadBoard(); // a board that cannot load must fail before a daemon starts
+  const daemon = await startDaemon(root, argv);
+  try {
+    const client = await connectLocal(root, false);
+    return await boardSession(client, { comeBack: comeBackCommand(root) });
+  } catch (error) {
+    // A run with nothing to do can end before the board connects: show how it ended instead.
+    await waitFor(() => daemon.exitCode() !== null, { timeoutMs: 3_000, what: 'the engine to end' }).catch(() => undefined);
+    const code = daemon.exitCode();
+    if (code === null) throw error;
+    process.stdout.write(`${readFileSync(daemon.logFile, 'utf8').trim().split('\n').slice(-3).join('\n')}\n`);
+    return code;
+  }
+}
+
+/** A daemon engine just started: its pid, its log, and its exit code once known (null while it runs). */
+export interface Daemon {
+  readonly pid: number | undefined;
+  readonly logFile: string;
+  readonly exitCode: () => number | null;
+}
+
+/** Starts `run --no-ui ARGS` as a detached daemon logging to .nightshift/engine.log; waits until it serves. */
+export async function startDaemon(root: string, argv: readonly string[]): Promise<Daemon> {
   const paths = projectPaths(root);
   const existing = await readLock(paths);
   if (existing?.alive && existing.info.kind === 'engine') {
@@ -114,6 +153,5 @@ async function detach(root: string, argv: readonly string[]): Promise<void> {
     const tail = readFileSync(logFile, 'utf8').trim().split('\n').slice(-5).join('\n');
     throw new UserError(`the engine exited at start (code ${String(exited)}):\n${tail}`, { hint: `full log: ${logFile}` });
   }
-  process.stdout.write(`engine started in the background (pid ${pid}); log: ${logFile}\n`);
-  process.stdout.write('watch it with `nightshift status` or `nightshift attach`; stop it with `nightshift stop`\n');
+  return { pid, logFile, exitCode: () => exited };
 }

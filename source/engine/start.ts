@@ -3,6 +3,7 @@
  * socket, runs the queue, and cleans up on every way out (DESIGN.md §3).
  */
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { createBackend } from '../agents/factory.js';
 import { loadConfig } from '../config/load.js';
 import { UserError } from '../errors.js';
@@ -19,6 +20,7 @@ import { Engine } from './engine.js';
 import { integrationBranchOf } from './worktree.js';
 import { isRepo } from './git.js';
 import { recoverState } from './recovery.js';
+import { registerEngine, unregisterEngine } from './registry.js';
 import { resolveRunOptions, type RunFlags, type RunOptions } from './run-options.js';
 import { nightshiftCommand } from './self-command.js';
 
@@ -79,9 +81,11 @@ export async function runEngine(root: string, flags: RunFlags, sinks: EngineSink
     });
     if (sinks.onEvent) engine.subscribe(sinks.onEvent);
     server = await serveEngine(engine, { socketPath });
+    await registerEngine({ project: config.project.name || path.basename(paths.root), root: paths.root, pid: process.pid, socket: socketPath, startedAt: lock.info.startedAt });
     sinks.onStarted?.({ stop: (reason) => engine.stop(reason), socketPath });
     return await engine.run();
   } finally {
+    await unregisterEngine(paths.root);
     await server?.close();
     await store?.close();
     await lock.release();
