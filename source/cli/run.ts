@@ -80,6 +80,7 @@ export async function runForeground(root: string, options: RunCliOptions): Promi
   try {
     return await runEngine(root, options, {
       onEvent,
+      onOutput: write,
       onNotice: (message) => process.stderr.write(`nightshift: ${message}\n`),
       onStarted: (control) => {
         stop = control.stop;

@@ -20,6 +20,7 @@ import { Engine } from './engine.js';
 import { integrationBranchOf } from './worktree.js';
 import { isRepo } from './git.js';
 import { recoverState } from './recovery.js';
+import { dryRun } from './dry-run.js';
 import { registerEngine, unregisterEngine } from './registry.js';
 import { resolveRunOptions, type RunFlags, type RunOptions } from './run-options.js';
 import { nightshiftCommand } from './self-command.js';
@@ -28,6 +29,8 @@ import { nightshiftCommand } from './self-command.js';
 export interface EngineSinks {
   /** Every engine event (for line or NDJSON output). */
   readonly onEvent?: (event: EngineEvent) => void;
+  /** Plain output that is not an engine event (the dry run's report). */
+  readonly onOutput?: (text: string) => void;
   /** Notices before the engine exists (recovery, stale lock). */
   readonly onNotice?: (message: string) => void;
   /** Called once the engine is serving, with a way to stop it (signals). */
@@ -47,6 +50,22 @@ export async function runEngine(root: string, flags: RunFlags, sinks: EngineSink
   const backend = createBackend(options.backend);
   const settings = config.backend[options.backend];
   if (!options.dryRun && !backend.simulated) await requireBinary(backend.binary(settings), options);
+
+  if (options.dryRun) {
+    const store = await Store.open(root);
+    const deps = {
+      paths,
+      config,
+      options,
+      backend,
+      settings,
+      integrationBranch: await integrationBranchOf(root),
+      policy: policyFromConfig(config.security),
+      nightshiftCommand: nightshiftCommand(),
+    };
+    await dryRun(deps, store.state, (text) => sinks.onOutput?.(text));
+    return 0;
+  }
 
   const socketPath = engineSocketPath(root);
   const lock = await acquireLock(paths, { kind: 'engine', socket: socketPath });
