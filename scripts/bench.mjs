@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+// `npm run bench [-- SECTION…]`: nightshift's performance figures (DESIGN.md §9). Prints figures,
+// never asserts. Each section is a module scripts/bench/NN-name.mjs exporting `name`, `title` and
+// `run({ print })`; they run in file-name order, and naming sections runs only those
+// (`npm run bench -- engine cli`). Add a section by adding a file. Runs the built CLI (dist/).
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { cleanup, requireBuild } from './bench/_lib.mjs';
+
+const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'bench');
+const files = readdirSync(dir)
+  .filter((file) => file.endsWith('.mjs') && !file.startsWith('_'))
+  .sort();
+const sections = [];
+for (const file of files) sections.push({ file, ...(await import(pathToFileURL(path.join(dir, file)).href)) });
+
+const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
+const unknown = wanted.filter((name) => !sections.some((s) => s.name === name));
+if (unknown.length > 0) {
+  console.error(`unknown bench section(s): ${unknown.join(', ')}; known: ${sections.map((s) => s.name).join(', ')}`);
+  process.exit(1);
+}
+requireBuild();
+const chosen = wanted.length > 0 ? sections.filter((s) => wanted.includes(s.name)) : sections;
+console.log(`nightshift bench — node ${process.version}, ${process.platform}/${process.arch}`);
+let failed = false;
+for (const section of chosen) {
+  console.log(`\n## ${section.name}: ${section.title}`);
+  const started = performance.now();
+  try {
+    await section.run({ print: (line) => console.log(`  ${line}`) });
+  } catch (error) {
+    failed = true;
+    console.log(`  section failed: ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    cleanup();
+  }
+  console.log(`  (section took ${((performance.now() - started) / 1000).toFixed(1)} s)`);
+}
+process.exitCode = failed ? 1 : 0;

@@ -1,0 +1,44 @@
+// Wall time of read commands on a large store (DESIGN.md §9: `nightshift status` ≤ 250 ms):
+// medians of repeated runs of the built CLI, each a new node process, on a 1,000-task store.
+import { spawnSync } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { median, ms, percentile, seededRandom, simProject, simTask, timeCli } from './_lib.mjs';
+
+export const name = 'cli';
+export const title = 'CLI wall time on a 1,000-task store (median of 20 runs each)';
+
+export async function run({ print }) {
+  const count = Number(process.env.BENCH_CLI_TASKS ?? 1000);
+  const runs = Number(process.env.BENCH_CLI_RUNS ?? 20);
+  const random = seededRandom(7);
+  const tasks = Array.from({ length: count }, (_, i) => {
+    const deps = i > 0 && random() < 0.5 ? [`t${String(Math.floor(random() * i)).padStart(4, '0')}`] : [];
+    return simTask(`t${String(i).padStart(4, '0')}`, `Task number ${i}: write its file.\nsim: write f${i}.txt <<<\nline ${i}\n>>>`, [`test -f f${i}.txt`], { depends_on: deps });
+  });
+  const project = simProject({ tasks });
+  print(`store: ${project.state().tasks.length} tasks`);
+  // Up to `runs` runs, but no more than ~60 s per command (a slow one still gets 3 runs).
+  const measure = (label, args, on = project) => {
+    timeCli(on, args); // warm the file cache
+    const times = [];
+    const started = performance.now();
+    while (times.length < runs && (times.length < 3 || performance.now() - started < 60_000)) times.push(timeCli(on, args));
+    print(`${label.padEnd(34)} median ${ms(median(times))}   p90 ${ms(percentile(times, 90))}   (${times.length} runs)`);
+    return median(times);
+  };
+  const baseline = Array.from({ length: runs }, () => {
+    const started = performance.now();
+    spawnSync(process.execPath, ['-e', '0']);
+    return performance.now() - started;
+  });
+  print(`${'node -e 0 (floor)'.padEnd(34)} median ${ms(median(baseline))}   p90 ${ms(percentile(baseline, 90))}`);
+  measure('nightshift --help', ['--help']);
+  const status = measure('nightshift status', ['status']);
+  measure('nightshift status --json', ['status', '--json']);
+  measure('nightshift task list', ['task', 'list']);
+  // Up to INK_TABLE_MAX_ROWS tasks, `task list` renders an Ink table instead of plain text.
+  const small = simProject({ tasks: tasks.slice(0, 20).map((t) => ({ ...t, depends_on: [] })) });
+  measure('nightshift task list (20 tasks, Ink)', ['task', 'list'], small);
+  print(`status budget ≤ 250 ms: ${status <= 250 ? 'within' : 'OVER'}`);
+  await Promise.resolve();
+}
