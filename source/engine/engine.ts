@@ -207,6 +207,8 @@ export class Engine implements EngineHost {
         outcome = { outcome: 'error', summary: errorMessage(error), checks: [] };
       }
       handle.close();
+      // delay_between_tasks_ms paces the agent CLI (rate limits): the slot stays taken meanwhile.
+      if (options.delayBetweenTasksMs > 0 && !this.#stopReason) await new Promise((resolve) => setTimeout(resolve, options.delayBetweenTasksMs));
       if (outcome.conflict) this.#conflicts.set(taskId, outcome.conflict);
       else this.#conflicts.delete(taskId);
       this.#closeAttempt(taskId, attemptNo, outcome);
@@ -234,7 +236,6 @@ export class Engine implements EngineHost {
         return;
       }
       this.#line('warn', `${taskId} attempt ${attemptNo} ${outcome.outcome}: ${outcome.summary}; retrying`, taskId);
-      if (options.delayBetweenTasksMs > 0) await new Promise((resolve) => setTimeout(resolve, options.delayBetweenTasksMs));
       if (this.#stopReason) {
         this.#updateTask(taskId, (t) => {
           t.status = 'pending';
@@ -262,6 +263,7 @@ export class Engine implements EngineHost {
         summary: '',
       });
     });
+    this.#line('info', `${task.id}: attempt ${n} of ${this.#deps.options.maxRetries + 1} started — ${task.title}`, task.id);
     const agentIds: string[] = [];
     return {
       setStatus: (status) => this.#updateTask(task.id, (t) => {
@@ -451,6 +453,8 @@ export class Engine implements EngineHost {
     store.update((state) => {
       state.tasks = draft.tasks;
       state.epics = draft.epics;
+      // A learning note also adds to the project's journal (only then: other writes leave it as it is).
+      if (write.op === 'learn') state.learning = draft.learning;
     });
     for (const task of store.state.tasks) if (before.get(task.id) !== task) this.#emit({ type: 'task', task });
     for (const id of before.keys()) if (!store.state.tasks.some((t) => t.id === id)) this.#emit({ type: 'task-removed', taskId: id });
