@@ -50,6 +50,8 @@ export async function writeTasks(root: string, write: TaskWrite): Promise<WriteO
     store.update((state) => {
       state.tasks = draft.tasks;
       state.epics = draft.epics;
+      // A learning note also adds to the project's journal (only then: other writes leave it as it is).
+      if (write.op === 'learn') state.learning = draft.learning;
     });
     return { summary, backup, viaEngine: false };
   });

@@ -64,6 +64,26 @@ export const gateCheckSchema = z.object({
 /** One check of the gate (changed paths, one command, or the completion contract). */
 export type GateCheck = z.infer<typeof gateCheckSchema>;
 
+export const qualitySchema = z.object({
+  /** 0–100: 100 is a small, tested, in-scope change that verified quickly. */
+  score: z.number().int().min(0).max(100),
+  files: z.number().int().nonnegative().default(0),
+  insertions: z.number().int().nonnegative().default(0),
+  deletions: z.number().int().nonnegative().default(0),
+  /** Changed files outside the task's path patterns (when it has any). */
+  outsidePatterns: z.array(z.string()).default([]),
+  /** Test files added or changed. */
+  testsChanged: z.number().int().nonnegative().default(0),
+  /** TODO/FIXME markers in added lines. */
+  todosAdded: z.number().int().nonnegative().default(0),
+  /** Time the gate's checks took. */
+  verifyMs: z.number().nonnegative().default(0),
+  /** Why points were taken off (or what was good), one phrase each. */
+  reasons: z.array(z.string()).default([]),
+});
+/** The zero-cost quality check of one attempt (review/quality.ts). */
+export type Quality = z.infer<typeof qualitySchema>;
+
 export const attemptSchema = z.object({
   n: z.number().int().positive(),
   runId: z.string(),
@@ -87,6 +107,8 @@ export const attemptSchema = z.object({
   /** Process id of the agent while the attempt runs (recovery kills its group if still alive). */
   pid: z.number().int().optional(),
   logPath: z.string().optional(),
+  /** The quality check after the gate (review/quality.ts). */
+  quality: qualitySchema.optional(),
 });
 /** One attempt of an agent at a task. */
 export type Attempt = z.infer<typeof attemptSchema>;

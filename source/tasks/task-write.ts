@@ -3,7 +3,9 @@
  * itself when no engine runs, or sends it to the engine (`task-write` command) when one does, so the
  * engine stays the only writer of state.json while it runs (DESIGN.md §3).
  */
+import { appendLearning, appendTaskLearning } from '../engine/history.js';
 import type { State } from '../store/schema.js';
+import { UserError } from '../errors.js';
 import type { Epic, TaskInput } from './model.js';
 import {
   type Clock,
@@ -11,6 +13,7 @@ import {
   addDependency,
   addTasks,
   blockTask,
+  findTask,
   removeDependency,
   resetTasks,
   retryTasks,
@@ -28,10 +31,14 @@ export type TaskWrite =
   | { readonly op: 'retry'; readonly ids?: readonly string[] }
   | { readonly op: 'block'; readonly id: string; readonly reason: string }
   | { readonly op: 'dep-add'; readonly taskId: string; readonly dependsOn: string }
-  | { readonly op: 'dep-rm'; readonly taskId: string; readonly dependsOn: string };
+  | { readonly op: 'dep-rm'; readonly taskId: string; readonly dependsOn: string }
+  /** A learning note (an agent's, through the task tool server): the task's learning and the journal. */
+  | { readonly op: 'learn'; readonly taskId?: string; readonly text: string };
 
 /** True when the write changes tasks that already exist, so a backup must be taken first. */
 export function changesExistingTasks(write: TaskWrite): boolean {
+  // A learning note only appends to bounded lists; it is not worth a backup.
+  if (write.op === 'learn') return false;
   return write.op !== 'add' || write.replace === true;
 }
 
@@ -75,6 +82,17 @@ export function applyTaskWrite(state: State, write: TaskWrite, now: Clock = syst
     case 'dep-rm':
       removeDependency(state, write.taskId, write.dependsOn, now);
       return `${write.taskId} no longer depends on ${write.dependsOn}`;
+    case 'learn': {
+      const text = write.text.trim();
+      if (text === '') throw new UserError('a learning note needs text');
+      if (write.taskId !== undefined) {
+        const task = findTask(state, write.taskId);
+        task.learning = appendTaskLearning(task.learning, text);
+        task.updatedAt = now();
+      }
+      state.learning = appendLearning(state.learning, { at: now(), ...(write.taskId !== undefined && { taskId: write.taskId }), text });
+      return `noted${write.taskId !== undefined ? ` for ${write.taskId}` : ''}: ${text.length > 80 ? `${text.slice(0, 79)}…` : text}`;
+    }
     default: {
       const never: never = write;
       throw new Error(`Unknown task write: ${JSON.stringify(never)}`);
