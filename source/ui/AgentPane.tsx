@@ -1,0 +1,82 @@
+/**
+ * The agent pane: one line per agent — name, backend ("simulated" for the sim agent), task and
+ * attempt, state with a spinner while it works, elapsed, tokens, cost, and its current action.
+ */
+import React from 'react';
+import type { AgentState, AgentView } from '../ipc/protocol.js';
+import { cell, formatCost, formatDuration, formatTokens, spinnerFrame } from './format.js';
+import { windowStart } from './layout.js';
+import type { Row } from './Lines.js';
+import { Pane } from './Pane.js';
+import { useTheme } from './theme.js';
+
+/** Props of AgentPane. */
+export interface AgentPaneProps {
+  readonly agents: readonly AgentView[];
+  readonly selectedId: string | null;
+  readonly focused: boolean;
+  readonly paused: boolean;
+  readonly now: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+const ACTIVE: ReadonlySet<AgentState> = new Set<AgentState>(['starting', 'thinking', 'tool', 'testing']);
+
+/** The one-column mark of an agent's state: a spinner while it works. */
+export function agentMark(state: AgentState, now: number): string {
+  if (ACTIVE.has(state)) return spinnerFrame(now);
+  if (state === 'waiting-input') return '?';
+  if (state === 'stalled') return '!';
+  return '·';
+}
+
+/** How the board names a backend: the sim agent is always "simulated". */
+export function backendLabel(backend: string, simulated = backend === 'sim'): string {
+  return simulated ? 'simulated' : backend;
+}
+
+/** The agent pane. */
+export function AgentPane(props: AgentPaneProps): React.JSX.Element {
+  const theme = useTheme();
+  const { agents, width, height, now } = props;
+  // Tokens and cost only when there is room for them next to the action.
+  const roomy = width >= 90;
+  const rows: Row[] = agents.map((agent) => {
+    const selected = agent.id === props.selectedId;
+    const inverse = selected && props.focused;
+    const elapsed = formatDuration(now - Date.parse(agent.startedAt));
+    const fixed = [
+      { text: selected ? '▸ ' : '  ', colour: theme.accent, inverse },
+      { text: cell(agent.name, 8) + ' ', bold: true, inverse },
+      { text: cell(backendLabel(agent.backend, agent.simulated), 9) + ' ', colour: agent.simulated ? theme.simulated : theme.text.dim, inverse },
+      { text: cell(`${agent.taskId}#${agent.attempt}`, 12) + ' ', inverse },
+      { text: `${agentMark(agent.state, now)} ${cell(agent.state, 13)} `, colour: theme.agent[agent.state], inverse },
+      { text: cell(elapsed, 7), colour: theme.text.dim, inverse },
+    ];
+    if (roomy) {
+      fixed.push(
+        { text: cell(`${formatTokens(agent.tokensIn + agent.tokensOut)} tok`, 10), colour: theme.text.dim, inverse },
+        { text: cell(formatCost(agent.costUsd), 8), colour: theme.text.dim, inverse },
+      );
+    }
+    fixed.push({ text: agent.role === 'coding' ? agent.action : `[${agent.role}] ${agent.action}`, colour: undefined, inverse });
+    return fixed;
+  });
+  if (rows.length === 0) {
+    rows.push([{ text: props.paused ? 'paused: no agent starts until p resumes' : 'no agents running', colour: theme.text.dim }]);
+  }
+  const visible = height - 1;
+  const selectedIndex = agents.findIndex((agent) => agent.id === props.selectedId);
+  const start = windowStart(rows.length, visible, selectedIndex);
+  return (
+    <Pane
+      title={`agents (${agents.length})`}
+      hint={rows.length > visible ? `${start + 1}-${Math.min(rows.length, start + visible)}/${rows.length}` : undefined}
+      focused={props.focused}
+      width={width}
+      height={height}
+      rows={rows.slice(start, start + visible)}
+    />
+  );
+}

@@ -1,0 +1,75 @@
+/**
+ * The help view, generated from the binding table: every binding with its keys, what it does and
+ * where it applies, in columns when the body is too short for one.
+ */
+import React from 'react';
+import { Box } from 'ink';
+import { BINDINGS, keyLabel, type Binding } from './keys/bindings.js';
+import { Lines, type Row } from './Lines.js';
+import type { Theme } from './theme.js';
+import { useTheme } from './theme.js';
+
+/** Props of HelpOverlay. */
+export interface HelpOverlayProps {
+  readonly width: number;
+  readonly height: number;
+  readonly scroll: number;
+}
+
+const SECTIONS: readonly { readonly title: string; readonly test: (binding: Binding) => boolean }[] = [
+  { title: 'board', test: (binding) => binding.modes.includes('normal') || binding.modes.includes('help') },
+  { title: 'attached to an agent', test: (binding) => binding.modes.includes('attach') },
+  { title: 'questions (y/n)', test: (binding) => binding.modes.includes('confirm') },
+  { title: 'forms and the filter', test: (binding) => binding.modes.includes('form') || binding.modes.includes('filter') },
+];
+
+/** The help rows: a title per section, then `keys  description (panes)` per binding. */
+export function helpRows(theme: Theme): Row[] {
+  const rows: Row[] = [];
+  const seen = new Set<Binding>();
+  for (const section of SECTIONS) {
+    const bindings = BINDINGS.filter((binding) => !seen.has(binding) && section.test(binding));
+    if (bindings.length === 0) continue;
+    rows.push([{ text: section.title, bold: true, colour: theme.accent }]);
+    for (const binding of bindings) {
+      seen.add(binding);
+      const where = binding.panes ? ` (${binding.panes.join(', ')})` : '';
+      rows.push([
+        { text: ` ${keyLabel(binding).padEnd(12)} `, colour: theme.text.key, bold: true },
+        { text: binding.description },
+        { text: where, colour: theme.text.dim },
+      ]);
+    }
+  }
+  return rows;
+}
+
+/** Number of help rows, for scrolling. */
+export const HELP_ROW_COUNT = BINDINGS.length + SECTIONS.length;
+
+/** The help view. */
+export function HelpOverlay({ width, height, scroll }: HelpOverlayProps): React.JSX.Element {
+  const theme = useTheme();
+  const rows = helpRows(theme);
+  const title: Row = [{ text: 'keys — esc or ? closes', bold: true }];
+  const body = height - 1;
+  const columnWidth = 40;
+  const columns = Math.max(1, Math.min(Math.ceil(rows.length / Math.max(1, body)), Math.floor(width / columnWidth)));
+  const perColumn = Math.ceil(rows.length / columns);
+  const shown = rows.slice(columns > 1 ? 0 : scroll);
+  return (
+    <Box flexDirection="column" width={width} height={height}>
+      <Lines rows={[title]} width={width} height={1} />
+      <Box flexDirection="row" width={width} height={body}>
+        {Array.from({ length: columns }, (_, index) => (
+          <Lines
+            key={index}
+            rows={shown.slice(index * perColumn, (index + 1) * perColumn)}
+            width={Math.floor(width / columns)}
+            height={body}
+          />
+        ))}
+      </Box>
+    </Box>
+  );
+}

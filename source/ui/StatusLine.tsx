@@ -1,0 +1,36 @@
+/**
+ * The line under the header: the connection when it is not well, else the newest notice, else the
+ * filter prompt or question being asked, else the end of the run. Always one line, so the
+ * panes never jump.
+ */
+import React from 'react';
+import type { BoardState } from './board-state.js';
+import { Lines, type Row } from './Lines.js';
+import { useTheme } from './theme.js';
+import type { ConnectionState } from './use-engine.js';
+
+/** Props of StatusLine. */
+export interface StatusLineProps {
+  readonly state: BoardState;
+  readonly connection: ConnectionState;
+  readonly outcome: string | null;
+  readonly width: number;
+}
+
+/** The status line. */
+export function StatusLine({ state, connection, outcome, width }: StatusLineProps): React.JSX.Element {
+  const theme = useTheme();
+  const mode = state.mode;
+  let row: Row = [];
+  if (connection.status === 'lost') row = [{ text: 'engine connection lost — reconnecting…', colour: theme.notice.warn, bold: true }];
+  else if (connection.status === 'closed') row = [{ text: `engine connection closed: ${connection.detail}`, colour: theme.notice.error, bold: true }];
+  else if (mode.kind === 'confirm') {
+    const question = mode.intent.kind === 'stop-agent' ? `stop agent ${mode.intent.agentName}?` : 'stop the whole run? agents are stopped, attempts closed as interrupted.';
+    row = [{ text: `${question} `, colour: theme.notice.warn, bold: true }, { text: '(y/n)', colour: theme.text.key }];
+  } else if (mode.kind === 'filter') {
+    row = [{ text: 'filter: ', colour: theme.accent, bold: true }, { text: mode.draft }, { text: '▏', colour: theme.accent }, { text: '  enter keeps · esc cancels', colour: theme.text.dim }];
+  } else if (state.notice) row = [{ text: state.notice.text, colour: theme.notice[state.notice.level] }];
+  else if (outcome !== null) row = [{ text: `run ended: ${outcome} — q leaves the board`, colour: theme.text.dim }];
+  else if (state.filter) row = [{ text: `filter: ${state.filter} (esc clears)`, colour: theme.text.dim }];
+  return <Lines rows={[row]} width={width} height={1} />;
+}

@@ -1,0 +1,250 @@
+/**
+ * What each key action does: board-state changes through the reducer, run changes through
+ * `client.command`. Side effects live here, never in reducers or setState updaters. The returned
+ * functions are stable; they read the latest committed frame's facts through a ref.
+ */
+import { useCallback, useLayoutEffect, useMemo, useRef, type Dispatch } from 'react';
+import type { AgentView, CommandName, EngineClient, RunView } from '../ipc/protocol.js';
+import type { Task } from '../tasks/model.js';
+import { assertNever } from '../errors.js';
+import { moveSelection, type BoardAction, type BoardState } from './board-state.js';
+import type { ActionName } from './keys/bindings.js';
+import { buildNewTask, NEW_TASK_FIELDS } from './new-task.js';
+
+/** Why the board closed (what runBoard resolves with). */
+export type BoardExit = 'left' | 'stop-requested' | 'engine-ended' | 'connection-closed';
+
+/** Everything an action needs to know about the current frame. */
+export interface ActionContext {
+  readonly client: EngineClient;
+  readonly readonly: boolean;
+  readonly state: BoardState;
+  readonly dispatch: Dispatch<BoardAction>;
+  readonly run: RunView | null;
+  readonly tasks: readonly Task[];
+  /** Visible task ids in display order. */
+  readonly taskOrder: readonly string[];
+  readonly selectedTask: Task | null;
+  readonly agentOrder: readonly string[];
+  /** The agent `a` and `x` act on: the selected agent, or the selected task's agent. */
+  readonly targetAgent: AgentView | null;
+  readonly logScrollMax: number;
+  readonly modeScrollMax: number;
+  readonly pageSize: number;
+  /** Size of the log pane while attached (the agent's pty is resized to it). */
+  readonly attachSize: { readonly cols: number; readonly rows: number };
+  readonly resizeScreen: (cols: number, rows: number) => void;
+  readonly ended: boolean;
+  readonly onExit: (exit: BoardExit) => void;
+}
+
+/** The board's action performers. */
+export interface BoardActions {
+  readonly perform: (action: ActionName) => void;
+  /** Typed text for the filter or a form field. */
+  readonly insertText: (text: string) => void;
+  /** Raw bytes for the attached agent's terminal. */
+  readonly sendToAgent: (data: string) => void;
+}
+
+/** Commands that change the run; a read-only board refuses them. */
+const WRITES: ReadonlySet<CommandName> = new Set<CommandName>([
+  'pause',
+  'resume',
+  'stop',
+  'stop-agent',
+  'retry',
+  'reset',
+  'block',
+  'add-task',
+  'set-parallel',
+  'pty-input',
+  'pty-resize',
+  'task-write',
+]);
+
+/** Builds the performers for the board. */
+export function useBoardActions(context: ActionContext): BoardActions {
+  const ref = useRef(context);
+  // A layout effect runs inside the commit, so a key that arrives right after a frame (a paste, a
+  // fast typist, a test) already sees that frame's state; a passive effect could lag behind it.
+  useLayoutEffect(() => {
+    ref.current = context;
+  });
+
+  /** Sends a command; failures become a notice; `then` runs on success. */
+  const send = useCallback((name: CommandName, args: Readonly<Record<string, unknown>>, then?: (value: unknown) => void, onError?: (error: string) => void): void => {
+    const { client, readonly, dispatch } = ref.current;
+    if (readonly && WRITES.has(name)) {
+      dispatch({ type: 'notice', text: 'read-only attach: this board cannot change the run', level: 'warn' });
+      return;
+    }
+    void client.command(name, args).then(
+      (result) => {
+        if (result.ok) then?.(result.value);
+        else if (onError) onError(result.error ?? `${name} failed`);
+        else ref.current.dispatch({ type: 'notice', text: `${name} failed: ${result.error ?? 'no reason given'}`, level: 'error' });
+      },
+      (error: unknown) => ref.current.dispatch({ type: 'notice', text: `${name} failed: ${String(error)}`, level: 'error' }),
+    );
+  }, []);
+
+  const submit = useCallback((): void => {
+    const { state, dispatch, tasks } = ref.current;
+    const mode = state.mode;
+    if (mode.kind === 'filter') {
+      dispatch({ type: 'filter-apply' });
+      return;
+    }
+    if (mode.kind !== 'form' || mode.busy) return;
+    const fail = (error: string): void => ref.current.dispatch({ type: 'form-status', busy: false, error });
+    const done = (text: string): void => {
+      ref.current.dispatch({ type: 'back' });
+      ref.current.dispatch({ type: 'notice', text, level: 'info' });
+    };
+    if (mode.purpose.kind === 'new-task') {
+      const task = buildNewTask(mode.fields, new Set(tasks.map((t) => t.id)));
+      if ('error' in task) return fail(task.error);
+      dispatch({ type: 'form-status', busy: true, error: undefined });
+      send('add-task', { task }, () => done(`added task ${task.id}`), fail);
+      return;
+    }
+    const reason = mode.fields[0]?.value.trim() ?? '';
+    if (!reason) return fail('a reason is required');
+    const id = mode.purpose.taskId;
+    dispatch({ type: 'form-status', busy: true, error: undefined });
+    send('block', { id, reason }, () => done(`blocked ${id}`), fail);
+  }, [send]);
+
+  const perform = useCallback(
+    (action: ActionName): void => {
+      const c = ref.current;
+      const { state, dispatch } = c;
+      const notice = (text: string, level: 'info' | 'warn' | 'error' = 'warn'): void => dispatch({ type: 'notice', text, level });
+      const refuseReadOnly = (): boolean => {
+        if (c.readonly) notice('read-only attach: this board cannot change the run');
+        return c.readonly;
+      };
+      const inMode = state.mode.kind !== 'normal';
+      switch (action) {
+        case 'help':
+          return dispatch(state.mode.kind === 'help' ? { type: 'back' } : { type: 'enter-mode', mode: { kind: 'help', scroll: 0 } });
+        case 'focus-next':
+        case 'focus-prev':
+          return dispatch({ type: 'focus', delta: action === 'focus-next' ? 1 : -1, firstAgentId: c.agentOrder[0] ?? null });
+        case 'down':
+        case 'up':
+        case 'page-down':
+        case 'page-up': {
+          const sign = action === 'down' || action === 'page-down' ? 1 : -1;
+          const step = action === 'down' || action === 'up' ? 1 : c.pageSize;
+          if (inMode) return dispatch({ type: 'scroll-mode', delta: sign * step, max: c.modeScrollMax });
+          if (state.focus === 'tasks') return dispatch({ type: 'select-task', id: moveSelection(c.selectedTask?.id ?? null, c.taskOrder, sign * step) });
+          if (state.focus === 'agents' && step === 1) return dispatch({ type: 'select-agent', id: moveSelection(c.targetAgent?.id ?? null, c.agentOrder, sign) });
+          // The log pane, and paging anywhere but the tasks: scroll the log (up = back in time).
+          return dispatch({ type: 'scroll-log', delta: -sign * step, max: c.logScrollMax });
+        }
+        case 'follow':
+          return dispatch({ type: 'follow' });
+        case 'open-detail': {
+          const taskId = state.focus === 'agents' ? c.targetAgent?.taskId : c.selectedTask?.id;
+          if (!taskId) return notice('select a task first');
+          return dispatch({ type: 'enter-mode', mode: { kind: 'detail', taskId, scroll: 0 } });
+        }
+        case 'back':
+          if (state.mode.kind === 'normal') return state.filter ? dispatch({ type: 'clear-filter' }) : undefined;
+          return dispatch({ type: 'back' });
+        case 'attach': {
+          if (refuseReadOnly()) return;
+          const agent = c.targetAgent;
+          if (!agent) return notice('no agent selected: tab to the agents pane and pick one');
+          dispatch({ type: 'select-agent', id: agent.id });
+          dispatch({ type: 'enter-mode', mode: { kind: 'attach', agentId: agent.id } });
+          c.resizeScreen(c.attachSize.cols, c.attachSize.rows);
+          return send('pty-resize', { agentId: agent.id, cols: c.attachSize.cols, rows: c.attachSize.rows });
+        }
+        case 'detach':
+          return dispatch({ type: 'back' });
+        case 'pause':
+          return send(c.run?.paused ? 'resume' : 'pause', {});
+        case 'stop-agent': {
+          if (refuseReadOnly()) return;
+          const agent = c.targetAgent;
+          if (!agent) return notice('no agent selected');
+          return dispatch({ type: 'enter-mode', mode: { kind: 'confirm', intent: { kind: 'stop-agent', agentId: agent.id, agentName: agent.name } } });
+        }
+        case 'retry': {
+          const detailId = state.mode.kind === 'detail' ? state.mode.taskId : undefined;
+          const task = detailId === undefined ? c.selectedTask : c.tasks.find((t) => t.id === detailId);
+          if (!task) return notice('select a task first');
+          if (task.status !== 'blocked') return notice(`only blocked tasks can be retried; ${task.id} is ${task.status}`);
+          return send('retry', { ids: [task.id] }, () => notice(`${task.id} back to pending`, 'info'));
+        }
+        case 'block': {
+          if (refuseReadOnly()) return;
+          const taskId = state.mode.kind === 'detail' ? state.mode.taskId : c.selectedTask?.id;
+          if (!taskId) return notice('select a task first');
+          const mode = { kind: 'form', purpose: { kind: 'block', taskId }, fields: [{ label: 'reason', value: '' }], field: 0, error: undefined, busy: false } as const;
+          return dispatch({ type: 'enter-mode', mode });
+        }
+        case 'new-task':
+          if (refuseReadOnly()) return;
+          return dispatch({ type: 'enter-mode', mode: { kind: 'form', purpose: { kind: 'new-task' }, fields: NEW_TASK_FIELDS, field: 0, error: undefined, busy: false } });
+        case 'graph':
+          return dispatch(state.mode.kind === 'graph' ? { type: 'back' } : { type: 'enter-mode', mode: { kind: 'graph', scroll: 0 } });
+        case 'filter':
+          return dispatch({ type: 'enter-mode', mode: { kind: 'filter', draft: state.filter, previous: state.filter } });
+        case 'parallel-up':
+        case 'parallel-down': {
+          if (!c.run) return notice('no run yet');
+          const parallel = c.run.parallel + (action === 'parallel-up' ? 1 : -1);
+          if (parallel < 1) return notice('parallelism is already 1');
+          return send('set-parallel', { parallel });
+        }
+        case 'toggle-log':
+          return dispatch({ type: 'toggle-log-view' });
+        case 'leave':
+          return c.onExit(c.ended ? 'engine-ended' : 'left');
+        case 'stop-run':
+          if (refuseReadOnly()) return;
+          return dispatch({ type: 'enter-mode', mode: { kind: 'confirm', intent: { kind: 'stop-run' } } });
+        case 'confirm-yes': {
+          if (state.mode.kind !== 'confirm') return;
+          const intent = state.mode.intent;
+          dispatch({ type: 'back' });
+          if (intent.kind === 'stop-agent') return send('stop-agent', { agentId: intent.agentId }, () => notice(`stopped ${intent.agentName}`, 'info'));
+          return send('stop', {}, () => ref.current.onExit('stop-requested'));
+        }
+        case 'confirm-no':
+        case 'cancel':
+          return dispatch({ type: 'back' });
+        case 'submit':
+          return submit();
+        case 'next-field':
+        case 'prev-field':
+          return dispatch({ type: 'form-field', delta: action === 'next-field' ? 1 : -1 });
+        case 'backspace':
+          return dispatch({ type: 'text-backspace' });
+        default:
+          return assertNever(action);
+      }
+    },
+    [send, submit],
+  );
+
+  const insertText = useCallback((text: string): void => {
+    // Pasted text may carry newlines or escapes; a one-line field keeps only what prints.
+    const clean = [...text].filter((char) => char >= ' ' && char !== '\x7f').join('');
+    if (clean) ref.current.dispatch({ type: 'text-insert', text: clean });
+  }, []);
+
+  const sendToAgent = useCallback(
+    (data: string): void => {
+      const mode = ref.current.state.mode;
+      if (mode.kind === 'attach') send('pty-input', { agentId: mode.agentId, data });
+    },
+    [send],
+  );
+
+  return useMemo(() => ({ perform, insertText, sendToAgent }), [perform, insertText, sendToAgent]);
+}

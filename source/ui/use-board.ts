@@ -1,0 +1,143 @@
+/**
+ * Everything the Board component draws, derived in one place: engine view, board state, layout,
+ * selections, the log's content, and the key pipeline. Board.tsx only picks views.
+ */
+import { useEffect, useMemo, useReducer } from 'react';
+import type { AgentView, EngineClient } from '../ipc/protocol.js';
+import type { Task } from '../tasks/model.js';
+import { boardReducer, initialBoardState, type BoardAction, type BoardState } from './board-state.js';
+import { detailRows } from './detail-lines.js';
+import { graphRows } from './GraphView.js';
+import { HELP_ROW_COUNT } from './HelpOverlay.js';
+import { computeLayout, type BoardLayout } from './layout.js';
+import { logContent, type LogContent } from './log-content.js';
+import { maxLogScroll } from './LogPane.js';
+import { groupTasks, queueProgress, taskOrder, type QueueProgress, type TaskGroup } from './task-groups.js';
+import type { Theme } from './theme.js';
+import { useBoardActions, type BoardExit } from './use-board-actions.js';
+import { useClock } from './use-clock.js';
+import { useEngine, type EngineView } from './use-engine.js';
+import { useKeys } from './use-keys.js';
+import { usePtyScreen } from './use-pty-screen.js';
+import type { TerminalSize } from './use-terminal-size.js';
+
+/** How long a notice stays on screen. */
+export const NOTICE_MS = 4000;
+
+/** Inputs of useBoard. */
+export interface UseBoardOptions {
+  readonly client: EngineClient;
+  readonly readonly: boolean;
+  readonly size: TerminalSize;
+  readonly theme: Theme;
+  readonly onExit: (exit: BoardExit) => void;
+}
+
+/** What Board renders. */
+export interface BoardModel {
+  readonly engine: EngineView;
+  readonly state: BoardState;
+  readonly layout: BoardLayout;
+  readonly now: number;
+  readonly tasks: readonly Task[];
+  readonly agents: readonly AgentView[];
+  readonly groups: readonly TaskGroup[];
+  readonly progress: QueueProgress;
+  readonly activeFilter: string;
+  readonly selectedTask: Task | null;
+  readonly selectedAgent: AgentView | null;
+  readonly log: LogContent;
+  readonly outcome: string | null;
+}
+
+const NO_TASKS: readonly Task[] = [];
+const NO_AGENTS: readonly AgentView[] = [];
+
+/** The board's model and key handling. */
+export function useBoard({ client, readonly, size, theme, onExit }: UseBoardOptions): BoardModel {
+  const engine = useEngine(client);
+  const [state, dispatch] = useReducer<BoardState, [BoardAction]>(boardReducer, initialBoardState);
+  const clock = useClock();
+  const now = Math.max(clock, engine.publishedAt);
+  const snapshot = engine.snapshot;
+  const tasks = snapshot?.tasks ?? NO_TASKS;
+  const agents = snapshot?.agents ?? NO_AGENTS;
+  const run = snapshot?.run ?? null;
+  const layout = computeLayout(size, agents.length);
+  const activeFilter = state.mode.kind === 'filter' ? state.mode.draft : state.filter;
+  const groups = useMemo(() => groupTasks(tasks, activeFilter), [tasks, activeFilter]);
+  const order = useMemo(() => taskOrder(groups), [groups]);
+  const selectedTask = tasks.find((task) => task.id === (order.includes(state.selectedTask ?? '') ? state.selectedTask : order[0])) ?? null;
+  const selectedAgent = agents.find((agent) => agent.id === state.selectedAgent) ?? (state.focus === 'agents' ? (agents[0] ?? null) : null);
+  // From the task pane, a and x act on the agent working on the selected task.
+  const targetAgent = state.focus === 'tasks' ? (agents.find((agent) => agent.taskId === selectedTask?.id) ?? selectedAgent) : selectedAgent;
+  const attachedId = state.mode.kind === 'attach' ? state.mode.agentId : null;
+  const screenAgent = attachedId ?? selectedAgent?.id ?? null;
+  const screen = usePtyScreen(client, screenAgent, attachedId !== null || state.logView === 'screen');
+  const log = logContent({
+    agent: agents.find((agent) => agent.id === screenAgent) ?? null,
+    view: attachedId ? 'screen' : state.logView,
+    screen,
+    outputLines: screenAgent ? engine.outputLines(screenAgent) : [],
+    recent: snapshot?.recent ?? [],
+    theme,
+  });
+  const outcome = engine.ended?.outcome ?? run?.outcome ?? null;
+  const attachSize = { cols: layout.width, rows: layout.bodyHeight - 1 };
+
+  let modeRows = 0;
+  if (state.mode.kind === 'help') modeRows = HELP_ROW_COUNT;
+  else if (state.mode.kind === 'graph') modeRows = graphRows(tasks, theme).length;
+  else if (state.mode.kind === 'detail') {
+    const detailId = state.mode.taskId;
+    const detailTask = tasks.find((task) => task.id === detailId);
+    modeRows = detailTask ? detailRows(detailTask, layout.width, theme).length : 0;
+  }
+
+  const actions = useBoardActions({
+    client,
+    readonly,
+    state,
+    dispatch,
+    run,
+    tasks,
+    taskOrder: order,
+    selectedTask,
+    agentOrder: agents.map((agent) => agent.id),
+    targetAgent,
+    logScrollMax: maxLogScroll(log.rows.length, state.mode.kind === 'attach' ? layout.bodyHeight : layout.log.height),
+    modeScrollMax: Math.max(0, modeRows - (layout.bodyHeight - 1)),
+    pageSize: Math.max(1, layout.log.height - 2),
+    attachSize,
+    resizeScreen: screen.resize,
+    ended: outcome !== null,
+    onExit,
+  });
+  useKeys({ mode: state.mode.kind, focus: state.focus, active: true }, actions);
+
+  // Notices fade on their own; a newer notice replaces the timer of an older one.
+  const noticeId = state.notice?.id;
+  useEffect(() => {
+    if (noticeId === undefined) return;
+    const timer = setTimeout(() => dispatch({ type: 'clear-notice', id: noticeId }), NOTICE_MS);
+    return () => clearTimeout(timer);
+  }, [noticeId]);
+
+  // Leaving attach mode (ctrl-] or the agent went away) while its agent is gone: back to normal.
+  useEffect(() => {
+    if (attachedId !== null && snapshot !== null && !snapshot.agents.some((agent) => agent.id === attachedId)) {
+      dispatch({ type: 'back' });
+      dispatch({ type: 'notice', text: 'the agent ended; detached', level: 'info' });
+    }
+  }, [attachedId, snapshot]);
+
+  const status = engine.connection.status;
+  useEffect(() => {
+    if (status === 'restored') dispatch({ type: 'notice', text: 'reconnected', level: 'info' });
+  }, [status]);
+  useEffect(() => {
+    if (status === 'closed') onExit(outcome !== null ? 'engine-ended' : 'connection-closed');
+  }, [status, outcome, onExit]);
+
+  return { engine, state, layout, now, tasks, agents, groups, progress: queueProgress(tasks, run?.parallel ?? 1), activeFilter, selectedTask, selectedAgent, log, outcome };
+}

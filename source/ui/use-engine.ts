@@ -1,0 +1,85 @@
+/**
+ * The one bridge from an EngineClient into React. Events update a ref at once; React state is
+ * published at most every PUBLISH_MS by a single timer, because batching engine updates (not
+ * maxFps) is what keeps the board's CPU low under load (DESIGN.md §7).
+ */
+import { useEffect, useRef, useState } from 'react';
+import type { EngineClient, EngineSnapshot } from '../ipc/protocol.js';
+import { OutputRings } from './output-rings.js';
+
+/** Publish cadence of engine updates into React. */
+export const PUBLISH_MS = 100;
+
+/** The connection as the board shows it. */
+export type ConnectionState =
+  | { readonly status: 'connected' }
+  | { readonly status: 'lost'; readonly detail: string }
+  | { readonly status: 'restored'; readonly detail: string }
+  | { readonly status: 'closed'; readonly detail: string };
+
+/** What the board reads from the engine. */
+export interface EngineView {
+  readonly snapshot: EngineSnapshot | null;
+  readonly connection: ConnectionState;
+  /** Set once the engine reported the end of the run. */
+  readonly ended: { readonly exitCode: number; readonly outcome: string } | null;
+  /** The buffered structured output lines of an agent. */
+  readonly outputLines: (agentId: string) => readonly string[];
+  /** Wall-clock time of the last publish (drives elapsed times between clock ticks). */
+  readonly publishedAt: number;
+}
+
+interface Published {
+  readonly snapshot: EngineSnapshot | null;
+  readonly ended: EngineView['ended'];
+  readonly publishedAt: number;
+}
+
+/** Subscribes to `client` for the lifetime of the component and returns the batched view. */
+export function useEngine(client: EngineClient): EngineView {
+  const rings = useRef(new OutputRings());
+  const [published, setPublished] = useState<Published>(() => ({ snapshot: client.current(), ended: null, publishedAt: Date.now() }));
+  const [connection, setConnection] = useState<ConnectionState>({ status: 'connected' });
+
+  useEffect(() => {
+    let timer: NodeJS.Timeout | undefined;
+    let ended: EngineView['ended'] = null;
+    const publish = (): void => {
+      timer = undefined;
+      const now = Date.now();
+      rings.current.prune(now);
+      setPublished({ snapshot: client.current(), ended, publishedAt: now });
+    };
+    // One pending timer at most: events arriving while it waits ride along with it.
+    const schedule = (): void => {
+      timer ??= setTimeout(publish, PUBLISH_MS);
+    };
+    const offEvent = client.onEvent((event) => {
+      if (event.type === 'agent-output') rings.current.push(event.agentId, event.text, Date.now());
+      else if (event.type === 'agent-removed') rings.current.markRemoved(event.agentId, Date.now());
+      else if (event.type === 'ended') ended = { exitCode: event.exitCode, outcome: event.outcome };
+      schedule();
+    });
+    const offSnapshot = client.onSnapshot(schedule);
+    const offConnection = client.onConnection((status, detail) => {
+      setConnection({ status, detail });
+      schedule();
+    });
+    // The client may have moved on between the first render and this subscription.
+    schedule();
+    return () => {
+      offEvent();
+      offSnapshot();
+      offConnection();
+      if (timer) clearTimeout(timer);
+    };
+  }, [client]);
+
+  return {
+    snapshot: published.snapshot,
+    connection,
+    ended: published.ended,
+    outputLines: (agentId) => rings.current.lines(agentId),
+    publishedAt: published.publishedAt,
+  };
+}

@@ -1,0 +1,174 @@
+/**
+ * What the board shows: header figures, task grouping and dependency marks, the agent pane, the
+ * log pane, help generated from the binding table, NO_COLOR, layout at 80x24 and 160x45, and the
+ * connection notices.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+
+vi.hoisted(() => {
+  // Any CI variable makes Ink print only the last frame; colour checks need chalk switched on.
+  delete process.env['CI'];
+  process.env['FORCE_COLOR'] = '1';
+});
+
+import { cleanup } from 'ink-testing-library';
+import { BINDINGS } from '../../source/ui/keys/bindings.js';
+import { makeAgent, makeLine } from './fake-client.js';
+import { KEY, renderBoard, stripAnsi, waitFor, waitForText } from './helpers.js';
+import { sampleClient } from './sample.js';
+
+afterEach(() => cleanup());
+
+/** SGR colour parameters: 30–37, 39, 40–47, 49, 90–97, 100–107, 38;5/38;2 and 48;… */
+const COLOUR_CODE = new RegExp(`${String.fromCharCode(27)}\\[(?:[0-9;]*;)?(?:3[0-9]|4[0-9]|9[0-7]|10[0-7])(?:;[0-9;]*)?m`);
+
+function lines(frame: string): string[] {
+  return stripAnsi(frame).split('\n');
+}
+
+describe('board frames', () => {
+  it('shows project, simulated backend, agents/limit, done/total, cost, elapsed and ETA in the header', async () => {
+    const board = renderBoard(sampleClient());
+    await waitForText(board.frame, 'todo-api', 'simulated', 'agents 1/2', '1/5 done', '$1.25', '2m0', 'ETA ', 'running', '1 blocked');
+    // One done task took 5 minutes; 3 remain (blocked ones excluded) over 2 agents: 7m30s.
+    expect(board.frame()).toContain('ETA 7m30s');
+  });
+
+  it('groups tasks by status with ready tasks before those waiting, and dependency marks', async () => {
+    const board = renderBoard(sampleClient(), { columns: 100, rows: 40 });
+    await waitForText(board.frame, 'running / verifying (1)', 'pending (2)', 'blocked (1)', 'done (1)');
+    const text = lines(board.frame());
+    const at = (needle: string): number => text.findIndex((line) => line.includes(needle));
+    expect(at('running / verifying')).toBeLessThan(at('pending (2)'));
+    expect(at('pending (2)')).toBeLessThan(at('blocked (1)'));
+    expect(at('blocked (1)')).toBeLessThan(at('done (1)'));
+    expect(at('Token auth')).toBeLessThan(at('HTTP routes'));
+    expect(text[at('HTTP routes')]).toContain('⧗ waits on models,auth');
+    expect(text[at('API docs')]).toContain('mkdocs missing');
+    expect(text[at('Data models')]).toContain('ada #1');
+  });
+
+  it('shows each agent with backend label, task#attempt, state, action, elapsed, tokens and cost', async () => {
+    const board = renderBoard(sampleClient(), { columns: 160, rows: 30 });
+    await waitForText(board.frame, 'agents (1)');
+    const row = lines(board.frame()).find((line) => line.includes('ada ')) ?? '';
+    for (const part of ['simulated', 'models#1', 'tool', 'Bash: npm test', '1m0', '1.5k tok', '$0.01 ']) expect(row).toContain(part);
+  });
+
+  it("shows the engine's event lines in the log pane, and new ones as they come", async () => {
+    const client = sampleClient();
+    const board = renderBoard(client);
+    await waitForText(board.frame, 'log · engine events', 'run run-1 started', 'setup done (abc12345)');
+    client.push({ type: 'line', line: makeLine('auth attempt 1 failed: tests red', { level: 'warn' }) });
+    await waitForText(board.frame, 'auth attempt 1 failed: tests red');
+  });
+
+  it("shows a selected agent's structured output and its terminal screen (l toggles)", async () => {
+    const client = sampleClient();
+    const board = renderBoard(client, { columns: 120, rows: 30 });
+    await waitForText(board.frame, 'agents (1)');
+    board.stdin.write(KEY.tab);
+    await waitForText(board.frame, 'log · ada');
+    client.push({ type: 'agent-output', agentId: 'agent-1', text: 'Edit: src/models.py' });
+    await waitForText(board.frame, 'Edit: src/models.py');
+    client.pty('agent-1', '\x1b[32mcollected 12 items\x1b[0m\r\n12 passed in 0.4s\r\n');
+    await waitForText(board.frame, 'log · ada · terminal', 'collected 12 items', '12 passed in 0.4s');
+    board.stdin.write('l');
+    await waitForText(board.frame, 'log · ada · events', 'Edit: src/models.py');
+  });
+
+  it('lists every binding of the table in the help overlay', async () => {
+    const board = renderBoard(sampleClient(), { columns: 160, rows: 45 });
+    await waitForText(board.frame, 'todo-api');
+    board.stdin.write('?');
+    await waitForText(board.frame, 'keys — esc or ? closes');
+    for (const binding of BINDINGS) expect(board.frame()).toContain(binding.description);
+    board.stdin.write(KEY.esc);
+    await waitForText(board.frame, 'tasks (5)');
+  });
+
+  it('fits the whole help into 80x24 with columns', async () => {
+    const board = renderBoard(sampleClient(), { columns: 80, rows: 24 });
+    await waitForText(board.frame, 'todo-api');
+    board.stdin.write('?');
+    await waitForText(board.frame, 'keys — esc or ? closes');
+    const text = stripAnsi(board.frame());
+    for (const binding of BINDINGS) expect(text).toContain(binding.description.slice(0, 12));
+  });
+
+  it('emits no colour codes under NO_COLOR, and colours otherwise', async () => {
+    const plain = renderBoard(sampleClient(), { noColor: true });
+    await waitForText(plain.frame, 'todo-api', 'Bash: npm test');
+    expect(plain.frame()).not.toMatch(COLOUR_CODE);
+    plain.unmount();
+    const coloured = renderBoard(sampleClient(), { noColor: false });
+    await waitForText(coloured.frame, 'todo-api');
+    expect(coloured.frame()).toMatch(COLOUR_CODE);
+  });
+
+  it('reads NO_COLOR from the environment when not told', async () => {
+    process.env['NO_COLOR'] = '';
+    try {
+      const { render } = await import('ink-testing-library');
+      const { Board } = await import('../../source/ui/Board.js');
+      const React = await import('react');
+      const instance = render(React.createElement(Board, { client: sampleClient(), size: { columns: 100, rows: 30 }, onExit: () => undefined }));
+      await waitFor(() => (instance.lastFrame() ?? '').includes('todo-api'));
+      expect(instance.lastFrame()).not.toMatch(COLOUR_CODE);
+    } finally {
+      delete process.env['NO_COLOR'];
+    }
+  });
+
+  it.each([
+    [80, 24],
+    [100, 30],
+    [120, 35],
+    [160, 45],
+  ])('lays out %ix%i with no line wider than the terminal and rows-1 lines', async (columns, rows) => {
+    const client = sampleClient();
+    const board = renderBoard(client, { columns, rows });
+    client.push({ type: 'agent', agent: makeAgent({ id: 'agent-2', name: 'grace', taskId: 'auth', state: 'waiting-input', action: 'Read: a/very/long/path/'.repeat(8) }) });
+    client.push({ type: 'line', line: makeLine('x'.repeat(300)) });
+    await waitForText(board.frame, 'grace');
+    const text = lines(board.frame());
+    expect(text.length).toBeLessThanOrEqual(rows - 1);
+    for (const line of text) expect([...line].length).toBeLessThanOrEqual(columns);
+  });
+
+  it('re-lays out when the size changes', async () => {
+    const board = renderBoard(sampleClient(), { columns: 160, rows: 45 });
+    await waitForText(board.frame, 'todo-api');
+    const wideLine = lines(board.frame()).find((line) => line.includes('tasks (5)')) ?? '';
+    expect(wideLine).toContain('agents (1)');
+  });
+
+  it('shows a lost connection until it is restored', async () => {
+    const client = sampleClient();
+    const board = renderBoard(client);
+    await waitForText(board.frame, 'todo-api');
+    client.connection('lost', 'socket closed');
+    await waitForText(board.frame, 'engine connection lost — reconnecting…');
+    client.connection('restored');
+    await waitForText(board.frame, 'reconnected');
+    expect(board.frame()).not.toContain('connection lost');
+  });
+
+  it('closes with connection-closed when the client gives up, engine-ended after the run ended', async () => {
+    const client = sampleClient();
+    const board = renderBoard(client);
+    await waitForText(board.frame, 'todo-api');
+    client.connection('closed', 'gave up after 60 s');
+    await waitFor(() => board.exits.length > 0);
+    expect(board.exits).toEqual(['connection-closed']);
+
+    const ended = sampleClient();
+    const second = renderBoard(ended);
+    await waitForText(second.frame, 'todo-api');
+    ended.push({ type: 'ended', exitCode: 0, outcome: 'done' });
+    await waitForText(second.frame, 'run ended: done');
+    ended.connection('closed', 'engine exited');
+    await waitFor(() => second.exits.length > 0);
+    expect(second.exits).toEqual(['engine-ended']);
+  });
+});
