@@ -6,7 +6,9 @@
  * and the `sim: ask` question on stderr, i.e. on its terminal only.
  *
  * Usage: node dist/agents/sim-agent.js (-p PROMPT | --prompt-file FILE)
- * Env:   NIGHTSHIFT_TASK_ID, NIGHTSHIFT_ATTEMPT (1-based; default 1), NIGHTSHIFT_RUN_ID
+ * Env:   NIGHTSHIFT_TASK_ID, NIGHTSHIFT_ATTEMPT (1-based; default 1; `sim: on-attempt` scopes by it),
+ *        NIGHTSHIFT_RUN_ID, NIGHTSHIFT_ROLE (reflect: answers with a lesson; plan: acts on the
+ *        directives like a coding agent, with the planner round as the attempt)
  * Exit:  0 done · 1 failed (fail-attempts, a refused directive, a "no" to ask) · 2 bad usage
  */
 import { spawn } from 'node:child_process';
@@ -84,13 +86,14 @@ async function main(): Promise<void> {
   process.stderr.write(`${SIM_BANNER}\n`);
   emit({ type: 'init', session_id: sessionId, model: 'sim', simulated: true, attempt, task_id: taskId });
   if (process.env['NIGHTSHIFT_ROLE'] === 'reflect') reflect(prompt);
-  const plan = parseSimDirectives(prompt);
+  const plan = parseSimDirectives(prompt, attempt);
   if (plan.errors.length > 0) {
     for (const message of plan.errors) emit({ type: 'error', message });
     finish(false, `Refused (simulated): ${plan.errors.length} bad sim directive(s); nothing was changed.`);
   }
 
-  const intro = `Simulated agent, no model. Task ${taskId}, attempt ${attempt}: ${plan.steps.length} step(s) from the prompt's sim: directives.`;
+  const who = process.env['NIGHTSHIFT_ROLE'] === 'plan' ? 'planner' : 'agent';
+  const intro = `Simulated ${who}, no model. Task ${taskId}, attempt ${attempt}: ${plan.steps.length} step(s) from the prompt's sim: directives.`;
   emit({ type: 'text', text: intro });
   usage(prompt.length, intro.length);
 

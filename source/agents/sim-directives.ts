@@ -16,6 +16,11 @@
  *   sim: hang                    print, then produce nothing and never exit
  *   sim: ask                     print a yes/no question and wait for a line on stdin
  *   sim: spam LINES_PER_S SECONDS  text lines at that rate, for benchmarks
+ *   sim: on-attempt N            the directives after it, up to the next `sim: on-attempt`, apply
+ *                                only on attempt N (NIGHTSHIFT_ATTEMPT; for a planner, the round);
+ *                                `sim: on-attempt any` makes the following ones apply on every
+ *                                attempt again. Out-of-scope directives are still checked for
+ *                                errors, so a typo in round 2's script fails round 1 too.
  * Paths must be relative and stay inside the working directory.
  */
 import path from 'node:path';
@@ -41,14 +46,23 @@ export interface SimPlan {
 const DIRECTIVE = /^sim:\s*(\S+)\s*(.*)$/;
 const BLOCK_OPEN = /^(\S+)\s*<<<$/;
 
-/** Parses the directives of a prompt. */
-export function parseSimDirectives(prompt: string): SimPlan {
+/**
+ * Parses the directives of a prompt. With `attempt`, directives scoped by `sim: on-attempt` to
+ * another attempt are left out; without it every directive counts (scopes are ignored).
+ */
+export function parseSimDirectives(prompt: string, attempt?: number): SimPlan {
   const lines = prompt.split(/\r?\n/);
   const steps: SimStep[] = [];
   const errors: string[] = [];
   let delayMs = 0;
   let failAttempts = 0;
   let wrongAttempts = 0;
+  // The attempt the directives being read apply to; undefined = every attempt.
+  let scope: number | undefined;
+  const active = (): boolean => attempt === undefined || scope === undefined || scope === attempt;
+  const push = (step: SimStep): void => {
+    if (active()) steps.push(step);
+  };
 
   for (let index = 0; index < lines.length; index += 1) {
     const raw = lines[index] ?? '';
@@ -90,42 +104,49 @@ export function parseSimDirectives(prompt: string): SimPlan {
         }
         const problem = unsafePath(target);
         if (problem) errors.push(`${where}: ${problem}`);
-        else steps.push({ kind: 'write', path: target, content: body.length > 0 ? `${body.join('\n')}\n` : '', append: name === 'append' });
+        else push({ kind: 'write', path: target, content: body.length > 0 ? `${body.join('\n')}\n` : '', append: name === 'append' });
         break;
       }
       case 'run':
         if (rest === '') errors.push(`${where}: expected a command`);
-        else steps.push({ kind: 'run', command: rest });
+        else push({ kind: 'run', command: rest });
         break;
       case 'delay': {
         const value = count();
-        if (value !== undefined) delayMs = value;
+        if (value !== undefined && active()) delayMs = value;
         break;
       }
       case 'fail-attempts': {
         const value = count();
-        if (value !== undefined) failAttempts = value;
+        if (value !== undefined && active()) failAttempts = value;
         break;
       }
       case 'wrong-attempts': {
         const value = count();
-        if (value !== undefined) wrongAttempts = value;
+        if (value !== undefined && active()) wrongAttempts = value;
         break;
       }
       case 'hang':
-        steps.push({ kind: 'hang' });
+        push({ kind: 'hang' });
         break;
       case 'ask':
-        steps.push({ kind: 'ask' });
+        push({ kind: 'ask' });
         break;
       case 'spam': {
         const numbers = /^(\d+(?:\.\d+)?)\s+(\d+(?:\.\d+)?)$/.exec(rest);
         if (!numbers) errors.push(`${where}: expected "sim: spam LINES_PER_S SECONDS"`);
-        else steps.push({ kind: 'spam', linesPerSecond: Number(numbers[1]), seconds: Number(numbers[2]) });
+        else push({ kind: 'spam', linesPerSecond: Number(numbers[1]), seconds: Number(numbers[2]) });
         break;
       }
+      case 'on-attempt':
+        if (rest === 'any') scope = undefined;
+        else {
+          const value = count();
+          if (value !== undefined) scope = value;
+        }
+        break;
       default:
-        errors.push(`${where}: unknown directive; known: write, append, run, delay, fail-attempts, wrong-attempts, hang, ask, spam`);
+        errors.push(`${where}: unknown directive; known: write, append, run, delay, fail-attempts, wrong-attempts, hang, ask, spam, on-attempt`);
     }
   }
   return { steps, delayMs, failAttempts, wrongAttempts, errors };

@@ -41,6 +41,21 @@ export interface EngineDeps {
   readonly options: RunOptions;
   readonly runAttempt: AttemptRunner;
   readonly now?: () => Date;
+  /**
+   * Epochs (`run --epochs N`): called when the queue is exhausted and epochs remain; re-plans and
+   * resolves to the number of tasks added (0 ends the run). See plan/epoch.ts.
+   */
+  readonly replan?: (context: ReplanContext) => Promise<number>;
+}
+
+/** What a re-plan gets from the engine: its task-write path (the engine stays the only writer). */
+export interface ReplanContext {
+  /** The epoch starting, from 2 (the run's first pass is epoch 1). */
+  readonly epoch: number;
+  readonly addTasks: (write: Extract<TaskWrite, { op: 'add' }>) => Promise<{ summary: string }>;
+  readonly line: (level: EventLine['level'], message: string) => void;
+  /** True once the run is stopping: the re-plan should end. */
+  readonly stopped: () => boolean;
 }
 
 /** Exit codes of DESIGN.md §1. */
@@ -62,6 +77,7 @@ export class Engine implements EngineHost {
   #stopReason: 'stopped' | 'interrupted' | undefined;
   #wake: (() => void) | undefined;
   #budgetHit = false;
+  #epoch = 1;
 
   constructor(deps: EngineDeps) {
     this.#deps = deps;
@@ -134,7 +150,10 @@ export class Engine implements EngineHost {
     for (;;) {
       if (this.#stopReason) break;
       if (!this.#run.paused) this.#startReadyTasks();
-      if (this.#running.size === 0 && !this.#run.paused && !this.#canStartMore()) break;
+      if (this.#running.size === 0 && !this.#run.paused && !this.#canStartMore()) {
+        if (await this.#nextEpoch()) continue;
+        break;
+      }
       await new Promise<void>((resolve) => {
         this.#wake = resolve;
       });
@@ -152,6 +171,24 @@ export class Engine implements EngineHost {
     this.#line('warn', reason === 'interrupted' ? 'interrupted: stopping agents' : 'stop requested: stopping agents');
     for (const agent of this.#agents.values()) void agent.control?.stop('stopped');
     this.#poke();
+  }
+
+  /** Re-plans when epochs remain; true when tasks were added and the run goes on. */
+  async #nextEpoch(): Promise<boolean> {
+    const { replan, options } = this.#deps;
+    if (!replan || this.#epoch >= options.epochs || this.#stopReason || this.#budgetHit) return false;
+    if (this.#tasksStarted >= options.maxTasks) return false;
+    const epoch = ++this.#epoch;
+    this.#line('info', `epoch ${epoch} of ${options.epochs}: the queue is exhausted; re-planning`);
+    let added: number;
+    try {
+      added = await replan({ epoch, addTasks: (write) => this.#taskWrite(write), line: (level, message) => this.#line(level, message), stopped: () => this.#stopReason !== undefined });
+    } catch (error) {
+      this.#line('error', `epoch ${epoch}: re-planning failed: ${errorMessage(error)}`);
+      return false;
+    }
+    if (added === 0) this.#line('info', `epoch ${epoch}: the planner added no tasks; stopping`);
+    return added > 0 && !this.#stopReason;
   }
 
   #canStartMore(): boolean {

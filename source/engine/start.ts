@@ -16,6 +16,7 @@ import { policyFromConfig } from '../security/policy.js';
 import { acquireLock } from '../store/lock.js';
 import { Store } from '../store/store.js';
 import { createAttemptRunner } from './attempt.js';
+import { createEpochReplanner } from '../plan/epoch.js';
 import { Engine } from './engine.js';
 import { integrationBranchOf } from './worktree.js';
 import { isRepo } from './git.js';
@@ -87,6 +88,7 @@ export async function runEngine(root: string, flags: RunFlags, sinks: EngineSink
       config,
       store,
       options,
+      replan: options.epochs > 1 ? createEpochReplanner({ paths, config, store, options }) : undefined,
       runAttempt: createAttemptRunner({
         paths,
         config,
