@@ -5,6 +5,7 @@
  * `run` and `demo` on a TTY end here too, after starting the engine as a daemon.
  */
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { UserError, errorMessage } from '../errors.js';
 import { connectEngine } from '../ipc/client.js';
@@ -178,16 +179,31 @@ function printSummary(snapshot: EngineSnapshot, write: (text: string) => void): 
   for (const line of snapshot.recent.slice(-10)) print({ type: 'line', line });
 }
 
-/** A client of the local engine of `root` that reconnects when the engine restarts. */
-export async function connectLocal(root: string, readonly: boolean): Promise<EngineClient> {
-  const socketPath = await runningEngineSocket(root);
-  if (!socketPath) {
-    throw new UserError(`no engine is running for ${root}`, {
-      hint: 'start one with `nightshift run` (or `nightshift run --detach`); `nightshift ls` lists running engines',
-    });
+/**
+ * A client of the local engine of `root` that reconnects when the engine restarts. `startingMs`:
+ * an engine that was just started holds its lock a moment before its socket listens, so keep
+ * trying that long while the lock says it is alive.
+ */
+export async function connectLocal(root: string, readonly: boolean, startingMs = 0): Promise<EngineClient> {
+  const deadline = Date.now() + startingMs;
+  for (;;) {
+    const socketPath = await runningEngineSocket(root);
+    if (!socketPath) {
+      throw new UserError(`no engine is running for ${root}`, {
+        hint: 'start one with `nightshift run` (or `nightshift run --detach`); `nightshift ls` lists running engines',
+      });
+    }
+    try {
+      return await connectEngine({ socketPath, root, reconnect: true, readonly });
+    } catch (error) {
+      if (Date.now() >= deadline) throw error;
+      await sleep(50);
+    }
   }
-  return connectEngine({ socketPath, root, reconnect: true, readonly });
 }
+
+/** How long `run` and `demo` wait for the socket of the engine they just started. */
+export const ENGINE_START_MS = 10_000;
 
 /** The board on a TTY, the plain view otherwise; resolves the exit code. */
 export function watch(client: EngineClient, target: SessionTarget, options: { ui?: boolean } = {}): Promise<number> {

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { UserError } from '../errors.js';
 import { DEFAULT_STEP_DELAY_MS, DEMO_TASK_COUNT, RETRY_TASK_ID } from '../demo/plan.js';
 import { createScratchProject } from '../demo/scratch-project.js';
-import { boardSession, connectLocal, hasTty, loadBoard } from './attach.js';
+import { ENGINE_START_MS, boardSession, connectLocal, hasTty, loadBoard } from './attach.js';
 import { printLine } from './output.js';
 import { runForeground, startDaemon } from './run.js';
 
@@ -49,7 +49,7 @@ export function registerDemo(program: Command): void {
       let code: number;
       if (board) {
         await startDaemon(root, ['--parallel', options.parallel]);
-        const client = await connectLocal(root, false);
+        const client = await connectLocal(root, false, ENGINE_START_MS);
         code = await boardSession(client, { comeBack: `cd ${root} && nightshift attach`, title: 'demo · simulated agent' });
       } else {
         printLine('');

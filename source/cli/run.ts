@@ -14,7 +14,7 @@ import { nightshiftCommand } from '../engine/self-command.js';
 import { findProjectRoot } from './project.js';
 import { jsonPrinter, linePrinter } from './event-lines.js';
 import { waitFor } from './wait.js';
-import { boardSession, comeBackCommand, connectLocal, hasTty, loadBoard } from './attach.js';
+import { ENGINE_START_MS, boardSession, comeBackCommand, connectLocal, hasTty, loadBoard } from './attach.js';
 
 interface RunCliOptions extends RunFlags {
   readonly detach?: boolean;
@@ -106,7 +106,7 @@ async function runWithBoard(root: string, argv: readonly string[]): Promise<numb
   await loadBoard(); // a board that cannot load must fail before a daemon starts
   const daemon = await startDaemon(root, argv);
   try {
-    const client = await connectLocal(root, false);
+    const client = await connectLocal(root, false, ENGINE_START_MS);
     return await boardSession(client, { comeBack: comeBackCommand(root) });
   } catch (error) {
     // A run with nothing to do can end before the board connects: show how it ended instead.

@@ -79,10 +79,11 @@ export async function startTmux(options: TmuxOptions): Promise<TmuxSession> {
   const width = options.width ?? 120;
   const height = options.height ?? 35;
   await tmux('new-session', '-d', '-s', 'main', '-x', String(width), '-y', String(height), '-c', options.cwd, 'sh');
-  // Keep the pane when its program exits (so a failure stays visible), and give the server a
-  // window size that follows the session rather than clients (there are none).
+  // Keep the pane when its program exits (so a failure stays visible). New windows take
+  // default-size (there is no client to size them); `window-size manual` would be simpler but
+  // makes tmux 3.3a crash on new-window.
   await tmux('set-option', '-g', 'remain-on-exit', 'on');
-  await tmux('set-option', '-g', 'window-size', 'manual');
+  await tmux('set-option', '-g', 'default-size', `${width}x${height}`);
   await tmux('set-option', '-g', 'history-limit', '5000');
   let killed = false;
   let windows = 1;
@@ -125,7 +126,6 @@ export async function startTmux(options: TmuxOptions): Promise<TmuxSession> {
     newWindow: async (cwd) => {
       const index = windows++;
       await tmux('new-window', '-t', `main:${index}`, '-c', cwd, 'sh');
-      await tmux('resize-window', '-t', `main:${index}`, '-x', String(width), '-y', String(height));
       return windowOf(`main:${index}`);
     },
     kill: async () => {
