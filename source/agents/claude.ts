@@ -132,8 +132,13 @@ function usageTotals(usage: JsonObject | undefined): { tokensIn: number; tokensO
   };
 }
 
-/** Tool results that mean the policy (hook or deny rule) stopped the call, not that it failed. */
-const DENIAL_TEXT = /has been denied|nightshift policy|blocked by (a )?(hook|policy)|PreToolUse.*(denied|blocked)/i;
+/**
+ * Tool results that mean the policy (hook or deny rule) stopped the call, not that it failed. Claude
+ * 2.1 runs the PreToolUse hook before its own rules and passes the hook's reason on verbatim as the
+ * tool_result, so nightshift's own reasons (security/builtin-rules.ts, policy.ts) are listed too.
+ */
+const DENIAL_TEXT =
+  /has been denied|nightshift policy|blocked by (a )?(hook|policy)|PreToolUse.*(denied|blocked)|blocked by (this project's )?nightshift|nightshift in allowlist mode|not allowed: in allowlist mode|nightshift could not check|for nightshift to check/i;
 
 /** The parser for one claude run. */
 export function createClaudeParser(): OutputParser {

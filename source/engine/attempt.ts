@@ -86,7 +86,7 @@ async function runSinglePass(deps: AttemptDeps, context: AttemptContext, worktre
   const gate = await verify(deps, task, worktree, logs);
   if (!gate.passed) {
     const failed = gate.checks.find((check) => !check.passed);
-    const summary = `gate failed: ${failed ? `${failed.name}${failed.detail ? ` — ${firstLine(failed.detail)}` : ''}` : 'unknown check'}`;
+    const summary = `gate failed: ${failed ? `${failed.name}${failed.detail ? ` — ${detailGist(failed.detail)}` : ''}` : 'unknown check'}`;
     return withReflection(deps, context, worktree, logs, { outcome: 'failed', summary, checks: gate.checks, exitCode: agent.exitCode, metric: gate.metric, sessionId: agent.sessionId }, gate.output);
   }
   return land(deps, context, worktree, { outcome: 'passed', summary: oneLine(agent.finalText) || 'verified', checks: gate.checks, exitCode: agent.exitCode, metric: gate.metric, sessionId: agent.sessionId });
@@ -265,8 +265,13 @@ async function withReflection(deps: AttemptDeps, context: AttemptContext, worktr
   }
 }
 
-function firstLine(text: string): string {
-  return text.split('\n').find((line) => line.trim().length > 0)?.trim().slice(0, 200) ?? '';
+/**
+ * A failed check's detail in one line: its first line and, when output follows (`exit 1; last
+ * output:` then the lines), the last of them — the first line alone said only "last output:".
+ */
+function detailGist(text: string): string {
+  const lines = text.split('\n').map((line) => line.trim()).filter(Boolean);
+  return (lines.length > 1 ? `${lines[0]} ${lines.at(-1)}` : (lines[0] ?? '')).slice(0, 200);
 }
 
 function oneLine(text: string): string {

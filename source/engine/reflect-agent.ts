@@ -6,7 +6,7 @@ import type { AgentResult } from '../agents/agent-process.js';
 import { errorMessage } from '../errors.js';
 import type { AttemptContext, AttemptResult } from './attempt-types.js';
 import { runAgent, type AttemptDeps } from './attempt.js';
-import { diffText } from './git.js';
+import { diffText, git, isEnvFile } from './git.js';
 import { buildTaskPromptValues, loadPrompt, renderTemplate, truncateMiddle } from './prompts.js';
 import type { AttemptLogPaths } from './history.js';
 import type { Worktree } from './worktree.js';
@@ -22,7 +22,7 @@ export async function runReflectAgent(
 ): Promise<AgentResult | undefined> {
   try {
     const template = await loadPrompt('reflect', deps.paths.root);
-    const diff = await diffText(worktree.path, worktree.baseSha).catch(() => '');
+    const diff = await attemptDiff(worktree.path, worktree.baseSha).catch(() => '');
     const values = {
       ...buildTaskPromptValues(context.task, {
         attempt: context.attempt,
@@ -38,4 +38,27 @@ export async function runReflectAgent(
     context.handle.line('warn', `${context.task.id}: reflect agent could not run: ${errorMessage(error)}`);
     return undefined;
   }
+}
+
+/** At most this many new files are shown whole in the reflect prompt. */
+const MAX_NEW_FILES = 50;
+
+/**
+ * The attempt's changes since it started, new files included: `git diff BASE` leaves out untracked
+ * files, and new files are often all an agent wrote (the reflect agent saw an empty diff). Read-only:
+ * `git diff --no-index` per file instead of `git add -N`, so the index stays as the agent left it.
+ * `.env*` files stay out, as they do from commits.
+ */
+async function attemptDiff(cwd: string, baseSha: string): Promise<string> {
+  const tracked = await diffText(cwd, baseSha);
+  const untracked = (await git(cwd, ['ls-files', '--others', '--exclude-standard', '-z'])).stdout
+    .split('\0')
+    .filter((file) => file !== '' && !isEnvFile(file))
+    .slice(0, MAX_NEW_FILES);
+  const added: string[] = [];
+  for (const file of untracked) {
+    // --no-index exits 1 when the files differ, which they always do here.
+    added.push((await git(cwd, ['diff', '--no-index', '--no-color', '--', '/dev/null', file], { allowFailure: true })).stdout);
+  }
+  return [tracked, ...added].filter((part) => part.trim() !== '').join('\n');
 }
