@@ -24,8 +24,11 @@ export function summariseEvent(event: AgentEvent): EventSummary | undefined {
       return { text: `session started${event.model ? ` (${event.model})` : ''}`, action: 'starting' };
     case 'text':
       return event.text.trim() ? { text: clip(event.text), action: 'thinking' } : undefined;
-    case 'tool-call':
-      return { text: `▸ ${event.name}: ${clip(event.input)}`, action: clip(`${event.name}: ${event.input}`) };
+    case 'tool-call': {
+      // The real backends already summarise input as `Name: argument`; the sim gives the bare argument.
+      const label = event.input.startsWith(`${event.name}:`) ? event.input : `${event.name}: ${event.input}`;
+      return { text: `▸ ${clip(label)}`, action: clip(label) };
+    }
     case 'tool-result':
       return { text: `  ${event.isError ? '✗' : '↳'} ${clip(event.text) || (event.isError ? 'error' : 'ok')}` };
     case 'usage':
