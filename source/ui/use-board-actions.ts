@@ -3,11 +3,12 @@
  * `client.command`. Side effects live here, never in reducers or setState updaters. The returned
  * functions are stable; they read the latest committed frame's facts through a ref.
  */
-import { useCallback, useLayoutEffect, useMemo, useRef, type Dispatch } from 'react';
-import type { AgentView, CommandName, EngineClient, RunView } from '../ipc/protocol.js';
-import type { Task } from '../tasks/model.js';
+import { useCallback, useLayoutEffect, useMemo, useRef } from 'react';
+import type { CommandName, EngineClient, EngineSnapshot } from '../ipc/protocol.js';
 import { assertNever } from '../errors.js';
-import { moveSelection, type BoardAction, type BoardState } from './board-state.js';
+import { moveSelection } from './board-state.js';
+import type { BoardStore } from './board-store.js';
+import { deriveSelection } from './derive.js';
 import type { ActionName } from './keys/bindings.js';
 import { buildNewTask, NEW_TASK_FIELDS } from './new-task.js';
 
@@ -18,16 +19,10 @@ export type BoardExit = 'left' | 'stop-requested' | 'engine-ended' | 'connection
 export interface ActionContext {
   readonly client: EngineClient;
   readonly readonly: boolean;
-  readonly state: BoardState;
-  readonly dispatch: Dispatch<BoardAction>;
-  readonly run: RunView | null;
-  readonly tasks: readonly Task[];
-  /** Visible task ids in display order. */
-  readonly taskOrder: readonly string[];
-  readonly selectedTask: Task | null;
-  readonly agentOrder: readonly string[];
-  /** The agent `a` and `x` act on: the selected agent, or the selected task's agent. */
-  readonly targetAgent: AgentView | null;
+  /** Board state, read fresh by every action (several keys may arrive between two frames). */
+  readonly store: BoardStore;
+  /** The engine snapshot on screen: actions act on what the user sees. */
+  readonly snapshot: EngineSnapshot | null;
   readonly logScrollMax: number;
   readonly modeScrollMax: number;
   readonly pageSize: number;
@@ -74,7 +69,8 @@ export function useBoardActions(context: ActionContext): BoardActions {
 
   /** Sends a command; failures become a notice; `then` runs on success. */
   const send = useCallback((name: CommandName, args: Readonly<Record<string, unknown>>, then?: (value: unknown) => void, onError?: (error: string) => void): void => {
-    const { client, readonly, dispatch } = ref.current;
+    const { client, readonly, store } = ref.current;
+    const dispatch = store.dispatch;
     if (readonly && WRITES.has(name)) {
       dispatch({ type: 'notice', text: 'read-only attach: this board cannot change the run', level: 'warn' });
       return;
@@ -83,24 +79,26 @@ export function useBoardActions(context: ActionContext): BoardActions {
       (result) => {
         if (result.ok) then?.(result.value);
         else if (onError) onError(result.error ?? `${name} failed`);
-        else ref.current.dispatch({ type: 'notice', text: `${name} failed: ${result.error ?? 'no reason given'}`, level: 'error' });
+        else ref.current.store.dispatch({ type: 'notice', text: `${name} failed: ${result.error ?? 'no reason given'}`, level: 'error' });
       },
-      (error: unknown) => ref.current.dispatch({ type: 'notice', text: `${name} failed: ${String(error)}`, level: 'error' }),
+      (error: unknown) => ref.current.store.dispatch({ type: 'notice', text: `${name} failed: ${String(error)}`, level: 'error' }),
     );
   }, []);
 
   const submit = useCallback((): void => {
-    const { state, dispatch, tasks } = ref.current;
-    const mode = state.mode;
+    const { store, snapshot } = ref.current;
+    const dispatch = store.dispatch;
+    const tasks = snapshot?.tasks ?? [];
+    const mode = store.getState().mode;
     if (mode.kind === 'filter') {
       dispatch({ type: 'filter-apply' });
       return;
     }
     if (mode.kind !== 'form' || mode.busy) return;
-    const fail = (error: string): void => ref.current.dispatch({ type: 'form-status', busy: false, error });
+    const fail = (error: string): void => ref.current.store.dispatch({ type: 'form-status', busy: false, error });
     const done = (text: string): void => {
-      ref.current.dispatch({ type: 'back' });
-      ref.current.dispatch({ type: 'notice', text, level: 'info' });
+      ref.current.store.dispatch({ type: 'back' });
+      ref.current.store.dispatch({ type: 'notice', text, level: 'info' });
     };
     if (mode.purpose.kind === 'new-task') {
       const task = buildNewTask(mode.fields, new Set(tasks.map((t) => t.id)));
@@ -119,7 +117,12 @@ export function useBoardActions(context: ActionContext): BoardActions {
   const perform = useCallback(
     (action: ActionName): void => {
       const c = ref.current;
-      const { state, dispatch } = c;
+      const state = c.store.getState();
+      const dispatch = c.store.dispatch;
+      const run = c.snapshot?.run ?? null;
+      const tasks = c.snapshot?.tasks ?? [];
+      const agentOrder = (c.snapshot?.agents ?? []).map((agent) => agent.id);
+      const { order, selectedTask, targetAgent } = deriveSelection(state, c.snapshot);
       const notice = (text: string, level: 'info' | 'warn' | 'error' = 'warn'): void => dispatch({ type: 'notice', text, level });
       const refuseReadOnly = (): boolean => {
         if (c.readonly) notice('read-only attach: this board cannot change the run');
@@ -131,7 +134,7 @@ export function useBoardActions(context: ActionContext): BoardActions {
           return dispatch(state.mode.kind === 'help' ? { type: 'back' } : { type: 'enter-mode', mode: { kind: 'help', scroll: 0 } });
         case 'focus-next':
         case 'focus-prev':
-          return dispatch({ type: 'focus', delta: action === 'focus-next' ? 1 : -1, firstAgentId: c.agentOrder[0] ?? null });
+          return dispatch({ type: 'focus', delta: action === 'focus-next' ? 1 : -1, firstAgentId: agentOrder[0] ?? null });
         case 'down':
         case 'up':
         case 'page-down':
@@ -139,15 +142,15 @@ export function useBoardActions(context: ActionContext): BoardActions {
           const sign = action === 'down' || action === 'page-down' ? 1 : -1;
           const step = action === 'down' || action === 'up' ? 1 : c.pageSize;
           if (inMode) return dispatch({ type: 'scroll-mode', delta: sign * step, max: c.modeScrollMax });
-          if (state.focus === 'tasks') return dispatch({ type: 'select-task', id: moveSelection(c.selectedTask?.id ?? null, c.taskOrder, sign * step) });
-          if (state.focus === 'agents' && step === 1) return dispatch({ type: 'select-agent', id: moveSelection(c.targetAgent?.id ?? null, c.agentOrder, sign) });
+          if (state.focus === 'tasks') return dispatch({ type: 'select-task', id: moveSelection(selectedTask?.id ?? null, order, sign * step) });
+          if (state.focus === 'agents' && step === 1) return dispatch({ type: 'select-agent', id: moveSelection(targetAgent?.id ?? null, agentOrder, sign) });
           // The log pane, and paging anywhere but the tasks: scroll the log (up = back in time).
           return dispatch({ type: 'scroll-log', delta: -sign * step, max: c.logScrollMax });
         }
         case 'follow':
           return dispatch({ type: 'follow' });
         case 'open-detail': {
-          const taskId = state.focus === 'agents' ? c.targetAgent?.taskId : c.selectedTask?.id;
+          const taskId = state.focus === 'agents' ? targetAgent?.taskId : selectedTask?.id;
           if (!taskId) return notice('select a task first');
           return dispatch({ type: 'enter-mode', mode: { kind: 'detail', taskId, scroll: 0 } });
         }
@@ -156,7 +159,7 @@ export function useBoardActions(context: ActionContext): BoardActions {
           return dispatch({ type: 'back' });
         case 'attach': {
           if (refuseReadOnly()) return;
-          const agent = c.targetAgent;
+          const agent = targetAgent;
           if (!agent) return notice('no agent selected: tab to the agents pane and pick one');
           dispatch({ type: 'select-agent', id: agent.id });
           dispatch({ type: 'enter-mode', mode: { kind: 'attach', agentId: agent.id } });
@@ -166,23 +169,23 @@ export function useBoardActions(context: ActionContext): BoardActions {
         case 'detach':
           return dispatch({ type: 'back' });
         case 'pause':
-          return send(c.run?.paused ? 'resume' : 'pause', {});
+          return send(run?.paused ? 'resume' : 'pause', {});
         case 'stop-agent': {
           if (refuseReadOnly()) return;
-          const agent = c.targetAgent;
+          const agent = targetAgent;
           if (!agent) return notice('no agent selected');
           return dispatch({ type: 'enter-mode', mode: { kind: 'confirm', intent: { kind: 'stop-agent', agentId: agent.id, agentName: agent.name } } });
         }
         case 'retry': {
           const detailId = state.mode.kind === 'detail' ? state.mode.taskId : undefined;
-          const task = detailId === undefined ? c.selectedTask : c.tasks.find((t) => t.id === detailId);
+          const task = detailId === undefined ? selectedTask : tasks.find((t) => t.id === detailId);
           if (!task) return notice('select a task first');
           if (task.status !== 'blocked') return notice(`only blocked tasks can be retried; ${task.id} is ${task.status}`);
           return send('retry', { ids: [task.id] }, () => notice(`${task.id} back to pending`, 'info'));
         }
         case 'block': {
           if (refuseReadOnly()) return;
-          const taskId = state.mode.kind === 'detail' ? state.mode.taskId : c.selectedTask?.id;
+          const taskId = state.mode.kind === 'detail' ? state.mode.taskId : selectedTask?.id;
           if (!taskId) return notice('select a task first');
           const mode = { kind: 'form', purpose: { kind: 'block', taskId }, fields: [{ label: 'reason', value: '' }], field: 0, error: undefined, busy: false } as const;
           return dispatch({ type: 'enter-mode', mode });
@@ -196,8 +199,8 @@ export function useBoardActions(context: ActionContext): BoardActions {
           return dispatch({ type: 'enter-mode', mode: { kind: 'filter', draft: state.filter, previous: state.filter } });
         case 'parallel-up':
         case 'parallel-down': {
-          if (!c.run) return notice('no run yet');
-          const parallel = c.run.parallel + (action === 'parallel-up' ? 1 : -1);
+          if (!run) return notice('no run yet');
+          const parallel = run.parallel + (action === 'parallel-up' ? 1 : -1);
           if (parallel < 1) return notice('parallelism is already 1');
           return send('set-parallel', { parallel });
         }
@@ -235,12 +238,12 @@ export function useBoardActions(context: ActionContext): BoardActions {
   const insertText = useCallback((text: string): void => {
     // Pasted text may carry newlines or escapes; a one-line field keeps only what prints.
     const clean = [...text].filter((char) => char >= ' ' && char !== '\x7f').join('');
-    if (clean) ref.current.dispatch({ type: 'text-insert', text: clean });
+    if (clean) ref.current.store.dispatch({ type: 'text-insert', text: clean });
   }, []);
 
   const sendToAgent = useCallback(
     (data: string): void => {
-      const mode = ref.current.state.mode;
+      const mode = ref.current.store.getState().mode;
       if (mode.kind === 'attach') send('pty-input', { agentId: mode.agentId, data });
     },
     [send],

@@ -2,17 +2,19 @@
  * Everything the Board component draws, derived in one place: engine view, board state, layout,
  * selections, the log's content, and the key pipeline. Board.tsx only picks views.
  */
-import { useEffect, useMemo, useReducer } from 'react';
+import { useEffect } from 'react';
 import type { AgentView, EngineClient } from '../ipc/protocol.js';
 import type { Task } from '../tasks/model.js';
-import { boardReducer, initialBoardState, type BoardAction, type BoardState } from './board-state.js';
+import type { BoardState } from './board-state.js';
+import { useBoardStore } from './board-store.js';
+import { deriveSelection } from './derive.js';
 import { detailRows } from './detail-lines.js';
 import { graphRows } from './GraphView.js';
 import { HELP_ROW_COUNT } from './HelpOverlay.js';
 import { computeLayout, type BoardLayout } from './layout.js';
 import { logContent, type LogContent } from './log-content.js';
 import { maxLogScroll } from './LogPane.js';
-import { groupTasks, queueProgress, taskOrder, type QueueProgress, type TaskGroup } from './task-groups.js';
+import { queueProgress, type QueueProgress, type TaskGroup } from './task-groups.js';
 import type { Theme } from './theme.js';
 import { useBoardActions, type BoardExit } from './use-board-actions.js';
 import { useClock } from './use-clock.js';
@@ -56,7 +58,8 @@ const NO_AGENTS: readonly AgentView[] = [];
 /** The board's model and key handling. */
 export function useBoard({ client, readonly, size, theme, onExit }: UseBoardOptions): BoardModel {
   const engine = useEngine(client);
-  const [state, dispatch] = useReducer<BoardState, [BoardAction]>(boardReducer, initialBoardState);
+  const { store, state } = useBoardStore();
+  const dispatch = store.dispatch;
   const clock = useClock();
   const now = Math.max(clock, engine.publishedAt);
   const snapshot = engine.snapshot;
@@ -64,13 +67,7 @@ export function useBoard({ client, readonly, size, theme, onExit }: UseBoardOpti
   const agents = snapshot?.agents ?? NO_AGENTS;
   const run = snapshot?.run ?? null;
   const layout = computeLayout(size, agents.length);
-  const activeFilter = state.mode.kind === 'filter' ? state.mode.draft : state.filter;
-  const groups = useMemo(() => groupTasks(tasks, activeFilter), [tasks, activeFilter]);
-  const order = useMemo(() => taskOrder(groups), [groups]);
-  const selectedTask = tasks.find((task) => task.id === (order.includes(state.selectedTask ?? '') ? state.selectedTask : order[0])) ?? null;
-  const selectedAgent = agents.find((agent) => agent.id === state.selectedAgent) ?? (state.focus === 'agents' ? (agents[0] ?? null) : null);
-  // From the task pane, a and x act on the agent working on the selected task.
-  const targetAgent = state.focus === 'tasks' ? (agents.find((agent) => agent.taskId === selectedTask?.id) ?? selectedAgent) : selectedAgent;
+  const { filter: activeFilter, groups, selectedTask, selectedAgent } = deriveSelection(state, snapshot);
   const attachedId = state.mode.kind === 'attach' ? state.mode.agentId : null;
   const screenAgent = attachedId ?? selectedAgent?.id ?? null;
   const screen = usePtyScreen(client, screenAgent, attachedId !== null || state.logView === 'screen');
@@ -97,14 +94,8 @@ export function useBoard({ client, readonly, size, theme, onExit }: UseBoardOpti
   const actions = useBoardActions({
     client,
     readonly,
-    state,
-    dispatch,
-    run,
-    tasks,
-    taskOrder: order,
-    selectedTask,
-    agentOrder: agents.map((agent) => agent.id),
-    targetAgent,
+    store,
+    snapshot,
     logScrollMax: maxLogScroll(log.rows.length, state.mode.kind === 'attach' ? layout.bodyHeight : layout.log.height),
     modeScrollMax: Math.max(0, modeRows - (layout.bodyHeight - 1)),
     pageSize: Math.max(1, layout.log.height - 2),
@@ -113,7 +104,7 @@ export function useBoard({ client, readonly, size, theme, onExit }: UseBoardOpti
     ended: outcome !== null,
     onExit,
   });
-  useKeys({ mode: state.mode.kind, focus: state.focus, active: true }, actions);
+  useKeys(store, actions);
 
   // Notices fade on their own; a newer notice replaces the timer of an older one.
   const noticeId = state.notice?.id;
@@ -121,7 +112,7 @@ export function useBoard({ client, readonly, size, theme, onExit }: UseBoardOpti
     if (noticeId === undefined) return;
     const timer = setTimeout(() => dispatch({ type: 'clear-notice', id: noticeId }), NOTICE_MS);
     return () => clearTimeout(timer);
-  }, [noticeId]);
+  }, [noticeId, dispatch]);
 
   // Leaving attach mode (ctrl-] or the agent went away) while its agent is gone: back to normal.
   useEffect(() => {
@@ -129,12 +120,12 @@ export function useBoard({ client, readonly, size, theme, onExit }: UseBoardOpti
       dispatch({ type: 'back' });
       dispatch({ type: 'notice', text: 'the agent ended; detached', level: 'info' });
     }
-  }, [attachedId, snapshot]);
+  }, [attachedId, snapshot, dispatch]);
 
   const status = engine.connection.status;
   useEffect(() => {
     if (status === 'restored') dispatch({ type: 'notice', text: 'reconnected', level: 'info' });
-  }, [status]);
+  }, [status, dispatch]);
   useEffect(() => {
     if (status === 'closed') onExit(outcome !== null ? 'engine-ended' : 'connection-closed');
   }, [status, outcome, onExit]);

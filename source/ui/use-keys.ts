@@ -4,47 +4,46 @@
  * attached, that handler is inactive and only a raw listener runs: every byte goes to the agent's
  * terminal untouched (ctrl-c included) and only ctrl-] (0x1d) comes back (STYLE.md §2).
  */
-import { useCallback, useLayoutEffect, useRef } from 'react';
+import { useCallback, useLayoutEffect, useSyncExternalStore } from 'react';
 import { useInput, useStdin, type Key } from 'ink';
-import type { ModeKind, Pane } from './board-state.js';
+import type { BoardStore } from './board-store.js';
 import { keyName, resolveAction } from './keys/bindings.js';
 import type { BoardActions } from './use-board-actions.js';
 
 /** The byte ctrl-] sends: the way back from an agent's terminal (telnet's escape, too). */
 export const DETACH_BYTE = '\x1d';
 
-/** Where the board is. */
-export interface KeyState {
-  readonly mode: ModeKind;
-  readonly focus: Pane;
-  /** False while the board is closing; no handler listens then. */
-  readonly active: boolean;
-}
-
 /** Routes keyboard input to `actions` for as long as the component is mounted. */
-export function useKeys({ mode, focus, active }: KeyState, actions: BoardActions): void {
-  const attached = mode === 'attach';
-  // The handler is stable and reads where the board is from a ref set during the commit: Ink
-  // re-subscribes a changed handler only in a passive effect, which can run after the next key.
-  const latest = useRef({ mode, focus, actions });
-  useLayoutEffect(() => {
-    latest.current = { mode, focus, actions };
-  });
+export function useKeys(store: BoardStore, actions: BoardActions): void {
+  const attached = useSyncExternalStore(store.subscribe, () => store.getState().mode.kind === 'attach');
 
-  const onKey = useCallback((input: string, key: Key) => {
-    const { mode: current, focus: pane, actions: perform } = latest.current;
-    // Until Ink drops this handler (passive effect), attach mode belongs to the raw listener alone.
-    if (current === 'attach') return;
-    const action = resolveAction(keyName(input, key), { mode: current, focus: pane });
-    if (action) perform.perform(action);
-    else if ((current === 'filter' || current === 'form') && !key.ctrl && !key.meta && input.length > 0) perform.insertText(input);
-  }, []);
-  useInput(onKey, { isActive: active && !attached });
+  // Stable, and reads the store at each key: keys that arrive in one tick each see the state the
+  // previous one left (Ink re-subscribes a changed handler only after the next frame).
+  const onKey = useCallback(
+    (input: string, key: Key) => {
+      const handle = (text: string, flags: Key): void => {
+        const { mode, focus } = store.getState();
+        // Until Ink drops this handler, attach mode belongs to the raw listener alone.
+        if (mode.kind === 'attach') return;
+        const action = resolveAction(keyName(text, flags), { mode: mode.kind, focus });
+        if (action) actions.perform(action);
+        else if ((mode.kind === 'filter' || mode.kind === 'form') && !flags.ctrl && !flags.meta && text.length > 0) actions.insertText(text);
+      };
+      const { mode } = store.getState();
+      const typing = mode.kind === 'filter' || mode.kind === 'form';
+      // Keys typed faster than a read (ssh, key repeat) arrive as one chunk: outside text fields
+      // each character is its own key.
+      if (!typing && input.length > 1 && !key.ctrl && !key.meta) for (const char of input) handle(char, { ...key, shift: char !== char.toLowerCase() });
+      else handle(input, key);
+    },
+    [store, actions],
+  );
+  useInput(onKey, { isActive: !attached });
 
   const { internal_eventEmitter: events, setRawMode } = useStdin();
   // A layout effect, so no byte typed right after `a` slips past both listeners.
   useLayoutEffect(() => {
-    if (!active || !attached) return;
+    if (!attached) return;
     // Raw mode stays on while attached even though the useInput above let go of it.
     setRawMode(true);
     const onInput = (chunk: string | Buffer): void => {
@@ -62,5 +61,5 @@ export function useKeys({ mode, focus, active }: KeyState, actions: BoardActions
       events.off('input', onInput);
       setRawMode(false);
     };
-  }, [active, attached, events, setRawMode, actions]);
+  }, [attached, events, setRawMode, actions]);
 }
