@@ -7,8 +7,8 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot, runCli, tempDir, tempGitRepo } from '../support/cli.js';
 
-/** The commands DESIGN.md §1 names that exist today; `--help` must list at least these. */
-const REQUIRED_COMMANDS = ['init', 'task', 'run', 'status', 'logs', 'stop', 'pause', 'resume', 'verify', 'doctor'];
+/** The commands of DESIGN.md §1; `--help` must list at least these (and every listed one must have a working --help). */
+const REQUIRED_COMMANDS = ['init', 'plan', 'task', 'run', 'attach', 'status', 'logs', 'stop', 'pause', 'resume', 'ls', 'verify', 'reset', 'demo', 'doctor'];
 
 /** Names in the `Commands:` section of a commander help text (without `help`). */
 function listedCommands(help: string): string[] {
