@@ -23,6 +23,7 @@ export async function run({ print }) {
   const agentOf = new Map();
   const agentStart = new Map();
   const agentEnd = new Map();
+  const taskDone = new Map();
   let ended;
   for (const event of events) {
     if (event.type === 'task' && event.task.status === 'running' && !taskStart.has(event.task.id)) taskStart.set(event.task.id, time(event));
@@ -33,6 +34,7 @@ export async function run({ print }) {
       }
       if (event.agent.state === 'exited' && !agentEnd.has(event.agent.id)) agentEnd.set(event.agent.id, time(event));
     }
+    if (event.type === 'task' && event.task.status === 'done' && !taskDone.has(event.task.id)) taskDone.set(event.task.id, time(event));
     if (event.type === 'ended') ended = time(event);
   }
   const order = [...taskStart.entries()].sort((a, b) => a[1] - b[1]);
@@ -40,6 +42,9 @@ export async function run({ print }) {
   const agents = [];
   const gates = [];
   const overheads = [];
+  const before = [];
+  const after = [];
+  const between = [];
   order.forEach(([id, start], index) => {
     const next = order[index + 1]?.[1] ?? ended;
     const agentId = agentOf.get(id);
@@ -51,6 +56,9 @@ export async function run({ print }) {
     agents.push(agent);
     gates.push(gate);
     overheads.push(span - agent - gate);
+    before.push(agentStart.get(agentId) - start);
+    after.push(taskDone.get(id) - agentEnd.get(agentId) - gate);
+    between.push(next - taskDone.get(id));
   });
   const done = state.tasks.filter((t) => t.status === 'done').length;
   const firstStart = order[0]?.[1] ?? ended;
@@ -62,5 +70,8 @@ export async function run({ print }) {
   print(`median agent lifetime (sim, as the engine saw) ${ms(median(agents))}`);
   print(`median gate command time (\`true\`)              ${ms(median(gates))}`);
   print(`MEDIAN ENGINE OVERHEAD PER TASK                ${ms(median(overheads))}   p90 ${ms(percentile(overheads, 90))}   (budget ≤ 20 ms)`);
+  print(`  of which: task start → agent shown (worktree, prompt, pty spawn)      ${ms(median(before))}`);
+  print(`            agent exited → task done, minus gate (commit, rebase, ff, cleanup) ${ms(median(after))}`);
+  print(`            task done → next task start (store, scheduling)                  ${ms(median(between))}`);
   print(`process start-up + shut-down (wall − run span) ${ms(wallMs - (ended - runStart))}; run event → first task ${ms(firstStart - runStart)}`);
 }
