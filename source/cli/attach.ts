@@ -12,7 +12,7 @@ import { connectEngine } from '../ipc/client.js';
 import { encodeMessage } from '../ipc/ndjson.js';
 import type { EngineClient, EngineEvent, EngineSnapshot, ServerMessage } from '../ipc/protocol.js';
 import { engineSocketPath } from '../ipc/socket-path.js';
-import { connectSsh } from '../ipc/ssh.js';
+import { connectSsh, parseSshTarget } from '../ipc/ssh.js';
 import { bridgeStdio } from '../ipc/stdio-bridge.js';
 import { runningEngineSocket } from './engine-connection.js';
 import { linePrinter } from './event-lines.js';
@@ -244,7 +244,7 @@ export function registerAttach(program: Command): void {
         const sshArgs = [...splitArgs(process.env['NIGHTSHIFT_SSH_ARGS']), ...(options.sshArg ?? [])];
         const client = await connectSsh({ target: options.ssh, sshArgs, readonly, reconnect: true });
         const comeBack = `nightshift attach --ssh ${options.ssh}`;
-        process.exitCode = await watch(client, { comeBack, readonly, title: `${options.ssh} (ssh)` }, options);
+        process.exitCode = await watch(client, { comeBack, readonly, title: `nightshift @ ${parseSshTarget(options.ssh).destination}` }, options);
         return;
       }
       const root = findProjectRoot();

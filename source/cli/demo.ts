@@ -50,7 +50,7 @@ export function registerDemo(program: Command): void {
       if (board) {
         await startDaemon(root, ['--parallel', options.parallel]);
         const client = await connectLocal(root, false, ENGINE_START_MS);
-        code = await boardSession(client, { comeBack: `cd ${root} && nightshift attach`, title: 'demo · simulated agent' });
+        code = await boardSession(client, { comeBack: `cd ${root} && nightshift attach`, title: 'nightshift demo' });
       } else {
         printLine('');
         code = await runForeground(root, { parallel: options.parallel });
