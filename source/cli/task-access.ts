@@ -10,7 +10,7 @@ import { Store } from '../store/store.js';
 import { readLock, withStoreWrite } from '../store/lock.js';
 import { backupState } from '../store/backup.js';
 import { applyTaskWrite, changesExistingTasks, type TaskWrite } from '../tasks/task-write.js';
-import { connectEngine } from '../ipc/client.js';
+import { connectRunningEngine } from './engine-connection.js';
 
 /** The project's state as last written. */
 export async function readState(root: string): Promise<State> {
@@ -31,7 +31,7 @@ export async function writeTasks(root: string, write: TaskWrite): Promise<WriteO
   const paths = projectPaths(root);
   const lock = await readLock(paths);
   if (lock?.alive && lock.info.kind === 'engine') {
-    const client = await connectEngine({ socketPath: lock.info.socket, reconnect: false });
+    const client = await connectRunningEngine(root, lock.info.socket);
     try {
       const result = await client.command('task-write', { write });
       if (!result.ok) throw new UserError(result.error ?? 'the engine refused the change');
