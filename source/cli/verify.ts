@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
 import { runGate } from '../engine/gate.js';
-import { head } from '../engine/git.js';
+import { requireHead } from '../engine/git.js';
 import { maskSecrets } from '../security/secrets.js';
 import { findTask } from '../tasks/queue.js';
 import { findProjectRoot } from './project.js';
@@ -26,7 +26,7 @@ export function registerVerify(program: Command): void {
       // Changed files are counted against HEAD: what is uncommitted in the checkout right now.
       const result = await runGate(task, {
         cwd: root,
-        baseRef: await head(root),
+        baseRef: await requireHead(root),
         timeoutSeconds: config.verification.timeout_seconds,
         mask: maskSecrets,
       });

@@ -286,3 +286,14 @@ export async function diffText(cwd: string, from: string, to?: string): Promise<
   const range = to === undefined ? [from] : [from, to];
   return (await git(cwd, ['diff', '--no-renames', '--no-color', ...range])).stdout;
 }
+
+/** HEAD's sha, or a UserError saying the repository needs a first commit (the gate and worktrees start from HEAD). */
+export async function requireHead(cwd: string): Promise<string> {
+  try {
+    return await head(cwd);
+  } catch {
+    throw new UserError(`${cwd} has no commits yet; nightshift compares and branches from HEAD`, {
+      hint: 'commit something first, e.g. `git add -A && git commit -m init`',
+    });
+  }
+}

@@ -19,7 +19,7 @@ import { createAttemptRunner } from './attempt.js';
 import { createEpochReplanner } from '../plan/epoch.js';
 import { Engine } from './engine.js';
 import { integrationBranchOf } from './worktree.js';
-import { isRepo } from './git.js';
+import { isRepo, requireHead } from './git.js';
 import { recoverState } from './recovery.js';
 import { dryRun } from './dry-run.js';
 import { registerEngine, unregisterEngine } from './registry.js';
@@ -48,6 +48,7 @@ export async function runEngine(root: string, flags: RunFlags, sinks: EngineSink
       hint: 'run `git init && git add -A && git commit -m init` first',
     });
   }
+  await requireHead(root);
   const backend = createBackend(options.backend);
   const settings = config.backend[options.backend];
   if (!options.dryRun && !backend.simulated) await requireBinary(backend.binary(settings), options);
