@@ -1,0 +1,167 @@
+// The board's cost (DESIGN.md §9): a board attached through a real pty (node-pty, 120x35, CI unset)
+// to an engine whose 8 sim agents each stream 1,000 lines/s (`sim: spam 1000 20`). Measured: the
+// board process's CPU (% of one core, /proc/<pid>/stat utime+stime over the window), the bytes it
+// writes to its terminal per second, and the peak RSS (VmHWM) of engine and board; plus the idle
+// figure: the same board on a paused engine with nothing running, for 10 s.
+// Exports `name`, `title` and `run({ print })` for scripts/bench.mjs, and a default function that
+// prints the section on its own (`node scripts/bench/board.mjs`).
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
+import { check, cliPath, requireBuild, simProject, simTask, cleanup } from './_lib.mjs';
+
+export const name = 'board';
+export const title = 'board attached through a pty while 8 sim agents stream 1,000 lines/s each';
+
+const AGENTS = 8;
+const LINES_PER_SECOND = Number(process.env.BENCH_BOARD_RATE ?? 1000);
+const SPAM_SECONDS = 20;
+/** Measure inside the spam period: skip its first second (agents starting), stop before its end. */
+const LOAD_WINDOW_MS = 15_000;
+const IDLE_WINDOW_MS = 10_000;
+const BUDGET = { cpu: 10, bytes: 40 * 1024, idleBytes: 1024, rssMb: 200 };
+
+const clockTicks = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** utime + stime of a process, in seconds. */
+function cpuSeconds(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields 14 and 15 of stat(5); the slice starts at field 3.
+  return (Number(fields[11]) + Number(fields[12])) / clockTicks;
+}
+
+/** Peak resident set size of a process in MB (VmHWM), or NaN when it is gone. */
+function peakRssMb(pid) {
+  try {
+    const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) / 1024 : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+function folderBytes(dir) {
+  let total = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    total += entry.isDirectory() ? folderBytes(full) : statSync(full).size;
+  }
+  return total;
+}
+
+async function waitUntil(condition, timeoutMs, what) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+/** Board CPU and bytes (and the engine's CPU) over a window: samples at its start and end. */
+async function measure(board, enginePid, windowMs) {
+  const cpu0 = cpuSeconds(board.pid);
+  const engine0 = cpuSeconds(enginePid);
+  const bytes0 = board.bytes();
+  const t0 = performance.now();
+  await sleep(windowMs);
+  const seconds = (performance.now() - t0) / 1000;
+  return {
+    cpu: ((cpuSeconds(board.pid) - cpu0) / seconds) * 100,
+    engineCpu: ((cpuSeconds(enginePid) - engine0) / seconds) * 100,
+    bytesPerSecond: (board.bytes() - bytes0) / seconds,
+    seconds,
+  };
+}
+
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB/s`;
+const verdict = (ok) => (ok ? 'within' : 'OVER');
+
+export async function run({ print }) {
+  const pty = (await import('node-pty')).default;
+  // A first task holds the spam tasks back, so the engine can be paused and the board measured idle.
+  const tasks = [
+    simTask('hold', 'sim: delay 1500\nsim: run true', ['true']),
+    ...Array.from({ length: AGENTS }, (_, i) => simTask(`spam-${i + 1}`, `sim: spam ${LINES_PER_SECOND} ${SPAM_SECONDS}`, ['true'], { depends_on: ['hold'] })),
+  ];
+  const project = simProject({ tasks });
+  const env = { ...project.env };
+  delete env.CI; // with CI set, Ink prints only the last frame (DESIGN.md §7)
+  delete env.NO_COLOR; // measure the board as people see it, in colour
+  delete env.FORCE_COLOR;
+  const status = () => JSON.parse(check(project.cli(['status', '--json']), 'status').stdout);
+  check(project.cli(['run', '--detach', '--parallel', String(AGENTS)]), 'run --detach');
+  check(project.cli(['pause']), 'pause');
+  const enginePid = status().engine.pid;
+
+  let written = 0;
+  const board = pty.spawn(process.execPath, [cliPath, 'attach'], { name: 'xterm-256color', cols: 120, rows: 35, cwd: project.dir, env });
+  let exited = false;
+  board.onData((data) => {
+    written += Buffer.byteLength(data);
+  });
+  board.onExit(() => {
+    exited = true;
+  });
+  const handle = { pid: board.pid, bytes: () => written };
+  try {
+    await waitUntil(() => written > 0, 15_000, 'the board to draw');
+    await waitUntil(() => {
+      const now = status();
+      return now.counts.done >= 1 && now.agents.filter((a) => a.state !== 'exited').length === 0;
+    }, 30_000, 'the hold task to finish');
+    await sleep(1_000); // let the board settle after the last change before measuring idle
+    const idle = await measure(handle, enginePid, IDLE_WINDOW_MS);
+
+    check(project.cli(['resume']), 'resume');
+    await waitUntil(() => status().agents.filter((a) => a.state !== 'exited').length >= AGENTS, 30_000, `${AGENTS} agents to run`);
+    await sleep(1_000);
+    const load = await measure(handle, enginePid, LOAD_WINDOW_MS);
+    const boardRss = peakRssMb(board.pid);
+    const engineRss = peakRssMb(enginePid);
+    const output = folderBytes(path.join(project.dir, '.nightshift', 'logs'));
+
+    print(`load: ${AGENTS} agents × ${LINES_PER_SECOND} lines/s, measured over ${load.seconds.toFixed(1)} s; agent output so far ${(output / 1024 / 1024).toFixed(1)} MB`);
+    print(`board CPU             ${load.cpu.toFixed(1)}% of one core     budget ≤ ${BUDGET.cpu}%        ${verdict(load.cpu <= BUDGET.cpu)}`);
+    print(`board → terminal      ${kb(load.bytesPerSecond).padEnd(18)}  budget ≤ ${kb(BUDGET.bytes).padEnd(10)} ${verdict(load.bytesPerSecond <= BUDGET.bytes)}`);
+    print(`idle board → terminal ${kb(idle.bytesPerSecond).padEnd(18)}  budget ≤ ${kb(BUDGET.idleBytes).padEnd(10)} ${verdict(idle.bytesPerSecond <= BUDGET.idleBytes)}   (CPU ${idle.cpu.toFixed(1)}%, ${idle.seconds.toFixed(1)} s, engine paused, nothing running)`);
+    print(`peak RSS: board ${boardRss.toFixed(0)} MB + engine ${engineRss.toFixed(0)} MB = ${(boardRss + engineRss).toFixed(0)} MB   budget ≤ ${BUDGET.rssMb} MB   ${verdict(boardRss + engineRss <= BUDGET.rssMb)}   (after ${(output / 1024 / 1024).toFixed(0)} MB of output, not the budget's 1 GB)`);
+    print(`for reference: engine CPU ${load.engineCpu.toFixed(1)}% of one core under load, ${idle.engineCpu.toFixed(1)}% idle`);
+  } finally {
+    if (!exited) board.write('q');
+    await waitUntil(() => exited, 5_000, 'the board to close').catch(() => board.kill());
+    project.cli(['stop']);
+    await waitUntil(() => !alive(enginePid), 30_000, 'the engine to stop').catch(() => undefined);
+  }
+}
+
+/** Prints this section alone. */
+export default async function main() {
+  requireBuild();
+  console.log(`## ${name}: ${title}`);
+  try {
+    await run({ print: (line) => console.log(`  ${line}`) });
+  } finally {
+    cleanup();
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();
