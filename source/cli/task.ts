@@ -8,6 +8,7 @@ import { UserError } from '../errors.js';
 import type { TaskInput } from '../tasks/model.js';
 import { parsePlanFile, toPlanFile } from '../tasks/plan-file.js';
 import { findTask, nextTask } from '../tasks/queue.js';
+import { taskMasterFromText } from '../tasks/taskmaster.js';
 import type { TaskWrite } from '../tasks/task-write.js';
 import { loadConfig } from '../config/load.js';
 import { findProjectRoot } from './project.js';
@@ -99,20 +100,26 @@ export function registerTask(program: Command): void {
 
   task
     .command('import')
-    .description('import a plan file (DESIGN §5 format; autodev task.json imports unchanged)')
+    .description('import a plan file (DESIGN §5 format; autodev task.json imports unchanged; Task Master tasks.json with --verify)')
     .argument('<file>', 'the plan file')
     .option('--append', 'add to the queue (default)')
     .option('--replace', 'replace the whole queue (a backup is taken first)')
     .option('--json', 'print what was imported as JSON')
-    .action(async (file: string, options: { append?: boolean; replace?: boolean; json?: boolean }) => {
+    .option('--verify <command>', "Task Master's tasks.json: a command every imported task must pass (repeatable)", collect)
+    .action(async (file: string, options: { append?: boolean; replace?: boolean; json?: boolean; verify?: string[] }) => {
       if (options.append && options.replace) throw new UserError('choose one of --append and --replace');
       const root = await projectRoot();
-      const plan = parsePlanFile(await readText(file), file);
+      const text = await readText(file);
+      // Task Master's tasks.json is recognised by its fields; see tasks/taskmaster.ts.
+      const taskMaster = taskMasterFromText(text, file, options.verify ?? []);
+      if (!taskMaster && options.verify) throw new UserError(`--verify is for Task Master files; ${file} is a plan file, whose tasks carry their own verification`);
+      const plan = taskMaster ?? parsePlanFile(text, file);
       const outcome = await writeTasks(root, { op: 'add', tasks: plan.tasks, epics: plan.epics, replace: options.replace ?? false });
-      if (options.json) printJson({ imported: plan.tasks.map((t) => t.id), replaced: options.replace ?? false, backup: outcome.backup ?? null });
+      if (options.json) printJson({ imported: plan.tasks.map((t) => t.id), replaced: options.replace ?? false, backup: outcome.backup ?? null, ...(taskMaster ? { unmapped: taskMaster.unmapped } : {}) });
       else {
         printLine(`${outcome.summary} from ${file}`);
         if (outcome.backup) printLine(`backup of the previous queue: ${outcome.backup}`);
+        for (const line of taskMaster?.unmapped ?? []) printLine(`could not map: ${line}`);
       }
     });
 
