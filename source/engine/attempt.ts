@@ -16,7 +16,7 @@ import type { Task } from '../tasks/model.js';
 import type { AttemptContext, AttemptHandle, AttemptResult, AttemptRunner } from './attempt-types.js';
 import { summariseEvent } from './event-summary.js';
 import { runGate, type GateResult } from './gate.js';
-import { commitAll } from './git.js';
+import { commitAll, head } from './git.js';
 import { appendProgress, attemptLogPaths, type AttemptLogPaths } from './history.js';
 import { buildTaskPromptValues, loadPrompt, renderTemplate } from './prompts.js';
 import { reflectOnFailure } from './reflect.js';
@@ -101,7 +101,8 @@ export async function land(deps: AttemptDeps, context: AttemptContext, worktree:
     handle.line('info', `${task.id}: passed; auto_commit is off, so the work stays on branch ${worktree.branch}`);
     return { ...passed, commit: sha ?? undefined };
   }
-  if (sha === null) return { ...passed, summary: `${passed.summary} (no file changes to commit)` };
+  // Iterative attempts (and agents that commit themselves) leave a clean tree with commits on it.
+  if (sha === null && (await head(worktree.path)) === worktree.baseSha) return { ...passed, summary: `${passed.summary} (no file changes to commit)` };
   const landed = await integrate(deps.paths.root, worktree, { integrationBranch: deps.integrationBranch });
   if (!landed.ok) {
     handle.line('warn', `${task.id}: ${landed.reason === 'conflict' ? 'rebase conflict' : 'main checkout has uncommitted changes'}: ${landed.files.join(', ')}`);
