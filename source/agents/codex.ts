@@ -8,7 +8,7 @@
  * plus the workspace-write sandbox. A denial shows only on codex's stderr (the screen), and as a
  * `declined` command item when the model's call is refused.
  */
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { appendFile, copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import type { AgentCommand, AgentEvent, AgentRequest, Backend, OutputParser } from './backend.js';
@@ -28,6 +28,7 @@ import {
   textEvent,
   type JsonObject,
 } from './common.js';
+import { readMcpServers, type McpServers } from '../mcp/servers-file.js';
 
 /** Env var (in the request's env or nightshift's own) that points codex at another Responses API. */
 export const CODEX_BASE_URL_VAR = 'NIGHTSHIFT_CODEX_BASE_URL';
@@ -72,6 +73,43 @@ export function codexProviderConfig(baseUrl: string): string {
   ].join('\n');
 }
 
+/** Seconds codex waits for an MCP server to start (its default of 10 is tight on a loaded machine). */
+const MCP_STARTUP_TIMEOUT_SEC = 30;
+
+/**
+ * `[mcp_servers.NAME]` tables for the request's stdio MCP servers (the task tool server), leaving
+ * out any name the config text already defines: a second table of the same name is a TOML error.
+ */
+export function codexMcpTables(servers: McpServers, existing = ''): string {
+  const tables: string[] = [];
+  for (const [name, server] of Object.entries(servers)) {
+    const header = `[mcp_servers.${/^[A-Za-z0-9_-]+$/.test(name) ? name : quoted(name)}]`;
+    if (existing.includes(`[mcp_servers.${name}]`) || existing.includes(`[mcp_servers.${quoted(name)}]`)) continue;
+    const env = Object.entries(server.env).map(([key, value]) => `${quoted(key)} = ${quoted(value)}`);
+    tables.push(
+      [
+        header,
+        `command = ${quoted(server.command)}`,
+        `args = [${server.args.map(quoted).join(', ')}]`,
+        `env = { ${env.join(', ')} }`,
+        `startup_timeout_sec = ${MCP_STARTUP_TIMEOUT_SEC}`,
+        '',
+      ].join('\n'),
+    );
+  }
+  return tables.join('\n');
+}
+
+/** Appends the request's MCP servers to the private home's config.toml (creating it if needed). */
+async function addMcpServers(configPath: string, servers: McpServers): Promise<void> {
+  if (Object.keys(servers).length === 0) return;
+  const existing = await readFile(configPath, 'utf8').catch(() => '');
+  const tables = codexMcpTables(servers, existing);
+  if (tables === '') return;
+  const separator = existing === '' ? '' : existing.endsWith('\n') ? '\n' : '\n\n';
+  await appendFile(configPath, `${separator}${tables}`);
+}
+
 /** Copies `name` from the user's codex home when it exists; a missing file is normal. */
 async function copyIfPresent(fromDir: string, toDir: string, name: string): Promise<void> {
   try {
@@ -95,6 +133,7 @@ async function buildCommand(request: AgentRequest): Promise<AgentCommand> {
   } else {
     await copyIfPresent(userHome, codexHome, 'config.toml');
   }
+  await addMcpServers(path.join(codexHome, 'config.toml'), await readMcpServers(request.mcpConfigPath));
   const model = modelFor(request);
   const args = [
     'exec',

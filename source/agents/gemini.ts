@@ -7,7 +7,8 @@
  * user tier (priority 4.x), above the built-in yolo allow-all rule (1.998), so a `deny` rule wins.
  * Headless mode needs a trusted workspace: GEMINI_CLI_TRUST_WORKSPACE=true.
  */
-import { writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import path from 'node:path';
 import type { AgentCommand, AgentEvent, AgentRequest, Backend, OutputParser } from './backend.js';
 import {
@@ -26,6 +27,7 @@ import {
   type JsonObject,
   type PolicyPattern,
 } from './common.js';
+import { readMcpServers, type McpServers } from '../mcp/servers-file.js';
 
 /** Gemini's shell tool, the one the policy rules apply to. */
 const SHELL_TOOL = 'run_shell_command';
@@ -91,6 +93,47 @@ export function geminiPolicy(request: AgentRequest): string {
   return `${[header, ...rules.map((rule) => ['[[rule]]', ...rule].join('\n'))].join('\n\n')}\n`;
 }
 
+/**
+ * The user's gemini settings with the request's MCP servers added to `mcpServers` (the user's own
+ * servers stay). Unparsable user settings (gemini accepts comments) are left out for this run.
+ */
+export async function geminiSettings(servers: McpServers, userSettingsPath: string): Promise<JsonObject> {
+  let base: JsonObject = {};
+  try {
+    base = asObject(JSON.parse(await readFile(userSettingsPath, 'utf8'))) ?? {};
+  } catch {
+    // No user settings (the usual case on a build machine), or JSON with comments.
+  }
+  const ours = Object.fromEntries(
+    // trust: the agent runs with --approval-mode yolo anyway; this keeps tool calls from asking.
+    Object.entries(servers).map(([name, server]) => [name, { command: server.command, args: server.args, env: server.env, trust: true }]),
+  );
+  return { ...base, mcpServers: { ...(asObject(base['mcpServers']) ?? {}), ...ours } };
+}
+
+/**
+ * A private GEMINI_CLI_HOME for an attempt with MCP servers, or {} without any. gemini reads MCP
+ * servers only from settings files; system settings (GEMINI_CLI_SYSTEM_SETTINGS_PATH) are refused
+ * unless root owns the file and every folder above it, and a project `.gemini/settings.json` would
+ * land in the worktree and its commit. So `<attemptDir>/gemini-home/.gemini/` gets the user's
+ * settings plus the servers, and links to everything else of the user's `~/.gemini` (credentials,
+ * GEMINI.md, extensions), so logins and the user's setup keep working.
+ */
+async function mcpHomeEnv(request: AgentRequest): Promise<Record<string, string>> {
+  const servers = await readMcpServers(request.mcpConfigPath);
+  if (Object.keys(servers).length === 0) return {};
+  const userDir = path.join(request.env['GEMINI_CLI_HOME'] ?? process.env['GEMINI_CLI_HOME'] ?? homedir(), '.gemini');
+  const home = path.join(request.attemptDir, 'gemini-home');
+  const dir = path.join(home, '.gemini');
+  await mkdir(dir, { recursive: true });
+  for (const name of await readdir(userDir).catch(() => [])) {
+    if (name !== 'settings.json') await symlink(path.join(userDir, name), path.join(dir, name)).catch(() => undefined);
+  }
+  const settings = await geminiSettings(servers, path.join(userDir, 'settings.json'));
+  await writeFile(path.join(dir, 'settings.json'), `${JSON.stringify(settings, null, 2)}\n`);
+  return { GEMINI_CLI_HOME: home };
+}
+
 async function buildCommand(request: AgentRequest): Promise<AgentCommand> {
   const policyPath = path.join(request.attemptDir, 'gemini-policy.toml');
   await writeFile(policyPath, geminiPolicy(request));
@@ -110,7 +153,7 @@ async function buildCommand(request: AgentRequest): Promise<AgentCommand> {
   return {
     file: geminiBackend.binary(request.settings),
     args,
-    env: agentEnv(request, { GEMINI_CLI_TRUST_WORKSPACE: 'true' }),
+    env: agentEnv(request, { GEMINI_CLI_TRUST_WORKSPACE: 'true', ...(await mcpHomeEnv(request)) }),
     cwd: request.cwd,
   };
 }

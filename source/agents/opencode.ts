@@ -25,6 +25,7 @@ import {
   textEvent,
   type JsonObject,
 } from './common.js';
+import { readMcpServers, type McpServers } from '../mcp/servers-file.js';
 
 /** OpenCode tool names → the names the board uses for every backend. */
 const TOOL_NAMES: Readonly<Record<string, string>> = {
@@ -72,9 +73,24 @@ export function opencodeConfig(request: AgentRequest, existing: string | undefin
   return { $schema: 'https://opencode.ai/config.json', ...base, permission };
 }
 
+/** The config with the request's stdio MCP servers added to its `mcp` table (`type: "local"`). */
+export function withOpencodeMcp(config: JsonObject, servers: McpServers): JsonObject {
+  if (Object.keys(servers).length === 0) return config;
+  const ours = Object.fromEntries(
+    Object.entries(servers).map(([name, server]) => [
+      name,
+      { type: 'local', command: [server.command, ...server.args], environment: server.env, enabled: true },
+    ]),
+  );
+  return { ...config, mcp: { ...(asObject(config['mcp']) ?? {}), ...ours } };
+}
+
 async function buildCommand(request: AgentRequest): Promise<AgentCommand> {
   const model = modelFor(request);
-  const config = opencodeConfig(request, request.env['OPENCODE_CONFIG_CONTENT'] ?? process.env['OPENCODE_CONFIG_CONTENT']);
+  const config = withOpencodeMcp(
+    opencodeConfig(request, request.env['OPENCODE_CONFIG_CONTENT'] ?? process.env['OPENCODE_CONFIG_CONTENT']),
+    await readMcpServers(request.mcpConfigPath),
+  );
   const args = [
     'run',
     '--format',

@@ -29,9 +29,11 @@ export const commands: readonly CommandEntry[] = [
   { name: 'resume', description: 'resume a paused engine', load: async () => (await import('./control.js')).registerControl },
   { name: 'ls', description: 'list the projects on this machine with an engine running', load: async () => (await import('./ls.js')).registerLs },
   { name: 'verify', description: "run a task's verification now (in the main checkout) and print the gate result", load: async () => (await import('./verify.js')).registerVerify },
+  { name: 'review', description: "quality scores of recent attempts and the review agent's findings", load: async () => (await import('./review.js')).registerReview },
   { name: 'reset', description: 'back to the post-planning state: statuses, worktrees and commits after the plan (logs archived)', load: async () => (await import('./reset.js')).registerReset },
   { name: 'demo', description: 'a complete run on a scratch project with the simulated agent (no API key needed)', load: async () => (await import('./demo.js')).registerDemo },
   { name: 'doctor', description: 'check node-pty, git, the agent CLIs, the config and the store', load: async () => (await import('./doctor.js')).registerDoctor },
+  { name: 'mcp', description: 'the task tool server for agents, on stdio (MCP); nightshift wires it into every agent run', load: async () => (await import('./mcp.js')).registerMcp },
   { name: 'hook', description: 'hooks called by agent CLIs (internal)', hidden: true, load: async () => (await import('./hook.js')).registerHook },
 ];
 

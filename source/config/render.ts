@@ -69,6 +69,10 @@ max_cost_usd = ${toml(d.run.max_cost_usd)}            # stop the run at this cos
 [regression]
 agents = ${toml(d.regression.agents)}                  # agents that re-verify done tasks on the integration branch
 
+[review]
+every = ${toml(d.review.every)}                   # a review agent reads the landed work every N attempts; 0 = never (--yolo skips it)
+score_drop = ${toml(d.review.score_drop)}             # ...and sooner when the rolling quality score falls by more than this
+
 [verification]
 timeout_seconds = ${toml(d.verification.timeout_seconds)}      # default limit of each verification command
 

@@ -74,6 +74,15 @@ export const configSchema = z
         max_cost_usd: 0,
       }),
     regression: z.object({ agents: z.number().int().min(0).default(0) }).strict().default({ agents: 0 }),
+    review: z
+      .object({
+        /** A review agent reads the landed work every N attempts; 0 = never. */
+        every: z.number().int().min(0).default(5),
+        /** …and sooner when the rolling quality score falls by more than this many points. */
+        score_drop: z.number().min(0).max(100).default(20),
+      })
+      .strict()
+      .default({ every: 5, score_drop: 20 }),
     verification: z
       .object({ timeout_seconds: z.number().positive().default(1800) })
       .strict()
