@@ -7,6 +7,7 @@ import React from 'react';
 import { render, type Instance } from 'ink';
 import type { EngineClient } from '../ipc/protocol.js';
 import { Board } from './Board.js';
+import { ErrorBoundary } from './ErrorBoundary.js';
 import { holdAlternateScreen } from './terminal-screen.js';
 import type { BoardExit } from './use-board-actions.js';
 
@@ -36,14 +37,29 @@ export async function runBoard(client: EngineClient, options: RunBoardOptions = 
   const stdin = options.stdin ?? process.stdin;
   let instance: Instance | undefined;
   let exit: BoardExit | undefined;
-  const close = (reason: BoardExit): void => {
-    if (exit !== undefined) return;
-    exit = reason;
+  let failure: Error | undefined;
+  let closing = false;
+  const unmount = (): void => {
+    if (closing) return;
+    closing = true;
     instance?.unmount();
+  };
+  const close = (reason: BoardExit): void => {
+    exit ??= reason;
+    unmount();
+  };
+  const fail = (error: Error): void => {
+    failure ??= error;
+    unmount();
   };
   const guard = holdAlternateScreen(stdout, () => close('left'));
   try {
-    instance = render(<Board client={client} readonly={options.readonly ?? false} title={options.title} onExit={close} />, {
+    const board = (
+      <ErrorBoundary onError={fail}>
+        <Board client={client} readonly={options.readonly ?? false} title={options.title} onExit={close} />
+      </ErrorBoundary>
+    );
+    instance = render(board, {
       stdout,
       stdin,
       maxFps: options.maxFps ?? DEFAULT_MAX_FPS,
@@ -51,9 +67,13 @@ export async function runBoard(client: EngineClient, options: RunBoardOptions = 
       exitOnCtrlC: false,
       patchConsole: false,
     });
-    // The board may have asked to close before render() returned (a closed connection).
-    if (exit !== undefined) instance.unmount();
-    await instance.waitUntilExit();
+    // Ink 6.6 creates the exit promise lazily and never settles one made after unmount: take it
+    // before anything can unmount.
+    const exited = instance.waitUntilExit();
+    // The board may have asked to close (or failed) before render() returned.
+    if (exit !== undefined || failure !== undefined) instance.unmount();
+    await exited;
+    if (failure) throw failure;
     return exit ?? 'left';
   } finally {
     guard.release();

@@ -46,9 +46,11 @@ export function holdAlternateScreen(stdout: NodeJS.WriteStream, onSignal: (signa
   };
   for (const signal of SIGNALS) {
     const handler = (): void => {
-      restore();
       removeHandlers();
+      // Close the board first: Ink writes its last frame on unmount, which must land before we
+      // leave the alternate screen, not after.
       onSignal(signal);
+      restore();
       if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
     };
     handlers.set(signal, handler);
