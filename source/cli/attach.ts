@@ -100,6 +100,8 @@ export async function boardSession(client: EngineClient, target: SessionTarget):
   }
   const snapshot = client.current();
   client.close();
+  // A run that ended while watched is reported as ended, however the board was closed after it.
+  if (ended && outcome !== 'stop-requested') outcome = 'engine-ended';
   switch (outcome) {
     case 'left':
       printLine(`left the board; the run goes on in the background. Come back with \`${target.comeBack}\`.`);

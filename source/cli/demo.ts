@@ -19,7 +19,7 @@ interface DemoOptions {
 }
 
 const SIMULATED =
-  'The agents are SIMULATED (the sim backend: no model, no API key); the code they write and the tests the gate runs are real.';
+  'Agents are SIMULATED (sim backend: no model, no API key); the code they write and the tests the gate runs are real.';
 
 /** Registers `demo`. */
 export function registerDemo(program: Command): void {
