@@ -164,4 +164,31 @@ describe.skipIf(!available)('the board in tmux', () => {
     const listed = JSON.parse((await runCli(['ls', '--json'], { env })).stdout) as unknown[];
     expect(listed).toEqual([]);
   }, 120_000);
+
+  it("exits with the run's code when the run ends while the board watches", async () => {
+    const short = await tempGitRepo('nightshift-board-short-');
+    expect((await runCli(['init', '--use', 'sim'], { cwd: short, env })).exitCode).toBe(0);
+    const planFile = path.join(short, '..', `${path.basename(short)}-plan.json`);
+    await writeFile(
+      planFile,
+      JSON.stringify({
+        tasks: [
+          { id: 'ok-1', title: 'Passes', description: 'sim: delay 300\nsim: write ok.txt <<<\nok\n>>>', verification: { validate_commands: ['test -f ok.txt'] } },
+          { id: 'bad-2', title: 'Always fails', description: 'sim: delay 300\nsim: fail-attempts 9', verification: { validate_commands: ['true'] } },
+        ],
+      }),
+    );
+    expect((await runCli(['task', 'import', planFile], { cwd: short, env })).exitCode).toBe(0);
+    const tmux = await startTmux({ cwd: short, width: 100, height: 30, env });
+    sessions.push(tmux);
+    await ready(tmux);
+    await tmux.type(`${cli} run --max-retries 0; echo "exit=$?"`);
+    // The board stays on the final state until the person leaves it.
+    await tmux.waitForText((screen) => screen.includes('ok-1') && screen.includes('bad-2') && /1\/2 done/.test(screen), 30_000);
+    await tmux.waitForText(/ended/, 30_000);
+    await tmux.sendKeys('q');
+    const after = await tmux.waitForText(/exit=\d+$/m);
+    expect(after).toContain('run blocked: 1/2 tasks done, 1 blocked');
+    expect(after).toMatch(/exit=2$/m);
+  }, 90_000);
 });
