@@ -26,6 +26,10 @@ function lines(frame: string): string[] {
   return stripAnsi(frame).split('\n');
 }
 
+function lineOf(frame: string, needle: string): string {
+  return lines(frame).find((line) => line.includes(needle)) ?? '';
+}
+
 describe('board frames', () => {
   it('shows project, simulated backend, agents/limit, done/total, cost, elapsed and ETA in the header', async () => {
     const board = renderBoard(sampleClient());
@@ -136,11 +140,20 @@ describe('board frames', () => {
     for (const line of text) expect([...line].length).toBeLessThanOrEqual(columns);
   });
 
-  it('re-lays out when the size changes', async () => {
-    const board = renderBoard(sampleClient(), { columns: 160, rows: 45 });
-    await waitForText(board.frame, 'todo-api');
-    const wideLine = lines(board.frame()).find((line) => line.includes('tasks (5)')) ?? '';
-    expect(wideLine).toContain('agents (1)');
+  it('re-lays out when the terminal is resized', async () => {
+    const { render } = await import('ink-testing-library');
+    const { Board } = await import('../../source/ui/Board.js');
+    const React = await import('react');
+    const instance = render(React.createElement(Board, { client: sampleClient(), noColor: true, onExit: () => undefined }));
+    const frame = (): string => instance.lastFrame() ?? '';
+    // ink-testing-library's stdout is 100 columns with no rows: the board stacks its panes.
+    await waitForText(frame, 'tasks (5)');
+    expect(lineOf(frame(), 'tasks (5)')).not.toContain('agents (');
+    Object.defineProperty(instance.stdout, 'columns', { value: 160, configurable: true });
+    Object.defineProperty(instance.stdout, 'rows', { value: 45, configurable: true });
+    instance.stdout.emit('resize');
+    await waitFor(() => lineOf(frame(), 'tasks (5)').includes('agents ('), () => frame());
+    expect(lines(frame()).length).toBe(44);
   });
 
   it('shows a lost connection until it is restored', async () => {
