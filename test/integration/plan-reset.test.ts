@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanupProjects, simProject, simTask, simWrite, type SimProject } from '../support/engine-fixtures.js';
+import { cleanupProjects, simProject, simTask, simWrite, waitFor, worktreeFolders, type SimProject } from '../support/engine-fixtures.js';
 import { planJson, scriptedIntent } from './plan-support.js';
 
 afterEach(cleanupProjects);
@@ -79,6 +79,38 @@ describe('reset --to-plan', () => {
     expect(reset.exitCode).toBe(1);
     expect(reset.stderr).toContain('uncommitted changes (one.txt)');
   }, 120_000);
+
+  it('refuses while an engine runs', async () => {
+    const project = await simProject();
+    await project.importTasks([simTask('slow', 'sim: hang', ['true'])]);
+    project.startCli(['run', '--no-ui']);
+    await waitFor(() => project.state()?.tasks[0]?.status === 'running', { what: 'the task to start', timeoutMs: 30_000 });
+
+    const reset = await project.cli(['reset', '--to-plan', '--dry-run']);
+
+    expect(reset.exitCode).toBe(1);
+    expect(reset.stderr).toMatch(/an engine is running for this project \(pid \d+\); reset --to-plan needs it stopped/);
+  }, 60_000);
+
+  it('removes the worktree an interrupted attempt kept', async () => {
+    const project = await simProject();
+    const plan = planJson([simTask('one', simWrite('one.txt', '1'), ['test -f one.txt']), simTask('slow', 'sim: hang', ['true'], { depends_on: ['one'] })]);
+    const planned = await project.cli(['plan', '--intent', scriptedIntent({ any: plan })]);
+    expect(planned.exitCode, planned.stderr).toBe(0);
+    const engine = project.startCli(['run', '--no-ui']);
+    await waitFor(() => project.state()?.tasks[1]?.status === 'running', { what: 'the hanging task to start', timeoutMs: 30_000 });
+    expect((await project.cli(['stop'])).exitCode).toBe(0);
+    await engine.exited;
+    expect(worktreeFolders(project)).toHaveLength(1);
+
+    const reset = await project.cli(['reset', '--to-plan']);
+
+    expect(reset.exitCode, reset.stdout + reset.stderr).toBe(0);
+    expect(reset.stdout).toContain('worktrees: remove 1');
+    expect(worktreeFolders(project)).toHaveLength(0);
+    expect(await project.git('branch', '--list', 'nightshift/*')).toBe('');
+    expect(project.state()?.tasks.map((t) => t.status)).toEqual(['pending', 'pending']);
+  }, 90_000);
 
   it('--dry-run says what would happen and changes nothing', async () => {
     const { project } = await ranProject();
