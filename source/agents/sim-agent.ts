@@ -81,11 +81,42 @@ function reflect(prompt: string): never {
   finish(true, answer);
 }
 
+/**
+ * Asked to review landed work (NIGHTSHIFT_ROLE=review), the sim answers with the review template's
+ * JSON, as a model would: a medium finding for each TODO/FIXME added in the prompt's diff (the file
+ * from the diff's `+++ b/` header), and a low one saying how many files it read.
+ */
+function review(prompt: string): never {
+  const findings: { severity: 'medium' | 'low'; file?: string; message: string; fix: string }[] = [];
+  let file = '';
+  let files = 0;
+  for (const line of prompt.split('\n')) {
+    const header = /^\+\+\+ b\/(.+)$/.exec(line);
+    if (header) {
+      file = header[1] ?? '';
+      files += 1;
+    } else if (line.startsWith('+') && /\b(TODO|FIXME)\b/.test(line)) {
+      findings.push({ severity: 'medium', file, message: `unfinished work left in: ${line.slice(1).trim().slice(0, 120)}`, fix: 'finish it, or add a follow-up task whose check fails until it is done' });
+    }
+  }
+  const markers = findings.length;
+  findings.push({ severity: 'low', message: `Simulated review read ${files} changed file(s).`, fix: '' });
+  const answer = JSON.stringify({
+    verdict: markers > 0 ? 'concerns' : 'ok',
+    summary: `Simulated review (no model): ${files} changed file(s) read, ${markers} TODO/FIXME marker(s) found.`,
+    findings,
+  });
+  emit({ type: 'text', text: answer });
+  usage(prompt.length, answer.length);
+  finish(true, answer);
+}
+
 async function main(): Promise<void> {
   const prompt = await readPrompt(process.argv.slice(2));
   process.stderr.write(`${SIM_BANNER}\n`);
   emit({ type: 'init', session_id: sessionId, model: 'sim', simulated: true, attempt, task_id: taskId });
   if (process.env['NIGHTSHIFT_ROLE'] === 'reflect') reflect(prompt);
+  if (process.env['NIGHTSHIFT_ROLE'] === 'review') review(prompt);
   const plan = parseSimDirectives(prompt, attempt);
   if (plan.errors.length > 0) {
     for (const message of plan.errors) emit({ type: 'error', message });

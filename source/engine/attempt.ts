@@ -24,6 +24,8 @@ import { attemptProcessTag } from './recovery.js';
 import type { RunOptions } from './run-options.js';
 import { createWorktree, integrate, removeWorktree, type Worktree } from './worktree.js';
 import { runIterativeAttempt } from './attempt-iterative.js';
+import { withTaskServer } from '../mcp/wiring.js';
+import { createReviewLoop } from '../review/review-loop.js';
 
 /** What every attempt of a run shares. */
 export interface AttemptDeps {
@@ -42,6 +44,7 @@ const LINKED_FOLDERS = ['node_modules', '.venv', 'venv'];
 
 /** The attempt runner the engine calls. */
 export function createAttemptRunner(deps: AttemptDeps): AttemptRunner {
+  const review = createReviewLoop(deps);
   return async (context) => {
     const { task, attempt, runId, handle } = context;
     const logs = attemptLogPaths(deps.paths, runId, task.id, attempt);
@@ -66,6 +69,8 @@ export function createAttemptRunner(deps: AttemptDeps): AttemptRunner {
         commit: result.commit,
         summary: result.summary,
       }).catch(() => undefined);
+      // The quality check (both gate outcomes) and, when due, the review agent (review/).
+      await review.afterAttempt(context, worktree, result);
       return { ...result, logPath: logs.log };
     } finally {
       // Interrupted attempts keep their worktree for inspection (DESIGN.md §3); others are removed.
@@ -154,6 +159,8 @@ export function agentRequest(deps: AttemptDeps, context: Pick<AttemptContext, 't
       NIGHTSHIFT_ATTEMPT: String(context.attempt),
       NIGHTSHIFT_RUN_ID: context.runId,
       NIGHTSHIFT_ROLE: role,
+      // Agents work in worktrees outside the project; the task tool server needs to find it.
+      NIGHTSHIFT_PROJECT_ROOT: deps.paths.root,
       NIGHTSHIFT_POLICY: JSON.stringify(deps.policy),
       NIGHTSHIFT_DENIALS_FILE: path.join(attemptDir, 'denials.jsonl'),
     },
@@ -172,7 +179,7 @@ export async function runAgent(
   const { task, attempt, runId, handle } = context;
   const attemptDir = path.join(logs.dir, `${task.id}.${attempt}.${role}`);
   await mkdir(attemptDir, { recursive: true });
-  const command = await deps.backend.buildCommand(agentRequest(deps, context, worktree.path, attemptDir, prompt, role));
+  const command = await deps.backend.buildCommand(await withTaskServer(agentRequest(deps, context, worktree.path, attemptDir, prompt, role)));
   const record = role === 'coding' ? logs : { ...logs, jsonl: logs.jsonl.replace(/\.jsonl$/, `.${role}.jsonl`) };
   const agent: AgentProcess = await startAgent({
     command,

@@ -71,6 +71,12 @@ export async function readReviews(paths: Pick<ProjectPaths, 'dir'>): Promise<Rev
   return entries;
 }
 
+/** `[high] T3 src/app.py: message — fix: …` */
+export function formatFinding(finding: ReviewFinding): string {
+  const where = [finding.taskId, finding.file].filter(Boolean).join(' ');
+  return `[${finding.severity}]${where ? ` ${where}` : ''}: ${finding.message}${finding.fix ? ` — fix: ${finding.fix}` : ''}`;
+}
+
 const SEVERITIES: readonly string[] = ['high', 'medium', 'low'];
 
 /** The last JSON object in the agent's final message that reads as a review, or undefined. */
