@@ -287,12 +287,17 @@ export async function diffText(cwd: string, from: string, to?: string): Promise<
   return (await git(cwd, ['diff', '--no-renames', '--no-color', ...range])).stdout;
 }
 
-/** HEAD's sha, or a UserError saying the repository needs a first commit (the gate and worktrees start from HEAD). */
+/** HEAD's sha, or a UserError saying the folder needs git, or a first commit (the gate and worktrees start from HEAD). */
 export async function requireHead(cwd: string): Promise<string> {
+  if (!(await isRepo(cwd))) {
+    throw new UserError(`${cwd} is not a git repository; nightshift commits verified work, so it needs one`, {
+      hint: 'run `git init && git add -A && git commit -m init` first',
+    });
+  }
   try {
     return await head(cwd);
   } catch {
-    throw new UserError(`${cwd} has no commits yet; nightshift compares and branches from HEAD`, {
+    throw new UserError(`${cwd} is a git repository without commits yet; nightshift compares and branches from HEAD`, {
       hint: 'commit something first, e.g. `git add -A && git commit -m init`',
     });
   }
