@@ -4,7 +4,7 @@
 import type { Task } from '../tasks/model.js';
 import { formatTextTable, type TextColumn } from './text-table.js';
 
-/** Lists past this many rows use the plain table (ink-table is ~4 ms a row). */
+/** On a terminal, lists up to this many rows use the boxed Ink table (ink-table is ~4 ms a row); longer ones and pipes use the plain table. */
 export const INK_TABLE_MAX_ROWS = 100;
 
 /** The rows of the task table. */
@@ -23,7 +23,7 @@ const columns: readonly TextColumn<ReturnType<typeof taskRows>[number]>[] = [
   { heading: 'ID', value: (row) => row.id, maxWidth: 32 },
   { heading: 'STATUS', value: (row) => row.status },
   { heading: 'PRI', value: (row) => row.pri, align: 'right' },
-  { heading: 'DEPENDS ON', value: (row) => row.deps, maxWidth: 30 },
+  { heading: 'DEPS', value: (row) => row.deps, maxWidth: 30 },
   { heading: 'TRIES', value: (row) => row.tries, align: 'right' },
   { heading: 'TITLE', value: (row) => row.title, maxWidth: 60 },
 ];

@@ -51,7 +51,8 @@ export function registerTask(program: Command): void {
         printLine(state.tasks.length === 0 ? 'No tasks yet. Add one with `nightshift task add` or `nightshift task import FILE`.' : `No ${options.status} tasks.`);
         return;
       }
-      if (tasks.length <= INK_TABLE_MAX_ROWS) {
+      // The boxed Ink table is for people: loading Ink costs ~0.7 s here, so pipes and long lists get the plain one.
+      if (process.stdout.isTTY && tasks.length <= INK_TABLE_MAX_ROWS) {
         const [{ renderOnce }, { TaskTable }, React] = await Promise.all([
           import('../ui/render-once.js'),
           import('../ui/TaskTable.js'),

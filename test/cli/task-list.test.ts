@@ -5,7 +5,8 @@
 import { cp, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCli, tempDir, tempGitRepo, type CliResult } from '../support/cli.js';
+import { cliPath, runCli, tempDir, tempGitRepo, type CliResult } from '../support/cli.js';
+import { spawn as spawnPty } from 'node-pty';
 
 /** One task of a plan file, as these tests write them. */
 interface PlanTask {
@@ -105,6 +106,23 @@ describe('task list', () => {
     expect(tasks[1]).toMatchObject({ id: 'b', dependsOn: ['a'], verification: { commands: ['npm test'], pathPatterns: ['src/**'] } });
   });
 
+  it('draws the boxed table when a person is looking (stdout is a terminal)', async () => {
+    const dir = await project();
+    await seed(dir, [planTask('base'), planTask('api', { depends_on: ['base'] })]);
+    const env: Record<string, string> = {};
+    for (const [key, value] of Object.entries(process.env)) if (value !== undefined && key !== 'CI') env[key] = value;
+    const term = spawnPty(process.execPath, [cliPath, 'task', 'list'], { cwd: dir, cols: 120, rows: 30, env: { ...env, NO_COLOR: '1' } });
+    let screen = '';
+    term.onData((data) => (screen += data));
+    const exitCode = await new Promise<number>((resolve) => term.onExit((exit) => resolve(exit.exitCode)));
+    expect(exitCode, screen).toBe(0);
+    // eslint-disable-next-line no-control-regex -- terminal escape sequences
+    screen = screen.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
+    expect(screen).toMatch(/┌─+┬/);
+    expect(screen).toMatch(/│ api\s+│ pending │/);
+    expect(screen).toContain('2 tasks: 2 pending');
+  });
+
   it('uses the plain table past 100 tasks, every task on its own row', async () => {
     const dir = await project();
     const ids = Array.from({ length: 150 }, (_, index) => `t-${String(index).padStart(3, '0')}`);
@@ -112,7 +130,7 @@ describe('task list', () => {
     const result = await cli(dir, 'task', 'list');
     expect(result.exitCode).toBe(0);
     const lines = result.stdout.split('\n');
-    expect(lines[0]).toMatch(/^ID\s+STATUS\s+PRI\s+DEPENDS ON\s+TRIES\s+TITLE$/);
+    expect(lines[0]).toMatch(/^ID\s+STATUS\s+PRI\s+DEPS\s+TRIES\s+TITLE$/);
     expect(result.stdout).not.toMatch(/[│┌└─]/);
     expect(lines).toHaveLength(1 + 150 + 1);
     expect(lines[2]).toMatch(/^t-001\s+pending\s+0\s+t-000\s+0\s+Title of t-001$/);
