@@ -19,28 +19,20 @@ import { linePrinter } from './event-lines.js';
 import { collect, printLine } from './output.js';
 import { findProjectRoot } from './project.js';
 import { statusCounts } from './task-format.js';
+import type { BoardExit, runBoard as RunBoardFunction } from '../ui/run-board.js';
 
-/** How a board session ended (the contract of ui/run-board.tsx). */
-export type BoardOutcome = 'left' | 'stop-requested' | 'engine-ended' | 'connection-closed';
+/** How a board session ended. */
+export type BoardOutcome = BoardExit;
 
-/** Settings of the board (the contract of ui/run-board.tsx). */
-export interface BoardOptions {
-  readonly readonly?: boolean;
-  readonly stdout?: NodeJS.WriteStream;
-  readonly stdin?: NodeJS.ReadStream;
-  readonly maxFps?: number;
-  readonly title?: string;
-}
-
-/** The board entry point of ui/run-board.tsx. */
-export type RunBoard = (client: EngineClient, options: BoardOptions) => Promise<BoardOutcome>;
+/** The board's entry point (ui/run-board.tsx), loaded on demand. */
+export type RunBoard = typeof RunBoardFunction;
 
 /** Where a session's engine is, for the "how to come back" line. */
 export interface SessionTarget {
   /** The command that opens the board again, e.g. `nightshift attach`. */
   readonly comeBack: string;
   readonly readonly?: boolean;
-  /** Shown in the board's header (e.g. "demo · simulated agent"). */
+  /** Shown first in the board's header (e.g. "nightshift demo"). */
   readonly title?: string;
 }
 
@@ -61,19 +53,14 @@ export function loadBoard(): Promise<RunBoard> {
 let boardModule: Promise<RunBoard> | undefined;
 
 async function importBoard(): Promise<RunBoard> {
-  // A computed specifier keeps this module independent of the UI's exact export types.
-  const specifier = '../ui/run-board.js';
-  let loaded: { runBoard?: unknown };
   try {
-    loaded = (await import(specifier)) as { runBoard?: unknown };
+    return (await import('../ui/run-board.js')).runBoard;
   } catch (error) {
     throw new UserError(`the board cannot be loaded: ${errorMessage(error)}`, {
       hint: 'use `--no-ui` for line output, or rebuild with `npm run build`',
       cause: error,
     });
   }
-  if (typeof loaded.runBoard !== 'function') throw new UserError('the board module has no runBoard export; rebuild with `npm run build`');
-  return loaded.runBoard as RunBoard;
 }
 
 /**
@@ -226,7 +213,7 @@ export function registerAttach(program: Command): void {
     .command('attach')
     .description('open the board of a running engine (here, or on another machine with --ssh)')
     .option('--ssh <host:path>', 'a run on another machine, through ssh: HOST:PATH, USER@HOST:PATH or ssh://USER@HOST:PORT/PATH')
-    .option('--ssh-arg <arg>', 'an extra argument for ssh, e.g. --ssh-arg=-i --ssh-arg=~/.ssh/key (repeatable; also env NIGHTSHIFT_SSH_ARGS)', collect)
+    .option('--ssh-arg <arg>', 'an extra argument for ssh, e.g. --ssh-arg=-p --ssh-arg=2222 (repeatable; also env NIGHTSHIFT_SSH_ARGS)', collect)
     .option('--readonly', 'watch only: every command but attaching to a terminal is refused')
     .option('--no-ui', 'no board: print the state and follow event lines (the default without a TTY)')
     .option('--stdio <path>', 'internal: bridge stdin/stdout to the engine of the project at PATH (what --ssh runs remotely)')
