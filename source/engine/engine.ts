@@ -32,6 +32,14 @@ import type { AttemptHandle, AttemptRunner, LiveAgentControl } from './attempt-t
 
 /** Event lines kept in memory for snapshots. */
 const RECENT_LINES = 200;
+/**
+ * Agent output and agent-state changes are sent to clients at most this often, batched per agent:
+ * 8 agents printing 1,000 lines/s would otherwise be 16,000 messages a second for every board
+ * (DESIGN.md §7: batching engine updates, not maxFps, is what cuts the board's CPU).
+ */
+const AGENT_FLUSH_MS = 100;
+/** Output lines per agent per flush; the board keeps 500 per agent, the log file keeps all. */
+const OUTPUT_LINES_PER_FLUSH = 200;
 
 /** What the engine needs from the outside world. */
 export interface EngineDeps {
@@ -68,6 +76,10 @@ export class Engine implements EngineHost {
   readonly #agents = new Map<string, { view: AgentView; control: LiveAgentControl | undefined }>();
   readonly #running = new Map<string, Promise<void>>();
   readonly #recent: EventLine[] = [];
+  /** Agent output lines and agent-view changes waiting for the next flush (see #queueAgent). */
+  readonly #pendingOutput = new Map<string, string[]>();
+  readonly #pendingAgents = new Set<string>();
+  #flushTimer: NodeJS.Timeout | undefined;
   /** The last rebase conflict per task, for its next prompt. */
   readonly #conflicts = new Map<string, string>();
   #run: RunView;
@@ -326,9 +338,18 @@ export class Engine implements EngineHost {
         const agent = this.#agents.get(id);
         if (!agent) return;
         agent.view = { ...agent.view, ...patch };
-        this.#emit({ type: 'agent', agent: agent.view });
+        this.#pendingAgents.add(id);
+        this.#scheduleFlush();
       },
-      agentOutput: (id, text) => this.#emit({ type: 'agent-output', agentId: id, text }),
+      agentOutput: (id, text) => {
+        const lines = this.#pendingOutput.get(id) ?? [];
+        lines.push(text);
+        // A chatty agent must not flood clients: past this, only the newest lines of a batch go out
+        // (the attempt's log file keeps everything).
+        if (lines.length > OUTPUT_LINES_PER_FLUSH * 2) lines.splice(0, lines.length - OUTPUT_LINES_PER_FLUSH);
+        this.#pendingOutput.set(id, lines);
+        this.#scheduleFlush();
+      },
       addUsage: (tokensIn, tokensOut, costUsd) => {
         this.#setRun({
           tokensIn: this.#run.tokensIn + tokensIn,
@@ -353,6 +374,7 @@ export class Engine implements EngineHost {
         });
       },
       close: () => {
+        this.#flushAgents();
         for (const id of agentIds) {
           this.#agents.delete(id);
           this.#emit({ type: 'agent-removed', agentId: id });
@@ -522,6 +544,25 @@ export class Engine implements EngineHost {
     });
     const task = this.#deps.store.state.tasks.find((t) => t.id === id);
     if (task) this.#emit({ type: 'task', task });
+  }
+
+  #scheduleFlush(): void {
+    this.#flushTimer ??= setTimeout(() => this.#flushAgents(), AGENT_FLUSH_MS);
+  }
+
+  /** Sends the batched agent output (one event per agent) and the latest view of changed agents. */
+  #flushAgents(): void {
+    if (this.#flushTimer) clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
+    for (const [agentId, lines] of this.#pendingOutput) {
+      this.#emit({ type: 'agent-output', agentId, text: lines.slice(-OUTPUT_LINES_PER_FLUSH).join('\n') });
+    }
+    this.#pendingOutput.clear();
+    for (const id of this.#pendingAgents) {
+      const agent = this.#agents.get(id);
+      if (agent) this.#emit({ type: 'agent', agent: agent.view });
+    }
+    this.#pendingAgents.clear();
   }
 
   #setRun(patch: Partial<RunView>): void {

@@ -94,7 +94,8 @@ export const initialBoardState: BoardState = {
   selectedAgent: null,
   mode: { kind: 'normal' },
   filter: '',
-  logView: 'screen',
+  // Event lines read at a glance; the raw terminal of a stream-json CLI is JSON (`l` shows it).
+  logView: 'events',
   logScroll: 0,
   notice: null,
   noticeSeq: 0,

@@ -73,8 +73,11 @@ describe('board frames', () => {
     await waitForText(board.frame, 'agents (1)');
     board.stdin.write(KEY.tab);
     await waitForText(board.frame, 'log · ada');
-    client.push({ type: 'agent-output', agentId: 'agent-1', text: 'Edit: src/models.py' });
-    await waitForText(board.frame, 'Edit: src/models.py');
+    // Event lines are the default view; `l` shows the agent's terminal and back.
+    client.push({ type: 'agent-output', agentId: 'agent-1', text: 'Edit: src/models.py\n▸ Bash: pytest' });
+    await waitForText(board.frame, 'log · ada · events', 'Edit: src/models.py', '▸ Bash: pytest');
+    board.stdin.write('l');
+    await waitFor(() => client.ptySubscribers().includes('agent-1'));
     client.pty('agent-1', '\x1b[32mcollected 12 items\x1b[0m\r\n12 passed in 0.4s\r\n');
     await waitForText(board.frame, 'log · ada · terminal', 'collected 12 items', '12 passed in 0.4s');
     board.stdin.write('l');
