@@ -1,12 +1,20 @@
 // Engine overhead per task (DESIGN.md §9: ≤ 20 ms median): many tasks with the sim agent at zero
 // delay and a trivial gate (`true`), one at a time. From the engine's own NDJSON event times:
 //   span     = this task's start → the next task's start (the last: → the run's `ended`)
-//   agent    = the agent shown on the board → the agent shown as exited (the sim's whole life:
-//              node start-up, reading the prompt, one file write, exit; pty spawn is NOT in it)
+//   agent    = the agent shown on the board → the task shown as verifying (the sim's whole life:
+//              node start-up, reading the prompt, one file write, exit; pty spawn is NOT in it).
+//              Not the agent's own "exited" event: agent updates are batched (AGENT_FLUSH_MS,
+//              100 ms) and stamped when sent, so that one arrives up to 100 ms late and would
+//              move commit/rebase/cleanup time into the agent's share. `verifying` is sent at once,
+//              right after the agent's result.
 //   gate     = the gate commands' own durations (the attempt's checks)
 //   overhead = span − agent − gate: worktree add/remove, prompt rendering, pty spawn, the tee'd
 //              record, commit, rebase + fast-forward onto main, store writes, scheduling.
-import { median, ms, percentile, runJson, simProject, simTask } from './_lib.mjs';
+// BENCH_ENGINE_TRACE_GIT=1 also lists the engine's git calls per task (NIGHTSHIFT_TRACE_GIT into a
+// scratch file); off by default because tracing writes a line per call.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { median, ms, percentile, runJson, scratchDir, simProject, simTask } from './_lib.mjs';
 
 export const name = 'engine';
 export const title = 'Engine overhead per task (instant sim agent, trivial gate, parallel 1)';
@@ -15,6 +23,8 @@ export async function run({ print }) {
   const count = Number(process.env.BENCH_ENGINE_TASKS ?? 200);
   const tasks = Array.from({ length: count }, (_, i) => simTask(`t${String(i).padStart(4, '0')}`, `sim: write f${i}.txt <<<\nline ${i}\n>>>`, ['true']));
   const project = simProject({ tasks, run: { parallel: 1 } });
+  const traceFile = process.env.BENCH_ENGINE_TRACE_GIT === '1' ? path.join(scratchDir('nightshift-bench-trace-'), 'git.tsv') : undefined;
+  if (traceFile) project.env.NIGHTSHIFT_TRACE_GIT = traceFile;
   const { wallMs, events } = await runJson(project);
   const state = project.state();
 
@@ -24,6 +34,7 @@ export async function run({ print }) {
   const agentStart = new Map();
   const agentEnd = new Map();
   const taskDone = new Map();
+  const verifying = new Map();
   let ended;
   for (const event of events) {
     if (event.type === 'task' && event.task.status === 'running' && !taskStart.has(event.task.id)) taskStart.set(event.task.id, time(event));
@@ -34,6 +45,7 @@ export async function run({ print }) {
       }
       if (event.agent.state === 'exited' && !agentEnd.has(event.agent.id)) agentEnd.set(event.agent.id, time(event));
     }
+    if (event.type === 'task' && event.task.status === 'verifying' && !verifying.has(event.task.id)) verifying.set(event.task.id, time(event));
     if (event.type === 'task' && event.task.status === 'done' && !taskDone.has(event.task.id)) taskDone.set(event.task.id, time(event));
     if (event.type === 'ended') ended = time(event);
   }
@@ -48,7 +60,8 @@ export async function run({ print }) {
   order.forEach(([id, start], index) => {
     const next = order[index + 1]?.[1] ?? ended;
     const agentId = agentOf.get(id);
-    const agent = agentEnd.get(agentId) - agentStart.get(agentId);
+    const agentEnded = verifying.get(id) ?? agentEnd.get(agentId);
+    const agent = agentEnded - agentStart.get(agentId);
     const task = state.tasks.find((t) => t.id === id);
     const gate = task.attempts.reduce((sum, a) => sum + a.checks.reduce((s, c) => s + (c.durationMs ?? 0), 0), 0);
     const span = next - start;
@@ -57,7 +70,7 @@ export async function run({ print }) {
     gates.push(gate);
     overheads.push(span - agent - gate);
     before.push(agentStart.get(agentId) - start);
-    after.push(taskDone.get(id) - agentEnd.get(agentId) - gate);
+    after.push(taskDone.get(id) - agentEnded - gate);
     between.push(next - taskDone.get(id));
   });
   const done = state.tasks.filter((t) => t.status === 'done').length;
@@ -74,4 +87,27 @@ export async function run({ print }) {
   print(`            agent exited → task done, minus gate (commit, rebase, ff, cleanup) ${ms(median(after))}`);
   print(`            task done → next task start (store, scheduling)                  ${ms(median(between))}`);
   print(`process start-up + shut-down (wall − run span) ${ms(wallMs - (ended - runStart))}; run event → first task ${ms(firstStart - runStart)}`);
+  if (traceFile) printGitTrace(print, traceFile, count);
+}
+
+/** Git calls of the whole run per task, grouped by subcommand (options that name a path or sha dropped). */
+function printGitTrace(print, file, count) {
+  const lines = existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
+  const groups = new Map();
+  for (const line of lines) {
+    const [, duration, , , command] = line.split('\t');
+    const key = command
+      .split(' ')
+      .map((word) => word.replace(/^[0-9a-f]{7,40}\b/, '<sha>').replace(/^.*\/.*$/, '<path>'))
+      .join(' ');
+    const group = groups.get(key) ?? { calls: 0, ms: [] };
+    group.calls += 1;
+    group.ms.push(Number(duration));
+    groups.set(key, group);
+  }
+  const total = [...groups.values()].reduce((sum, g) => sum + g.ms.reduce((a, b) => a + b, 0), 0);
+  print(`git calls: ${lines.length} in all, ${(lines.length / count).toFixed(1)} per task, ${ms(total / count)} of git time per task (sum of call durations)`);
+  for (const [key, group] of [...groups.entries()].sort((a, b) => b[1].calls - a[1].calls)) {
+    print(`  ${(group.calls / count).toFixed(2).padStart(6)} × ${key.padEnd(70)} median ${ms(median(group.ms))}`);
+  }
 }

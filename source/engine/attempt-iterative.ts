@@ -10,6 +10,7 @@ import { commitAll, revertCommit } from './git.js';
 import type { AttemptLogPaths } from './history.js';
 import { appendExperiment, runIterations } from './iterate.js';
 import type { Worktree } from './worktree.js';
+import { repoCacheFor, repoIdentity } from './repo-cache.js';
 import { isEnvFile } from '../security/secrets.js';
 
 /** Runs the keep/revert loop for one attempt. `runAgent` runs the coding agent with a prompt. */
@@ -37,7 +38,7 @@ export async function runIterativeAttempt(
       handle.setStatus('verifying');
       return verify(deps, task, worktree, logs);
     },
-    commit: (message) => commitAll(worktree.path, message, { exclude: isEnvFile }),
+    commit: async (message) => commitAll(worktree.path, message, { exclude: isEnvFile, identity: await repoIdentity(deps.paths.root, repoCacheFor(deps)) }),
     revert: async (sha) => {
       await revertCommit(worktree.path, sha);
     },

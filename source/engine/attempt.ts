@@ -16,13 +16,14 @@ import type { Task } from '../tasks/model.js';
 import type { AttemptContext, AttemptHandle, AttemptResult, AttemptRunner } from './attempt-types.js';
 import { summariseEvent } from './event-summary.js';
 import { runGate, type GateResult } from './gate.js';
-import { commitAll, head } from './git.js';
+import { commitWork } from './git.js';
 import { appendProgress, attemptLogPaths, type AttemptLogPaths } from './history.js';
 import { buildTaskPromptValues, loadPrompt, renderTemplate } from './prompts.js';
 import { reflectOnFailure } from './reflect.js';
 import { attemptProcessTag } from './recovery.js';
 import type { RunOptions } from './run-options.js';
 import { createWorktree, integrate, removeWorktree, type Worktree } from './worktree.js';
+import { repoCacheFor, repoIdentity } from './repo-cache.js';
 import { runIterativeAttempt } from './attempt-iterative.js';
 import { withTaskServer } from '../mcp/wiring.js';
 import { createReviewLoop } from '../review/review-loop.js';
@@ -55,7 +56,7 @@ export function createAttemptRunner(deps: AttemptDeps): AttemptRunner {
     });
     let worktree: Worktree | undefined;
     try {
-      worktree = await createWorktree(deps.paths.root, task.id, attempt, { baseRef: deps.integrationBranch, links: LINKED_FOLDERS });
+      worktree = await createWorktree(deps.paths.root, task.id, attempt, { baseRef: deps.integrationBranch, links: LINKED_FOLDERS, cache: repoCacheFor(deps) });
       const result =
         task.execution.strategy === 'iterative'
           ? await runIterativeAttempt(deps, context, worktree, logs, (prompt) => runAgent(deps, context, worktree!, logs, prompt))
@@ -74,7 +75,7 @@ export function createAttemptRunner(deps: AttemptDeps): AttemptRunner {
       return { ...result, logPath: logs.log };
     } finally {
       // Interrupted attempts keep their worktree for inspection (DESIGN.md §3); others are removed.
-      if (worktree && !handle.stopped()) await removeWorktree(deps.paths.root, worktree.path).catch(() => undefined);
+      if (worktree && !handle.stopped()) await removeWorktree(deps.paths.root, worktree.path, { branch: worktree.branch }).catch(() => undefined);
     }
   };
 }
@@ -101,14 +102,17 @@ async function runSinglePass(deps: AttemptDeps, context: AttemptContext, worktre
 export async function land(deps: AttemptDeps, context: AttemptContext, worktree: Worktree, passed: AttemptResult): Promise<AttemptResult> {
   const { task, attempt, handle } = context;
   const message = `${task.title}\n\nnightshift task ${task.id}, attempt ${attempt}${passed.metric !== undefined ? `, metric ${passed.metric}` : ''}`;
-  const sha = await commitAll(worktree.path, `nightshift(${task.id}): ${message}`, { exclude: isEnvFile });
+  const made = await commitWork(worktree.path, `nightshift(${task.id}): ${message}`, { exclude: isEnvFile, identity: await repoIdentity(deps.paths.root, repoCacheFor(deps)) });
+  const { sha } = made;
   if (!deps.options.autoCommit) {
     handle.line('info', `${task.id}: passed; auto_commit is off, so the work stays on branch ${worktree.branch}`);
     return { ...passed, commit: sha ?? undefined };
   }
   // Iterative attempts (and agents that commit themselves) leave a clean tree with commits on it.
-  if (sha === null && (await head(worktree.path)) === worktree.baseSha) return { ...passed, summary: `${passed.summary} (no file changes to commit)` };
-  const landed = await integrate(deps.paths.root, worktree, { integrationBranch: deps.integrationBranch });
+  if (sha === null && made.parent === worktree.baseSha) return { ...passed, summary: `${passed.summary} (no file changes to commit)` };
+  // What the commit told (its parent, nothing left over) spares integrate a status and, when the branch has not moved, the rebase.
+  const committed = sha !== null && made.excluded.length === 0 ? { sha, parent: made.parent } : undefined;
+  const landed = await integrate(deps.paths.root, worktree, { integrationBranch: deps.integrationBranch, cache: repoCacheFor(deps), ...(committed && { committed }) });
   if (!landed.ok) {
     handle.line('warn', `${task.id}: ${landed.reason === 'conflict' ? 'rebase conflict' : 'main checkout has uncommitted changes'}: ${landed.files.join(', ')}`);
     return { ...passed, outcome: 'failed', summary: `passed the gate but could not land: ${landed.reason} in ${landed.files.join(', ')}`, conflict: landed.conflict };

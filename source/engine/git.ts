@@ -6,87 +6,12 @@
  * Paths returned are repository-relative with forward slashes, as git prints them.
  */
 import path from 'node:path';
-import { execa } from 'execa';
 import { UserError } from '../errors.js';
+import { git, splitNul } from './git-exec.js';
+import { readStatus } from './git-status.js';
 
-/** What a git command printed and how it ended. */
-export interface GitOutput {
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly exitCode: number;
-}
-
-/** Options of one git invocation. */
-export interface GitRunOptions {
-  /** Return a non-zero exit instead of throwing. */
-  readonly allowFailure?: boolean;
-  /** Text written to git's stdin (e.g. a NUL-separated pathspec list). */
-  readonly input?: string;
-  /** `-c key=value` settings put before the subcommand. */
-  readonly config?: Readonly<Record<string, string>>;
-}
-
-/**
- * Environment for every git call. Variables a parent git (a hook, `git rebase -x`) may have set
- * would point our commands at another repository or index, so they are dropped; prompts and
- * editors are disabled because nobody is there to answer; messages stay in English so that
- * conflict reports read the same everywhere; pathspecs are literal so a file named `*.ts` is
- * just that file.
- */
-function gitEnv(): Record<string, string | undefined> {
-  return {
-    GIT_DIR: undefined,
-    GIT_WORK_TREE: undefined,
-    GIT_INDEX_FILE: undefined,
-    GIT_PREFIX: undefined,
-    GIT_TERMINAL_PROMPT: '0',
-    GIT_EDITOR: 'true',
-    GIT_SEQUENCE_EDITOR: 'true',
-    GIT_MERGE_AUTOEDIT: 'no',
-    GIT_LITERAL_PATHSPECS: '1',
-    LC_ALL: 'C',
-  };
-}
-
-/** Runs `git <args>` in `cwd`; throws a UserError on a non-zero exit unless `allowFailure`. */
-export async function git(
-  cwd: string,
-  args: readonly string[],
-  options: GitRunOptions = {},
-): Promise<GitOutput> {
-  const configArgs = Object.entries(options.config ?? {}).flatMap(([key, value]) => [
-    '-c',
-    `${key}=${value}`,
-  ]);
-  const result = await execa('git', [...configArgs, ...args], {
-    cwd,
-    env: gitEnv(),
-    reject: false,
-    stripFinalNewline: true,
-    ...(options.input === undefined ? { stdin: 'ignore' as const } : { input: options.input }),
-  });
-  const output: GitOutput = {
-    stdout: String(result.stdout ?? ''),
-    stderr: String(result.stderr ?? ''),
-    exitCode: result.exitCode ?? -1,
-  };
-  if (output.exitCode !== 0 && !options.allowFailure) {
-    const spawnError =
-      result.failed && result.exitCode === undefined ? String(result.shortMessage ?? '') : '';
-    throw new UserError(
-      `\`git ${args.join(' ')}\` failed in ${cwd} (exit ${output.exitCode}): ${
-        output.stderr.trim() || output.stdout.trim() || spawnError || 'no output'
-      }`,
-      { hint: spawnError.includes('ENOENT') ? 'Install git and put it on the PATH.' : undefined },
-    );
-  }
-  return output;
-}
-
-/** Splits NUL-separated git output (`-z`), dropping the empty tail. */
-function splitNul(text: string): string[] {
-  return text.split('\0').filter((entry) => entry.length > 0);
-}
+export { git, type GitOutput, type GitRunOptions } from './git-exec.js';
+export { checkoutStatus, type CheckoutStatus } from './git-status.js';
 
 /** Whether `cwd` is inside a git working tree (false when it does not exist). */
 export async function isRepo(cwd: string): Promise<boolean> {
@@ -132,9 +57,7 @@ export async function branchExists(cwd: string, branch: string): Promise<boolean
  * Deleted files are included: a deletion is a change. Renames appear as both paths.
  */
 export async function uncommittedFiles(cwd: string): Promise<string[]> {
-  const out = await git(cwd, ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--no-renames']);
-  // Each entry is "XY path"; -z keeps paths unquoted; --no-renames avoids the two-path form.
-  return splitNul(out.stdout).map((entry) => entry.slice(3));
+  return (await readStatus(cwd)).changes.map((change) => change.path);
 }
 
 /**
@@ -157,12 +80,14 @@ export function isEnvFile(file: string): boolean {
   return path.posix.basename(file).startsWith('.env');
 }
 
-/** Options of {@link commitAll}. */
+/** Options of {@link commitWork} and {@link commitAll}. */
 export interface CommitOptions {
   /** Paths (repository-relative) to leave out of the commit, besides `.env*` files. */
   readonly exclude?: (file: string) => boolean;
   /** Run the repository's commit hooks (default false: the gate is the contract, and hooks may prompt). */
   readonly runHooks?: boolean;
+  /** {@link identityConfig} of the repository when the caller holds it already (the engine caches it per run). */
+  readonly identity?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -171,52 +96,80 @@ export interface CommitOptions {
  */
 export async function identityConfig(cwd: string): Promise<Record<string, string>> {
   const config: Record<string, string> = {};
-  const name = await git(cwd, ['config', '--get', 'user.name'], { allowFailure: true });
-  if (name.exitCode !== 0 || !name.stdout.trim()) config['user.name'] = 'nightshift';
-  const email = await git(cwd, ['config', '--get', 'user.email'], { allowFailure: true });
-  if (email.exitCode !== 0 || !email.stdout.trim()) config['user.email'] = 'nightshift@localhost';
+  // One process for both keys (exit 1 just means neither is set). With -z each entry is
+  // "key\nvalue"; the last value of a key wins, as for git itself, and a blank one counts as unset.
+  const out = await git(cwd, ['config', '-z', '--get-regexp', '^user\\.(name|email)$'], { allowFailure: true });
+  const values = new Map<string, string>();
+  for (const entry of splitNul(out.stdout)) {
+    const newline = entry.indexOf('\n');
+    values.set(newline < 0 ? entry : entry.slice(0, newline), newline < 0 ? '' : entry.slice(newline + 1).trim());
+  }
+  const set = new Set([...values].filter(([, value]) => value !== '').map(([key]) => key));
+  if (!set.has('user.name')) config['user.name'] = 'nightshift';
+  if (!set.has('user.email')) config['user.email'] = 'nightshift@localhost';
   return config;
 }
 
-async function hasHead(cwd: string): Promise<boolean> {
-  return (
-    (await git(cwd, ['rev-parse', '--verify', '--quiet', 'HEAD'], { allowFailure: true })).exitCode === 0
-  );
+/** Whether the index matches HEAD (nothing staged). */
+async function nothingStaged(cwd: string): Promise<boolean> {
+  return (await git(cwd, ['diff', '--cached', '--quiet'], { allowFailure: true })).exitCode === 0;
+}
+
+/** What {@link commitWork} did. */
+export interface CommitResult {
+  /** The new commit, or null when there was nothing to commit. */
+  readonly sha: string | null;
+  /** HEAD before committing (null before the first commit): the new commit's parent. */
+  readonly parent: string | null;
+  /** Changed paths left uncommitted because they are excluded (`.env*`, `exclude`). */
+  readonly excluded: readonly string[];
 }
 
 /**
  * Stages every change except `.env*` files and what `exclude` rejects, and commits it.
- * Returns the new commit's sha, or null when there is nothing to commit. Excluded files that were
- * already staged (an agent ran `git add .env`) are unstaged first, so they never ride along.
+ * Excluded files that were already staged (an agent ran `git add .env`) are unstaged first, so
+ * they never ride along.
  */
-export async function commitAll(
-  cwd: string,
-  message: string,
-  options: CommitOptions = {},
-): Promise<string | null> {
+export async function commitWork(cwd: string, message: string, options: CommitOptions = {}): Promise<CommitResult> {
   const excluded = (file: string): boolean => isEnvFile(file) || (options.exclude?.(file) ?? false);
-  const changed = await uncommittedFiles(cwd);
-  const wanted = changed.filter((file) => !excluded(file));
+  // `git status` lists every path whose index or working tree differs from HEAD: an empty list
+  // means nothing is or could be staged.
+  const status = await readStatus(cwd);
+  const left = status.changes.filter((change) => excluded(change.path));
+  const none = { sha: null, parent: status.head, excluded: left.map((change) => change.path) };
+  if (status.changes.length === 0) return none;
+  const wanted = status.changes.filter((change) => !excluded(change.path)).map((change) => change.path);
+  // Staging `wanted` (literal paths) cannot stage anything else, so the excluded files staged now
+  // are exactly those the index held already.
+  const unwanted = left.filter((change) => change.staged).map((change) => change.path);
   if (wanted.length > 0) {
     // -A stages deletions too; the list goes through stdin so thousands of paths fit.
     await git(cwd, ['add', '-A', '--pathspec-from-file=-', '--pathspec-file-nul'], {
       input: wanted.join('\0'),
     });
   }
-  const staged = splitNul((await git(cwd, ['diff', '--cached', '--name-only', '-z', '--no-renames'])).stdout);
-  const unwanted = staged.filter(excluded);
   if (unwanted.length > 0) {
-    const unstage = (await hasHead(cwd))
+    const unstage = status.head !== null
       ? ['reset', '--quiet', '--pathspec-from-file=-', '--pathspec-file-nul']
       : ['rm', '--cached', '--quiet', '--pathspec-from-file=-', '--pathspec-file-nul'];
     await git(cwd, unstage, { input: unwanted.join('\0') });
   }
-  const nothing = await git(cwd, ['diff', '--cached', '--quiet'], { allowFailure: true });
-  if (nothing.exitCode === 0) return null;
+  if (wanted.length === 0 && (await nothingStaged(cwd))) return none;
   const args = ['commit', '--quiet', '--file=-'];
   if (!options.runHooks) args.push('--no-verify');
-  await git(cwd, args, { input: message, config: await identityConfig(cwd) });
-  return head(cwd);
+  try {
+    await git(cwd, args, { input: message, config: options.identity ?? (await identityConfig(cwd)) });
+  } catch (error) {
+    // Staged edits can cancel out (changed, staged, changed back): asked only on failure.
+    if (await nothingStaged(cwd)) return none;
+    throw error;
+  }
+  return { ...none, sha: await head(cwd) };
+}
+
+/** {@link commitWork}, returning the new commit's sha, or null when there was nothing to commit. */
+export async function commitAll(cwd: string, message: string, options: CommitOptions = {}): Promise<string | null> {
+  return (await commitWork(cwd, message, options)).sha;
 }
 
 /** `git reset --hard <ref>`: the working tree and index become `ref` (untracked files stay). */

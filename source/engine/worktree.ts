@@ -16,11 +16,13 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { appendFile, mkdir, readdir, readFile, realpath, rm, symlink } from 'node:fs/promises';
+import { mkdir, readdir, realpath, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { stateHome } from '../paths.js';
-import { changedFiles, currentBranch, git, head, identityConfig, revParse, uncommittedFiles } from './git.js';
+import { checkoutStatus, currentBranch, git, head, revParse, uncommittedFiles } from './git.js';
+import { createRepoCache, repoIdentity, type RepoCache } from './repo-cache.js';
+import { linkFolders } from './worktree-links.js';
 
 /** A worktree made for one attempt. */
 export interface Worktree {
@@ -96,9 +98,10 @@ async function canonical(p: string): Promise<string> {
 
 /** Removes a worktree folder whether or not git still knows it. */
 async function dropWorktreeFolder(repoRoot: string, folder: string): Promise<void> {
-  await git(repoRoot, ['worktree', 'remove', '--force', '--force', folder], { allowFailure: true });
+  const removed = await git(repoRoot, ['worktree', 'remove', '--force', '--force', folder], { allowFailure: true });
   await rm(folder, { recursive: true, force: true });
-  await git(repoRoot, ['worktree', 'prune']);
+  // Only a failed remove (a folder git did not know, a broken record) can leave a record to prune.
+  if (removed.exitCode !== 0) await git(repoRoot, ['worktree', 'prune']);
 }
 
 /** Options of {@link createWorktree}. */
@@ -107,6 +110,8 @@ export interface CreateWorktreeOptions {
   readonly baseRef: string;
   /** Repository-relative folders of the main checkout to symlink in when present (e.g. `node_modules`). */
   readonly links?: readonly string[];
+  /** The run's {@link RepoCache}. */
+  readonly cache?: RepoCache;
 }
 
 /**
@@ -124,10 +129,26 @@ export async function createWorktree(
   checkTaskId(taskId);
   const branch = taskBranch(taskId);
   const baseSha = await revParse(repoRoot, options.baseRef);
-  const dir = await worktreesDir(repoRoot);
+  const cache = options.cache ?? createRepoCache();
+  const dir = await (cache.worktreesDir ??= worktreesDir(repoRoot));
   const folder = path.join(dir, `${taskId}-${attempt}`);
   await mkdir(dir, { recursive: true });
   if (existsSync(folder)) await dropWorktreeFolder(repoRoot, folder);
+  const add = ['worktree', 'add', '--quiet', '-B', branch, folder, baseSha];
+  // `worktree add -B` refuses, changing nothing, while another worktree has the branch checked
+  // out; that is rare (a kept worktree of an interrupted attempt), so the worktree list is read
+  // only then instead of before every attempt.
+  if ((await git(repoRoot, add, { allowFailure: true })).exitCode !== 0) {
+    if (existsSync(folder)) await dropWorktreeFolder(repoRoot, folder);
+    await releaseBranch(repoRoot, branch, folder);
+    await git(repoRoot, add);
+  }
+  await linkFolders(repoRoot, folder, options.links ?? [], cache);
+  return { path: folder, branch, baseSha };
+}
+
+/** Detaches `branch` in every other worktree that has it checked out; forgets vanished ones. */
+async function releaseBranch(repoRoot: string, branch: string, folder: string): Promise<void> {
   const target = await canonical(folder);
   for (const entry of await listWorktrees(repoRoot)) {
     if (entry.branch === branch && (await canonical(entry.path)) !== target) {
@@ -135,38 +156,6 @@ export async function createWorktree(
       else await git(repoRoot, ['worktree', 'prune']);
     }
   }
-  await git(repoRoot, ['worktree', 'add', '--quiet', '-B', branch, folder, baseSha]);
-  for (const link of options.links ?? []) {
-    const source = path.join(repoRoot, link);
-    const dest = path.join(folder, link);
-    if (existsSync(source) && !existsSync(dest)) {
-      await mkdir(path.dirname(dest), { recursive: true });
-      await symlink(source, dest);
-      await ignoreLink(folder, link);
-    }
-  }
-  return { path: folder, branch, baseSha };
-}
-
-/**
- * A symlink is not a directory, so a `node_modules/` ignore rule does not cover the link and it
- * would show up as a change (failing path checks, riding into commits). Such links are added to
- * the repository's shared `info/exclude` as `/<link>`, once.
- */
-async function ignoreLink(worktreePath: string, link: string): Promise<void> {
-  const posixLink = link.split(path.sep).join('/');
-  const ignored = await git(worktreePath, ['check-ignore', '-q', '--no-index', posixLink], {
-    allowFailure: true,
-  });
-  if (ignored.exitCode === 0) return;
-  const common = (await git(worktreePath, ['rev-parse', '--git-common-dir'])).stdout.trim();
-  const excludeFile = path.resolve(worktreePath, common, 'info', 'exclude');
-  const current = existsSync(excludeFile) ? await readFile(excludeFile, 'utf8') : '';
-  const rule = `/${posixLink}`;
-  if (current.split('\n').includes(rule)) return;
-  await mkdir(path.dirname(excludeFile), { recursive: true });
-  const separator = current === '' || current.endsWith('\n') ? '' : '\n';
-  await appendFile(excludeFile, `${separator}# nightshift: linked into worktrees\n${rule}\n`);
 }
 
 /** How an {@link integrate} ended. */
@@ -189,6 +178,14 @@ export type IntegrateResult =
 export interface IntegrateOptions {
   /** The branch verified work lands on (usually the one checked out in the main checkout). */
   readonly integrationBranch: string;
+  /** The run's {@link RepoCache}. */
+  readonly cache?: RepoCache;
+  /**
+   * The commit the caller just made in the worktree with `commitWork`, when it left nothing
+   * uncommitted: the worktree needs no clean check, and no rebase while the integration branch
+   * still points at that commit's parent.
+   */
+  readonly committed?: { readonly sha: string; readonly parent: string | null };
 }
 
 /** Attempts at rebase + fast-forward when the integration branch moves in between. */
@@ -208,18 +205,22 @@ export async function integrate(
   options: IntegrateOptions,
 ): Promise<IntegrateResult> {
   const { integrationBranch } = options;
-  const pending = await uncommittedFiles(worktree.path);
+  const cache = options.cache ?? createRepoCache();
+  const { committed } = options;
+  const pending = committed ? [] : await uncommittedFiles(worktree.path);
   if (pending.length > 0) {
     throw new UserError(
       `Worktree ${worktree.path} has uncommitted changes (${pending.slice(0, 10).join(', ')}); commit them before integrating.`,
     );
   }
   for (let tryNo = 1; ; tryNo++) {
-    const target = await revParse(repoRoot, `refs/heads/${integrationBranch}`);
-    const rebase = await git(worktree.path, ['rebase', '--quiet', target], {
-      allowFailure: true,
-      config: await identityConfig(worktree.path),
-    });
+    const site = await landingSite(repoRoot, integrationBranch, cache);
+    const { target } = site;
+    // The one new commit already sits on the branch's head: the rebase would say "up to date".
+    const onTarget = committed !== undefined && committed.parent === target;
+    const rebase = onTarget
+      ? { exitCode: 0, stdout: '', stderr: '' }
+      : await git(worktree.path, ['rebase', '--quiet', target], { allowFailure: true, config: await repoIdentity(repoRoot, cache) });
     if (rebase.exitCode !== 0) {
       const unmerged = await git(worktree.path, ['diff', '--name-only', '--diff-filter=U'], {
         allowFailure: true,
@@ -236,20 +237,25 @@ export async function integrate(
         }\n${message}`,
       };
     }
-    const sha = await head(worktree.path);
-    const holder = await checkoutOf(repoRoot, integrationBranch);
-    if (holder === null) {
+    const sha = onTarget ? committed.sha : await head(worktree.path);
+    if (site.holder === null) {
       // Nobody has the branch checked out: move the ref, but only if it is still where we rebased.
       const moved = await git(repoRoot, ['update-ref', `refs/heads/${integrationBranch}`, sha, target], {
         allowFailure: true,
       });
       if (moved.exitCode === 0) return { ok: true, sha };
     } else {
-      const touched = await changedFiles(worktree.path, target).then((all) => new Set(all));
-      const dirty = (await uncommittedFiles(holder)).filter((file) => touched.has(file));
-      if (dirty.length > 0) return dirtyCheckout(holder, integrationBranch, dirty.sort(), '');
+      const { holder } = site;
+      if (site.dirty.length > 0) {
+        // The worktree was clean, so what the fast-forward changes is the rebased commits' diff.
+        const diff = await git(worktree.path, ['diff', '--name-only', '-z', '--no-renames', target, sha]);
+        const touched = new Set(diff.stdout.split('\0').filter(Boolean));
+        const dirty = site.dirty.filter((file) => touched.has(file));
+        if (dirty.length > 0) return dirtyCheckout(holder, integrationBranch, dirty.sort(), '');
+      }
       const merge = await git(holder, ['merge', '--ff-only', '--quiet', sha], { allowFailure: true });
-      if (merge.exitCode === 0) return { ok: true, sha: await head(holder) };
+      // A fast-forward to `sha` leaves HEAD at `sha`: no need to ask.
+      if (merge.exitCode === 0) return { ok: true, sha };
       const message = [merge.stdout.trim(), merge.stderr.trim()].filter(Boolean).join('\n');
       if (/overwritten|uncommitted|local changes/i.test(message)) {
         return dirtyCheckout(holder, integrationBranch, [], message);
@@ -262,6 +268,37 @@ export async function integrate(
       throw new UserError(`${integrationBranch} kept moving while ${worktree.branch} was being integrated.`);
     }
   }
+}
+
+/** Where an integration lands: the branch's head, and the checkout holding it with its uncommitted files. */
+type LandingSite =
+  | { readonly holder: null; readonly target: string }
+  | { readonly holder: string; readonly target: string; readonly dirty: readonly string[] };
+
+/**
+ * The integration branch's head and the checkout that has it checked out (null when none does),
+ * with that checkout's uncommitted files: one `git status` of the checkout that held the branch
+ * last time, which also proves it still does; `git worktree list` only when it no longer does.
+ */
+async function landingSite(repoRoot: string, branch: string, cache: RepoCache): Promise<LandingSite> {
+  const known = cache.holders.get(branch);
+  const seen = known === undefined ? null : await checkoutStatus(known);
+  if (known !== undefined && seen?.branch === branch && seen.head !== null) {
+    return { holder: known, target: seen.head, dirty: seen.changes.map((change) => change.path) };
+  }
+  cache.holders.delete(branch);
+  const entry = (await listWorktrees(repoRoot)).find((candidate) => candidate.branch === branch);
+  if (!entry) return { holder: null, target: await revParse(repoRoot, `refs/heads/${branch}`) };
+  const status = await checkoutStatus(entry.path);
+  if (status?.branch === branch && status.head !== null) {
+    cache.holders.set(branch, entry.path);
+    return { holder: entry.path, target: status.head, dirty: status.changes.map((change) => change.path) };
+  }
+  const target = await revParse(repoRoot, `refs/heads/${branch}`);
+  // Switched away between the two reads: nobody holds the branch now. A checkout git lists but
+  // cannot read (a folder gone without prune) keeps the old way: the merge there says what is wrong,
+  // and the ref is never moved under a checkout.
+  return status !== null ? { holder: null, target } : { holder: entry.path, target, dirty: [] };
 }
 
 function dirtyCheckout(holder: string, branch: string, files: string[], message: string): IntegrateResult {
@@ -277,16 +314,12 @@ function dirtyCheckout(holder: string, branch: string, files: string[], message:
   };
 }
 
-/** The folder of the worktree that has `branch` checked out, or null. */
-async function checkoutOf(repoRoot: string, branch: string): Promise<string | null> {
-  const entry = (await listWorktrees(repoRoot)).find((candidate) => candidate.branch === branch);
-  return entry ? entry.path : null;
-}
-
 /** Options of {@link removeWorktree}. */
 export interface RemoveWorktreeOptions {
   /** Keep the worktree's `nightshift/*` branch (default: delete it). */
   readonly keepBranch?: boolean;
+  /** The worktree's own branch, when known: saves listing every worktree (deleted even if an agent switched away). */
+  readonly branch?: string;
 }
 
 /**
@@ -298,10 +331,12 @@ export async function removeWorktree(
   worktreePath: string,
   options: RemoveWorktreeOptions = {},
 ): Promise<void> {
-  const target = await canonical(worktreePath);
-  let branch: string | null = null;
-  for (const entry of await listWorktrees(repoRoot)) {
-    if ((await canonical(entry.path)) === target) branch = entry.branch;
+  let branch: string | null = options.branch ?? null;
+  if (options.branch === undefined && !options.keepBranch) {
+    const target = await canonical(worktreePath);
+    for (const entry of await listWorktrees(repoRoot)) {
+      if ((await canonical(entry.path)) === target) branch = entry.branch;
+    }
   }
   await dropWorktreeFolder(repoRoot, worktreePath);
   if (!options.keepBranch && branch?.startsWith('nightshift/')) {

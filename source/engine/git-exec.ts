@@ -1,0 +1,102 @@
+/**
+ * The one place nightshift starts git (engine/git.ts builds on it): a clean environment, errors
+ * people can act on, and an optional trace of every call.
+ */
+import { appendFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { execa } from 'execa';
+import { UserError } from '../errors.js';
+
+/** What a git command printed and how it ended. */
+export interface GitOutput {
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly exitCode: number;
+}
+
+/** Options of one git invocation. */
+export interface GitRunOptions {
+  /** Return a non-zero exit instead of throwing. */
+  readonly allowFailure?: boolean;
+  /** Text written to git's stdin (e.g. a NUL-separated pathspec list). */
+  readonly input?: string;
+  /** `-c key=value` settings put before the subcommand. */
+  readonly config?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Environment for every git call. Variables a parent git (a hook, `git rebase -x`) may have set
+ * would point our commands at another repository or index, so they are dropped; prompts and
+ * editors are disabled because nobody is there to answer; messages stay in English so that
+ * conflict reports read the same everywhere; pathspecs are literal so a file named `*.ts` is
+ * just that file.
+ */
+function gitEnv(): Record<string, string | undefined> {
+  return {
+    GIT_DIR: undefined,
+    GIT_WORK_TREE: undefined,
+    GIT_INDEX_FILE: undefined,
+    GIT_PREFIX: undefined,
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_EDITOR: 'true',
+    GIT_SEQUENCE_EDITOR: 'true',
+    GIT_MERGE_AUTOEDIT: 'no',
+    GIT_LITERAL_PATHSPECS: '1',
+    LC_ALL: 'C',
+  };
+}
+
+/**
+ * `NIGHTSHIFT_TRACE_GIT=1` (stderr) or `=<file>` (appended): a tab-separated line per git call
+ * (time, ms, exit code, folder, arguments), to count and time an attempt's git work (bench).
+ */
+const traceTarget = process.env['NIGHTSHIFT_TRACE_GIT'] ?? '';
+
+function traceGit(cwd: string, args: readonly string[], started: number, exitCode: number): void {
+  const line = `${new Date().toISOString()}\t${(performance.now() - started).toFixed(1)}\t${exitCode}\t${cwd}\tgit ${args.join(' ')}\n`;
+  // Synchronous, so lines of concurrent calls never interleave; paid only while tracing.
+  if (traceTarget === '1') process.stderr.write(line);
+  else appendFileSync(traceTarget, line);
+}
+
+/** Runs `git <args>` in `cwd`; throws a UserError on a non-zero exit unless `allowFailure`. */
+export async function git(
+  cwd: string,
+  args: readonly string[],
+  options: GitRunOptions = {},
+): Promise<GitOutput> {
+  const configArgs = Object.entries(options.config ?? {}).flatMap(([key, value]) => [
+    '-c',
+    `${key}=${value}`,
+  ]);
+  const started = traceTarget ? performance.now() : 0;
+  const result = await execa('git', [...configArgs, ...args], {
+    cwd,
+    env: gitEnv(),
+    reject: false,
+    stripFinalNewline: true,
+    ...(options.input === undefined ? { stdin: 'ignore' as const } : { input: options.input }),
+  });
+  const output: GitOutput = {
+    stdout: String(result.stdout ?? ''),
+    stderr: String(result.stderr ?? ''),
+    exitCode: result.exitCode ?? -1,
+  };
+  if (traceTarget) traceGit(cwd, args, started, output.exitCode);
+  if (output.exitCode !== 0 && !options.allowFailure) {
+    const spawnError =
+      result.failed && result.exitCode === undefined ? String(result.shortMessage ?? '') : '';
+    throw new UserError(
+      `\`git ${args.join(' ')}\` failed in ${cwd} (exit ${output.exitCode}): ${
+        output.stderr.trim() || output.stdout.trim() || spawnError || 'no output'
+      }`,
+      { hint: spawnError.includes('ENOENT') ? 'Install git and put it on the PATH.' : undefined },
+    );
+  }
+  return output;
+}
+
+/** Splits NUL-separated git output (`-z`), dropping the empty tail. */
+export function splitNul(text: string): string[] {
+  return text.split('\0').filter((entry) => entry.length > 0);
+}
