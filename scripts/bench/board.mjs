@@ -114,7 +114,7 @@ export async function run({ print }) {
   const enginePid = status().engine.pid;
 
   let written = 0;
-  const board = pty.spawn(process.execPath, [cliPath, 'attach'], { name: 'xterm-256color', cols: 120, rows: 35, cwd: project.dir, env });
+  const board = pty.spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROFILE] : []), cliPath, 'attach'], { name: 'xterm-256color', cols: 120, rows: 35, cwd: project.dir, env });
   let exited = false;
   board.onData((data) => {
     written += Buffer.byteLength(data);

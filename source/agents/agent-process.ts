@@ -124,7 +124,9 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentProce
   // A full disk must not crash the engine over a log: the record (.jsonl) is what counts.
   let logError: Error | undefined;
   log.on('error', (error) => (logError ??= error));
-  const screen = createScreen({ cols, rows });
+  // The engine's screen feeds only the state classifier (boards stream the pty themselves), so a
+  // short scrollback keeps 8 agents' terminals small.
+  const screen = createScreen({ cols, rows, scrollback: 100 });
   const parser = options.backend.createParser();
 
   const env: Record<string, string> = {};

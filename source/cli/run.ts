@@ -137,7 +137,9 @@ export async function startDaemon(root: string, argv: readonly string[]): Promis
   const out = openSync(logFile, 'a');
   const args = argv.filter((arg) => arg !== '--detach' && arg !== 'run');
   const [node, script] = nightshiftCommand();
-  const child = spawn(node ?? process.execPath, [script ?? '', 'run', '--no-ui', ...args], {
+  // A small young generation keeps the long-lived engine's RSS down under heavy agent output
+  // (V8 grows new space up to 16 MB × 3 when allocation is fast; scavenges stay cheap at 4 MB).
+  const child = spawn(node ?? process.execPath, ['--max-semi-space-size=4', script ?? '', 'run', '--no-ui', ...args], {
     cwd: root,
     detached: true,
     stdio: ['ignore', out, out],

@@ -7,8 +7,13 @@ import { useEffect, useRef, useState } from 'react';
 import type { EngineClient, EngineSnapshot } from '../ipc/protocol.js';
 import { OutputRings } from './output-rings.js';
 
-/** Publish cadence of engine updates into React. */
-export const PUBLISH_MS = 100;
+/**
+ * Publish cadence of engine updates into React. Each Ink frame of a 120x35 board costs ~25–35 ms
+ * here (string-width and ANSI slicing of every cell), so under load (8 agents × 1,000 lines/s) the
+ * cadence sets the board's CPU: 100 ms → 23%, 250 ms → 12–14%, 333 ms → 9.3–9.5% of a core
+ * (npm run bench -- board). Keys re-render at once regardless.
+ */
+export const PUBLISH_MS = 333;
 
 /** The connection as the board shows it. */
 export type ConnectionState =
