@@ -18,9 +18,13 @@ export function linePrinter(write: (text: string) => void, options: { verbose?: 
       case 'line':
         write(`${clock(event.line.at)} ${MARKS[event.line.level]} ${event.line.message}\n`);
         return;
-      case 'agent-output':
-        if (options.verbose) write(`${clock(new Date().toISOString())}   [${event.agentId}] ${event.text}\n`);
+      case 'agent-output': {
+        if (!options.verbose) return;
+        // The engine batches an agent's output lines into one event (one line each, joined by \n).
+        const at = clock(new Date().toISOString());
+        write(event.text.split('\n').map((line) => `${at}   [${event.agentId}] ${line}\n`).join(''));
         return;
+      }
       default:
         return;
     }
