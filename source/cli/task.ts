@@ -16,6 +16,7 @@ import { collect, parseIds, printJson, printLine } from './output.js';
 import { readState, writeTasks } from './task-access.js';
 import { formatTaskDetail, INK_TABLE_MAX_ROWS, plainTaskTable, statusCounts, taskRows } from './task-format.js';
 import { TASK_STATUSES } from '../tasks/model.js';
+import { slugifyTitle, uniqueTaskId } from '../tasks/task-id.js';
 
 interface AddOptions {
   readonly title?: string;
@@ -224,7 +225,7 @@ async function taskFromFlags(root: string, options: AddOptions): Promise<TaskInp
   const priority = Number(options.priority ?? '0');
   if (!Number.isInteger(priority)) throw new UserError(`--priority must be an integer, got "${options.priority}"`);
   const now = new Date().toISOString();
-  const id = options.id ?? uniqueId(slugify(options.title), (await readState(root)).tasks.map((t) => t.id));
+  const id = options.id ?? uniqueTaskId(slugifyTitle(options.title), (await readState(root)).tasks.map((t) => t.id));
   return {
     id,
     title: options.title,
@@ -238,15 +239,3 @@ async function taskFromFlags(root: string, options: AddOptions): Promise<TaskInp
     updatedAt: now,
   };
 }
-
-function slugify(title: string): string {
-  const slug = title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40).replace(/-+$/, '');
-  return slug || 'task';
-}
-
-function uniqueId(base: string, taken: readonly string[]): string {
-  const set = new Set(taken);
-  if (!set.has(base)) return base;
-  for (let n = 2; ; n++) if (!set.has(`${base}-${n}`)) return `${base}-${n}`;
-}
-

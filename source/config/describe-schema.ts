@@ -3,6 +3,7 @@
  * "expected an integer ≥ 1, got "four"" instead of zod's generic "expected number".
  */
 import { z } from 'zod';
+import { editDistance } from '../tasks/suggest.js';
 
 /** Strips default/optional wrappers that do not change what a value must look like. */
 export function unwrapSchema(schema: z.ZodType): z.ZodType {
@@ -126,17 +127,4 @@ export function closestKey(key: string, candidates: readonly string[]): string |
   }
   // Only suggest near misses; a far-off "did you mean" is noise.
   return bestDistance <= Math.max(2, Math.floor(key.length / 3)) ? best : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
 }

@@ -9,6 +9,7 @@ import type { AttemptContext, AttemptResult } from './attempt-types.js';
 import type { AttemptDeps } from './attempt.js';
 import { runReflectAgent } from './reflect-agent.js';
 import { appendTaskLearning } from './history.js';
+import { jsonObjectsFromEnd } from './json-answer.js';
 
 /** What the reflect template asks the agent to answer with (templates/prompts/reflect.md). */
 export interface Reflection {
@@ -39,20 +40,6 @@ export function parseReflection(text: string): Reflection | undefined {
   return undefined;
 }
 
-/** Balanced `{…}` substrings, last first (JSON inside prose or a code fence). */
-function* jsonObjectsFromEnd(text: string): Generator<string> {
-  for (let end = text.lastIndexOf('}'); end >= 0; end = text.lastIndexOf('}', end - 1)) {
-    let depth = 0;
-    for (let start = end; start >= 0; start--) {
-      const ch = text[start];
-      if (ch === '}') depth++;
-      else if (ch === '{' && --depth === 0) {
-        yield text.slice(start, end + 1);
-        break;
-      }
-    }
-  }
-}
 
 /** Runs reflection for a failed attempt, applies what is allowed, and returns the lesson. */
 export async function reflectOnFailure(

@@ -110,6 +110,9 @@ export const COMMAND_NAMES = [
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
+/** Commands a read-only client may send; every other command changes the run. */
+export const READ_ONLY_COMMANDS: ReadonlySet<CommandName> = new Set<CommandName>(['subscribe-pty', 'unsubscribe-pty']);
+
 /** Client → engine. */
 export type ClientMessage =
   | { readonly type: 'hello'; readonly version: number; readonly readonly?: boolean }

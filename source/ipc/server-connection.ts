@@ -12,10 +12,11 @@ import {
   type EngineEvent,
   type EngineHost,
   type ServerMessage,
+  READ_ONLY_COMMANDS,
 } from './protocol.js';
 
 /** Commands a read-only client may send: watching an agent's terminal changes nothing. */
-export const READ_ONLY_COMMANDS: ReadonlySet<CommandName> = new Set<CommandName>(['subscribe-pty', 'unsubscribe-pty']);
+export { READ_ONLY_COMMANDS };
 
 /** Default bound on bytes queued for one client before it is dropped as too slow. */
 export const MAX_QUEUED_BYTES = 8 * 1024 * 1024;

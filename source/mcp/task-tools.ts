@@ -7,6 +7,7 @@
 import { errorMessage, UserError } from '../errors.js';
 import type { Task, TaskInput, TaskStatus } from '../tasks/model.js';
 import type { TaskSource } from './task-source.js';
+import { slugifyTitle, uniqueTaskId } from '../tasks/task-id.js';
 
 /** A tool's answer: text for the agent, and whether it is an error. */
 export interface ToolAnswer {
@@ -86,7 +87,7 @@ export async function listTasks(source: TaskSource, status?: TaskStatus): Promis
 /** `add_task`: a follow-up task, audited before it enters the queue; resolves to its id. */
 export async function addTask(source: TaskSource, caller: ToolCaller, args: AddTaskArgs): Promise<unknown> {
   const tasks = await source.tasks();
-  const id = args.id ?? uniqueId(slugify(args.title), tasks.map((task) => task.id));
+  const id = args.id ?? uniqueTaskId(slugifyTitle(args.title), tasks.map((task) => task.id));
   const input: TaskInput = {
     id,
     title: args.title,
@@ -117,16 +118,4 @@ function findIn(tasks: readonly Task[], id: string): Task {
   const task = tasks.find((candidate) => candidate.id === id);
   if (!task) throw new UserError(`no task "${id}"; list_tasks shows the ids`);
   return task;
-}
-
-/** An id from a title, as `nightshift task add` derives one. */
-export function slugify(title: string): string {
-  const slug = title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40).replace(/-+$/, '');
-  return slug || 'task';
-}
-
-function uniqueId(base: string, taken: readonly string[]): string {
-  const set = new Set(taken);
-  if (!set.has(base)) return base;
-  for (let n = 2; ; n++) if (!set.has(`${base}-${n}`)) return `${base}-${n}`;
 }

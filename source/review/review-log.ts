@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { appendJsonLine } from '../engine/history.js';
 import type { ProjectPaths } from '../paths.js';
+import { jsonObjectsFromEnd } from '../engine/json-answer.js';
 
 /** How bad a finding is (templates/prompts/review.md). */
 export type Severity = 'high' | 'medium' | 'low';
@@ -111,19 +112,4 @@ export function parseReview(text: string): ReviewAnswer | undefined {
 
 function asRecord(value: unknown): Readonly<Record<string, unknown>> | undefined {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-}
-
-/** Balanced `{…}` substrings, last first (JSON inside prose or a code fence). */
-function* jsonObjectsFromEnd(text: string): Generator<string> {
-  for (let end = text.lastIndexOf('}'); end >= 0; end = text.lastIndexOf('}', end - 1)) {
-    let depth = 0;
-    for (let start = end; start >= 0; start--) {
-      const ch = text[start];
-      if (ch === '}') depth++;
-      else if (ch === '{' && --depth === 0) {
-        yield text.slice(start, end + 1);
-        break;
-      }
-    }
-  }
 }

@@ -4,7 +4,7 @@
  * functions are stable; they read the latest committed frame's facts through a ref.
  */
 import { useCallback, useLayoutEffect, useMemo, useRef } from 'react';
-import type { CommandName, EngineClient, EngineSnapshot } from '../ipc/protocol.js';
+import { READ_ONLY_COMMANDS, type CommandName, type EngineClient, type EngineSnapshot } from '../ipc/protocol.js';
 import { assertNever } from '../errors.js';
 import { moveSelection } from './board-state.js';
 import type { BoardStore } from './board-store.js';
@@ -42,21 +42,6 @@ export interface BoardActions {
   readonly sendToAgent: (data: string) => void;
 }
 
-/** Commands that change the run; a read-only board refuses them. */
-const WRITES: ReadonlySet<CommandName> = new Set<CommandName>([
-  'pause',
-  'resume',
-  'stop',
-  'stop-agent',
-  'retry',
-  'reset',
-  'block',
-  'add-task',
-  'set-parallel',
-  'pty-input',
-  'pty-resize',
-  'task-write',
-]);
 
 /** Builds the performers for the board. */
 export function useBoardActions(context: ActionContext): BoardActions {
@@ -71,7 +56,7 @@ export function useBoardActions(context: ActionContext): BoardActions {
   const send = useCallback((name: CommandName, args: Readonly<Record<string, unknown>>, then?: (value: unknown) => void, onError?: (error: string) => void): void => {
     const { client, readonly, store } = ref.current;
     const dispatch = store.dispatch;
-    if (readonly && WRITES.has(name)) {
+    if (readonly && !READ_ONLY_COMMANDS.has(name)) {
       dispatch({ type: 'notice', text: 'read-only attach: this board cannot change the run', level: 'warn' });
       return;
     }
