@@ -8,8 +8,8 @@ import { UserError } from '../errors.js';
 import type { State } from '../store/schema.js';
 import { Store } from '../store/store.js';
 import { readLock, withStoreWrite } from '../store/lock.js';
-import { backupState } from '../store/backup.js';
-import { applyTaskWrite, changesExistingTasks, type TaskWrite } from '../tasks/task-write.js';
+import type { TaskWrite } from '../tasks/task-write.js';
+import { applyTaskWriteToStore } from '../store/apply-task-write.js';
 import { connectRunningEngine } from './engine-connection.js';
 
 /** The project's state as last written. */
@@ -41,18 +41,5 @@ export async function writeTasks(root: string, write: TaskWrite): Promise<WriteO
       client.close();
     }
   }
-  return withStoreWrite(root, async (store) => {
-    // Apply to a copy first: a refused write must leave the store exactly as it was.
-    const draft = structuredClone(store.state) as State;
-    const summary = applyTaskWrite(draft, write);
-    const backup =
-      changesExistingTasks(write) && store.state.tasks.length > 0 ? await backupState(paths, write.op) : undefined;
-    store.update((state) => {
-      state.tasks = draft.tasks;
-      state.epics = draft.epics;
-      // A learning note also adds to the project's journal (only then: other writes leave it as it is).
-      if (write.op === 'learn') state.learning = draft.learning;
-    });
-    return { summary, backup, viaEngine: false };
-  });
+  return withStoreWrite(root, async (store) => ({ ...(await applyTaskWriteToStore(store, write)), viaEngine: false }));
 }

@@ -1,0 +1,35 @@
+/**
+ * What an Engine is built from, and what a re-plan (epochs) gets from it.
+ */
+import type { Config } from '../config/schema.js';
+import type { EventLine } from '../ipc/protocol.js';
+import type { ProjectPaths } from '../paths.js';
+import type { Store } from '../store/store.js';
+import type { TaskWrite } from '../tasks/task-write.js';
+import type { AttemptRunner } from './attempt-types.js';
+import type { RunOptions } from './run-options.js';
+
+/** What the engine needs from the outside world. */
+export interface EngineDeps {
+  readonly paths: ProjectPaths;
+  readonly config: Config;
+  readonly store: Store;
+  readonly options: RunOptions;
+  readonly runAttempt: AttemptRunner;
+  readonly now?: () => Date;
+  /**
+   * Epochs (`run --epochs N`): called when the queue is exhausted and epochs remain; re-plans and
+   * resolves to the number of tasks added (0 ends the run). See plan/epoch.ts.
+   */
+  readonly replan?: (context: ReplanContext) => Promise<number>;
+}
+
+/** What a re-plan gets from the engine: its task-write path (the engine stays the only writer). */
+export interface ReplanContext {
+  /** The epoch starting, from 2 (the run's first pass is epoch 1). */
+  readonly epoch: number;
+  readonly addTasks: (write: Extract<TaskWrite, { op: 'add' }>) => Promise<{ summary: string }>;
+  readonly line: (level: EventLine['level'], message: string) => void;
+  /** True once the run is stopping: the re-plan should end. */
+  readonly stopped: () => boolean;
+}
