@@ -9,6 +9,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliPath, runCli, tempDir, tempGitRepo } from '../support/cli.js';
+import { waitFor } from '../support/engine-fixtures.js';
 import { startSshd, type Sshd } from '../support/sshd.js';
 import { startTmux, tmuxAvailable, type TmuxSession } from '../support/tmux.js';
 
@@ -67,12 +68,11 @@ describe.skipIf(!haveTmux)('attach --ssh to a loopback sshd', () => {
     await tmux?.kill();
     if (dir) {
       await runCli(['stop'], { cwd: dir, env }).catch(() => undefined);
-      const deadline = Date.now() + 20_000;
-      while (Date.now() < deadline) {
-        const status = JSON.parse((await runCli(['status', '--json'], { cwd: dir, env })).stdout) as { engine: unknown };
-        if (status.engine === null) break;
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
+      await waitFor(async () => (JSON.parse((await runCli(['status', '--json'], { cwd: dir, env })).stdout) as { engine: unknown }).engine === null, {
+        timeoutMs: 20_000,
+        intervalMs: 200,
+        what: 'the engine to stop',
+      }).catch(() => undefined);
     }
     await sshd?.stop();
   });

@@ -8,6 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliPath, runCli, tempDir, tempGitRepo } from '../support/cli.js';
+import { waitFor } from '../support/engine-fixtures.js';
 import { startTmux, tmuxAvailable, type TmuxSession, type TmuxWindow } from '../support/tmux.js';
 
 const TASKS = [
@@ -71,13 +72,11 @@ describe.skipIf(!available)('the board in tmux', () => {
 
   /** Polls `status --json` until no engine runs. */
   async function engineGone(timeoutMs = 20_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const now = JSON.parse((await runCli(['status', '--json'], { cwd: dir, env })).stdout) as { engine: unknown };
-      if (now.engine === null) return;
-      if (Date.now() > deadline) throw new Error(`the engine did not stop within ${timeoutMs / 1000} s`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    await waitFor(async () => (JSON.parse((await runCli(['status', '--json'], { cwd: dir, env })).stdout) as { engine: unknown }).engine === null, {
+      timeoutMs,
+      intervalMs: 200,
+      what: 'the engine to stop',
+    });
   }
 
   async function shell(width: number, height: number): Promise<TmuxSession> {
