@@ -16,3 +16,22 @@ export function* jsonObjectsFromEnd(text: string): Generator<string> {
     }
   }
 }
+
+/**
+ * The last JSON object in `text` that `read` accepts (returns non-undefined for), or undefined.
+ * Objects that do not parse, or are not plain objects, are skipped.
+ */
+export function lastJsonAnswer<T>(text: string, read: (record: Readonly<Record<string, unknown>>) => T | undefined): T | undefined {
+  for (const candidate of jsonObjectsFromEnd(text)) {
+    let value: unknown;
+    try {
+      value = JSON.parse(candidate);
+    } catch {
+      continue;
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) continue;
+    const answer = read(value as Record<string, unknown>);
+    if (answer !== undefined) return answer;
+  }
+  return undefined;
+}

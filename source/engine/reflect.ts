@@ -9,7 +9,7 @@ import type { AttemptContext, AttemptResult } from './attempt-types.js';
 import type { AttemptDeps } from './attempt.js';
 import { runReflectAgent } from './reflect-agent.js';
 import { appendTaskLearning } from './history.js';
-import { jsonObjectsFromEnd } from './json-answer.js';
+import { lastJsonAnswer } from './json-answer.js';
 
 /** What the reflect template asks the agent to answer with (templates/prompts/reflect.md). */
 export interface Reflection {
@@ -21,25 +21,16 @@ export interface Reflection {
 
 /** Parses the last JSON object in an agent's final message into a Reflection, or undefined. */
 export function parseReflection(text: string): Reflection | undefined {
-  for (const candidate of jsonObjectsFromEnd(text)) {
-    let value: unknown;
-    try {
-      value = JSON.parse(candidate);
-    } catch {
-      continue;
-    }
-    if (typeof value !== 'object' || value === null) continue;
-    const record = value as Record<string, unknown>;
-    if (typeof record['lesson'] !== 'string' || record['lesson'].trim() === '') continue;
+  return lastJsonAnswer(text, (record) => {
+    const lesson = record['lesson'];
+    if (typeof lesson !== 'string' || lesson.trim() === '') return undefined;
     const steps = Array.isArray(record['steps']) && record['steps'].every((s) => typeof s === 'string' && s.trim()) ? (record['steps'] as string[]) : null;
     const notes = typeof record['notes'] === 'string' ? record['notes'] : null;
     const verification = record['verification'] as { add_commands?: unknown } | null | undefined;
     const add = verification && Array.isArray(verification.add_commands) ? verification.add_commands.filter((c): c is string => typeof c === 'string' && c.trim() !== '') : [];
-    return { lesson: record['lesson'].trim(), steps: steps && steps.length > 0 ? steps : null, notes, addCommands: add };
-  }
-  return undefined;
+    return { lesson: lesson.trim(), steps: steps && steps.length > 0 ? steps : null, notes, addCommands: add };
+  });
 }
-
 
 /** Runs reflection for a failed attempt, applies what is allowed, and returns the lesson. */
 export async function reflectOnFailure(

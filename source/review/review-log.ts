@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { appendJsonLine } from '../engine/history.js';
 import type { ProjectPaths } from '../paths.js';
-import { jsonObjectsFromEnd } from '../engine/json-answer.js';
+import { lastJsonAnswer } from '../engine/json-answer.js';
 
 /** How bad a finding is (templates/prompts/review.md). */
 export type Severity = 'high' | 'medium' | 'low';
@@ -82,15 +82,9 @@ const SEVERITIES: readonly string[] = ['high', 'medium', 'low'];
 
 /** The last JSON object in the agent's final message that reads as a review, or undefined. */
 export function parseReview(text: string): ReviewAnswer | undefined {
-  for (const candidate of jsonObjectsFromEnd(text)) {
-    let value: unknown;
-    try {
-      value = JSON.parse(candidate);
-    } catch {
-      continue;
-    }
-    const record = asRecord(value);
-    if (!record || (record['verdict'] !== 'ok' && record['verdict'] !== 'concerns')) continue;
+  return lastJsonAnswer(text, (record): ReviewAnswer | undefined => {
+    const verdict = record['verdict'];
+    if (verdict !== 'ok' && verdict !== 'concerns') return undefined;
     const findings: ReviewFinding[] = [];
     for (const raw of Array.isArray(record['findings']) ? record['findings'] : []) {
       const finding = asRecord(raw);
@@ -105,9 +99,8 @@ export function parseReview(text: string): ReviewAnswer | undefined {
       const file = text('file');
       findings.push({ severity, message: message.trim(), fix: text('fix') ?? '', ...(taskId && { taskId }), ...(file && { file }) });
     }
-    return { verdict: record['verdict'], summary: typeof record['summary'] === 'string' ? record['summary'].trim() : '', findings };
-  }
-  return undefined;
+    return { verdict, summary: typeof record['summary'] === 'string' ? record['summary'].trim() : '', findings };
+  });
 }
 
 function asRecord(value: unknown): Readonly<Record<string, unknown>> | undefined {

@@ -149,13 +149,7 @@ export function resetTasks(state: State, ids?: readonly string[], now: Clock = s
       ? state.tasks.filter((task) => task.status !== 'running' && task.status !== 'verifying')
       : ids.map((id) => findTask(state, id));
   for (const task of targets) refuseIfActive(task, 'reset');
-  const at = now();
-  for (const task of targets) {
-    task.status = 'pending';
-    delete task.blockReason;
-    task.updatedAt = at;
-  }
-  return targets.map((task) => task.id);
+  return backToPending(targets, now());
 }
 
 /**
@@ -178,13 +172,7 @@ export function retryTasks(state: State, ids?: readonly string[], now: Clock = s
       );
     }
   }
-  const at = now();
-  for (const task of targets) {
-    task.status = 'pending';
-    delete task.blockReason;
-    task.updatedAt = at;
-  }
-  return targets.map((task) => task.id);
+  return backToPending(targets, now());
 }
 
 /**
@@ -242,4 +230,14 @@ export function removeDependency(state: State, a: string, b: string, now: Clock 
 /** The task a free agent should take next (see `readyTasks` for the order), if any. */
 export function nextTask(state: State): Task | undefined {
   return readyTasks(state.tasks)[0];
+}
+
+/** Puts tasks back to pending (history kept, block reason cleared) and returns their ids. */
+function backToPending(targets: readonly Task[], at: string): string[] {
+  for (const task of targets) {
+    task.status = 'pending';
+    delete task.blockReason;
+    task.updatedAt = at;
+  }
+  return targets.map((task) => task.id);
 }
