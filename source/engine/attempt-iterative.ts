@@ -11,7 +11,6 @@ import type { AttemptLogPaths } from './history.js';
 import { appendExperiment, runIterations } from './iterate.js';
 import type { Worktree } from './worktree.js';
 import { repoCacheFor, repoIdentity } from './repo-cache.js';
-import { isEnvFile } from '../security/secrets.js';
 
 /** Runs the keep/revert loop for one attempt. `runAgent` runs the coding agent with a prompt. */
 export async function runIterativeAttempt(
@@ -38,7 +37,7 @@ export async function runIterativeAttempt(
       handle.setStatus('verifying');
       return verify(deps, task, worktree, logs);
     },
-    commit: async (message) => commitAll(worktree.path, message, { exclude: isEnvFile, identity: await repoIdentity(deps.paths.root, repoCacheFor(deps)) }),
+    commit: async (message) => commitAll(worktree.path, message, { identity: await repoIdentity(deps.paths.root, repoCacheFor(deps)) }),
     revert: async (sha) => {
       await revertCommit(worktree.path, sha);
     },

@@ -11,7 +11,7 @@ import type { AgentRequest, Backend, CommandPolicy } from '../agents/backend.js'
 import type { BackendSettings, Config } from '../config/schema.js';
 import { errorMessage } from '../errors.js';
 import type { ProjectPaths } from '../paths.js';
-import { isEnvFile, maskSecrets } from '../security/secrets.js';
+import { maskSecrets } from '../security/secrets.js';
 import type { Task } from '../tasks/model.js';
 import type { AttemptContext, AttemptHandle, AttemptResult, AttemptRunner } from './attempt-types.js';
 import { summariseEvent } from './event-summary.js';
@@ -102,7 +102,7 @@ async function runSinglePass(deps: AttemptDeps, context: AttemptContext, worktre
 export async function land(deps: AttemptDeps, context: AttemptContext, worktree: Worktree, passed: AttemptResult): Promise<AttemptResult> {
   const { task, attempt, handle } = context;
   const message = `${task.title}\n\nnightshift task ${task.id}, attempt ${attempt}${passed.metric !== undefined ? `, metric ${passed.metric}` : ''}`;
-  const made = await commitWork(worktree.path, `nightshift(${task.id}): ${message}`, { exclude: isEnvFile, identity: await repoIdentity(deps.paths.root, repoCacheFor(deps)) });
+  const made = await commitWork(worktree.path, `nightshift(${task.id}): ${message}`, { identity: await repoIdentity(deps.paths.root, repoCacheFor(deps)) });
   const { sha } = made;
   if (!deps.options.autoCommit) {
     handle.line('info', `${task.id}: passed; auto_commit is off, so the work stays on branch ${worktree.branch}`);

@@ -5,10 +5,10 @@
  * Every failure becomes a UserError naming the git command, the folder and git's stderr.
  * Paths returned are repository-relative with forward slashes, as git prints them.
  */
-import path from 'node:path';
 import { UserError } from '../errors.js';
 import { git, splitNul } from './git-exec.js';
 import { readStatus } from './git-status.js';
+import { isEnvFile } from '../security/secrets.js';
 
 export { git, type GitOutput, type GitRunOptions } from './git-exec.js';
 export { checkoutStatus, type CheckoutStatus } from './git-status.js';
@@ -44,14 +44,6 @@ export async function currentBranch(cwd: string): Promise<string | null> {
   return out.exitCode === 0 ? out.stdout.trim() : null;
 }
 
-/** Whether a local branch exists. */
-export async function branchExists(cwd: string, branch: string): Promise<boolean> {
-  const out = await git(cwd, ['show-ref', '--verify', '--quiet', `refs/heads/${branch}`], {
-    allowFailure: true,
-  });
-  return out.exitCode === 0;
-}
-
 /**
  * Paths with uncommitted changes: staged, unstaged and untracked (ignored files excluded).
  * Deleted files are included: a deletion is a change. Renames appear as both paths.
@@ -68,16 +60,6 @@ export async function changedFiles(cwd: string, sinceRef: string): Promise<strin
   const committed = await git(cwd, ['diff', '--name-only', '-z', '--no-renames', sinceRef, 'HEAD']);
   const files = new Set([...splitNul(committed.stdout), ...(await uncommittedFiles(cwd))]);
   return [...files].sort();
-}
-
-/** Whether the working tree has no staged, unstaged or untracked changes. */
-export async function isClean(cwd: string): Promise<boolean> {
-  return (await uncommittedFiles(cwd)).length === 0;
-}
-
-/** `.env`, `.env.local`, `config/.env.production`: never auto-committed (DESIGN §8). */
-export function isEnvFile(file: string): boolean {
-  return path.posix.basename(file).startsWith('.env');
 }
 
 /** Options of {@link commitWork} and {@link commitAll}. */
@@ -126,7 +108,8 @@ export interface CommitResult {
 }
 
 /**
- * Stages every change except `.env*` files and what `exclude` rejects, and commits it.
+ * Stages every change except env files (`.env`, `.env.*`, `.envrc`; not templates such as
+ * `.env.example`: security/secrets.ts isEnvFile) and what `exclude` rejects, and commits it.
  * Excluded files that were already staged (an agent ran `git add .env`) are unstaged first, so
  * they never ride along.
  */

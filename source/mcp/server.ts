@@ -11,9 +11,6 @@ import { version } from '../cli/version.js';
 import { addDependency, addLearning, addTask, answer, currentTask, listTasks, type ToolAnswer, type ToolCaller } from './task-tools.js';
 import type { TaskSource } from './task-source.js';
 
-/** The tools' names, as agents see them (claude: `mcp__nightshift__<name>`). */
-export const TASK_TOOL_NAMES = ['current_task', 'list_tasks', 'add_task', 'add_dependency', 'add_learning'] as const;
-
 type ToolResult = { content: { type: 'text'; text: string }[]; isError: boolean };
 
 function result(reply: ToolAnswer): ToolResult {

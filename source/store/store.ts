@@ -11,7 +11,7 @@ import { UserError, errorMessage } from '../errors.js';
 import { projectPaths, type ProjectPaths } from '../paths.js';
 import { STATE_VERSION, stateSchema, type State } from './schema.js';
 import { migrateState, type RawState } from './migrations.js';
-import { AtomicJsonFile, sweepStaleTemps, writeFileAtomic } from './atomic-file.js';
+import { AtomicJsonFile, sweepStaleTemps } from './atomic-file.js';
 import { backupState } from './backup.js';
 
 /** Minimum time between the starts of two writes; ~10 writes per second at most. */
@@ -236,7 +236,3 @@ export class Store {
   }
 }
 
-/** Writes a state file directly (tests, `init` seeding, imports); atomic like every store write. */
-export async function writeStateFile(file: string, state: State): Promise<void> {
-  await writeFileAtomic(file, `${JSON.stringify(state, null, 2)}\n`);
-}

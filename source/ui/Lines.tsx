@@ -44,7 +44,3 @@ export function Lines({ rows, width, height }: LinesProps): React.JSX.Element {
   );
 }
 
-/** A row of one plain segment. */
-export function plainRow(text: string, style: Omit<Segment, 'text'> = {}): Row {
-  return [{ text, ...style }];
-}

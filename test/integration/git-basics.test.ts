@@ -105,6 +105,15 @@ describe('commitAll', () => {
     expect(await run(repo, 'status', '--porcelain')).toContain('?? .env');
   });
 
+  it('commits files that merely start with .env in name, and env templates, but never real env files', async () => {
+    await write('.environment.ts', 'export const a = 1;\n');
+    await write('.env.example', 'API_KEY=\n');
+    await write('.env.local', 'SECRET=2\n');
+    await commitAll(repo, 'work');
+    const committed = await run(repo, 'show', '--name-only', '--format=', 'HEAD');
+    expect(committed.split('\n').sort()).toEqual(['.env.example', '.environment.ts']);
+  });
+
   it('unstages a .env file an agent staged itself', async () => {
     await write('.env', 'SECRET=1\n');
     await write('a.txt', 'a\n');
