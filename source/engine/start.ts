@@ -19,7 +19,7 @@ import { createAttemptRunner } from './attempt.js';
 import { createEpochReplanner } from '../plan/epoch.js';
 import { Engine } from './engine.js';
 import { integrationBranchOf } from './worktree.js';
-import { isRepo, requireHead } from './git.js';
+import { requireHead } from './git.js';
 import { recoverState } from './recovery.js';
 import { dryRun } from './dry-run.js';
 import { registerEngine, unregisterEngine } from './registry.js';
@@ -43,12 +43,7 @@ export async function runEngine(root: string, flags: RunFlags, sinks: EngineSink
   const paths = projectPaths(root);
   const config = await loadConfig(root);
   const options = resolveRunOptions(config, flags);
-  if (!(await isRepo(root))) {
-    throw new UserError(`${root} is not a git repository; nightshift commits verified work, so it needs one`, {
-      hint: 'run `git init && git add -A && git commit -m init` first',
-    });
-  }
-  await requireHead(root);
+  await requireHead(root); // a git repository with at least one commit
   const backend = createBackend(options.backend);
   const settings = config.backend[options.backend];
   if (!options.dryRun && !backend.simulated) await requireBinary(backend.binary(settings), options);
