@@ -5,7 +5,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { AttemptHandle, AttemptResult } from '../engine/attempt-types.js';
-import { diffStat, diffText, git } from '../engine/git.js';
+import { diffText, git } from '../engine/git.js';
 import type { Worktree } from '../engine/worktree.js';
 import type { Quality, Task } from '../tasks/model.js';
 import { describeQuality, scoreQuality } from './quality.js';
@@ -38,9 +38,17 @@ export function addedLines(diff: string): string[] {
  */
 export async function attemptChange(worktree: Pick<Worktree, 'path' | 'baseSha'>, commit: string | undefined): Promise<AttemptChange> {
   const [from, to] = commit !== undefined ? [`${commit}^`, commit] : [worktree.baseSha, undefined];
-  const numbers = await diffStat(worktree.path, from, to);
-  const names = (await git(worktree.path, ['diff', '--name-only', '-z', '--no-renames', from, ...(to ? [to] : [])])).stdout.split('\0').filter(Boolean);
-  const change = { files: names, insertions: numbers.insertions, deletions: numbers.deletions, addedLines: addedLines(await diffText(worktree.path, from, to)) };
+  const range = to === undefined ? [from] : [from, to];
+  // One numstat gives the files and the counts; the patch gives the added lines (two git calls per attempt).
+  const [numstat, patch] = await Promise.all([git(worktree.path, ['diff', '--numstat', '-z', '--no-renames', ...range]), diffText(worktree.path, from, to)]);
+  const change = { files: [] as string[], insertions: 0, deletions: 0, addedLines: addedLines(patch) };
+  for (const entry of numstat.stdout.split('\0').filter(Boolean)) {
+    // "added\tdeleted\tpath"; binary files print "-" for both.
+    const [added, removed, file] = entry.split('\t');
+    change.insertions += Number(added) || 0;
+    change.deletions += Number(removed) || 0;
+    if (file) change.files.push(file);
+  }
   if (commit !== undefined) return change;
   const untracked = (await git(worktree.path, ['ls-files', '--others', '--exclude-standard', '-z'])).stdout.split('\0').filter(Boolean);
   for (const [index, file] of untracked.entries()) {
