@@ -4,8 +4,14 @@ import reactHooks from 'eslint-plugin-react-hooks';
 
 const nonUiBoundary = {
   patterns: [
-    { group: ['ink', 'ink/*', 'react', 'react/*', 'ink-*', '@alcalzone/ink-table'], message: 'Only ui/ and cli/ views may import Ink or React (the engine emits, the UI subscribes).' },
-    { group: ['**/ui/*', '../ui', '../ui/*'], message: 'engine/, agents/, store/, config/, tasks/ and ipc/ never import ui/.' },
+    {
+      group: ['ink', 'ink/*', 'react', 'react/*', 'ink-*', '@alcalzone/ink-table'],
+      message: 'Only ui/ and cli/ views may import Ink or React (the engine emits, the UI subscribes).',
+    },
+    {
+      group: ['**/ui/*', '../ui', '../ui/*'],
+      message: 'engine/, agents/, store/, config/, tasks/ and ipc/ never import ui/.',
+    },
   ],
 };
 
@@ -15,7 +21,10 @@ export default tseslint.config(
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['*.js', 'scripts/*.mjs'] }, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        projectService: { allowDefaultProject: ['*.js', 'scripts/*.mjs'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     plugins: { 'react-hooks': reactHooks },
     rules: {
@@ -25,12 +34,25 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
-      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false, attributes: false } }],
+      '@typescript-eslint/restrict-template-expressions': [
+        'error',
+        { allowNumber: true, allowBoolean: true },
+      ],
+      '@typescript-eslint/no-misused-promises': [
+        'error',
+        { checksVoidReturn: { arguments: false, attributes: false } },
+      ],
     },
   },
   {
-    files: ['source/engine/**', 'source/agents/**', 'source/store/**', 'source/config/**', 'source/tasks/**', 'source/ipc/**'],
+    files: [
+      'source/engine/**',
+      'source/agents/**',
+      'source/store/**',
+      'source/config/**',
+      'source/tasks/**',
+      'source/ipc/**',
+    ],
     rules: { 'no-restricted-imports': ['error', nonUiBoundary] },
   },
   {

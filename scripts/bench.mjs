@@ -14,12 +14,15 @@ const files = readdirSync(dir)
   .filter((file) => file.endsWith('.mjs') && !file.startsWith('_'))
   .sort();
 const sections = [];
-for (const file of files) sections.push({ file, ...(await import(pathToFileURL(path.join(dir, file)).href)) });
+for (const file of files)
+  sections.push({ file, ...(await import(pathToFileURL(path.join(dir, file)).href)) });
 
 const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
 const unknown = wanted.filter((name) => !sections.some((s) => s.name === name));
 if (unknown.length > 0) {
-  console.error(`unknown bench section(s): ${unknown.join(', ')}; known: ${sections.map((s) => s.name).join(', ')}`);
+  console.error(
+    `unknown bench section(s): ${unknown.join(', ')}; known: ${sections.map((s) => s.name).join(', ')}`,
+  );
   process.exit(1);
 }
 requireBuild();

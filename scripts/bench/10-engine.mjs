@@ -21,9 +21,14 @@ export const title = 'Engine overhead per task (instant sim agent, trivial gate,
 
 export async function run({ print }) {
   const count = Number(process.env.BENCH_ENGINE_TASKS ?? 200);
-  const tasks = Array.from({ length: count }, (_, i) => simTask(`t${String(i).padStart(4, '0')}`, `sim: write f${i}.txt <<<\nline ${i}\n>>>`, ['true']));
+  const tasks = Array.from({ length: count }, (_, i) =>
+    simTask(`t${String(i).padStart(4, '0')}`, `sim: write f${i}.txt <<<\nline ${i}\n>>>`, ['true']),
+  );
   const project = simProject({ tasks, run: { parallel: 1 } });
-  const traceFile = process.env.BENCH_ENGINE_TRACE_GIT === '1' ? path.join(scratchDir('nightshift-bench-trace-'), 'git.tsv') : undefined;
+  const traceFile =
+    process.env.BENCH_ENGINE_TRACE_GIT === '1'
+      ? path.join(scratchDir('nightshift-bench-trace-'), 'git.tsv')
+      : undefined;
   if (traceFile) project.env.NIGHTSHIFT_TRACE_GIT = traceFile;
   const { wallMs, events } = await runJson(project);
   const state = project.state();
@@ -37,16 +42,20 @@ export async function run({ print }) {
   const verifying = new Map();
   let ended;
   for (const event of events) {
-    if (event.type === 'task' && event.task.status === 'running' && !taskStart.has(event.task.id)) taskStart.set(event.task.id, time(event));
+    if (event.type === 'task' && event.task.status === 'running' && !taskStart.has(event.task.id))
+      taskStart.set(event.task.id, time(event));
     if (event.type === 'agent' && event.agent.role === 'coding') {
       if (!agentStart.has(event.agent.id)) {
         agentStart.set(event.agent.id, time(event));
         agentOf.set(event.agent.taskId, event.agent.id);
       }
-      if (event.agent.state === 'exited' && !agentEnd.has(event.agent.id)) agentEnd.set(event.agent.id, time(event));
+      if (event.agent.state === 'exited' && !agentEnd.has(event.agent.id))
+        agentEnd.set(event.agent.id, time(event));
     }
-    if (event.type === 'task' && event.task.status === 'verifying' && !verifying.has(event.task.id)) verifying.set(event.task.id, time(event));
-    if (event.type === 'task' && event.task.status === 'done' && !taskDone.has(event.task.id)) taskDone.set(event.task.id, time(event));
+    if (event.type === 'task' && event.task.status === 'verifying' && !verifying.has(event.task.id))
+      verifying.set(event.task.id, time(event));
+    if (event.type === 'task' && event.task.status === 'done' && !taskDone.has(event.task.id))
+      taskDone.set(event.task.id, time(event));
     if (event.type === 'ended') ended = time(event);
   }
   const order = [...taskStart.entries()].sort((a, b) => a[1] - b[1]);
@@ -63,7 +72,10 @@ export async function run({ print }) {
     const agentEnded = verifying.get(id) ?? agentEnd.get(agentId);
     const agent = agentEnded - agentStart.get(agentId);
     const task = state.tasks.find((t) => t.id === id);
-    const gate = task.attempts.reduce((sum, a) => sum + a.checks.reduce((s, c) => s + (c.durationMs ?? 0), 0), 0);
+    const gate = task.attempts.reduce(
+      (sum, a) => sum + a.checks.reduce((s, c) => s + (c.durationMs ?? 0), 0),
+      0,
+    );
     const span = next - start;
     spans.push(span);
     agents.push(agent);
@@ -77,16 +89,28 @@ export async function run({ print }) {
   const firstStart = order[0]?.[1] ?? ended;
   const runStart = time(events.find((e) => e.type === 'run'));
 
-  print(`tasks ${count} (${done} done, ${state.tasks.reduce((n, t) => n + t.attempts.length, 0)} attempts), process wall ${(wallMs / 1000).toFixed(1)} s`);
+  print(
+    `tasks ${count} (${done} done, ${state.tasks.reduce((n, t) => n + t.attempts.length, 0)} attempts), process wall ${(wallMs / 1000).toFixed(1)} s`,
+  );
   print(`wall per task (process wall / tasks)          ${ms(wallMs / count)}`);
-  print(`median task span (start → next start)          ${ms(median(spans))}   p90 ${ms(percentile(spans, 90))}`);
+  print(
+    `median task span (start → next start)          ${ms(median(spans))}   p90 ${ms(percentile(spans, 90))}`,
+  );
   print(`median agent lifetime (sim, as the engine saw) ${ms(median(agents))}`);
   print(`median gate command time (\`true\`)              ${ms(median(gates))}`);
-  print(`MEDIAN ENGINE OVERHEAD PER TASK                ${ms(median(overheads))}   p90 ${ms(percentile(overheads, 90))}   (budget ≤ 20 ms)`);
+  print(
+    `MEDIAN ENGINE OVERHEAD PER TASK                ${ms(median(overheads))}   p90 ${ms(percentile(overheads, 90))}   (budget ≤ 20 ms)`,
+  );
   print(`  of which: task start → agent shown (worktree, prompt, pty spawn)      ${ms(median(before))}`);
-  print(`            agent exited → task done, minus gate (commit, rebase, ff, cleanup) ${ms(median(after))}`);
-  print(`            task done → next task start (store, scheduling)                  ${ms(median(between))}`);
-  print(`process start-up + shut-down (wall − run span) ${ms(wallMs - (ended - runStart))}; run event → first task ${ms(firstStart - runStart)}`);
+  print(
+    `            agent exited → task done, minus gate (commit, rebase, ff, cleanup) ${ms(median(after))}`,
+  );
+  print(
+    `            task done → next task start (store, scheduling)                  ${ms(median(between))}`,
+  );
+  print(
+    `process start-up + shut-down (wall − run span) ${ms(wallMs - (ended - runStart))}; run event → first task ${ms(firstStart - runStart)}`,
+  );
   if (traceFile) printGitTrace(print, traceFile, count);
 }
 
@@ -106,8 +130,12 @@ function printGitTrace(print, file, count) {
     groups.set(key, group);
   }
   const total = [...groups.values()].reduce((sum, g) => sum + g.ms.reduce((a, b) => a + b, 0), 0);
-  print(`git calls: ${lines.length} in all, ${(lines.length / count).toFixed(1)} per task, ${ms(total / count)} of git time per task (sum of call durations)`);
+  print(
+    `git calls: ${lines.length} in all, ${(lines.length / count).toFixed(1)} per task, ${ms(total / count)} of git time per task (sum of call durations)`,
+  );
   for (const [key, group] of [...groups.entries()].sort((a, b) => b[1].calls - a[1].calls)) {
-    print(`  ${(group.calls / count).toFixed(2).padStart(6)} × ${key.padEnd(70)} median ${ms(median(group.ms))}`);
+    print(
+      `  ${(group.calls / count).toFixed(2).padStart(6)} × ${key.padEnd(70)} median ${ms(median(group.ms))}`,
+    );
   }
 }

@@ -13,7 +13,12 @@ async function timeInPty(project, args) {
   const env = { ...project.env };
   delete env.CI;
   const started = performance.now();
-  const term = pty.spawn(process.execPath, [cliPath, ...args], { cwd: project.dir, cols: 120, rows: 35, env });
+  const term = pty.spawn(process.execPath, [cliPath, ...args], {
+    cwd: project.dir,
+    cols: 120,
+    rows: 35,
+    env,
+  });
   term.onData(() => undefined);
   await new Promise((resolve) => term.onExit(resolve));
   return performance.now() - started;
@@ -25,7 +30,12 @@ export async function run({ print }) {
   const random = seededRandom(7);
   const tasks = Array.from({ length: count }, (_, i) => {
     const deps = i > 0 && random() < 0.5 ? [`t${String(Math.floor(random() * i)).padStart(4, '0')}`] : [];
-    return simTask(`t${String(i).padStart(4, '0')}`, `Task number ${i}: write its file.\nsim: write f${i}.txt <<<\nline ${i}\n>>>`, [`test -f f${i}.txt`], { depends_on: deps });
+    return simTask(
+      `t${String(i).padStart(4, '0')}`,
+      `Task number ${i}: write its file.\nsim: write f${i}.txt <<<\nline ${i}\n>>>`,
+      [`test -f f${i}.txt`],
+      { depends_on: deps },
+    );
   });
   const project = simProject({ tasks });
   print(`store: ${project.state().tasks.length} tasks`);
@@ -34,8 +44,11 @@ export async function run({ print }) {
     timeCli(on, args); // warm the file cache
     const times = [];
     const started = performance.now();
-    while (times.length < runs && (times.length < 3 || performance.now() - started < 60_000)) times.push(timeCli(on, args));
-    print(`${label.padEnd(34)} median ${ms(median(times))}   p90 ${ms(percentile(times, 90))}   (${times.length} runs)`);
+    while (times.length < runs && (times.length < 3 || performance.now() - started < 60_000))
+      times.push(timeCli(on, args));
+    print(
+      `${label.padEnd(34)} median ${ms(median(times))}   p90 ${ms(percentile(times, 90))}   (${times.length} runs)`,
+    );
     return median(times);
   };
   const baseline = Array.from({ length: runs }, () => {
@@ -43,7 +56,9 @@ export async function run({ print }) {
     spawnSync(process.execPath, ['-e', '0']);
     return performance.now() - started;
   });
-  print(`${'node -e 0 (floor)'.padEnd(34)} median ${ms(median(baseline))}   p90 ${ms(percentile(baseline, 90))}`);
+  print(
+    `${'node -e 0 (floor)'.padEnd(34)} median ${ms(median(baseline))}   p90 ${ms(percentile(baseline, 90))}`,
+  );
   measure('nightshift --help', ['--help']);
   const status = measure('nightshift status', ['status']);
   measure('nightshift status --json', ['status', '--json']);
@@ -53,7 +68,9 @@ export async function run({ print }) {
   measure('nightshift task list (20, piped)', ['task', 'list'], small);
   const inTerminal = [];
   for (let i = 0; i < Math.min(runs, 10); i++) inTerminal.push(await timeInPty(small, ['task', 'list']));
-  print(`${'nightshift task list (20, terminal)'.padEnd(34)} median ${ms(median(inTerminal))}   p90 ${ms(percentile(inTerminal, 90))}   (${inTerminal.length} runs, boxed Ink table)`);
+  print(
+    `${'nightshift task list (20, terminal)'.padEnd(34)} median ${ms(median(inTerminal))}   p90 ${ms(percentile(inTerminal, 90))}   (${inTerminal.length} runs, boxed Ink table)`,
+  );
   print(`status budget ≤ 250 ms: ${status <= 250 ? 'within' : 'OVER'}`);
   await Promise.resolve();
 }

@@ -31,26 +31,46 @@ export async function run({ print }) {
   for (let i = 0; i < count; i++) {
     const id = `t${String(i).padStart(2, '0')}`;
     const deps = new Set();
-    for (let k = 0; k < 2; k++) if (i > 0 && random() < 0.45) deps.add(`t${String(Math.floor(random() * i)).padStart(2, '0')}`);
+    for (let k = 0; k < 2; k++)
+      if (i > 0 && random() < 0.45) deps.add(`t${String(Math.floor(random() * i)).padStart(2, '0')}`);
     const delay = 200 + Math.round(random() * 1300);
     delays.set(id, delay);
-    tasks.push(simTask(id, `sim: delay ${delay}\nsim: write ${id}.txt <<<\n${id}\n>>>`, [`test -f ${id}.txt`], { depends_on: [...deps] }));
+    tasks.push(
+      simTask(id, `sim: delay ${delay}\nsim: write ${id}.txt <<<\n${id}\n>>>`, [`test -f ${id}.txt`], {
+        depends_on: [...deps],
+      }),
+    );
   }
   const project = simProject({ tasks, run: { parallel: agents } });
   const { events } = await runJson(project);
   const state = project.state();
-  const starts = events.filter((e) => e.type === 'task' && e.task.status === 'running').map((e) => Date.parse(e.at));
+  const starts = events
+    .filter((e) => e.type === 'task' && e.task.status === 'running')
+    .map((e) => Date.parse(e.at));
   const ended = Date.parse(events.find((e) => e.type === 'ended').at);
   const makespan = ended - Math.min(...starts);
-  const attemptMs = new Map(state.tasks.map((t) => [t.id, t.attempts.reduce((sum, a) => sum + (Date.parse(a.endedAt) - Date.parse(a.startedAt)), 0)]));
+  const attemptMs = new Map(
+    state.tasks.map((t) => [
+      t.id,
+      t.attempts.reduce((sum, a) => sum + (Date.parse(a.endedAt) - Date.parse(a.startedAt)), 0),
+    ]),
+  );
   const nominal = lowerBound(tasks, (t) => 2 * delays.get(t.id), agents);
   const measured = lowerBound(tasks, (t) => attemptMs.get(t.id), agents);
   const edges = tasks.reduce((n, t) => n + t.depends_on.length, 0);
   const done = state.tasks.filter((t) => t.status === 'done').length;
   const perTaskExtra = [...attemptMs.entries()].map(([id, took]) => took - 2 * delays.get(id));
 
-  print(`DAG: ${count} tasks, ${edges} edges, N = ${agents}; ${done} done; makespan ${(makespan / 1000).toFixed(2)} s`);
-  print(`nominal  (work = 2·delay):      critical path ${(nominal.criticalPath / 1000).toFixed(2)} s, work/N ${(nominal.work / agents / 1000).toFixed(2)} s → bound ${(nominal.bound / 1000).toFixed(2)} s; RATIO ${(makespan / nominal.bound).toFixed(3)}`);
-  print(`measured (work = attempt time): critical path ${(measured.criticalPath / 1000).toFixed(2)} s, work/N ${(measured.work / agents / 1000).toFixed(2)} s → bound ${(measured.bound / 1000).toFixed(2)} s; RATIO ${(makespan / measured.bound).toFixed(3)}`);
-  print(`median attempt time beyond the sim's delays: ${median(perTaskExtra).toFixed(0)} ms per task   (budget: ratio ≤ 1.10)`);
+  print(
+    `DAG: ${count} tasks, ${edges} edges, N = ${agents}; ${done} done; makespan ${(makespan / 1000).toFixed(2)} s`,
+  );
+  print(
+    `nominal  (work = 2·delay):      critical path ${(nominal.criticalPath / 1000).toFixed(2)} s, work/N ${(nominal.work / agents / 1000).toFixed(2)} s → bound ${(nominal.bound / 1000).toFixed(2)} s; RATIO ${(makespan / nominal.bound).toFixed(3)}`,
+  );
+  print(
+    `measured (work = attempt time): critical path ${(measured.criticalPath / 1000).toFixed(2)} s, work/N ${(measured.work / agents / 1000).toFixed(2)} s → bound ${(measured.bound / 1000).toFixed(2)} s; RATIO ${(makespan / measured.bound).toFixed(3)}`,
+  );
+  print(
+    `median attempt time beyond the sim's delays: ${median(perTaskExtra).toFixed(0)} ms per task   (budget: ratio ≤ 1.10)`,
+  );
 }

@@ -66,9 +66,20 @@ export function seededRandom(seed) {
  */
 export function simProject({ tasks = [], run = {} } = {}) {
   const dir = scratchDir('nightshift-bench-');
-  const env = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', XDG_STATE_HOME: scratchDir('nightshift-bench-state-') };
+  const env = {
+    ...process.env,
+    NO_COLOR: '1',
+    FORCE_COLOR: '0',
+    XDG_STATE_HOME: scratchDir('nightshift-bench-state-'),
+  };
   const git = (...args) => execFileSync('git', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  const cli = (args) => spawnSync(process.execPath, [cliPath, ...args], { cwd: dir, env, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
+  const cli = (args) =>
+    spawnSync(process.execPath, [cliPath, ...args], {
+      cwd: dir,
+      env,
+      encoding: 'utf8',
+      maxBuffer: 512 * 1024 * 1024,
+    });
   git('init', '-q', '-b', 'main');
   git('config', 'user.name', 'nightshift bench');
   git('config', 'user.email', 'bench@nightshift.invalid');
@@ -76,7 +87,8 @@ export function simProject({ tasks = [], run = {} } = {}) {
   check(cli(['init', '--use', 'sim']), 'init');
   const toml = path.join(dir, 'nightshift.toml');
   let text = readFileSync(toml, 'utf8').replace(/^default = .*$/m, 'default = "sim"');
-  for (const [key, value] of Object.entries(run)) text = text.replace(new RegExp(`^${key} = .*$`, 'm'), `${key} = ${JSON.stringify(value)}`);
+  for (const [key, value] of Object.entries(run))
+    text = text.replace(new RegExp(`^${key} = .*$`, 'm'), `${key} = ${JSON.stringify(value)}`);
   writeFileSync(toml, text);
   git('add', '-A');
   git('commit', '-q', '-m', 'nightshift init');
@@ -95,13 +107,21 @@ export function simProject({ tasks = [], run = {} } = {}) {
 
 /** Throws with the output when a CLI run failed. */
 export function check(result, what) {
-  if (result.status !== 0) throw new Error(`nightshift ${what} failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
+  if (result.status !== 0)
+    throw new Error(`nightshift ${what} failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
   return result;
 }
 
 /** A task in the plan file format for the sim: `description` holds its `sim:` directives. */
 export function simTask(id, description, verify, extra = {}) {
-  return { id, title: `Task ${id}`, description, steps: [`do what task ${id} says`], verification: { validate_commands: verify }, ...extra };
+  return {
+    id,
+    title: `Task ${id}`,
+    description,
+    steps: [`do what task ${id} says`],
+    verification: { validate_commands: verify },
+    ...extra,
+  };
 }
 
 /**
@@ -111,7 +131,11 @@ export function simTask(id, description, verify, extra = {}) {
 export function runJson(project, args = []) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [cliPath, 'run', '--no-ui', '--json', ...args], { cwd: project.dir, env: project.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cliPath, 'run', '--no-ui', '--json', ...args], {
+      cwd: project.dir,
+      env: project.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const out = [];
     const err = [];
     child.stdout.on('data', (chunk) => out.push(chunk));

@@ -101,7 +101,11 @@ export async function run({ print }) {
   // A first task holds the spam tasks back, so the engine can be paused and the board measured idle.
   const tasks = [
     simTask('hold', 'sim: delay 1500\nsim: run true', ['true']),
-    ...Array.from({ length: AGENTS }, (_, i) => simTask(`spam-${i + 1}`, `sim: spam ${LINES_PER_SECOND} ${SPAM_SECONDS}`, ['true'], { depends_on: ['hold'] })),
+    ...Array.from({ length: AGENTS }, (_, i) =>
+      simTask(`spam-${i + 1}`, `sim: spam ${LINES_PER_SECOND} ${SPAM_SECONDS}`, ['true'], {
+        depends_on: ['hold'],
+      }),
+    ),
   ];
   const project = simProject({ tasks });
   const env = { ...project.env };
@@ -114,7 +118,15 @@ export async function run({ print }) {
   const enginePid = status().engine.pid;
 
   let written = 0;
-  const board = pty.spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROFILE] : []), cliPath, 'attach'], { name: 'xterm-256color', cols: 120, rows: 35, cwd: project.dir, env });
+  const board = pty.spawn(
+    process.execPath,
+    [
+      ...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROFILE] : []),
+      cliPath,
+      'attach',
+    ],
+    { name: 'xterm-256color', cols: 120, rows: 35, cwd: project.dir, env },
+  );
   let exited = false;
   board.onData((data) => {
     written += Buffer.byteLength(data);
@@ -125,27 +137,47 @@ export async function run({ print }) {
   const handle = { pid: board.pid, bytes: () => written };
   try {
     await waitUntil(() => written > 0, 15_000, 'the board to draw');
-    await waitUntil(() => {
-      const now = status();
-      return now.counts.done >= 1 && now.agents.filter((a) => a.state !== 'exited').length === 0;
-    }, 30_000, 'the hold task to finish');
+    await waitUntil(
+      () => {
+        const now = status();
+        return now.counts.done >= 1 && now.agents.filter((a) => a.state !== 'exited').length === 0;
+      },
+      30_000,
+      'the hold task to finish',
+    );
     await sleep(1_000); // let the board settle after the last change before measuring idle
     const idle = await measure(handle, enginePid, IDLE_WINDOW_MS);
 
     check(project.cli(['resume']), 'resume');
-    await waitUntil(() => status().agents.filter((a) => a.state !== 'exited').length >= AGENTS, 30_000, `${AGENTS} agents to run`);
+    await waitUntil(
+      () => status().agents.filter((a) => a.state !== 'exited').length >= AGENTS,
+      30_000,
+      `${AGENTS} agents to run`,
+    );
     await sleep(1_000);
     const load = await measure(handle, enginePid, LOAD_WINDOW_MS);
     const boardRss = peakRssMb(board.pid);
     const engineRss = peakRssMb(enginePid);
     const output = folderBytes(path.join(project.dir, '.nightshift', 'logs'));
 
-    print(`load: ${AGENTS} agents × ${LINES_PER_SECOND} lines/s, measured over ${load.seconds.toFixed(1)} s; agent output so far ${(output / 1024 / 1024).toFixed(1)} MB`);
-    print(`board CPU             ${load.cpu.toFixed(1)}% of one core     budget ≤ ${BUDGET.cpu}%        ${verdict(load.cpu <= BUDGET.cpu)}`);
-    print(`board → terminal      ${kb(load.bytesPerSecond).padEnd(18)}  budget ≤ ${kb(BUDGET.bytes).padEnd(10)} ${verdict(load.bytesPerSecond <= BUDGET.bytes)}`);
-    print(`idle board → terminal ${kb(idle.bytesPerSecond).padEnd(18)}  budget ≤ ${kb(BUDGET.idleBytes).padEnd(10)} ${verdict(idle.bytesPerSecond <= BUDGET.idleBytes)}   (CPU ${idle.cpu.toFixed(1)}%, ${idle.seconds.toFixed(1)} s, engine paused, nothing running)`);
-    print(`peak RSS: board ${boardRss.toFixed(0)} MB + engine ${engineRss.toFixed(0)} MB = ${(boardRss + engineRss).toFixed(0)} MB   budget ≤ ${BUDGET.rssMb} MB   ${verdict(boardRss + engineRss <= BUDGET.rssMb)}   (after ${(output / 1024 / 1024).toFixed(0)} MB of output, not the budget's 1 GB)`);
-    print(`for reference: engine CPU ${load.engineCpu.toFixed(1)}% of one core under load, ${idle.engineCpu.toFixed(1)}% idle`);
+    print(
+      `load: ${AGENTS} agents × ${LINES_PER_SECOND} lines/s, measured over ${load.seconds.toFixed(1)} s; agent output so far ${(output / 1024 / 1024).toFixed(1)} MB`,
+    );
+    print(
+      `board CPU             ${load.cpu.toFixed(1)}% of one core     budget ≤ ${BUDGET.cpu}%        ${verdict(load.cpu <= BUDGET.cpu)}`,
+    );
+    print(
+      `board → terminal      ${kb(load.bytesPerSecond).padEnd(18)}  budget ≤ ${kb(BUDGET.bytes).padEnd(10)} ${verdict(load.bytesPerSecond <= BUDGET.bytes)}`,
+    );
+    print(
+      `idle board → terminal ${kb(idle.bytesPerSecond).padEnd(18)}  budget ≤ ${kb(BUDGET.idleBytes).padEnd(10)} ${verdict(idle.bytesPerSecond <= BUDGET.idleBytes)}   (CPU ${idle.cpu.toFixed(1)}%, ${idle.seconds.toFixed(1)} s, engine paused, nothing running)`,
+    );
+    print(
+      `peak RSS: board ${boardRss.toFixed(0)} MB + engine ${engineRss.toFixed(0)} MB = ${(boardRss + engineRss).toFixed(0)} MB   budget ≤ ${BUDGET.rssMb} MB   ${verdict(boardRss + engineRss <= BUDGET.rssMb)}   (after ${(output / 1024 / 1024).toFixed(0)} MB of output, not the budget's 1 GB)`,
+    );
+    print(
+      `for reference: engine CPU ${load.engineCpu.toFixed(1)}% of one core under load, ${idle.engineCpu.toFixed(1)}% idle`,
+    );
   } finally {
     if (!exited) board.write('q');
     await waitUntil(() => exited, 5_000, 'the board to close').catch(() => board.kill());

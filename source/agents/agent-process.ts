@@ -95,7 +95,10 @@ export interface AgentProcess {
   readonly tag: string;
   /** Resolves once the agent has ended and none of its processes is alive. */
   readonly result: Promise<AgentResult>;
-  readonly on: <K extends keyof AgentProcessEvents>(name: K, listener: (value: AgentProcessEvents[K]) => void) => () => void;
+  readonly on: <K extends keyof AgentProcessEvents>(
+    name: K,
+    listener: (value: AgentProcessEvents[K]) => void,
+  ) => () => void;
   /** Types into the agent's terminal (attach). Ignored after exit. */
   readonly write: (data: string) => void;
   readonly resize: (cols: number, rows: number) => void;
@@ -115,7 +118,8 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentProce
   const tag = options.tag ?? randomUUID();
   const startedAt = Date.now();
 
-  for (const file of [options.logPath, options.jsonlPath, exitPath]) await mkdir(path.dirname(file), { recursive: true });
+  for (const file of [options.logPath, options.jsonlPath, exitPath])
+    await mkdir(path.dirname(file), { recursive: true });
   await rm(exitPath, { force: true });
   const tail = await JsonlTail.open(options.jsonlPath);
   const log = createWriteStream(options.logPath, { flags: 'a' });
@@ -144,7 +148,8 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentProce
 
   const listeners = new Map<keyof AgentProcessEvents, Set<(value: never) => void>>();
   const emit = <K extends keyof AgentProcessEvents>(name: K, value: AgentProcessEvents[K]): void => {
-    for (const listener of listeners.get(name) ?? []) (listener as (value: AgentProcessEvents[K]) => void)(value);
+    for (const listener of listeners.get(name) ?? [])
+      (listener as (value: AgentProcessEvents[K]) => void)(value);
   };
 
   let state: AgentState = 'starting';
@@ -153,7 +158,13 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentProce
   let exited = false;
   let stopReason: StopReason | undefined;
   let stopping: Promise<unknown> | undefined;
-  const summary = { tokensIn: 0, tokensOut: 0, usageCost: 0, resultCost: undefined as number | undefined, count: 0 };
+  const summary = {
+    tokensIn: 0,
+    tokensOut: 0,
+    usageCost: 0,
+    resultCost: undefined as number | undefined,
+    count: 0,
+  };
   let sessionId: string | undefined;
   let resultText: string | undefined;
   let lastText = '';

@@ -50,7 +50,12 @@ export type AgentEvent =
   | { readonly type: 'text'; readonly text: string }
   | { readonly type: 'tool-call'; readonly id?: string; readonly name: string; readonly input: string }
   | { readonly type: 'tool-result'; readonly id?: string; readonly isError: boolean; readonly text: string }
-  | { readonly type: 'usage'; readonly tokensIn: number; readonly tokensOut: number; readonly costUsd?: number }
+  | {
+      readonly type: 'usage';
+      readonly tokensIn: number;
+      readonly tokensOut: number;
+      readonly costUsd?: number;
+    }
   | {
       readonly type: 'result';
       readonly ok: boolean;

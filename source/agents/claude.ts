@@ -70,7 +70,12 @@ export function claudeSettings(request: AgentRequest, mcpServers: readonly strin
       PreToolUse: [
         {
           matcher: 'Bash',
-          hooks: [{ type: 'command', command: shellCommand([...request.nightshiftCommand, 'hook', 'pre-tool-use']) }],
+          hooks: [
+            {
+              type: 'command',
+              command: shellCommand([...request.nightshiftCommand, 'hook', 'pre-tool-use']),
+            },
+          ],
         },
       ],
     },
@@ -151,8 +156,14 @@ export function createClaudeParser(): OutputParser {
 
   const usageDelta = (key: string, usage: { tokensIn: number; tokensOut: number }): AgentEvent[] => {
     const before = reported.get(key) ?? { tokensIn: 0, tokensOut: 0 };
-    const delta = { tokensIn: Math.max(0, usage.tokensIn - before.tokensIn), tokensOut: Math.max(0, usage.tokensOut - before.tokensOut) };
-    reported.set(key, { tokensIn: Math.max(before.tokensIn, usage.tokensIn), tokensOut: Math.max(before.tokensOut, usage.tokensOut) });
+    const delta = {
+      tokensIn: Math.max(0, usage.tokensIn - before.tokensIn),
+      tokensOut: Math.max(0, usage.tokensOut - before.tokensOut),
+    };
+    reported.set(key, {
+      tokensIn: Math.max(before.tokensIn, usage.tokensIn),
+      tokensOut: Math.max(before.tokensOut, usage.tokensOut),
+    });
     if (delta.tokensIn === 0 && delta.tokensOut === 0) return [];
     total.tokensIn += delta.tokensIn;
     total.tokensOut += delta.tokensOut;
@@ -174,7 +185,8 @@ export function createClaudeParser(): OutputParser {
       }
     }
     const usage = asObject(message['usage']);
-    if (usage) events.push(...usageDelta(asString(message['id']) ?? `message-${reported.size}`, usageTotals(usage)));
+    if (usage)
+      events.push(...usageDelta(asString(message['id']) ?? `message-${reported.size}`, usageTotals(usage)));
     return events;
   };
 
@@ -188,7 +200,11 @@ export function createClaudeParser(): OutputParser {
       events.push({ type: 'tool-result', ...(id !== undefined && { id }), isError, text });
       if (isError && DENIAL_TEXT.test(text) && id !== undefined && !denied.has(id)) {
         denied.add(id);
-        events.push({ type: 'denied', command: commandOf(toolInputs.get(id) ?? ''), reason: oneLine(text, 200) });
+        events.push({
+          type: 'denied',
+          command: commandOf(toolInputs.get(id) ?? ''),
+          reason: oneLine(text, 200),
+        });
       }
     }
     return events;
@@ -205,7 +221,10 @@ export function createClaudeParser(): OutputParser {
     }
     // The result's usage is the run's total; report what the per-message usage missed.
     const final = usageTotals(asObject(line['usage']));
-    const missing = { tokensIn: Math.max(0, final.tokensIn - total.tokensIn), tokensOut: Math.max(0, final.tokensOut - total.tokensOut) };
+    const missing = {
+      tokensIn: Math.max(0, final.tokensIn - total.tokensIn),
+      tokensOut: Math.max(0, final.tokensOut - total.tokensOut),
+    };
     if (missing.tokensIn > 0 || missing.tokensOut > 0) events.push(...usageDelta('result', missing));
     const subtype = asString(line['subtype']) ?? '';
     const ok = subtype === 'success' && line['is_error'] !== true;
@@ -234,7 +253,13 @@ export function createClaudeParser(): OutputParser {
           if (asString(line['subtype']) !== 'init') return [];
           const sessionId = asString(line['session_id']);
           const model = asString(line['model']);
-          return [{ type: 'init', ...(sessionId !== undefined && { sessionId }), ...(model !== undefined && { model }) }];
+          return [
+            {
+              type: 'init',
+              ...(sessionId !== undefined && { sessionId }),
+              ...(model !== undefined && { model }),
+            },
+          ];
         }
         case 'assistant':
           return message ? assistant(message) : [];

@@ -53,7 +53,8 @@ export function codexRules(request: AgentRequest): string {
       continue;
     }
     const tokens = `[${pattern.prefix.map(quoted).join(', ')}]`;
-    const justification = decision === 'forbidden' ? `, justification=${quoted(denyReason(pattern.text))}` : '';
+    const justification =
+      decision === 'forbidden' ? `, justification=${quoted(denyReason(pattern.text))}` : '';
     lines.push(`prefix_rule(pattern=${tokens}, decision=${quoted(decision)}${justification})`);
   }
   return `${lines.join('\n')}\n`;
@@ -84,7 +85,8 @@ export function codexMcpTables(servers: McpServers, existing = ''): string {
   const tables: string[] = [];
   for (const [name, server] of Object.entries(servers)) {
     const header = `[mcp_servers.${/^[A-Za-z0-9_-]+$/.test(name) ? name : quoted(name)}]`;
-    if (existing.includes(`[mcp_servers.${name}]`) || existing.includes(`[mcp_servers.${quoted(name)}]`)) continue;
+    if (existing.includes(`[mcp_servers.${name}]`) || existing.includes(`[mcp_servers.${quoted(name)}]`))
+      continue;
     const env = Object.entries(server.env).map(([key, value]) => `${quoted(key)} = ${quoted(value)}`);
     tables.push(
       [
@@ -211,7 +213,10 @@ export function createCodexParser(): OutputParser {
       case 'command_execution': {
         const events = started(item);
         if (status === 'declined') {
-          return [...events, { type: 'denied', command: commandText(item), reason: 'refused by codex execpolicy or sandbox' }];
+          return [
+            ...events,
+            { type: 'denied', command: commandText(item), reason: 'refused by codex execpolicy or sandbox' },
+          ];
         }
         const exitCode = asNumber(item['exit_code']);
         const isError = status === 'failed' || (exitCode !== undefined && exitCode !== 0);
@@ -254,14 +259,24 @@ export function createCodexParser(): OutputParser {
           const tokensOut = asNumber(usage?.['output_tokens']) ?? 0;
           return [
             ...(tokensIn || tokensOut ? [{ type: 'usage' as const, tokensIn, tokensOut }] : []),
-            { type: 'result', ok: true, text: lastMessage, ...(threadId !== undefined && { sessionId: threadId }) },
+            {
+              type: 'result',
+              ok: true,
+              text: lastMessage,
+              ...(threadId !== undefined && { sessionId: threadId }),
+            },
           ];
         }
         case 'turn.failed': {
           const message = asString(asObject(line['error'])?.['message']) ?? 'codex turn failed';
           return [
             { type: 'error', message },
-            { type: 'result', ok: false, text: message, ...(threadId !== undefined && { sessionId: threadId }) },
+            {
+              type: 'result',
+              ok: false,
+              text: message,
+              ...(threadId !== undefined && { sessionId: threadId }),
+            },
           ];
         }
         case 'error':

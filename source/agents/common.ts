@@ -26,7 +26,9 @@ export function parseJsonLine(line: string): JsonObject | undefined {
 
 /** `value` as an object, or undefined. */
 export function asObject(value: unknown): JsonObject | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as JsonObject) : undefined;
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as JsonObject)
+    : undefined;
 }
 
 /** `value` as an array, or an empty one. */
@@ -164,14 +166,20 @@ export function policyPatterns(patterns: readonly string[]): readonly PolicyPatt
     if (!text) continue;
     const words = text.split(' ');
     const firstWild = words.findIndex((word) => word.includes('*'));
-    result.push({ text, prefix: firstWild < 0 ? words : words.slice(0, firstWild), wildcard: firstWild >= 0 });
+    result.push({
+      text,
+      prefix: firstWild < 0 ? words : words.slice(0, firstWild),
+      wildcard: firstWild >= 0,
+    });
   }
   return result;
 }
 
 /** The patterns a backend must deny (blocklist) or allow (allowlist), per the policy's mode. */
 export function activePatterns(request: AgentRequest): readonly PolicyPattern[] {
-  return policyPatterns(request.policy.mode === 'blocklist' ? request.policy.blocked : request.policy.allowed);
+  return policyPatterns(
+    request.policy.mode === 'blocklist' ? request.policy.blocked : request.policy.allowed,
+  );
 }
 
 /** Why a command was denied, as the CLIs show it to the model. */
@@ -198,7 +206,10 @@ export async function promptArgument(request: AgentRequest): Promise<string> {
 }
 
 /** The env every backend adds: NIGHTSHIFT_* from the request plus the backend's own variables. */
-export function agentEnv(request: AgentRequest, extra: Readonly<Record<string, string>>): Record<string, string> {
+export function agentEnv(
+  request: AgentRequest,
+  extra: Readonly<Record<string, string>>,
+): Record<string, string> {
   return { ...request.env, ...extra };
 }
 

@@ -26,7 +26,9 @@ export function createBackend(name: BackendName): Backend {
     default: {
       // Reachable only through an unchecked cast (a config that skipped validation).
       const unknown: never = name;
-      throw new UserError(`Unknown backend "${String(unknown)}"`, { hint: 'Use one of claude, codex, gemini, opencode, sim.' });
+      throw new UserError(`Unknown backend "${String(unknown)}"`, {
+        hint: 'Use one of claude, codex, gemini, opencode, sim.',
+      });
     }
   }
 }

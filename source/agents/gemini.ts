@@ -106,7 +106,10 @@ export async function geminiSettings(servers: McpServers, userSettingsPath: stri
   }
   const ours = Object.fromEntries(
     // trust: the agent runs with --approval-mode yolo anyway; this keeps tool calls from asking.
-    Object.entries(servers).map(([name, server]) => [name, { command: server.command, args: server.args, env: server.env, trust: true }]),
+    Object.entries(servers).map(([name, server]) => [
+      name,
+      { command: server.command, args: server.args, env: server.env, trust: true },
+    ]),
   );
   return { ...base, mcpServers: { ...(asObject(base['mcpServers']) ?? {}), ...ours } };
 }
@@ -122,12 +125,16 @@ export async function geminiSettings(servers: McpServers, userSettingsPath: stri
 async function mcpHomeEnv(request: AgentRequest): Promise<Record<string, string>> {
   const servers = await readMcpServers(request.mcpConfigPath);
   if (Object.keys(servers).length === 0) return {};
-  const userDir = path.join(request.env['GEMINI_CLI_HOME'] ?? process.env['GEMINI_CLI_HOME'] ?? homedir(), '.gemini');
+  const userDir = path.join(
+    request.env['GEMINI_CLI_HOME'] ?? process.env['GEMINI_CLI_HOME'] ?? homedir(),
+    '.gemini',
+  );
   const home = path.join(request.attemptDir, 'gemini-home');
   const dir = path.join(home, '.gemini');
   await mkdir(dir, { recursive: true });
   for (const name of await readdir(userDir).catch(() => [])) {
-    if (name !== 'settings.json') await symlink(path.join(userDir, name), path.join(dir, name)).catch(() => undefined);
+    if (name !== 'settings.json')
+      await symlink(path.join(userDir, name), path.join(dir, name)).catch(() => undefined);
   }
   const settings = await geminiSettings(servers, path.join(userDir, 'settings.json'));
   await writeFile(path.join(dir, 'settings.json'), `${JSON.stringify(settings, null, 2)}\n`);
@@ -179,7 +186,13 @@ export function createGeminiParser(): OutputParser {
       case 'init': {
         const sessionId = asString(line['session_id']);
         const model = asString(line['model']);
-        return [{ type: 'init', ...(sessionId !== undefined && { sessionId }), ...(model !== undefined && { model }) }];
+        return [
+          {
+            type: 'init',
+            ...(sessionId !== undefined && { sessionId }),
+            ...(model !== undefined && { model }),
+          },
+        ];
       }
       case 'tool_use': {
         const tool = asString(line['tool_name']) ?? 'tool';
@@ -188,17 +201,30 @@ export function createGeminiParser(): OutputParser {
         const parameters = asObject(line['parameters']);
         const command = asString(parameters?.['command']);
         if (id !== undefined && command !== undefined) commands.set(id, command);
-        return [{ type: 'tool-call', ...(id !== undefined && { id }), name, input: summarizeToolCall(name, parameters) }];
+        return [
+          {
+            type: 'tool-call',
+            ...(id !== undefined && { id }),
+            name,
+            input: summarizeToolCall(name, parameters),
+          },
+        ];
       }
       case 'tool_result': {
         const id = asString(line['tool_id']);
         const error = asObject(line['error']);
         const isError = asString(line['status']) === 'error';
         const text = asString(line['output']) || asString(error?.['message']) || '';
-        const events: AgentEvent[] = [{ type: 'tool-result', ...(id !== undefined && { id }), isError, text }];
+        const events: AgentEvent[] = [
+          { type: 'tool-result', ...(id !== undefined && { id }), isError, text },
+        ];
         if (asString(error?.['type']) === 'policy_violation') {
           const command = (id !== undefined && commands.get(id)) || 'tool call';
-          events.push({ type: 'denied', command, reason: oneLine(asString(error?.['message']) ?? 'denied by policy', 200) });
+          events.push({
+            type: 'denied',
+            command,
+            reason: oneLine(asString(error?.['message']) ?? 'denied by policy', 200),
+          });
         }
         return events;
       }

@@ -110,7 +110,8 @@ async function buildCommand(request: AgentRequest): Promise<AgentCommand> {
 }
 
 /** Tool errors that mean a permission rule refused the call. */
-const DENIAL_TEXT = /rule which prevents|permission.*(denied|rejected)|rejected permission|PermissionDenied|PermissionRejected/i;
+const DENIAL_TEXT =
+  /rule which prevents|permission.*(denied|rejected)|rejected permission|PermissionDenied|PermissionRejected/i;
 
 /** The parser for one opencode run. */
 export function createOpencodeParser(): OutputParser {
@@ -170,7 +171,10 @@ export function createOpencodeParser(): OutputParser {
           break;
         case 'error': {
           const error = asObject(line['error']);
-          const message = asString(asObject(error?.['data'])?.['message']) ?? asString(error?.['name']) ?? 'opencode reported an error';
+          const message =
+            asString(asObject(error?.['data'])?.['message']) ??
+            asString(error?.['name']) ??
+            'opencode reported an error';
           events.push({ type: 'error', message });
           break;
         }

@@ -40,7 +40,13 @@ function readStat(pid: number): ProcStat | undefined {
   const fields = text.slice(close + 2).split(' ');
   const [state, ppid, pgrp, session] = fields;
   const startTime = fields[19];
-  if (state === undefined || ppid === undefined || pgrp === undefined || session === undefined || startTime === undefined) {
+  if (
+    state === undefined ||
+    ppid === undefined ||
+    pgrp === undefined ||
+    session === undefined ||
+    startTime === undefined
+  ) {
     return undefined;
   }
   return { pid, state, ppid: Number(ppid), pgrp: Number(pgrp), session: Number(session), startTime };
@@ -59,7 +65,9 @@ export function isAlive(pid: number): boolean {
 }
 
 /** Process group and session of a live process (for tests and diagnostics). */
-export function processIds(pid: number): { readonly ppid: number; readonly pgrp: number; readonly session: number } | undefined {
+export function processIds(
+  pid: number,
+): { readonly ppid: number; readonly pgrp: number; readonly session: number } | undefined {
   const stat = readStat(pid);
   return stat && { ppid: stat.ppid, pgrp: stat.pgrp, session: stat.session };
 }
@@ -144,7 +152,9 @@ export async function killTree(pid: number, options: KillTreeOptions = {}): Prom
     }
   };
   const alive = (): number[] =>
-    [...members].filter(([member, startTime]) => readStat(member)?.startTime === startTime && isAlive(member)).map(([member]) => member);
+    [...members]
+      .filter(([member, startTime]) => readStat(member)?.startTime === startTime && isAlive(member))
+      .map(([member]) => member);
   const signalAll = (signal: NodeJS.Signals): void => {
     // The group first: one syscall reaches everything that stayed in the agent's group, including
     // processes forked after the snapshot.

@@ -38,7 +38,11 @@ export interface PtySpawnOptions {
 }
 
 /** Starts `file args` in a new pty. */
-export type SpawnPty = (file: string, args: readonly string[], options: PtySpawnOptions) => Promise<PtyProcess>;
+export type SpawnPty = (
+  file: string,
+  args: readonly string[],
+  options: PtySpawnOptions,
+) => Promise<PtyProcess>;
 
 type NodePty = typeof NodePtyModule;
 
@@ -89,7 +93,9 @@ function wrap(child: IPty): PtyProcess {
       return () => disposable.dispose();
     },
     onExit: (listener) => {
-      const disposable = child.onExit((exit) => listener({ exitCode: exit.exitCode, signal: exit.signal ?? 0 }));
+      const disposable = child.onExit((exit) =>
+        listener({ exitCode: exit.exitCode, signal: exit.signal ?? 0 }),
+      );
       return () => disposable.dispose();
     },
     write: (data) => child.write(data),

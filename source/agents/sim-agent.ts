@@ -43,7 +43,12 @@ function emit(line: SimLine): void {
 /** Plausible token counts: ~4 characters a token, plus a fixed context cost per turn. */
 function usage(inputChars: number, outputChars: number): void {
   turns += 1;
-  emit({ type: 'usage', input_tokens: 1200 + Math.ceil(inputChars / 4), output_tokens: 40 + Math.ceil(outputChars / 4), cost_usd: 0 });
+  emit({
+    type: 'usage',
+    input_tokens: 1200 + Math.ceil(inputChars / 4),
+    output_tokens: 40 + Math.ceil(outputChars / 4),
+    cost_usd: 0,
+  });
 }
 
 function finish(ok: boolean, text: string): never {
@@ -96,7 +101,12 @@ function review(prompt: string): never {
       file = header[1] ?? '';
       files += 1;
     } else if (line.startsWith('+') && /\b(TODO|FIXME)\b/.test(line)) {
-      findings.push({ severity: 'medium', file, message: `unfinished work left in: ${line.slice(1).trim().slice(0, 120)}`, fix: 'finish it, or add a follow-up task whose check fails until it is done' });
+      findings.push({
+        severity: 'medium',
+        file,
+        message: `unfinished work left in: ${line.slice(1).trim().slice(0, 120)}`,
+        fix: 'finish it, or add a follow-up task whose check fails until it is done',
+      });
     }
   }
   const markers = findings.length;
@@ -134,7 +144,11 @@ async function main(): Promise<void> {
     finish(false, message);
   }
   const wrong = attempt <= plan.wrongAttempts;
-  if (wrong) emit({ type: 'text', text: `(sim: wrong-attempts ${plan.wrongAttempts}) This attempt writes deliberately wrong content.` });
+  if (wrong)
+    emit({
+      type: 'text',
+      text: `(sim: wrong-attempts ${plan.wrongAttempts}) This attempt writes deliberately wrong content.`,
+    });
 
   let writes = 0;
   let runs = 0;
@@ -161,7 +175,12 @@ async function perform(step: SimStep, wrong: boolean): Promise<void> {
       await mkdir(path.dirname(target), { recursive: true });
       if (step.append) await appendFile(target, content);
       else await writeFile(target, content);
-      emit({ type: 'tool_result', id, is_error: false, output: `${step.append ? 'appended' : 'wrote'} ${Buffer.byteLength(content)} bytes to ${step.path}` });
+      emit({
+        type: 'tool_result',
+        id,
+        is_error: false,
+        output: `${step.append ? 'appended' : 'wrote'} ${Buffer.byteLength(content)} bytes to ${step.path}`,
+      });
       usage(200, content.length);
       return;
     }
@@ -169,13 +188,22 @@ async function perform(step: SimStep, wrong: boolean): Promise<void> {
       const id = `tool-${++toolIds}`;
       emit({ type: 'tool_use', id, name: 'Bash', input: step.command });
       const { code, output } = await run(step.command);
-      const shown = output.length > MAX_TOOL_OUTPUT ? `${output.slice(0, MAX_TOOL_OUTPUT)}\n… (truncated)` : output;
-      emit({ type: 'tool_result', id, is_error: code !== 0, output: code === 0 ? shown : `${shown}\n(exit code ${code})` });
+      const shown =
+        output.length > MAX_TOOL_OUTPUT ? `${output.slice(0, MAX_TOOL_OUTPUT)}\n… (truncated)` : output;
+      emit({
+        type: 'tool_result',
+        id,
+        is_error: code !== 0,
+        output: code === 0 ? shown : `${shown}\n(exit code ${code})`,
+      });
       usage(output.length, step.command.length);
       return;
     }
     case 'hang':
-      emit({ type: 'text', text: 'Thinking… (sim: hang — this simulated agent will now go silent and never finish)' });
+      emit({
+        type: 'text',
+        text: 'Thinking… (sim: hang — this simulated agent will now go silent and never finish)',
+      });
       // A pending timer keeps the event loop (and so the process) alive forever.
       setInterval(() => undefined, 1 << 30);
       await new Promise<never>(() => undefined);
@@ -254,7 +282,10 @@ async function spam(linesPerSecond: number, seconds: number): Promise<void> {
   while (sent < total) {
     const due = Math.min(total, Math.floor(((Date.now() - started) / 1000) * linesPerSecond) + 1);
     for (; sent < due; sent += 1) {
-      emit({ type: 'text', text: `spam ${sent + 1}/${total}: the quick brown fox jumps over the lazy dog (simulated load)` });
+      emit({
+        type: 'text',
+        text: `spam ${sent + 1}/${total}: the quick brown fox jumps over the lazy dog (simulated load)`,
+      });
     }
     if (sent < total) await sleep(SPAM_TICK_MS);
   }

@@ -104,7 +104,13 @@ export function parseSimDirectives(prompt: string, attempt?: number): SimPlan {
         }
         const problem = unsafePath(target);
         if (problem) errors.push(`${where}: ${problem}`);
-        else push({ kind: 'write', path: target, content: body.length > 0 ? `${body.join('\n')}\n` : '', append: name === 'append' });
+        else
+          push({
+            kind: 'write',
+            path: target,
+            content: body.length > 0 ? `${body.join('\n')}\n` : '',
+            append: name === 'append',
+          });
         break;
       }
       case 'run':
@@ -146,7 +152,9 @@ export function parseSimDirectives(prompt: string, attempt?: number): SimPlan {
         }
         break;
       default:
-        errors.push(`${where}: unknown directive; known: write, append, run, delay, fail-attempts, wrong-attempts, hang, ask, spam, on-attempt`);
+        errors.push(
+          `${where}: unknown directive; known: write, append, run, delay, fail-attempts, wrong-attempts, hang, ask, spam, on-attempt`,
+        );
     }
   }
   return { steps, delayMs, failAttempts, wrongAttempts, errors };
@@ -155,9 +163,11 @@ export function parseSimDirectives(prompt: string, attempt?: number): SimPlan {
 /** Why a directive path is refused, or undefined when it is a safe relative path. */
 export function unsafePath(target: string): string | undefined {
   if (target === '') return 'empty path';
-  if (path.isAbsolute(target)) return `absolute path "${target}" refused; paths are relative to the working directory`;
+  if (path.isAbsolute(target))
+    return `absolute path "${target}" refused; paths are relative to the working directory`;
   const normal = path.normalize(target);
-  if (normal === '..' || normal.startsWith(`..${path.sep}`)) return `path "${target}" escapes the working directory`;
+  if (normal === '..' || normal.startsWith(`..${path.sep}`))
+    return `path "${target}" escapes the working directory`;
   if (normal === '.') return `path "${target}" is the working directory itself`;
   return undefined;
 }

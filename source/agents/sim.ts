@@ -23,13 +23,32 @@ import type { AgentEvent, Backend, ClassifyInput, OutputParser } from './backend
  * `result`; `error` for a problem before the result.
  */
 export type SimLine =
-  | { readonly type: 'init'; readonly session_id: string; readonly model: 'sim'; readonly simulated: true; readonly attempt: number; readonly task_id: string }
+  | {
+      readonly type: 'init';
+      readonly session_id: string;
+      readonly model: 'sim';
+      readonly simulated: true;
+      readonly attempt: number;
+      readonly task_id: string;
+    }
   | { readonly type: 'text'; readonly text: string }
   | { readonly type: 'tool_use'; readonly id: string; readonly name: string; readonly input: string }
   | { readonly type: 'tool_result'; readonly id: string; readonly is_error: boolean; readonly output: string }
   | { readonly type: 'question'; readonly text: string }
-  | { readonly type: 'usage'; readonly input_tokens: number; readonly output_tokens: number; readonly cost_usd: 0 }
-  | { readonly type: 'result'; readonly ok: boolean; readonly text: string; readonly session_id: string; readonly turns: number; readonly cost_usd: 0 }
+  | {
+      readonly type: 'usage';
+      readonly input_tokens: number;
+      readonly output_tokens: number;
+      readonly cost_usd: 0;
+    }
+  | {
+      readonly type: 'result';
+      readonly ok: boolean;
+      readonly text: string;
+      readonly session_id: string;
+      readonly turns: number;
+      readonly cost_usd: 0;
+    }
   | { readonly type: 'error'; readonly message: string };
 
 /** The banner the sim prints on its terminal (stderr) before anything else. */
@@ -50,7 +69,9 @@ export function simAgentScript(): string {
   // Running from source/agents/ (vitest): use the build output of the same tree.
   const built = path.resolve(here, '..', '..', 'dist', 'agents', 'sim-agent.js');
   if (existsSync(built)) return built;
-  throw new UserError(`The simulated agent is not built: ${built} is missing`, { hint: 'Run npm run build.' });
+  throw new UserError(`The simulated agent is not built: ${built} is missing`, {
+    hint: 'Run npm run build.',
+  });
 }
 
 /** Parses the sim's JSON lines into events. Non-JSON lines (none expected) yield nothing. */
@@ -68,7 +89,11 @@ function parseJson(line: string): SimLine | undefined {
   if (!trimmed.startsWith('{')) return undefined;
   try {
     const value: unknown = JSON.parse(trimmed);
-    return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string' ? (value as SimLine) : undefined;
+    return typeof value === 'object' &&
+      value !== null &&
+      typeof (value as { type?: unknown }).type === 'string'
+      ? (value as SimLine)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -86,9 +111,20 @@ function simLineToEvents(line: SimLine): AgentEvent[] {
     case 'tool_result':
       return [{ type: 'tool-result', id: line.id, isError: line.is_error, text: line.output }];
     case 'usage':
-      return [{ type: 'usage', tokensIn: line.input_tokens, tokensOut: line.output_tokens, costUsd: line.cost_usd }];
+      return [
+        { type: 'usage', tokensIn: line.input_tokens, tokensOut: line.output_tokens, costUsd: line.cost_usd },
+      ];
     case 'result':
-      return [{ type: 'result', ok: line.ok, text: line.text, costUsd: line.cost_usd, sessionId: line.session_id, turns: line.turns }];
+      return [
+        {
+          type: 'result',
+          ok: line.ok,
+          text: line.text,
+          costUsd: line.cost_usd,
+          sessionId: line.session_id,
+          turns: line.turns,
+        },
+      ];
     case 'error':
       return [{ type: 'error', message: line.message }];
     default:
@@ -97,7 +133,8 @@ function simLineToEvents(line: SimLine): AgentEvent[] {
   }
 }
 
-const TEST_COMMAND = /\b(test|tests|pytest|vitest|jest|mocha|cargo test|go test|npm (run )?test|make check)\b/;
+const TEST_COMMAND =
+  /\b(test|tests|pytest|vitest|jest|mocha|cargo test|go test|npm (run )?test|make check)\b/;
 
 /** Classifies the sim's state from its screen and last event. */
 export function classifySim(input: ClassifyInput): AgentState {

@@ -100,7 +100,9 @@ export async function boardSession(client: EngineClient, target: SessionTarget):
       printLine(endedLine(snapshot, ended?.outcome));
       return ended?.exitCode ?? 0;
     case 'connection-closed':
-      process.stderr.write(`nightshift: lost the connection to the engine${lostBecause ? `: ${lostBecause}` : ''}\n`);
+      process.stderr.write(
+        `nightshift: lost the connection to the engine${lostBecause ? `: ${lostBecause}` : ''}\n`,
+      );
       process.stderr.write(`  if the run goes on, \`${target.comeBack}\` opens the board again\n`);
       return 1;
     default: {
@@ -122,7 +124,10 @@ function endedLine(snapshot: EngineSnapshot | null, outcome: string | undefined)
  * The plain view without a TTY: the run's state now, then its event lines as they happen, until
  * the engine ends (resolves the run's exit code) or the connection is lost for good (1).
  */
-export function followLines(client: EngineClient, write: (text: string) => void = (text) => process.stdout.write(text)): Promise<number> {
+export function followLines(
+  client: EngineClient,
+  write: (text: string) => void = (text) => process.stdout.write(text),
+): Promise<number> {
   const snapshot = client.current();
   if (snapshot) printSummary(snapshot, write);
   const print = linePrinter(write);
@@ -154,15 +159,27 @@ export function followLines(client: EngineClient, write: (text: string) => void 
 
 function printSummary(snapshot: EngineSnapshot, write: (text: string) => void): void {
   const run = snapshot.run;
-  const mode = !run ? 'idle' : run.endedAt ? `ended (${run.outcome ?? '?'})` : run.stopping ? 'stopping' : run.paused ? 'paused' : 'running';
+  const mode = !run
+    ? 'idle'
+    : run.endedAt
+      ? `ended (${run.outcome ?? '?'})`
+      : run.stopping
+        ? 'stopping'
+        : run.paused
+          ? 'paused'
+          : 'running';
   write(`project ${snapshot.project}  (${snapshot.root})\n`);
-  write(`engine pid ${snapshot.pid}: ${mode}${run ? `, run ${run.id}, backend ${run.backend}, parallel ${run.parallel}` : ''}\n`);
+  write(
+    `engine pid ${snapshot.pid}: ${mode}${run ? `, run ${run.id}, backend ${run.backend}, parallel ${run.parallel}` : ''}\n`,
+  );
   const tasks = snapshot.tasks;
   write(`tasks: ${tasks.length === 0 ? 'none' : `${tasks.length} (${statusCounts(tasks)})`}\n`);
   for (const task of tasks) write(`  ${task.id}  ${task.status}  ${task.title}\n`);
   for (const agent of snapshot.agents) {
     const label = agent.simulated ? ' (simulated)' : '';
-    write(`  agent ${agent.name}${label}  ${agent.taskId}#${agent.attempt}  ${agent.state}  ${agent.action}\n`);
+    write(
+      `  agent ${agent.name}${label}  ${agent.taskId}#${agent.attempt}  ${agent.state}  ${agent.action}\n`,
+    );
   }
   const print = linePrinter(write);
   for (const line of snapshot.recent.slice(-10)) print({ type: 'line', line });
@@ -195,7 +212,11 @@ export async function connectLocal(root: string, readonly: boolean, startingMs =
 export const ENGINE_START_MS = 10_000;
 
 /** The board on a TTY, the plain view otherwise; resolves the exit code. */
-export function watch(client: EngineClient, target: SessionTarget, options: { ui?: boolean } = {}): Promise<number> {
+export function watch(
+  client: EngineClient,
+  target: SessionTarget,
+  options: { ui?: boolean } = {},
+): Promise<number> {
   return options.ui !== false && hasTty() ? boardSession(client, target) : followLines(client);
 }
 
@@ -212,11 +233,21 @@ export function registerAttach(program: Command): void {
   program
     .command('attach')
     .description('open the board of a running engine (here, or on another machine with --ssh)')
-    .option('--ssh <host:path>', 'a run on another machine, through ssh: HOST:PATH, USER@HOST:PATH or ssh://USER@HOST:PORT/PATH')
-    .option('--ssh-arg <arg>', 'an extra argument for ssh, e.g. --ssh-arg=-p --ssh-arg=2222 (repeatable; also env NIGHTSHIFT_SSH_ARGS)', collect)
+    .option(
+      '--ssh <host:path>',
+      'a run on another machine, through ssh: HOST:PATH, USER@HOST:PATH or ssh://USER@HOST:PORT/PATH',
+    )
+    .option(
+      '--ssh-arg <arg>',
+      'an extra argument for ssh, e.g. --ssh-arg=-p --ssh-arg=2222 (repeatable; also env NIGHTSHIFT_SSH_ARGS)',
+      collect,
+    )
     .option('--readonly', 'watch only: every command but attaching to a terminal is refused')
     .option('--no-ui', 'no board: print the state and follow event lines (the default without a TTY)')
-    .option('--stdio <path>', 'internal: bridge stdin/stdout to the engine of the project at PATH (what --ssh runs remotely)')
+    .option(
+      '--stdio <path>',
+      'internal: bridge stdin/stdout to the engine of the project at PATH (what --ssh runs remotely)',
+    )
     .addHelpText(
       'after',
       '\nKeys on the board: ? help · q leave (the run goes on) · Q stop the run.\n' +
@@ -233,7 +264,11 @@ export function registerAttach(program: Command): void {
         const sshArgs = [...splitArgs(process.env['NIGHTSHIFT_SSH_ARGS']), ...(options.sshArg ?? [])];
         const client = await connectSsh({ target: options.ssh, sshArgs, readonly, reconnect: true });
         const comeBack = `nightshift attach --ssh ${options.ssh}`;
-        process.exitCode = await watch(client, { comeBack, readonly, title: `nightshift @ ${parseSshTarget(options.ssh).destination}` }, options);
+        process.exitCode = await watch(
+          client,
+          { comeBack, readonly, title: `nightshift @ ${parseSshTarget(options.ssh).destination}` },
+          options,
+        );
         return;
       }
       const root = findProjectRoot();
@@ -256,7 +291,10 @@ async function serveStdio(projectPath: string): Promise<number> {
     root = findProjectRoot(projectPath);
   } catch (error) {
     // The client at the other end of ssh reads protocol messages: say it in one it shows.
-    const message: ServerMessage = { type: 'error', message: `${errorMessage(error)} (on the remote machine)` };
+    const message: ServerMessage = {
+      type: 'error',
+      message: `${errorMessage(error)} (on the remote machine)`,
+    };
     await new Promise<void>((resolve) => process.stdout.write(encodeMessage(message), () => resolve()));
     return 1;
   }

@@ -17,24 +17,98 @@ export interface CommandEntry {
 }
 
 export const commands: readonly CommandEntry[] = [
-  { name: 'init', description: 'scaffold nightshift in a repository (config, store, AGENT.md, skills, agent wrappers)', load: async () => (await import('./init.js')).registerInit },
-  { name: 'plan', description: 'the planner agent writes a spec and an audited plan into the queue', load: async () => (await import('./plan.js')).registerPlan },
-  { name: 'task', description: 'inspect and edit the task queue', load: async () => (await import('./task.js')).registerTask },
-  { name: 'run', description: 'run the queue: agents work on ready tasks, the gate verifies, passing work is committed', load: async () => (await import('./run.js')).registerRun },
-  { name: 'attach', description: 'open the board of a running engine (here, or on another machine with --ssh)', load: async () => (await import('./attach.js')).registerAttach },
-  { name: 'status', description: 'queue counts, running agents, cost and recent events', load: async () => (await import('./status.js')).registerStatus },
-  { name: 'logs', description: "print an attempt's terminal log (a task id, or a running agent's name)", load: async () => (await import('./logs.js')).registerLogs },
-  { name: 'stop', description: 'stop the running engine: agents are stopped, their attempts closed as interrupted', load: async () => (await import('./control.js')).registerControl },
-  { name: 'pause', description: 'pause the running engine: running agents finish, no new task starts', load: async () => (await import('./control.js')).registerControl },
-  { name: 'resume', description: 'resume a paused engine', load: async () => (await import('./control.js')).registerControl },
-  { name: 'ls', description: 'list the projects on this machine with an engine running', load: async () => (await import('./ls.js')).registerLs },
-  { name: 'verify', description: "run a task's verification now (in the main checkout) and print the gate result", load: async () => (await import('./verify.js')).registerVerify },
-  { name: 'review', description: "quality scores of recent attempts and the review agent's findings", load: async () => (await import('./review.js')).registerReview },
-  { name: 'reset', description: 'back to the post-planning state: statuses, worktrees and commits after the plan (logs archived)', load: async () => (await import('./reset.js')).registerReset },
-  { name: 'demo', description: 'a complete run on a scratch project with the simulated agent (no API key needed)', load: async () => (await import('./demo.js')).registerDemo },
-  { name: 'doctor', description: 'check node-pty, git, the agent CLIs, the config and the store', load: async () => (await import('./doctor.js')).registerDoctor },
-  { name: 'mcp', description: 'the task tool server for agents, on stdio (MCP); nightshift wires it into every agent run', load: async () => (await import('./mcp.js')).registerMcp },
-  { name: 'hook', description: 'hooks called by agent CLIs (internal)', hidden: true, load: async () => (await import('./hook.js')).registerHook },
+  {
+    name: 'init',
+    description: 'scaffold nightshift in a repository (config, store, AGENT.md, skills, agent wrappers)',
+    load: async () => (await import('./init.js')).registerInit,
+  },
+  {
+    name: 'plan',
+    description: 'the planner agent writes a spec and an audited plan into the queue',
+    load: async () => (await import('./plan.js')).registerPlan,
+  },
+  {
+    name: 'task',
+    description: 'inspect and edit the task queue',
+    load: async () => (await import('./task.js')).registerTask,
+  },
+  {
+    name: 'run',
+    description: 'run the queue: agents work on ready tasks, the gate verifies, passing work is committed',
+    load: async () => (await import('./run.js')).registerRun,
+  },
+  {
+    name: 'attach',
+    description: 'open the board of a running engine (here, or on another machine with --ssh)',
+    load: async () => (await import('./attach.js')).registerAttach,
+  },
+  {
+    name: 'status',
+    description: 'queue counts, running agents, cost and recent events',
+    load: async () => (await import('./status.js')).registerStatus,
+  },
+  {
+    name: 'logs',
+    description: "print an attempt's terminal log (a task id, or a running agent's name)",
+    load: async () => (await import('./logs.js')).registerLogs,
+  },
+  {
+    name: 'stop',
+    description: 'stop the running engine: agents are stopped, their attempts closed as interrupted',
+    load: async () => (await import('./control.js')).registerControl,
+  },
+  {
+    name: 'pause',
+    description: 'pause the running engine: running agents finish, no new task starts',
+    load: async () => (await import('./control.js')).registerControl,
+  },
+  {
+    name: 'resume',
+    description: 'resume a paused engine',
+    load: async () => (await import('./control.js')).registerControl,
+  },
+  {
+    name: 'ls',
+    description: 'list the projects on this machine with an engine running',
+    load: async () => (await import('./ls.js')).registerLs,
+  },
+  {
+    name: 'verify',
+    description: "run a task's verification now (in the main checkout) and print the gate result",
+    load: async () => (await import('./verify.js')).registerVerify,
+  },
+  {
+    name: 'review',
+    description: "quality scores of recent attempts and the review agent's findings",
+    load: async () => (await import('./review.js')).registerReview,
+  },
+  {
+    name: 'reset',
+    description:
+      'back to the post-planning state: statuses, worktrees and commits after the plan (logs archived)',
+    load: async () => (await import('./reset.js')).registerReset,
+  },
+  {
+    name: 'demo',
+    description: 'a complete run on a scratch project with the simulated agent (no API key needed)',
+    load: async () => (await import('./demo.js')).registerDemo,
+  },
+  {
+    name: 'doctor',
+    description: 'check node-pty, git, the agent CLIs, the config and the store',
+    load: async () => (await import('./doctor.js')).registerDoctor,
+  },
+  {
+    name: 'mcp',
+    description: 'the task tool server for agents, on stdio (MCP); nightshift wires it into every agent run',
+    load: async () => (await import('./mcp.js')).registerMcp,
+  },
+  {
+    name: 'hook',
+    description: 'hooks called by agent CLIs (internal)',
+    hidden: true,
+    load: async () => (await import('./hook.js')).registerHook,
+  },
 ];
 
 /**

@@ -9,8 +9,18 @@ import { findProjectRoot } from './project.js';
 import { printLine } from './output.js';
 
 const CONTROLS: readonly { name: string; command: CommandName; description: string; done: string }[] = [
-  { name: 'stop', command: 'stop', description: 'stop the running engine: agents are stopped, their attempts closed as interrupted', done: 'stop requested; the engine is winding down' },
-  { name: 'pause', command: 'pause', description: 'pause the running engine: running agents finish, no new task starts', done: 'paused' },
+  {
+    name: 'stop',
+    command: 'stop',
+    description: 'stop the running engine: agents are stopped, their attempts closed as interrupted',
+    done: 'stop requested; the engine is winding down',
+  },
+  {
+    name: 'pause',
+    command: 'pause',
+    description: 'pause the running engine: running agents finish, no new task starts',
+    done: 'paused',
+  },
   { name: 'resume', command: 'resume', description: 'resume a paused engine', done: 'resumed' },
 ];
 

@@ -27,9 +27,16 @@ export function registerDemo(program: Command): void {
     .command('demo')
     .description('a complete run on a scratch project with the simulated agent (no API key needed)')
     .option('--parallel <n>', 'simulated agents at once', '2')
-    .option('--dir <dir>', 'where to create the scratch project (an empty or new folder; default: under the temp dir)')
+    .option(
+      '--dir <dir>',
+      'where to create the scratch project (an empty or new folder; default: under the temp dir)',
+    )
     .option('--no-ui', 'no board: plain timestamped lines (the default without a TTY)')
-    .option('--step-delay-ms <ms>', 'pause between the simulated agent\'s steps', String(DEFAULT_STEP_DELAY_MS))
+    .option(
+      '--step-delay-ms <ms>',
+      "pause between the simulated agent's steps",
+      String(DEFAULT_STEP_DELAY_MS),
+    )
     .addHelpText(
       'after',
       `\nThe plan builds "wordstat", a small Node.js library and CLI, in ${DEMO_TASK_COUNT} tasks; the "${RETRY_TASK_ID}" task\n` +
@@ -38,26 +45,36 @@ export function registerDemo(program: Command): void {
     )
     .action(async (options: DemoOptions) => {
       const stepDelayMs = Number(options.stepDelayMs ?? DEFAULT_STEP_DELAY_MS);
-      if (!Number.isInteger(stepDelayMs) || stepDelayMs < 0) throw new UserError(`--step-delay-ms must be a whole number of milliseconds, got "${options.stepDelayMs ?? ''}"`);
+      if (!Number.isInteger(stepDelayMs) || stepDelayMs < 0)
+        throw new UserError(
+          `--step-delay-ms must be a whole number of milliseconds, got "${options.stepDelayMs ?? ''}"`,
+        );
       const board = options.ui !== false && hasTty();
       if (board) await loadBoard(); // fail before making anything when the board cannot load
       const project = await createScratchProject({ dir: options.dir, stepDelayMs });
       const root = project.root;
       printLine(`nightshift demo: scratch project ${root}`);
       printLine(SIMULATED);
-      printLine(`${project.taskIds.length} tasks build "wordstat" (word counts and readability); "${RETRY_TASK_ID}" fails once and passes on retry.`);
+      printLine(
+        `${project.taskIds.length} tasks build "wordstat" (word counts and readability); "${RETRY_TASK_ID}" fails once and passes on retry.`,
+      );
       let code: number;
       if (board) {
         await startDaemon(root, ['--parallel', options.parallel]);
         const client = await connectLocal(root, false, ENGINE_START_MS);
-        code = await boardSession(client, { comeBack: `cd ${root} && nightshift attach`, title: 'nightshift demo' });
+        code = await boardSession(client, {
+          comeBack: `cd ${root} && nightshift attach`,
+          title: 'nightshift demo',
+        });
       } else {
         printLine('');
         code = await runForeground(root, { parallel: options.parallel });
       }
       printLine('');
       printLine(`scratch project: ${root}`);
-      printLine(`  look at it: cd ${root} && git log --oneline && node --test && node bin/wordstat.js sample.txt`);
+      printLine(
+        `  look at it: cd ${root} && git log --oneline && node --test && node bin/wordstat.js sample.txt`,
+      );
       printLine('  (remove the folder when you are done; nothing else on this machine was changed)');
       process.exitCode = code;
     });

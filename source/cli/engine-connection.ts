@@ -21,7 +21,11 @@ export async function runningEngineSocket(root: string): Promise<string | undefi
  * Connects to the engine whose lock is live. An engine still starting (lock taken, socket not yet
  * listening) is waited for briefly, as long as its lock stays live.
  */
-export async function connectRunningEngine(root: string, socketPath: string, options: { readonly?: boolean } = {}): Promise<EngineClient> {
+export async function connectRunningEngine(
+  root: string,
+  socketPath: string,
+  options: { readonly?: boolean } = {},
+): Promise<EngineClient> {
   const deadline = Date.now() + STARTING_ENGINE_GRACE_MS;
   for (;;) {
     try {
@@ -34,10 +38,15 @@ export async function connectRunningEngine(root: string, socketPath: string, opt
 }
 
 /** A client of the running engine, or a UserError saying none runs. */
-export async function requireEngine(root: string, options: { readonly?: boolean } = {}): Promise<EngineClient> {
+export async function requireEngine(
+  root: string,
+  options: { readonly?: boolean } = {},
+): Promise<EngineClient> {
   const socketPath = await runningEngineSocket(root);
   if (!socketPath) {
-    throw new UserError(`no engine is running for ${root}`, { hint: 'start one with `nightshift run` (or `nightshift run --detach`)' });
+    throw new UserError(`no engine is running for ${root}`, {
+      hint: 'start one with `nightshift run` (or `nightshift run --detach`)',
+    });
   }
   return connectRunningEngine(root, socketPath, options);
 }

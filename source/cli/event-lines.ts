@@ -6,13 +6,18 @@ import type { EngineEvent } from '../ipc/protocol.js';
 /** `HH:MM:SS` of an ISO time, in local time. */
 function clock(iso: string): string {
   const date = new Date(iso);
-  return [date.getHours(), date.getMinutes(), date.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+  return [date.getHours(), date.getMinutes(), date.getSeconds()]
+    .map((n) => String(n).padStart(2, '0'))
+    .join(':');
 }
 
 const MARKS = { info: ' ', warn: '!', error: '✗', success: '✓' } as const;
 
 /** A printer of engine events as lines; `verbose` adds agent output lines. */
-export function linePrinter(write: (text: string) => void, options: { verbose?: boolean } = {}): (event: EngineEvent) => void {
+export function linePrinter(
+  write: (text: string) => void,
+  options: { verbose?: boolean } = {},
+): (event: EngineEvent) => void {
   return (event) => {
     switch (event.type) {
       case 'line':
@@ -22,7 +27,12 @@ export function linePrinter(write: (text: string) => void, options: { verbose?: 
         if (!options.verbose) return;
         // The engine batches an agent's output lines into one event (one line each, joined by \n).
         const at = clock(new Date().toISOString());
-        write(event.text.split('\n').map((line) => `${at}   [${event.agentId}] ${line}\n`).join(''));
+        write(
+          event.text
+            .split('\n')
+            .map((line) => `${at}   [${event.agentId}] ${line}\n`)
+            .join(''),
+        );
         return;
       }
       default:

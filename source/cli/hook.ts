@@ -7,7 +7,8 @@ import type { Command } from 'commander';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  for await (const chunk of process.stdin)
+    chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
   return Buffer.concat(chunks).toString('utf8');
 }
 
@@ -19,7 +20,7 @@ export function registerHook(program: Command): void {
   hook
     .command('pre-tool-use')
     .description(
-      "Claude Code PreToolUse hook: reads the hook JSON on stdin and denies Bash commands the policy blocks (policy from NIGHTSHIFT_POLICY, else nightshift.toml, else the defaults).",
+      'Claude Code PreToolUse hook: reads the hook JSON on stdin and denies Bash commands the policy blocks (policy from NIGHTSHIFT_POLICY, else nightshift.toml, else the defaults).',
     )
     .action(async () => {
       const { runPreToolUse } = await import('../security/pre-tool-use.js');

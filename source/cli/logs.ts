@@ -22,13 +22,16 @@ export function registerLogs(program: Command): void {
       const root = findProjectRoot();
       const taskId = await resolveTaskId(root, target);
       const { logPath, attempt } = await locate(root, taskId, options.attempt);
-      if (!logPath || !existsSync(logPath)) throw new UserError(`no log for ${taskId} attempt ${attempt} yet`);
+      if (!logPath || !existsSync(logPath))
+        throw new UserError(`no log for ${taskId} attempt ${attempt} yet`);
       let offset = await copyFrom(logPath, 0);
       if (!options.follow) return;
       // Follow until the attempt is no longer running (poll the store; the engine writes it).
       for (;;) {
         const state = await readState(root);
-        const running = state.tasks.find((t) => t.id === taskId)?.attempts.find((a) => a.n === attempt)?.outcome === 'running';
+        const running =
+          state.tasks.find((t) => t.id === taskId)?.attempts.find((a) => a.n === attempt)?.outcome ===
+          'running';
         offset = await copyFrom(logPath, offset);
         if (!running) return;
         await sleep(250);
@@ -48,16 +51,26 @@ async function resolveTaskId(root: string, target: string): Promise<string> {
       client.close();
     }
   }
-  throw new UserError(`no task or running agent named "${target}"`, { hint: 'see `nightshift task list` and `nightshift status`' });
+  throw new UserError(`no task or running agent named "${target}"`, {
+    hint: 'see `nightshift task list` and `nightshift status`',
+  });
 }
 
-async function locate(root: string, taskId: string, attemptFlag: string | undefined): Promise<{ logPath: string | undefined; attempt: number }> {
+async function locate(
+  root: string,
+  taskId: string,
+  attemptFlag: string | undefined,
+): Promise<{ logPath: string | undefined; attempt: number }> {
   const state: State = await readState(root);
   const task = state.tasks.find((t) => t.id === taskId);
   const attempts = task?.attempts ?? [];
   if (attempts.length === 0) throw new UserError(`task ${taskId} has no attempts yet`);
-  const wanted = attemptFlag === undefined ? attempts.at(-1) : attempts.find((a) => a.n === Number(attemptFlag));
-  if (!wanted) throw new UserError(`task ${taskId} has no attempt ${attemptFlag ?? ''}`, { hint: `attempts: ${attempts.map((a) => a.n).join(', ')}` });
+  const wanted =
+    attemptFlag === undefined ? attempts.at(-1) : attempts.find((a) => a.n === Number(attemptFlag));
+  if (!wanted)
+    throw new UserError(`task ${taskId} has no attempt ${attemptFlag ?? ''}`, {
+      hint: `attempts: ${attempts.map((a) => a.n).join(', ')}`,
+    });
   return { logPath: wanted.logPath, attempt: wanted.n };
 }
 

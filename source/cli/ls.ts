@@ -15,7 +15,13 @@ const SNAPSHOT_TIMEOUT_MS = 1_500;
 /** One running engine with what a quick snapshot said about its run. */
 export interface EngineListing extends RegistryEntry {
   /** Null when the engine did not answer in time. */
-  readonly progress: { readonly done: number; readonly total: number; readonly running: number; readonly blocked: number; readonly state: string } | null;
+  readonly progress: {
+    readonly done: number;
+    readonly total: number;
+    readonly running: number;
+    readonly blocked: number;
+    readonly state: string;
+  } | null;
 }
 
 /** Registers `ls`. */
@@ -52,16 +58,35 @@ async function withProgress(entry: RegistryEntry): Promise<EngineListing> {
   if (!snapshot) return { ...entry, progress: null };
   const count = (status: string): number => snapshot.tasks.filter((task) => task.status === status).length;
   const run = snapshot.run;
-  const state = !run ? 'idle' : run.endedAt ? 'ending' : run.stopping ? 'stopping' : run.paused ? 'paused' : 'running';
+  const state = !run
+    ? 'idle'
+    : run.endedAt
+      ? 'ending'
+      : run.stopping
+        ? 'stopping'
+        : run.paused
+          ? 'paused'
+          : 'running';
   return {
     ...entry,
-    progress: { done: count('done'), total: snapshot.tasks.length, running: snapshot.agents.length, blocked: count('blocked'), state },
+    progress: {
+      done: count('done'),
+      total: snapshot.tasks.length,
+      running: snapshot.agents.length,
+      blocked: count('blocked'),
+      state,
+    },
   };
 }
 
 async function quickSnapshot(socketPath: string): Promise<EngineSnapshot | undefined> {
   try {
-    const client = await connectEngine({ socketPath, readonly: true, reconnect: false, handshakeTimeoutMs: SNAPSHOT_TIMEOUT_MS });
+    const client = await connectEngine({
+      socketPath,
+      readonly: true,
+      reconnect: false,
+      handshakeTimeoutMs: SNAPSHOT_TIMEOUT_MS,
+    });
     try {
       return client.current() ?? undefined;
     } finally {

@@ -44,12 +44,18 @@ export function registerPlan(program: Command): void {
     .command('plan')
     .description('the planner agent writes a spec and an audited plan into the queue')
     .option('--intent <text>', 'what you want built')
-    .option('-f, --file <file>', 'a document to plan from; a Markdown spec (a "# " title, "## Goal" and "## Acceptance criteria" sections) is used as the spec as it is')
+    .option(
+      '-f, --file <file>',
+      'a document to plan from; a Markdown spec (a "# " title, "## Goal" and "## Acceptance criteria" sections) is used as the spec as it is',
+    )
     .option('--backend <name>', 'planner backend (default: [backend] plan, else [backend] default)')
     .option('--spec-only', 'stop after the spec: write docs/specs/<slug>.md and nothing else')
     .option('--append', 'add the planned tasks to the queue (default)')
     .option('--replace', 'the planned tasks replace the queue (a backup is taken first)')
-    .option('--rounds <n>', `planner rounds at most: audit errors go back to the planner (default ${DEFAULT_PLAN_ROUNDS})`)
+    .option(
+      '--rounds <n>',
+      `planner rounds at most: audit errors go back to the planner (default ${DEFAULT_PLAN_ROUNDS})`,
+    )
     .option('--json', 'print the outcome as JSON (progress goes to stderr)')
     .addHelpText(
       'after',
@@ -62,9 +68,11 @@ export function registerPlan(program: Command): void {
 
 async function planCommand(options: PlanCliOptions): Promise<number> {
   if (options.append && options.replace) throw new UserError('choose one of --append and --replace');
-  if (options.intent !== undefined && options.file !== undefined) throw new UserError('choose one of --intent and -f FILE');
+  if (options.intent !== undefined && options.file !== undefined)
+    throw new UserError('choose one of --intent and -f FILE');
   const rounds = options.rounds === undefined ? DEFAULT_PLAN_ROUNDS : Number(options.rounds);
-  if (!Number.isInteger(rounds) || rounds < 1) throw new UserError(`--rounds must be a whole number ≥ 1, got "${options.rounds}"`);
+  if (!Number.isInteger(rounds) || rounds < 1)
+    throw new UserError(`--rounds must be a whole number ≥ 1, got "${options.rounds}"`);
   const root = findProjectRoot();
   const config = await loadConfig(root);
   const store = await Store.open(root);
@@ -91,12 +99,24 @@ async function planCommand(options: PlanCliOptions): Promise<number> {
   if (!outcome.ok) {
     throw new UserError(
       `${options.specOnly ? 'the spec was' : 'the plan was'} still not right after ${outcome.roundsUsed} round${outcome.roundsUsed === 1 ? '' : 's'}; nothing entered the queue:\n${outcome.problems.map((p) => `  - ${p}`).join('\n')}`,
-      { hint: `the planner's logs and prompts are in ${outcome.logDir}; run again with more --rounds, or fix .nightshift/plan.json and \`nightshift task import .nightshift/plan.json\`` },
+      {
+        hint: `the planner's logs and prompts are in ${outcome.logDir}; run again with more --rounds, or fix .nightshift/plan.json and \`nightshift task import .nightshift/plan.json\``,
+      },
     );
   }
   if (options.specOnly || !outcome.plan) {
-    if (options.json) printJson({ ok: true, specOnly: true, spec: outcome.specPath, backend: outcome.backend, rounds: outcome.roundsUsed });
-    else say(`spec written: ${outcome.specPath} (${outcome.backend}, round ${outcome.roundsUsed}); plan from it with \`nightshift plan -f ${outcome.specPath}\``);
+    if (options.json)
+      printJson({
+        ok: true,
+        specOnly: true,
+        spec: outcome.specPath,
+        backend: outcome.backend,
+        rounds: outcome.roundsUsed,
+      });
+    else
+      say(
+        `spec written: ${outcome.specPath} (${outcome.backend}, round ${outcome.roundsUsed}); plan from it with \`nightshift plan -f ${outcome.specPath}\``,
+      );
     return 0;
   }
   const plan = outcome.plan;
@@ -119,10 +139,14 @@ async function planCommand(options: PlanCliOptions): Promise<number> {
     return 0;
   }
   say(`plan: ${result.summary} (${outcome.backend}, round ${outcome.roundsUsed} of ${rounds})`);
-  if (plan.epics.length > 0) say(`epics: ${plan.epics.map((epic) => `${epic.id} (${epic.title})`).join(', ')}`);
+  if (plan.epics.length > 0)
+    say(`epics: ${plan.epics.map((epic) => `${epic.id} (${epic.title})`).join(', ')}`);
   say(`spec: ${outcome.specPath}${result.commit ? ` (HEAD ${result.commit.slice(0, 8)})` : ''}`);
   if (result.backup) say(`backup of the previous queue: ${result.backup}`);
-  if (!result.recorded) say('note: an engine is running, so the plan went in through it and its source was not recorded for epochs');
+  if (!result.recorded)
+    say(
+      'note: an engine is running, so the plan went in through it and its source was not recorded for epochs',
+    );
   say('next: `nightshift task list`, then `nightshift run`');
   return 0;
 }
@@ -148,7 +172,11 @@ function progressLine(progress: PlanProgress): string {
 async function readInput(root: string, options: PlanCliOptions): Promise<PlanInput> {
   if (options.intent !== undefined) {
     if (options.intent.trim() === '') throw new UserError('--intent is empty: say what you want built');
-    return { intent: options.intent, specPath: specPathFor(options.intent), source: { source: options.intent, sourceKind: 'intent' } };
+    return {
+      intent: options.intent,
+      specPath: specPathFor(options.intent),
+      source: { source: options.intent, sourceKind: 'intent' },
+    };
   }
   if (options.file !== undefined) {
     const absolute = path.resolve(options.file);
@@ -157,7 +185,11 @@ async function readInput(root: string, options: PlanCliOptions): Promise<PlanInp
       text = await readFile(absolute, 'utf8');
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      throw new UserError(code === 'ENOENT' ? `${options.file}: no such file` : `${options.file}: cannot read (${code ?? 'error'})`);
+      throw new UserError(
+        code === 'ENOENT'
+          ? `${options.file}: no such file`
+          : `${options.file}: cannot read (${code ?? 'error'})`,
+      );
     }
     if (text.trim() === '') throw new UserError(`${options.file} is empty: nothing to plan from`);
     const relative = path.relative(root, absolute);
@@ -179,11 +211,14 @@ async function readInput(root: string, options: PlanCliOptions): Promise<PlanInp
     };
   }
   if (process.stdin.isTTY) {
-    throw new UserError('say what to plan: --intent TEXT, -f FILE, or the intent on stdin', { hint: 'e.g. nightshift plan --intent "A CLI that counts words"' });
+    throw new UserError('say what to plan: --intent TEXT, -f FILE, or the intent on stdin', {
+      hint: 'e.g. nightshift plan --intent "A CLI that counts words"',
+    });
   }
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   const text = Buffer.concat(chunks).toString('utf8');
-  if (text.trim() === '') throw new UserError('stdin was empty: say what to plan with --intent TEXT, -f FILE, or on stdin');
+  if (text.trim() === '')
+    throw new UserError('stdin was empty: say what to plan with --intent TEXT, -f FILE, or on stdin');
   return { intent: text, specPath: specPathFor(text), source: { source: text, sourceKind: 'stdin' } };
 }

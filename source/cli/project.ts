@@ -14,7 +14,10 @@ export function findProjectRoot(start: string = process.cwd()): string {
     if (parent === dir) break;
     dir = parent;
   }
-  throw new UserError(`no nightshift project here: no nightshift.toml in ${path.resolve(start)} or any parent folder`, {
-    hint: 'run `nightshift init` in your repository first',
-  });
+  throw new UserError(
+    `no nightshift project here: no nightshift.toml in ${path.resolve(start)} or any parent folder`,
+    {
+      hint: 'run `nightshift init` in your repository first',
+    },
+  );
 }

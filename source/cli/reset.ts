@@ -14,8 +14,13 @@ import { printJson, printLine } from './output.js';
 export function registerReset(program: Command): void {
   program
     .command('reset')
-    .description('back to the post-planning state: statuses, worktrees and commits after the plan (logs archived)')
-    .option('--to-plan', 'reset to the state right after `nightshift plan` (required: the only kind of reset)')
+    .description(
+      'back to the post-planning state: statuses, worktrees and commits after the plan (logs archived)',
+    )
+    .option(
+      '--to-plan',
+      'reset to the state right after `nightshift plan` (required: the only kind of reset)',
+    )
     .option('--dry-run', 'print what would happen; change nothing')
     .option('--json', 'print the report as JSON')
     .addHelpText(
@@ -23,7 +28,10 @@ export function registerReset(program: Command): void {
       '\nRefuses while an engine runs, with uncommitted changes in the main checkout, or when a commit after the plan was not made by nightshift.\nAttempt history and logs move to .nightshift/archive/<time>/ (never deleted); a backup of the store is taken first.',
     )
     .action(async (options: { toPlan?: boolean; dryRun?: boolean; json?: boolean }) => {
-      if (!options.toPlan) throw new UserError('say what to reset to: --to-plan', { hint: 'nightshift reset --to-plan --dry-run shows what it would do' });
+      if (!options.toPlan)
+        throw new UserError('say what to reset to: --to-plan', {
+          hint: 'nightshift reset --to-plan --dry-run shows what it would do',
+        });
       const root = findProjectRoot();
       await loadConfig(root);
       const report = await resetToPlan(root, { dryRun: options.dryRun ?? false });
@@ -41,10 +49,16 @@ function formatReport(root: string, report: ResetReport): string {
       : `  ${report.branch}: ${would}drop ${report.commits.length} nightshift commit${report.commits.length === 1 ? '' : 's'}, back to ${report.planCommit.slice(0, 12)}`,
   );
   for (const commit of report.commits) lines.push(`    ${commit.sha.slice(0, 12)} ${commit.subject}`);
-  lines.push(`  tasks: ${report.tasks.length === 0 ? 'all already pending' : `${would}put ${report.tasks.length} back to pending (${report.tasks.join(', ')})`}`);
-  lines.push(`  worktrees: ${report.worktrees.length === 0 ? 'none' : `${would}remove ${report.worktrees.length}`}`);
+  lines.push(
+    `  tasks: ${report.tasks.length === 0 ? 'all already pending' : `${would}put ${report.tasks.length} back to pending (${report.tasks.join(', ')})`}`,
+  );
+  lines.push(
+    `  worktrees: ${report.worktrees.length === 0 ? 'none' : `${would}remove ${report.worktrees.length}`}`,
+  );
   const archive = path.relative(root, report.archiveDir);
-  lines.push(`  archive: ${would}move ${[...report.archived, `${report.attemptsArchived} attempt record(s)`].join(', ')} to ${archive}`);
+  lines.push(
+    `  archive: ${would}move ${[...report.archived, `${report.attemptsArchived} attempt record(s)`].join(', ')} to ${archive}`,
+  );
   if (report.backup) lines.push(`  backup of the store: ${path.relative(root, report.backup)}`);
   return lines.join('\n');
 }

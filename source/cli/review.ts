@@ -29,26 +29,52 @@ export function registerReview(program: Command): void {
     .description("quality scores of recent attempts and the review agent's findings")
     .option('--last <n>', 'reviews to show', '5')
     .option('--json', 'print {reviews, attempts} as JSON')
-    .addHelpText('after', '\nA review agent runs every [review] every attempts (nightshift.toml), or sooner when the quality score drops; --yolo runs skip it.')
+    .addHelpText(
+      'after',
+      '\nA review agent runs every [review] every attempts (nightshift.toml), or sooner when the quality score drops; --yolo runs skip it.',
+    )
     .action(async (options: { last: string; json?: boolean }) => {
       const last = Number(options.last);
-      if (!Number.isInteger(last) || last < 1) throw new UserError(`--last must be a whole number ≥ 1, got "${options.last}"`);
+      if (!Number.isInteger(last) || last < 1)
+        throw new UserError(`--last must be a whole number ≥ 1, got "${options.last}"`);
       const root = findProjectRoot();
       const { formatFinding, readReviews } = await import('../review/review-log.js');
-      const [state, allReviews] = await Promise.all([readStateForDisplay(root), readReviews(projectPaths(root))]);
+      const [state, allReviews] = await Promise.all([
+        readStateForDisplay(root),
+        readReviews(projectPaths(root)),
+      ]);
       const reviews = allReviews.slice(-last);
       const attempts: ScoredAttempt[] = state.tasks
-        .flatMap((task) => task.attempts.flatMap((a) => (a.quality ? [{ taskId: task.id, attempt: a.n, outcome: a.outcome, ...(a.endedAt && { endedAt: a.endedAt }), quality: a.quality }] : [])))
+        .flatMap((task) =>
+          task.attempts.flatMap((a) =>
+            a.quality
+              ? [
+                  {
+                    taskId: task.id,
+                    attempt: a.n,
+                    outcome: a.outcome,
+                    ...(a.endedAt && { endedAt: a.endedAt }),
+                    quality: a.quality,
+                  },
+                ]
+              : [],
+          ),
+        )
         .sort((a, b) => (a.endedAt ?? '').localeCompare(b.endedAt ?? ''))
         .slice(-ATTEMPTS_SHOWN);
       if (options.json) return printJson({ reviews, attempts });
 
-      if (attempts.length === 0) printLine('No scored attempts yet: every attempt that reaches the gate gets a quality score.');
+      if (attempts.length === 0)
+        printLine('No scored attempts yet: every attempt that reaches the gate gets a quality score.');
       else {
-        printLine(`Quality of the last ${attempts.length} scored attempt${attempts.length === 1 ? '' : 's'}:`);
+        printLine(
+          `Quality of the last ${attempts.length} scored attempt${attempts.length === 1 ? '' : 's'}:`,
+        );
         for (const a of attempts) {
           const off = a.quality.reasons.filter((reason) => reason.startsWith('-')).join('; ');
-          printLine(`  ${String(a.quality.score).padStart(3)}/100  ${a.taskId} #${a.attempt} ${a.outcome}  +${a.quality.insertions}/-${a.quality.deletions} in ${a.quality.files} file(s)${off ? `  ${off}` : ''}`);
+          printLine(
+            `  ${String(a.quality.score).padStart(3)}/100  ${a.taskId} #${a.attempt} ${a.outcome}  +${a.quality.insertions}/-${a.quality.deletions} in ${a.quality.files} file(s)${off ? `  ${off}` : ''}`,
+          );
         }
         const mean = attempts.reduce((sum, a) => sum + a.quality.score, 0) / attempts.length;
         printLine(`  mean ${mean.toFixed(0)}/100`);
@@ -61,7 +87,9 @@ export function registerReview(program: Command): void {
       printLine(`Reviews (${reviews.length} of ${allReviews.length}):`);
       for (const review of reviews) {
         const covered = review.attempts.map((a) => `${a.taskId}#${a.attempt}`).join(', ');
-        printLine(`  ${review.at}  ${review.verdict}  (${review.trigger === 'every' ? 'scheduled' : 'score drop'}; ${covered || 'no attempts'})`);
+        printLine(
+          `  ${review.at}  ${review.verdict}  (${review.trigger === 'every' ? 'scheduled' : 'score drop'}; ${covered || 'no attempts'})`,
+        );
         if (review.summary) printLine(`    ${review.summary}`);
         for (const finding of review.findings) printLine(`    ${formatFinding(finding)}`);
       }

@@ -95,7 +95,9 @@ export async function runForeground(root: string, options: RunCliOptions): Promi
 async function detach(root: string, argv: readonly string[]): Promise<void> {
   const { pid, logFile } = await startDaemon(root, argv);
   process.stdout.write(`engine started in the background (pid ${pid}); log: ${logFile}\n`);
-  process.stdout.write('watch it with `nightshift status` or `nightshift attach`; stop it with `nightshift stop`\n');
+  process.stdout.write(
+    'watch it with `nightshift status` or `nightshift attach`; stop it with `nightshift stop`\n',
+  );
 }
 
 /**
@@ -110,7 +112,9 @@ async function runWithBoard(root: string, argv: readonly string[]): Promise<numb
     return await boardSession(client, { comeBack: comeBackCommand(root) });
   } catch (error) {
     // A run with nothing to do can end before the board connects: show how it ended instead.
-    await waitFor(() => daemon.exitCode() !== null, { timeoutMs: 3_000, what: 'the engine to end' }).catch(() => undefined);
+    await waitFor(() => daemon.exitCode() !== null, { timeoutMs: 3_000, what: 'the engine to end' }).catch(
+      () => undefined,
+    );
     const code = daemon.exitCode();
     if (code === null) throw error;
     process.stdout.write(`${readFileSync(daemon.logFile, 'utf8').trim().split('\n').slice(-3).join('\n')}\n`);
@@ -130,7 +134,9 @@ export async function startDaemon(root: string, argv: readonly string[]): Promis
   const paths = projectPaths(root);
   const existing = await readLock(paths);
   if (existing?.alive && existing.info.kind === 'engine') {
-    throw new UserError(`an engine is already running for ${root} (pid ${existing.info.pid})`, { hint: 'watch it with `nightshift attach` or `nightshift status`' });
+    throw new UserError(`an engine is already running for ${root} (pid ${existing.info.pid})`, {
+      hint: 'watch it with `nightshift attach` or `nightshift status`',
+    });
   }
   await mkdir(paths.dir, { recursive: true });
   const logFile = `${paths.dir}/engine.log`;
@@ -139,22 +145,31 @@ export async function startDaemon(root: string, argv: readonly string[]): Promis
   const [node, script] = nightshiftCommand();
   // A small young generation keeps the long-lived engine's RSS down under heavy agent output
   // (V8 grows new space up to 16 MB × 3 when allocation is fast; scavenges stay cheap at 4 MB).
-  const child = spawn(node ?? process.execPath, ['--max-semi-space-size=4', script ?? '', 'run', '--no-ui', ...args], {
-    cwd: root,
-    detached: true,
-    stdio: ['ignore', out, out],
-    env: process.env,
-  });
+  const child = spawn(
+    node ?? process.execPath,
+    ['--max-semi-space-size=4', script ?? '', 'run', '--no-ui', ...args],
+    {
+      cwd: root,
+      detached: true,
+      stdio: ['ignore', out, out],
+      env: process.env,
+    },
+  );
   const pid = child.pid;
   let exited: number | null = null;
   child.on('exit', (code) => {
     exited = code ?? 1;
   });
   child.unref();
-  await waitFor(async () => exited !== null || (await readLock(paths))?.info.pid === pid, { timeoutMs: 15_000, what: 'the engine to start' });
+  await waitFor(async () => exited !== null || (await readLock(paths))?.info.pid === pid, {
+    timeoutMs: 15_000,
+    what: 'the engine to start',
+  });
   if (exited !== null) {
     const tail = readFileSync(logFile, 'utf8').trim().split('\n').slice(-5).join('\n');
-    throw new UserError(`the engine exited at start (code ${String(exited)}):\n${tail}`, { hint: `full log: ${logFile}` });
+    throw new UserError(`the engine exited at start (code ${String(exited)}):\n${tail}`, {
+      hint: `full log: ${logFile}`,
+    });
   }
   return { pid, logFile, exitCode: () => exited };
 }

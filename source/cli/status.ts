@@ -41,17 +41,25 @@ export function registerStatus(program: Command): void {
       if (snapshot?.run) {
         const run = snapshot.run;
         const mode = run.stopping ? 'stopping' : run.paused ? 'paused' : 'running';
-        printLine(`engine: ${mode} (pid ${snapshot.pid}), run ${run.id}, backend ${run.backend}, parallel ${run.parallel}, cost $${run.costUsd.toFixed(4)}`);
+        printLine(
+          `engine: ${mode} (pid ${snapshot.pid}), run ${run.id}, backend ${run.backend}, parallel ${run.parallel}, cost $${run.costUsd.toFixed(4)}`,
+        );
       } else {
         printLine('engine: not running');
-        if (lastRun) printLine(`last run: ${lastRun.id} ${lastRun.outcome ?? 'unfinished'}, ${lastRun.tasksDone} done, $${lastRun.costUsd.toFixed(4)}`);
+        if (lastRun)
+          printLine(
+            `last run: ${lastRun.id} ${lastRun.outcome ?? 'unfinished'}, ${lastRun.tasksDone} done, $${lastRun.costUsd.toFixed(4)}`,
+          );
       }
       printLine(`tasks: ${tasks.length === 0 ? 'none' : `${tasks.length} (${statusCounts(tasks)})`}`);
       for (const agent of snapshot?.agents ?? []) {
         const label = agent.simulated ? ' (simulated)' : '';
-        printLine(`  ${agent.name}${label}  ${agent.taskId}#${agent.attempt}  ${agent.state}  ${agent.action}`);
+        printLine(
+          `  ${agent.name}${label}  ${agent.taskId}#${agent.attempt}  ${agent.state}  ${agent.action}`,
+        );
       }
-      for (const line of snapshot?.recent.slice(-5) ?? []) printLine(`  ${line.at.slice(11, 19)} ${line.message}`);
+      for (const line of snapshot?.recent.slice(-5) ?? [])
+        printLine(`  ${line.at.slice(11, 19)} ${line.message}`);
     });
 }
 

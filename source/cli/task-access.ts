@@ -41,5 +41,8 @@ export async function writeTasks(root: string, write: TaskWrite): Promise<WriteO
       client.close();
     }
   }
-  return withStoreWrite(root, async (store) => ({ ...(await applyTaskWriteToStore(store, write)), viaEngine: false }));
+  return withStoreWrite(root, async (store) => ({
+    ...(await applyTaskWriteToStore(store, write)),
+    viaEngine: false,
+  }));
 }

@@ -8,7 +8,9 @@ import { formatTextTable, type TextColumn } from './text-table.js';
 export const INK_TABLE_MAX_ROWS = 100;
 
 /** The rows of the task table. */
-export function taskRows(tasks: readonly Task[]): { id: string; status: string; pri: string; deps: string; tries: string; title: string }[] {
+export function taskRows(
+  tasks: readonly Task[],
+): { id: string; status: string; pri: string; deps: string; tries: string; title: string }[] {
   return tasks.map((task) => ({
     id: task.id,
     status: task.status,
@@ -42,28 +44,38 @@ export function statusCounts(tasks: readonly Task[]): string {
 
 /** The full detail of one task. */
 export function formatTaskDetail(task: Task): string {
-  const lines: string[] = [`${task.id}  ${task.title}`, `status: ${task.status}${task.blockReason ? ` (${task.blockReason})` : ''}`];
+  const lines: string[] = [
+    `${task.id}  ${task.title}`,
+    `status: ${task.status}${task.blockReason ? ` (${task.blockReason})` : ''}`,
+  ];
   lines.push(`priority: ${task.priority}${task.epic ? `   epic: ${task.epic}` : ''}`);
   if (task.dependsOn.length > 0) lines.push(`depends on: ${task.dependsOn.join(', ')}`);
   if (task.description) lines.push('', task.description);
-  if (task.steps.length > 0) lines.push('', 'steps:', ...task.steps.map((step, index) => `  ${index + 1}. ${step}`));
+  if (task.steps.length > 0)
+    lines.push('', 'steps:', ...task.steps.map((step, index) => `  ${index + 1}. ${step}`));
   if (task.docs.length > 0) lines.push('', 'docs:', ...task.docs.map((doc) => `  - ${doc}`));
   const { verification } = task;
   lines.push('', 'verification:');
-  if (verification.pathPatterns.length > 0) lines.push(`  changed files must match: ${verification.pathPatterns.join(', ')}`);
+  if (verification.pathPatterns.length > 0)
+    lines.push(`  changed files must match: ${verification.pathPatterns.join(', ')}`);
   for (const command of verification.commands) lines.push(`  $ ${command}`);
   if (verification.cwd) lines.push(`  in: ${verification.cwd}`);
   if (verification.timeoutSeconds) lines.push(`  timeout: ${verification.timeoutSeconds}s`);
   if (task.completion.kind === 'numeric') {
     const c = task.completion;
-    lines.push(`completion: ${c.direction} ${c.jsonPath} (min improvement ${c.minImprovement}${c.target !== undefined ? `, target ${c.target}` : ''})`);
+    lines.push(
+      `completion: ${c.direction} ${c.jsonPath} (min improvement ${c.minImprovement}${c.target !== undefined ? `, target ${c.target}` : ''})`,
+    );
   }
-  if (task.execution.strategy === 'iterative') lines.push(`execution: iterative, up to ${task.execution.maxIterations} iterations`);
+  if (task.execution.strategy === 'iterative')
+    lines.push(`execution: iterative, up to ${task.execution.maxIterations} iterations`);
   if (task.attempts.length > 0) {
     lines.push('', 'attempts:');
     for (const attempt of task.attempts) {
       const cost = attempt.costUsd > 0 ? ` $${attempt.costUsd.toFixed(4)}` : '';
-      lines.push(`  #${attempt.n} ${attempt.outcome} (${attempt.backend}${cost}) ${attempt.summary}`.trimEnd());
+      lines.push(
+        `  #${attempt.n} ${attempt.outcome} (${attempt.backend}${cost}) ${attempt.summary}`.trimEnd(),
+      );
       if (attempt.reflection) lines.push(`     reflection: ${attempt.reflection}`);
     }
   }

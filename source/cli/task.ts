@@ -2,7 +2,7 @@
  * `nightshift task …`: inspect and edit the queue (DESIGN.md §1).
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import type { Command} from 'commander';
+import type { Command } from 'commander';
 import { Option } from 'commander';
 import { UserError } from '../errors.js';
 import type { TaskInput } from '../tasks/model.js';
@@ -14,7 +14,13 @@ import { loadConfig } from '../config/load.js';
 import { findProjectRoot } from './project.js';
 import { collect, parseIds, printJson, printLine } from './output.js';
 import { readState, writeTasks } from './task-access.js';
-import { formatTaskDetail, INK_TABLE_MAX_ROWS, plainTaskTable, statusCounts, taskRows } from './task-format.js';
+import {
+  formatTaskDetail,
+  INK_TABLE_MAX_ROWS,
+  plainTaskTable,
+  statusCounts,
+  taskRows,
+} from './task-format.js';
 import { TASK_STATUSES } from '../tasks/model.js';
 import { slugifyTitle, uniqueTaskId } from '../tasks/task-id.js';
 
@@ -37,7 +43,10 @@ export function registerTask(program: Command): void {
   const task = program
     .command('task')
     .description('inspect and edit the task queue')
-    .addHelpText('after', '\nExamples:\n  nightshift task list\n  nightshift task add --title "Add /health" --step "add the route" --verify "npm test"\n  nightshift task dep add api-2 api-1   # api-2 depends on api-1');
+    .addHelpText(
+      'after',
+      '\nExamples:\n  nightshift task list\n  nightshift task add --title "Add /health" --step "add the route" --verify "npm test"\n  nightshift task dep add api-2 api-1   # api-2 depends on api-1',
+    );
 
   task
     .command('list')
@@ -49,7 +58,11 @@ export function registerTask(program: Command): void {
       const tasks = options.status ? state.tasks.filter((t) => t.status === options.status) : state.tasks;
       if (options.json) return printJson(tasks);
       if (tasks.length === 0) {
-        printLine(state.tasks.length === 0 ? 'No tasks yet. Add one with `nightshift task add` or `nightshift task import FILE`.' : `No ${options.status} tasks.`);
+        printLine(
+          state.tasks.length === 0
+            ? 'No tasks yet. Add one with `nightshift task add` or `nightshift task import FILE`.'
+            : `No ${options.status} tasks.`,
+        );
         return;
       }
       // The boxed Ink table is for people: loading Ink costs ~0.7 s here, so pipes and long lists get the plain one.
@@ -59,7 +72,12 @@ export function registerTask(program: Command): void {
           import('../ui/TaskTable.js'),
           import('react'),
         ]);
-        printLine(renderOnce(React.createElement(TaskTable, { rows: taskRows(tasks) }), process.stdout.columns ?? 200));
+        printLine(
+          renderOnce(
+            React.createElement(TaskTable, { rows: taskRows(tasks) }),
+            process.stdout.columns ?? 200,
+          ),
+        );
       } else {
         printLine(plainTaskTable(tasks));
       }
@@ -102,28 +120,53 @@ export function registerTask(program: Command): void {
 
   task
     .command('import')
-    .description('import a plan file (DESIGN §5 format; autodev task.json imports unchanged; Task Master tasks.json with --verify)')
+    .description(
+      'import a plan file (DESIGN §5 format; autodev task.json imports unchanged; Task Master tasks.json with --verify)',
+    )
     .argument('<file>', 'the plan file')
     .option('--append', 'add to the queue (default)')
     .option('--replace', 'replace the whole queue (a backup is taken first)')
     .option('--json', 'print what was imported as JSON')
-    .option('--verify <command>', "Task Master's tasks.json: a command every imported task must pass (repeatable)", collect)
-    .action(async (file: string, options: { append?: boolean; replace?: boolean; json?: boolean; verify?: string[] }) => {
-      if (options.append && options.replace) throw new UserError('choose one of --append and --replace');
-      const root = await projectRoot();
-      const text = await readText(file);
-      // Task Master's tasks.json is recognised by its fields; see tasks/taskmaster.ts.
-      const taskMaster = taskMasterFromText(text, file, options.verify ?? []);
-      if (!taskMaster && options.verify) throw new UserError(`--verify is for Task Master files; ${file} is a plan file, whose tasks carry their own verification`);
-      const plan = taskMaster ?? parsePlanFile(text, file);
-      const outcome = await writeTasks(root, { op: 'add', tasks: plan.tasks, epics: plan.epics, replace: options.replace ?? false });
-      if (options.json) printJson({ imported: plan.tasks.map((t) => t.id), replaced: options.replace ?? false, backup: outcome.backup ?? null, ...(taskMaster ? { unmapped: taskMaster.unmapped } : {}) });
-      else {
-        printLine(`${outcome.summary} from ${file}`);
-        if (outcome.backup) printLine(`backup of the previous queue: ${outcome.backup}`);
-        for (const line of taskMaster?.unmapped ?? []) printLine(`could not map: ${line}`);
-      }
-    });
+    .option(
+      '--verify <command>',
+      "Task Master's tasks.json: a command every imported task must pass (repeatable)",
+      collect,
+    )
+    .action(
+      async (
+        file: string,
+        options: { append?: boolean; replace?: boolean; json?: boolean; verify?: string[] },
+      ) => {
+        if (options.append && options.replace) throw new UserError('choose one of --append and --replace');
+        const root = await projectRoot();
+        const text = await readText(file);
+        // Task Master's tasks.json is recognised by its fields; see tasks/taskmaster.ts.
+        const taskMaster = taskMasterFromText(text, file, options.verify ?? []);
+        if (!taskMaster && options.verify)
+          throw new UserError(
+            `--verify is for Task Master files; ${file} is a plan file, whose tasks carry their own verification`,
+          );
+        const plan = taskMaster ?? parsePlanFile(text, file);
+        const outcome = await writeTasks(root, {
+          op: 'add',
+          tasks: plan.tasks,
+          epics: plan.epics,
+          replace: options.replace ?? false,
+        });
+        if (options.json)
+          printJson({
+            imported: plan.tasks.map((t) => t.id),
+            replaced: options.replace ?? false,
+            backup: outcome.backup ?? null,
+            ...(taskMaster ? { unmapped: taskMaster.unmapped } : {}),
+          });
+        else {
+          printLine(`${outcome.summary} from ${file}`);
+          if (outcome.backup) printLine(`backup of the previous queue: ${outcome.backup}`);
+          for (const line of taskMaster?.unmapped ?? []) printLine(`could not map: ${line}`);
+        }
+      },
+    );
 
   task
     .command('export')
@@ -146,7 +189,11 @@ export function registerTask(program: Command): void {
       const state = await readState(await projectRoot());
       const next = nextTask(state);
       if (options.json) return printJson(next ?? null);
-      printLine(next ? `${next.id}  ${next.title}` : 'No task is ready (all done, running, blocked, or waiting on dependencies).');
+      printLine(
+        next
+          ? `${next.id}  ${next.title}`
+          : 'No task is ready (all done, running, blocked, or waiting on dependencies).',
+      );
     });
 
   const simpleWrite = (name: string, description: string, build: (ids?: string[]) => TaskWrite): void => {
@@ -169,7 +216,9 @@ export function registerTask(program: Command): void {
     .argument('<id>', 'task id')
     .argument('<reason...>', 'why')
     .action(async (id: string, reason: string[]) => {
-      printLine((await writeTasks(await projectRoot(), { op: 'block', id, reason: reason.join(' ') })).summary);
+      printLine(
+        (await writeTasks(await projectRoot(), { op: 'block', id, reason: reason.join(' ') })).summary,
+      );
     });
 
   const dep = task.command('dep').description('edit dependencies between tasks');
@@ -203,7 +252,9 @@ async function readText(file: string): Promise<string> {
     return await readFile(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new UserError(code === 'ENOENT' ? `${file}: no such file` : `${file}: cannot read (${code ?? 'error'})`);
+    throw new UserError(
+      code === 'ENOENT' ? `${file}: no such file` : `${file}: cannot read (${code ?? 'error'})`,
+    );
   }
 }
 
@@ -221,11 +272,20 @@ async function tasksFromFile(file: string): Promise<TaskInput[]> {
 }
 
 async function taskFromFlags(root: string, options: AddOptions): Promise<TaskInput> {
-  if (!options.title) throw new UserError('task add needs --title (or -f FILE)', { hint: 'e.g. nightshift task add --title "Add login" --verify "npm test"' });
+  if (!options.title)
+    throw new UserError('task add needs --title (or -f FILE)', {
+      hint: 'e.g. nightshift task add --title "Add login" --verify "npm test"',
+    });
   const priority = Number(options.priority ?? '0');
-  if (!Number.isInteger(priority)) throw new UserError(`--priority must be an integer, got "${options.priority}"`);
+  if (!Number.isInteger(priority))
+    throw new UserError(`--priority must be an integer, got "${options.priority}"`);
   const now = new Date().toISOString();
-  const id = options.id ?? uniqueTaskId(slugifyTitle(options.title), (await readState(root)).tasks.map((t) => t.id));
+  const id =
+    options.id ??
+    uniqueTaskId(
+      slugifyTitle(options.title),
+      (await readState(root)).tasks.map((t) => t.id),
+    );
   return {
     id,
     title: options.title,

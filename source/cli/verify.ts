@@ -30,10 +30,13 @@ export function registerVerify(program: Command): void {
         timeoutSeconds: config.verification.timeout_seconds,
         mask: maskSecrets,
       });
-      if (options.json) printJson({ task: id, passed: result.passed, metric: result.metric ?? null, checks: result.checks });
+      if (options.json)
+        printJson({ task: id, passed: result.passed, metric: result.metric ?? null, checks: result.checks });
       else {
         for (const check of result.checks) {
-          printLine(`${check.passed ? 'pass' : 'FAIL'}  ${check.kind}  ${check.name}  (${(check.durationMs / 1000).toFixed(1)}s)`);
+          printLine(
+            `${check.passed ? 'pass' : 'FAIL'}  ${check.kind}  ${check.name}  (${(check.durationMs / 1000).toFixed(1)}s)`,
+          );
           if (!check.passed && check.detail) printLine(check.detail.replace(/^/gm, '      '));
         }
         if (result.metric !== undefined) printLine(`metric: ${result.metric}`);

@@ -12,7 +12,8 @@ export async function waitFor(
   const deadline = Date.now() + options.timeoutMs;
   for (;;) {
     if (await condition()) return;
-    if (Date.now() > deadline) throw new UserError(`timed out after ${options.timeoutMs} ms waiting for ${options.what}`);
+    if (Date.now() > deadline)
+      throw new UserError(`timed out after ${options.timeoutMs} ms waiting for ${options.what}`);
     await sleep(options.intervalMs ?? 50);
   }
 }

@@ -64,7 +64,10 @@ export function parseConfig(text: string, file: string): Config {
     .flatMap((issue) => describeIssue(issue, raw, text, file))
     .sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity))
     .map((problem) => problem.text);
-  const message = problems.length === 1 ? (problems[0] ?? '') : `${file} has ${problems.length} problems:\n  ${problems.join('\n  ')}`;
+  const message =
+    problems.length === 1
+      ? (problems[0] ?? '')
+      : `${file} has ${problems.length} problems:\n  ${problems.join('\n  ')}`;
   throw new UserError(message, {
     hint: 'fix the keys named above; `nightshift init` in an empty folder writes a commented nightshift.toml with every key',
     cause: result.error,
@@ -97,7 +100,8 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown, text: string, file
     const known = inner !== undefined && 'shape' in inner ? Object.keys(inner.shape as object) : [];
     return issue.keys.map((key) => {
       const value = valueAt(raw, [...path, key]);
-      const isTable = value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date);
+      const isTable =
+        value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date);
       const what = isTable
         ? `unknown table [${formatKeyPath([...path, key])}]`
         : `unknown key "${key}" ${tableName(path)}`;

@@ -44,7 +44,10 @@ export function locateKey(text: string, path: readonly PropertyKey[]): number | 
     if (assignment?.[1] === undefined) continue;
     const full = [...table, ...splitDottedKey(assignment[1])];
     // A key path that is a prefix of the target covers inline tables (`run = { parallel = 0 }`).
-    if (samePath(full, target) || (full.length < target.length && samePath(full, target.slice(0, full.length)))) {
+    if (
+      samePath(full, target) ||
+      (full.length < target.length && samePath(full, target.slice(0, full.length)))
+    ) {
       return index + 1;
     }
     const rest = assignment[2] ?? '';

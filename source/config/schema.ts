@@ -27,7 +27,10 @@ const backendDefaults = { model: '', plan_model: '', extra_args: [], command: ''
 
 export const configSchema = z
   .object({
-    project: z.object({ name: z.string().default('') }).strict().default({ name: '' }),
+    project: z
+      .object({ name: z.string().default('') })
+      .strict()
+      .default({ name: '' }),
     backend: z
       .object({
         default: z.enum(BACKEND_NAMES).default('claude'),
@@ -73,7 +76,10 @@ export const configSchema = z
         auto_commit: true,
         max_cost_usd: 0,
       }),
-    regression: z.object({ agents: z.number().int().min(0).default(0) }).strict().default({ agents: 0 }),
+    regression: z
+      .object({ agents: z.number().int().min(0).default(0) })
+      .strict()
+      .default({ agents: 0 }),
     review: z
       .object({
         /** A review agent reads the landed work every N attempts; 0 = never. */
@@ -95,7 +101,10 @@ export const configSchema = z
       })
       .strict()
       .default({ mode: 'blocklist', blocked_commands: [], allowed_commands: [] }),
-    ui: z.object({ max_fps: z.number().int().min(1).max(60).default(10) }).strict().default({ max_fps: 10 }),
+    ui: z
+      .object({ max_fps: z.number().int().min(1).max(60).default(10) })
+      .strict()
+      .default({ max_fps: 10 }),
   })
   .strict();
 

@@ -31,18 +31,25 @@ const TASKS: readonly DemoTask[] = [
   {
     id: 'setup',
     title: 'Set up the wordstat package',
-    description: 'Create package.json for an ESM Node.js package named wordstat with no dependencies, tested with `node --test`.',
+    description:
+      'Create package.json for an ESM Node.js package named wordstat with no dependencies, tested with `node --test`.',
     steps: ['Write package.json with "type": "module", a bin entry and `node --test` as the test script'],
     dependsOn: [],
     writes: ['package.json'],
     agentRuns: [],
-    verify: [`node -e "const p = JSON.parse(require('fs').readFileSync('package.json', 'utf8')); process.exit(p.type === 'module' ? 0 : 1)"`],
+    verify: [
+      `node -e "const p = JSON.parse(require('fs').readFileSync('package.json', 'utf8')); process.exit(p.type === 'module' ? 0 : 1)"`,
+    ],
   },
   {
     id: 'tokenize',
     title: 'Split text into words',
-    description: 'Add src/tokenize.js exporting words(text): the lower-cased words of a text, keeping apostrophes and hyphens inside words and letters beyond ASCII.',
-    steps: ['Write src/tokenize.js', 'Cover punctuation, apostrophes, hyphens and accents in test/tokenize.test.js'],
+    description:
+      'Add src/tokenize.js exporting words(text): the lower-cased words of a text, keeping apostrophes and hyphens inside words and letters beyond ASCII.',
+    steps: [
+      'Write src/tokenize.js',
+      'Cover punctuation, apostrophes, hyphens and accents in test/tokenize.test.js',
+    ],
     dependsOn: ['setup'],
     writes: ['src/tokenize.js', 'test/tokenize.test.js'],
     agentRuns: ['node --test test/tokenize.test.js'],
@@ -51,8 +58,12 @@ const TASKS: readonly DemoTask[] = [
   {
     id: 'count',
     title: 'Count words and find the most frequent',
-    description: 'Add src/count.js with wordCounts(text) (a Map of word to count) and topWords(text, n) (most frequent first, ties alphabetical).',
-    steps: ['Write src/count.js on top of words()', 'Test counts, ties and the empty text in test/count.test.js'],
+    description:
+      'Add src/count.js with wordCounts(text) (a Map of word to count) and topWords(text, n) (most frequent first, ties alphabetical).',
+    steps: [
+      'Write src/count.js on top of words()',
+      'Test counts, ties and the empty text in test/count.test.js',
+    ],
     dependsOn: ['tokenize'],
     writes: ['src/count.js', 'test/count.test.js'],
     agentRuns: ['node --test test/count.test.js'],
@@ -61,8 +72,12 @@ const TASKS: readonly DemoTask[] = [
   {
     id: RETRY_TASK_ID,
     title: 'Split text into sentences',
-    description: 'Add src/sentences.js exporting sentences(text): split after ".", "!" or "?" followed by white space; pieces without words are dropped.',
-    steps: ['Write src/sentences.js', 'Test the three marks, line breaks and empty input in test/sentences.test.js'],
+    description:
+      'Add src/sentences.js exporting sentences(text): split after ".", "!" or "?" followed by white space; pieces without words are dropped.',
+    steps: [
+      'Write src/sentences.js',
+      'Test the three marks, line breaks and empty input in test/sentences.test.js',
+    ],
     dependsOn: ['setup'],
     writes: ['src/sentences.js', 'test/sentences.test.js'],
     agentRuns: ['node --test test/sentences.test.js'],
@@ -72,8 +87,12 @@ const TASKS: readonly DemoTask[] = [
   {
     id: 'readability',
     title: 'Score readability',
-    description: 'Add src/readability.js with syllables(word), a rough English syllable count, and readingEase(text), the Flesch reading ease rounded to one decimal (null without words).',
-    steps: ['Write src/readability.js using words() and sentences()', 'Test syllables and scores in test/readability.test.js'],
+    description:
+      'Add src/readability.js with syllables(word), a rough English syllable count, and readingEase(text), the Flesch reading ease rounded to one decimal (null without words).',
+    steps: [
+      'Write src/readability.js using words() and sentences()',
+      'Test syllables and scores in test/readability.test.js',
+    ],
     dependsOn: ['tokenize', RETRY_TASK_ID],
     writes: ['src/readability.js', 'test/readability.test.js'],
     agentRuns: ['node --test test/readability.test.js'],
@@ -82,7 +101,8 @@ const TASKS: readonly DemoTask[] = [
   {
     id: 'report',
     title: 'Put the report together',
-    description: 'Add src/report.js: report(text, {top}) gathers word and sentence counts, reading ease and the top words; formatReport(result) prints them as aligned lines.',
+    description:
+      'Add src/report.js: report(text, {top}) gathers word and sentence counts, reading ease and the top words; formatReport(result) prints them as aligned lines.',
     steps: ['Write src/report.js', 'Test both functions in test/report.test.js'],
     dependsOn: ['count', 'readability'],
     writes: ['src/report.js', 'test/report.test.js'],
@@ -92,7 +112,8 @@ const TASKS: readonly DemoTask[] = [
   {
     id: 'cli',
     title: 'The wordstat command',
-    description: 'Add bin/wordstat.js: `wordstat [--json] [FILE...]` prints the report of the files, or of stdin; a file it cannot read is exit code 2.',
+    description:
+      'Add bin/wordstat.js: `wordstat [--json] [FILE...]` prints the report of the files, or of stdin; a file it cannot read is exit code 2.',
     steps: ['Write bin/wordstat.js', 'Test stdin, --json and a missing file in test/cli.test.js'],
     dependsOn: ['report'],
     writes: ['bin/wordstat.js', 'test/cli.test.js'],
@@ -102,7 +123,8 @@ const TASKS: readonly DemoTask[] = [
   {
     id: 'sample',
     title: 'A sample text and the whole suite',
-    description: 'Add sample.txt to try the command on, and check that the whole test suite passes and the command reads the sample.',
+    description:
+      'Add sample.txt to try the command on, and check that the whole test suite passes and the command reads the sample.',
     steps: ['Write sample.txt', 'Run every test and the command on the sample'],
     dependsOn: ['cli'],
     writes: ['sample.txt'],
@@ -115,7 +137,13 @@ const TASKS: readonly DemoTask[] = [
 export function demoPlan(stepDelayMs: number = DEFAULT_STEP_DELAY_MS): object {
   return {
     project: 'wordstat-demo',
-    epics: [{ id: 'wordstat', title: 'wordstat', description: 'A small word-count and readability library and CLI for Node.js' }],
+    epics: [
+      {
+        id: 'wordstat',
+        title: 'wordstat',
+        description: 'A small word-count and readability library and CLI for Node.js',
+      },
+    ],
     tasks: TASKS.map((task, index) => ({
       id: task.id,
       title: task.title,
@@ -141,7 +169,8 @@ function simDirectives(task: DemoTask, stepDelayMs: number): string {
     `sim: delay ${stepDelayMs}`,
   ];
   if (task.wrongAttempts !== undefined) lines.push(`sim: wrong-attempts ${task.wrongAttempts}`);
-  for (const file of task.writes) lines.push(`sim: write ${file} <<<`, WORDSTAT_FILES[file].replace(/\n$/, ''), '>>>');
+  for (const file of task.writes)
+    lines.push(`sim: write ${file} <<<`, WORDSTAT_FILES[file].replace(/\n$/, ''), '>>>');
   for (const command of task.agentRuns) lines.push(`sim: run ${command}`);
   return lines.join('\n');
 }

@@ -24,7 +24,9 @@ export interface ScratchProject {
 }
 
 /** Creates the project at `dir` (must be missing or empty) or in a new `nightshift-demo-XXXX` temp folder. */
-export async function createScratchProject(options: { dir?: string; stepDelayMs?: number } = {}): Promise<ScratchProject> {
+export async function createScratchProject(
+  options: { dir?: string; stepDelayMs?: number } = {},
+): Promise<ScratchProject> {
   const root = await prepareFolder(options.dir);
   const git = (...args: string[]): Promise<unknown> => run('git', args, { cwd: root });
   await git('init', '-q', '-b', 'main');
@@ -34,7 +36,7 @@ export async function createScratchProject(options: { dir?: string; stepDelayMs?
   await git('config', 'commit.gpgsign', 'false');
   await writeFile(
     path.join(root, 'README.md'),
-    '# wordstat (nightshift demo)\n\nWord counts and readability for a text, built task by task by nightshift\'s **simulated** agent\n' +
+    "# wordstat (nightshift demo)\n\nWord counts and readability for a text, built task by task by nightshift's **simulated** agent\n" +
       '(the `sim` backend: no model, no API key). The code and the tests are real: run `node --test`.\n',
   );
   await scaffold({ dir: root, backend: 'sim', name: 'wordstat-demo' });

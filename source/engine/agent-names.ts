@@ -3,8 +3,26 @@
  */
 
 const NAMES = [
-  'ada', 'grace', 'linus', 'alan', 'edsger', 'barbara', 'ken', 'dennis', 'margaret', 'donald',
-  'frances', 'john', 'radia', 'guido', 'bjarne', 'anita', 'tim', 'hedy', 'claude', 'katherine',
+  'ada',
+  'grace',
+  'linus',
+  'alan',
+  'edsger',
+  'barbara',
+  'ken',
+  'dennis',
+  'margaret',
+  'donald',
+  'frances',
+  'john',
+  'radia',
+  'guido',
+  'bjarne',
+  'anita',
+  'tim',
+  'hedy',
+  'claude',
+  'katherine',
 ] as const;
 
 /** The name of the `index`-th agent of a run (names repeat with a number after 20). */

@@ -29,15 +29,23 @@ export async function runIterativeAttempt(
     cwd: worktree.path,
     runIteration: async (n) => {
       handle.setStatus('running');
-      const best = task.bestMetric !== undefined ? ` The best ${task.completion.kind === 'numeric' ? task.completion.jsonPath : 'metric'} so far is ${task.bestMetric}.` : '';
-      lastAgent = await runAgent(`${basePrompt}\n\nThis is iteration ${n}: make one focused change that should improve the metric.${best}`);
+      const best =
+        task.bestMetric !== undefined
+          ? ` The best ${task.completion.kind === 'numeric' ? task.completion.jsonPath : 'metric'} so far is ${task.bestMetric}.`
+          : '';
+      lastAgent = await runAgent(
+        `${basePrompt}\n\nThis is iteration ${n}: make one focused change that should improve the metric.${best}`,
+      );
       if (handle.stopped()) abort.abort();
     },
     gate: async () => {
       handle.setStatus('verifying');
       return verify(deps, task, worktree, logs);
     },
-    commit: async (message) => commitAll(worktree.path, message, { identity: await repoIdentity(deps.paths.root, repoCacheFor(deps)) }),
+    commit: async (message) =>
+      commitAll(worktree.path, message, {
+        identity: await repoIdentity(deps.paths.root, repoCacheFor(deps)),
+      }),
     revert: async (sha) => {
       await revertCommit(worktree.path, sha);
     },
@@ -45,7 +53,8 @@ export async function runIterativeAttempt(
     signal: abort.signal,
   });
   const checks = (result.iterations.at(-1)?.gate ?? result.baselineGate).checks;
-  if (result.stop === 'aborted' || handle.stopped()) return { outcome: 'interrupted', summary: 'stopped with the run', checks };
+  if (result.stop === 'aborted' || handle.stopped())
+    return { outcome: 'interrupted', summary: 'stopped with the run', checks };
   if (result.bestMetric !== undefined) {
     handle.updateTask((t) => {
       t.bestMetric = result.bestMetric;
@@ -54,7 +63,19 @@ export async function runIterativeAttempt(
   const summary = `baseline ${result.baselineMetric ?? 'n/a'} → best ${result.bestMetric ?? 'n/a'}; kept ${result.kept} of ${result.iterations.length} iterations (${result.stop})`;
   handle.line('info', `${task.id}: ${summary}`);
   if (result.kept === 0 && !result.targetReached) {
-    return { outcome: 'failed', summary: `no improvement: ${summary}`, checks, metric: result.bestMetric, sessionId: lastAgent?.sessionId };
+    return {
+      outcome: 'failed',
+      summary: `no improvement: ${summary}`,
+      checks,
+      metric: result.bestMetric,
+      sessionId: lastAgent?.sessionId,
+    };
   }
-  return land(deps, context, worktree, { outcome: 'passed', summary, checks, metric: result.bestMetric, sessionId: lastAgent?.sessionId });
+  return land(deps, context, worktree, {
+    outcome: 'passed',
+    summary,
+    checks,
+    metric: result.bestMetric,
+    sessionId: lastAgent?.sessionId,
+  });
 }

@@ -20,9 +20,26 @@ export interface AttemptHandleHost {
 }
 
 /** The fresh record of attempt `n`, appended to the task's attempts. */
-export function openAttemptRecord(task: Task, n: number, runId: string, backend: string, startedAt: string): void {
+export function openAttemptRecord(
+  task: Task,
+  n: number,
+  runId: string,
+  backend: string,
+  startedAt: string,
+): void {
   task.status = 'running';
-  task.attempts.push({ n, runId, backend, startedAt, outcome: 'running', checks: [], tokensIn: 0, tokensOut: 0, costUsd: 0, summary: '' });
+  task.attempts.push({
+    n,
+    runId,
+    backend,
+    startedAt,
+    outcome: 'running',
+    checks: [],
+    tokensIn: 0,
+    tokensOut: 0,
+    costUsd: 0,
+    summary: '',
+  });
 }
 
 /** Writes the result into attempt `n`'s record and keeps the history bounded. */
@@ -40,7 +57,8 @@ export function closeAttemptRecord(task: Task, n: number, result: AttemptResult,
   attempt.sessionId = result.sessionId;
   attempt.logPath = result.logPath;
   attempt.pid = undefined;
-  if (task.attempts.length > MAX_ATTEMPTS_KEPT) task.attempts.splice(0, task.attempts.length - MAX_ATTEMPTS_KEPT);
+  if (task.attempts.length > MAX_ATTEMPTS_KEPT)
+    task.attempts.splice(0, task.attempts.length - MAX_ATTEMPTS_KEPT);
 }
 
 /** The handle of one running attempt of `taskId`: its agents, lines, usage and task changes. */

@@ -56,10 +56,16 @@ export function createAttemptRunner(deps: AttemptDeps): AttemptRunner {
     });
     let worktree: Worktree | undefined;
     try {
-      worktree = await createWorktree(deps.paths.root, task.id, attempt, { baseRef: deps.integrationBranch, links: LINKED_FOLDERS, cache: repoCacheFor(deps) });
+      worktree = await createWorktree(deps.paths.root, task.id, attempt, {
+        baseRef: deps.integrationBranch,
+        links: LINKED_FOLDERS,
+        cache: repoCacheFor(deps),
+      });
       const result =
         task.execution.strategy === 'iterative'
-          ? await runIterativeAttempt(deps, context, worktree, logs, (prompt) => runAgent(deps, context, worktree!, logs, prompt))
+          ? await runIterativeAttempt(deps, context, worktree, logs, (prompt) =>
+              runAgent(deps, context, worktree!, logs, prompt),
+            )
           : await runSinglePass(deps, context, worktree, logs);
       await appendProgress(deps.paths, {
         at: new Date().toISOString(),
@@ -75,12 +81,20 @@ export function createAttemptRunner(deps: AttemptDeps): AttemptRunner {
       return { ...result, logPath: logs.log };
     } finally {
       // Interrupted attempts keep their worktree for inspection (DESIGN.md §3); others are removed.
-      if (worktree && !handle.stopped()) await removeWorktree(deps.paths.root, worktree.path, { branch: worktree.branch }).catch(() => undefined);
+      if (worktree && !handle.stopped())
+        await removeWorktree(deps.paths.root, worktree.path, { branch: worktree.branch }).catch(
+          () => undefined,
+        );
     }
   };
 }
 
-async function runSinglePass(deps: AttemptDeps, context: AttemptContext, worktree: Worktree, logs: AttemptLogPaths): Promise<AttemptResult> {
+async function runSinglePass(
+  deps: AttemptDeps,
+  context: AttemptContext,
+  worktree: Worktree,
+  logs: AttemptLogPaths,
+): Promise<AttemptResult> {
   const { task, handle } = context;
   const prompt = await renderCodePrompt(deps, context);
   const agent = await runAgent(deps, context, worktree, logs, prompt);
@@ -88,40 +102,92 @@ async function runSinglePass(deps: AttemptDeps, context: AttemptContext, worktre
   if (early) return withReflection(deps, context, worktree, logs, early, '');
 
   handle.setStatus('verifying');
-  handle.line('info', `${task.id}: verifying (${task.verification.commands.length} command${task.verification.commands.length === 1 ? '' : 's'})`);
+  handle.line(
+    'info',
+    `${task.id}: verifying (${task.verification.commands.length} command${task.verification.commands.length === 1 ? '' : 's'})`,
+  );
   const gate = await verify(deps, task, worktree, logs);
   if (!gate.passed) {
     const failed = gate.checks.find((check) => !check.passed);
     const summary = `gate failed: ${failed ? `${failed.name}${failed.detail ? ` — ${detailGist(failed.detail)}` : ''}` : 'unknown check'}`;
-    return withReflection(deps, context, worktree, logs, { outcome: 'failed', summary, checks: gate.checks, exitCode: agent.exitCode, metric: gate.metric, sessionId: agent.sessionId }, gate.output);
+    return withReflection(
+      deps,
+      context,
+      worktree,
+      logs,
+      {
+        outcome: 'failed',
+        summary,
+        checks: gate.checks,
+        exitCode: agent.exitCode,
+        metric: gate.metric,
+        sessionId: agent.sessionId,
+      },
+      gate.output,
+    );
   }
-  return land(deps, context, worktree, { outcome: 'passed', summary: oneLine(agent.finalText) || 'verified', checks: gate.checks, exitCode: agent.exitCode, metric: gate.metric, sessionId: agent.sessionId });
+  return land(deps, context, worktree, {
+    outcome: 'passed',
+    summary: oneLine(agent.finalText) || 'verified',
+    checks: gate.checks,
+    exitCode: agent.exitCode,
+    metric: gate.metric,
+    sessionId: agent.sessionId,
+  });
 }
 
 /** Commits the verified work in the worktree and lands it on the integration branch. */
-export async function land(deps: AttemptDeps, context: AttemptContext, worktree: Worktree, passed: AttemptResult): Promise<AttemptResult> {
+export async function land(
+  deps: AttemptDeps,
+  context: AttemptContext,
+  worktree: Worktree,
+  passed: AttemptResult,
+): Promise<AttemptResult> {
   const { task, attempt, handle } = context;
   const message = `${task.title}\n\nnightshift task ${task.id}, attempt ${attempt}${passed.metric !== undefined ? `, metric ${passed.metric}` : ''}`;
-  const made = await commitWork(worktree.path, `nightshift(${task.id}): ${message}`, { identity: await repoIdentity(deps.paths.root, repoCacheFor(deps)) });
+  const made = await commitWork(worktree.path, `nightshift(${task.id}): ${message}`, {
+    identity: await repoIdentity(deps.paths.root, repoCacheFor(deps)),
+  });
   const { sha } = made;
   if (!deps.options.autoCommit) {
-    handle.line('info', `${task.id}: passed; auto_commit is off, so the work stays on branch ${worktree.branch}`);
+    handle.line(
+      'info',
+      `${task.id}: passed; auto_commit is off, so the work stays on branch ${worktree.branch}`,
+    );
     return { ...passed, commit: sha ?? undefined };
   }
   // Iterative attempts (and agents that commit themselves) leave a clean tree with commits on it.
-  if (sha === null && made.parent === worktree.baseSha) return { ...passed, summary: `${passed.summary} (no file changes to commit)` };
+  if (sha === null && made.parent === worktree.baseSha)
+    return { ...passed, summary: `${passed.summary} (no file changes to commit)` };
   // What the commit told (its parent, nothing left over) spares integrate a status and, when the branch has not moved, the rebase.
   const committed = sha !== null && made.excluded.length === 0 ? { sha, parent: made.parent } : undefined;
-  const landed = await integrate(deps.paths.root, worktree, { integrationBranch: deps.integrationBranch, cache: repoCacheFor(deps), ...(committed && { committed }) });
+  const landed = await integrate(deps.paths.root, worktree, {
+    integrationBranch: deps.integrationBranch,
+    cache: repoCacheFor(deps),
+    ...(committed && { committed }),
+  });
   if (!landed.ok) {
-    handle.line('warn', `${task.id}: ${landed.reason === 'conflict' ? 'rebase conflict' : 'main checkout has uncommitted changes'}: ${landed.files.join(', ')}`);
-    return { ...passed, outcome: 'failed', summary: `passed the gate but could not land: ${landed.reason} in ${landed.files.join(', ')}`, conflict: landed.conflict };
+    handle.line(
+      'warn',
+      `${task.id}: ${landed.reason === 'conflict' ? 'rebase conflict' : 'main checkout has uncommitted changes'}: ${landed.files.join(', ')}`,
+    );
+    return {
+      ...passed,
+      outcome: 'failed',
+      summary: `passed the gate but could not land: ${landed.reason} in ${landed.files.join(', ')}`,
+      conflict: landed.conflict,
+    };
   }
   return { ...passed, commit: landed.sha };
 }
 
 /** The gate in the worktree, output appended to the attempt log. */
-export async function verify(deps: AttemptDeps, task: Task, worktree: Worktree, logs: AttemptLogPaths): Promise<GateResult> {
+export async function verify(
+  deps: AttemptDeps,
+  task: Task,
+  worktree: Worktree,
+  logs: AttemptLogPaths,
+): Promise<GateResult> {
   return runGate(task, {
     cwd: worktree.path,
     baseRef: worktree.baseSha,
@@ -149,7 +215,14 @@ export async function renderCodePrompt(deps: AttemptDeps, context: AttemptContex
 }
 
 /** The request a backend turns into a command. */
-export function agentRequest(deps: AttemptDeps, context: Pick<AttemptContext, 'task' | 'attempt' | 'runId'>, cwd: string, attemptDir: string, prompt: string, role: AgentRequest['role']): AgentRequest {
+export function agentRequest(
+  deps: AttemptDeps,
+  context: Pick<AttemptContext, 'task' | 'attempt' | 'runId'>,
+  cwd: string,
+  attemptDir: string,
+  prompt: string,
+  role: AgentRequest['role'],
+): AgentRequest {
   return {
     role,
     prompt,
@@ -183,8 +256,11 @@ export async function runAgent(
   const { task, attempt, runId, handle } = context;
   const attemptDir = path.join(logs.dir, `${task.id}.${attempt}.${role}`);
   await mkdir(attemptDir, { recursive: true });
-  const command = await deps.backend.buildCommand(await withTaskServer(agentRequest(deps, context, worktree.path, attemptDir, prompt, role)));
-  const record = role === 'coding' ? logs : { ...logs, jsonl: logs.jsonl.replace(/\.jsonl$/, `.${role}.jsonl`) };
+  const command = await deps.backend.buildCommand(
+    await withTaskServer(agentRequest(deps, context, worktree.path, attemptDir, prompt, role)),
+  );
+  const record =
+    role === 'coding' ? logs : { ...logs, jsonl: logs.jsonl.replace(/\.jsonl$/, `.${role}.jsonl`) };
   const agent: AgentProcess = await startAgent({
     command,
     backend: deps.backend,
@@ -236,7 +312,8 @@ export async function runAgent(
       handle.addUsage(event.tokensIn, event.tokensOut, event.costUsd ?? 0);
       handle.updateAgent(agentId, { tokensIn, tokensOut, costUsd });
     }
-    if (event.type === 'denied') handle.line('warn', `${task.id}: denied by policy: ${event.command} (${event.reason})`);
+    if (event.type === 'denied')
+      handle.line('warn', `${task.id}: denied by policy: ${event.command} (${event.reason})`);
   });
   if (handle.stopped()) void agent.stop('stopped');
   const result = await agent.result;
@@ -246,27 +323,45 @@ export async function runAgent(
     tokensOut: Math.max(0, result.tokensOut - tokensOut),
     costUsd: Math.max(0, result.costUsd - costUsd),
   };
-  if (extra.tokensIn + extra.tokensOut + extra.costUsd > 0) handle.addUsage(extra.tokensIn, extra.tokensOut, extra.costUsd);
-  handle.updateAgent(agentId, { state: 'exited', action: `exited (${result.reason}${result.exitCode !== null ? `, code ${result.exitCode}` : ''})` });
+  if (extra.tokensIn + extra.tokensOut + extra.costUsd > 0)
+    handle.addUsage(extra.tokensIn, extra.tokensOut, extra.costUsd);
+  handle.updateAgent(agentId, {
+    state: 'exited',
+    action: `exited (${result.reason}${result.exitCode !== null ? `, code ${result.exitCode}` : ''})`,
+  });
   return result;
 }
 
 /** An attempt result when the agent itself failed (before any gate), or undefined when it exited fine. */
 function agentFailure(agent: AgentResult, handle: AttemptHandle): AttemptResult | undefined {
   const base = { checks: [], exitCode: agent.exitCode, sessionId: agent.sessionId };
-  if (agent.reason === 'stopped' && handle.stopped()) return { ...base, outcome: 'interrupted', summary: 'stopped with the run' };
+  if (agent.reason === 'stopped' && handle.stopped())
+    return { ...base, outcome: 'interrupted', summary: 'stopped with the run' };
   if (agent.reason === 'stopped') return { ...base, outcome: 'failed', summary: 'agent stopped by a person' };
-  if (agent.reason === 'timeout') return { ...base, outcome: 'timeout', summary: 'agent hit the wall-clock timeout' };
-  if (agent.reason === 'idle') return { ...base, outcome: 'timeout', summary: 'agent produced no output for the idle timeout' };
+  if (agent.reason === 'timeout')
+    return { ...base, outcome: 'timeout', summary: 'agent hit the wall-clock timeout' };
+  if (agent.reason === 'idle')
+    return { ...base, outcome: 'timeout', summary: 'agent produced no output for the idle timeout' };
   if (!agent.ok) {
     const detail = oneLine(agent.finalText);
-    return { ...base, outcome: 'failed', summary: `agent exited with code ${agent.exitCode ?? 'unknown'}${detail ? `: ${detail}` : ''}` };
+    return {
+      ...base,
+      outcome: 'failed',
+      summary: `agent exited with code ${agent.exitCode ?? 'unknown'}${detail ? `: ${detail}` : ''}`,
+    };
   }
   return undefined;
 }
 
 /** Adds the reflection step to a failed result (never to interrupted ones). */
-async function withReflection(deps: AttemptDeps, context: AttemptContext, worktree: Worktree, logs: AttemptLogPaths, failed: AttemptResult, gateOutput: string): Promise<AttemptResult> {
+async function withReflection(
+  deps: AttemptDeps,
+  context: AttemptContext,
+  worktree: Worktree,
+  logs: AttemptLogPaths,
+  failed: AttemptResult,
+  gateOutput: string,
+): Promise<AttemptResult> {
   if (failed.outcome === 'interrupted' || context.handle.stopped()) return failed;
   try {
     const reflection = await reflectOnFailure(deps, context, worktree, logs, failed, gateOutput);
@@ -282,7 +377,10 @@ async function withReflection(deps: AttemptDeps, context: AttemptContext, worktr
  * output:` then the lines), the last of them — the first line alone said only "last output:".
  */
 function detailGist(text: string): string {
-  const lines = text.split('\n').map((line) => line.trim()).filter(Boolean);
+  const lines = text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
   return (lines.length > 1 ? `${lines[0]} ${lines.at(-1)}` : (lines[0] ?? '')).slice(0, 200);
 }
 

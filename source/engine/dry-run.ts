@@ -15,11 +15,17 @@ import { agentRequest, renderCodePrompt, type AttemptDeps } from './attempt.js';
 import { recentLearnings } from './history.js';
 
 /** Prints the plan of the next run through `write`; returns how many tasks it covered. */
-export async function dryRun(deps: AttemptDeps, state: State, write: (text: string) => void): Promise<number> {
+export async function dryRun(
+  deps: AttemptDeps,
+  state: State,
+  write: (text: string) => void,
+): Promise<number> {
   const pending = topologicalOrder(state.tasks).filter((task) => task.status === 'pending');
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'nightshift-dry-run-'));
   try {
-    write(`dry run: ${pending.length} pending task${pending.length === 1 ? '' : 's'}, backend ${deps.backend.name}${deps.backend.simulated ? ' (simulated)' : ''}; nothing is spawned\n`);
+    write(
+      `dry run: ${pending.length} pending task${pending.length === 1 ? '' : 's'}, backend ${deps.backend.name}${deps.backend.simulated ? ' (simulated)' : ''}; nothing is spawned\n`,
+    );
     for (const task of pending) {
       const attempt = task.attempts.length + 1;
       const context = {
@@ -31,14 +37,21 @@ export async function dryRun(deps: AttemptDeps, state: State, write: (text: stri
       } as unknown as AttemptContext; // renderCodePrompt reads only these fields; no handle is needed
       const prompt = await renderCodePrompt(deps, context);
       const cwd = `<worktree of ${task.id}>`;
-      const command = await deps.backend.buildCommand(agentRequest(deps, context, cwd, path.join(scratch, task.id), prompt, 'coding'));
-      const argv = [command.file, ...command.args].map((arg) => (arg === prompt ? `<prompt: ${prompt.length} chars>` : shellQuote(arg)));
+      const command = await deps.backend.buildCommand(
+        agentRequest(deps, context, cwd, path.join(scratch, task.id), prompt, 'coding'),
+      );
+      const argv = [command.file, ...command.args].map((arg) =>
+        arg === prompt ? `<prompt: ${prompt.length} chars>` : shellQuote(arg),
+      );
       write(`\n── ${task.id}: ${task.title} (attempt ${attempt} of ${deps.options.maxRetries + 1})\n`);
       write(`command: ${argv.join(' ')}\n`);
       write(`cwd: ${cwd}\n`);
       const env = Object.entries(command.env).filter(([key]) => !key.startsWith('NIGHTSHIFT_POLICY'));
-      if (env.length > 0) write(`env: ${env.map(([key, value]) => `${key}=${shellQuote(value)}`).join(' ')}\n`);
-      write(`gate: ${task.verification.commands.map((c) => `$ ${c}`).join('; ') || '(path patterns only)'}\n`);
+      if (env.length > 0)
+        write(`env: ${env.map(([key, value]) => `${key}=${shellQuote(value)}`).join(' ')}\n`);
+      write(
+        `gate: ${task.verification.commands.map((c) => `$ ${c}`).join('; ') || '(path patterns only)'}\n`,
+      );
       write(`prompt:\n${prompt.replace(/^/gm, '  ')}\n`);
     }
     return pending.length;

@@ -18,7 +18,11 @@ export interface EngineCommandTarget {
 }
 
 /** Runs one command; throws a UserError for bad arguments or an unknown agent. */
-export async function runEngineCommand(target: EngineCommandTarget, name: CommandName, args: Readonly<Record<string, unknown>>): Promise<unknown> {
+export async function runEngineCommand(
+  target: EngineCommandTarget,
+  name: CommandName,
+  args: Readonly<Record<string, unknown>>,
+): Promise<unknown> {
   switch (name) {
     case 'pause':
       target.setPaused(true);
@@ -34,7 +38,8 @@ export async function runEngineCommand(target: EngineCommandTarget, name: Comman
       return 'stopped';
     case 'set-parallel': {
       const parallel = Number(args['parallel']);
-      if (!Number.isInteger(parallel) || parallel < 1 || parallel > 64) throw new UserError('parallel must be an integer from 1 to 64');
+      if (!Number.isInteger(parallel) || parallel < 1 || parallel > 64)
+        throw new UserError('parallel must be an integer from 1 to 64');
       target.setParallel(parallel);
       return parallel;
     }
@@ -79,6 +84,7 @@ function stringArg(args: Readonly<Record<string, unknown>>, key: string): string
 function optionalIds(args: Readonly<Record<string, unknown>>): string[] | undefined {
   const ids = args['ids'];
   if (ids === undefined) return undefined;
-  if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string')) throw new UserError('"ids" must be a list of task ids');
+  if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string'))
+    throw new UserError('"ids" must be a list of task ids');
   return ids;
 }

@@ -6,7 +6,15 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { UserError, errorMessage } from '../errors.js';
-import type { CommandName, CommandResult, EngineEvent, EngineHost, EngineSnapshot, EventLine, RunView } from '../ipc/protocol.js';
+import type {
+  CommandName,
+  CommandResult,
+  EngineEvent,
+  EngineHost,
+  EngineSnapshot,
+  EventLine,
+  RunView,
+} from '../ipc/protocol.js';
 import type { RunRecord } from '../store/schema.js';
 import { MAX_RUNS_KEPT } from '../store/schema.js';
 import { readyTasks } from '../tasks/graph.js';
@@ -18,7 +26,12 @@ import { appendEvent, appendLearning, recentLearnings } from './history.js';
 import type { AttemptHandle, AttemptRunner } from './attempt-types.js';
 import type { EngineDeps } from './engine-deps.js';
 import { AgentRoster } from './agent-roster.js';
-import { closeAttemptRecord, createAttemptHandle, openAttemptRecord, type AttemptHandleHost } from './attempt-record.js';
+import {
+  closeAttemptRecord,
+  createAttemptHandle,
+  openAttemptRecord,
+  type AttemptHandleHost,
+} from './attempt-record.js';
 import { runEngineCommand, type EngineCommandTarget } from './engine-commands.js';
 
 /** Event lines kept in memory for snapshots. */
@@ -133,7 +146,10 @@ export class Engine implements EngineHost {
     if (this.#stopReason) return;
     this.#stopReason = reason;
     this.#setRun({ stopping: true });
-    this.#line('warn', reason === 'interrupted' ? 'interrupted: stopping agents' : 'stop requested: stopping agents');
+    this.#line(
+      'warn',
+      reason === 'interrupted' ? 'interrupted: stopping agents' : 'stop requested: stopping agents',
+    );
     for (const control of this.#agents.controls()) void control.stop('stopped');
     this.#poke();
   }
@@ -147,7 +163,12 @@ export class Engine implements EngineHost {
     this.#line('info', `epoch ${epoch} of ${options.epochs}: the queue is exhausted; re-planning`);
     let added: number;
     try {
-      added = await replan({ epoch, addTasks: (write) => this.#taskWrite(write), line: (level, message) => this.#line(level, message), stopped: () => this.#stopReason !== undefined });
+      added = await replan({
+        epoch,
+        addTasks: (write) => this.#taskWrite(write),
+        line: (level, message) => this.#line(level, message),
+        stopped: () => this.#stopReason !== undefined,
+      });
     } catch (error) {
       this.#line('error', `epoch ${epoch}: re-planning failed: ${errorMessage(error)}`);
       return false;
@@ -166,7 +187,11 @@ export class Engine implements EngineHost {
     const { options, store } = this.#deps;
     while (this.#running.size < this.#parallel && !this.#stopReason) {
       if (options.maxCostUsd > 0 && this.#run.costUsd >= options.maxCostUsd) {
-        if (!this.#budgetHit) this.#line('warn', `cost limit reached ($${this.#run.costUsd.toFixed(2)} of $${options.maxCostUsd.toFixed(2)}): no new tasks start`);
+        if (!this.#budgetHit)
+          this.#line(
+            'warn',
+            `cost limit reached ($${this.#run.costUsd.toFixed(2)} of $${options.maxCostUsd.toFixed(2)}): no new tasks start`,
+          );
         this.#budgetHit = true;
         return;
       }
@@ -210,31 +235,47 @@ export class Engine implements EngineHost {
       }
       handle.close();
       // delay_between_tasks_ms paces the agent CLI (rate limits): the slot stays taken meanwhile.
-      if (options.delayBetweenTasksMs > 0 && !this.#stopReason) await new Promise((resolve) => setTimeout(resolve, options.delayBetweenTasksMs));
+      if (options.delayBetweenTasksMs > 0 && !this.#stopReason)
+        await new Promise((resolve) => setTimeout(resolve, options.delayBetweenTasksMs));
       if (outcome.conflict) this.#conflicts.set(taskId, outcome.conflict);
       else this.#conflicts.delete(taskId);
       this.#closeAttempt(taskId, attemptNo, outcome);
       if (outcome.outcome === 'passed') {
         this.#settle(taskId, 'done');
-        this.#line('success', `${taskId} done${outcome.commit ? ` (${outcome.commit.slice(0, 8)})` : ''}`, taskId);
+        this.#line(
+          'success',
+          `${taskId} done${outcome.commit ? ` (${outcome.commit.slice(0, 8)})` : ''}`,
+          taskId,
+        );
         return;
       }
       if (outcome.outcome === 'interrupted' || this.#stopReason) return this.#settle(taskId, 'pending');
       if (attemptsThisRun + 1 >= maxAttempts) {
-        const reason = `failed ${maxAttempts} attempt${maxAttempts === 1 ? '' : 's'}: ${outcome.summary}`.slice(0, 500);
+        const reason =
+          `failed ${maxAttempts} attempt${maxAttempts === 1 ? '' : 's'}: ${outcome.summary}`.slice(0, 500);
         this.#settle(taskId, 'blocked', reason);
         this.#line('error', `${taskId} blocked: ${reason}`, taskId);
         return;
       }
-      this.#line('warn', `${taskId} attempt ${attemptNo} ${outcome.outcome}: ${outcome.summary}; retrying`, taskId);
+      this.#line(
+        'warn',
+        `${taskId} attempt ${attemptNo} ${outcome.outcome}: ${outcome.summary}; retrying`,
+        taskId,
+      );
     }
   }
 
   /** Records a running attempt and gives attempt.ts its window onto the engine. */
   #openAttempt(task: Task, n: number): AttemptHandle {
     const startedAt = this.#now().toISOString();
-    this.#updateTask(task.id, (t) => openAttemptRecord(t, n, this.#run.id, this.#deps.options.backend, startedAt));
-    this.#line('info', `${task.id}: attempt ${n} of ${this.#deps.options.maxRetries + 1} started — ${task.title}`, task.id);
+    this.#updateTask(task.id, (t) =>
+      openAttemptRecord(t, n, this.#run.id, this.#deps.options.backend, startedAt),
+    );
+    this.#line(
+      'info',
+      `${task.id}: attempt ${n} of ${this.#deps.options.maxRetries + 1} started — ${task.title}`,
+      task.id,
+    );
     return createAttemptHandle(this.#handleHost, task.id);
   }
 
@@ -314,14 +355,19 @@ export class Engine implements EngineHost {
 
   async #taskWrite(write: TaskWrite): Promise<{ summary: string; backup?: string }> {
     if (write.op === 'reset' || write.op === 'block') {
-      const busy = (write.op === 'block' ? [write.id] : (write.ids ?? [])).filter((id) => this.#running.has(id));
-      if (busy.length > 0) throw new UserError(`task ${busy.join(', ')} is running; stop its agent first (x on the board)`);
+      const busy = (write.op === 'block' ? [write.id] : (write.ids ?? [])).filter((id) =>
+        this.#running.has(id),
+      );
+      if (busy.length > 0)
+        throw new UserError(`task ${busy.join(', ')} is running; stop its agent first (x on the board)`);
     }
     const { store } = this.#deps;
     const before = new Map(store.state.tasks.map((task) => [task.id, task]));
     const { summary, backup } = await applyTaskWriteToStore(store, write);
-    for (const task of store.state.tasks) if (before.get(task.id) !== task) this.#emit({ type: 'task', task });
-    for (const id of before.keys()) if (!store.state.tasks.some((t) => t.id === id)) this.#emit({ type: 'task-removed', taskId: id });
+    for (const task of store.state.tasks)
+      if (before.get(task.id) !== task) this.#emit({ type: 'task', task });
+    for (const id of before.keys())
+      if (!store.state.tasks.some((t) => t.id === id)) this.#emit({ type: 'task-removed', taskId: id });
     this.#line('info', summary);
     this.#poke();
     return { summary, backup };

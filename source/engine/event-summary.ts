@@ -30,13 +30,21 @@ export function summariseEvent(event: AgentEvent): EventSummary | undefined {
       return { text: `▸ ${clip(label)}`, action: clip(label) };
     }
     case 'tool-result':
-      return { text: `  ${event.isError ? '✗' : '↳'} ${clip(event.text) || (event.isError ? 'error' : 'ok')}` };
+      return {
+        text: `  ${event.isError ? '✗' : '↳'} ${clip(event.text) || (event.isError ? 'error' : 'ok')}`,
+      };
     case 'usage':
       return undefined;
     case 'result':
-      return { text: `${event.ok ? 'finished' : 'failed'}: ${clip(event.text)}`, action: event.ok ? 'finished' : 'failed' };
+      return {
+        text: `${event.ok ? 'finished' : 'failed'}: ${clip(event.text)}`,
+        action: event.ok ? 'finished' : 'failed',
+      };
     case 'denied':
-      return { text: `denied: ${clip(event.command)} — ${clip(event.reason)}`, action: `denied: ${clip(event.command)}` };
+      return {
+        text: `denied: ${clip(event.command)} — ${clip(event.reason)}`,
+        action: `denied: ${clip(event.command)}`,
+      };
     case 'error':
       return { text: `error: ${clip(event.message)}` };
     default:

@@ -91,9 +91,16 @@ function runGit(cwd: string, args: readonly string[], input: string | undefined)
     child.stderr?.on('data', (chunk: Buffer) => err.push(chunk));
     const text = (chunks: Buffer[]): string => stripFinalNewline(Buffer.concat(chunks).toString('utf8'));
     // 'error' (git missing, folder gone) may come without 'close'; the first settles the promise.
-    child.on('error', (error) => resolve({ stdout: '', stderr: '', exitCode: undefined, spawnError: error.message }));
+    child.on('error', (error) =>
+      resolve({ stdout: '', stderr: '', exitCode: undefined, spawnError: error.message }),
+    );
     child.on('close', (code, signal) =>
-      resolve({ stdout: text(out), stderr: text(err), exitCode: code ?? undefined, spawnError: signal ? `killed by ${signal}` : '' }),
+      resolve({
+        stdout: text(out),
+        stderr: text(err),
+        exitCode: code ?? undefined,
+        spawnError: signal ? `killed by ${signal}` : '',
+      }),
     );
     if (child.stdin) {
       // git may exit before reading everything (e.g. a bad option): a broken pipe is not our error.

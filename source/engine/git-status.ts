@@ -25,7 +25,15 @@ export interface CheckoutStatus {
  * Untracked files one by one (not their folder), renames as a deletion and an addition, and no
  * ahead/behind counts: they are not needed and can cost a walk of history.
  */
-const STATUS_ARGS = ['status', '--porcelain=v2', '--branch', '--no-ahead-behind', '-z', '--untracked-files=all', '--no-renames'];
+const STATUS_ARGS = [
+  'status',
+  '--porcelain=v2',
+  '--branch',
+  '--no-ahead-behind',
+  '-z',
+  '--untracked-files=all',
+  '--no-renames',
+];
 
 /** Parses `git status --porcelain=v2 --branch -z` output. Pure. */
 export function parseStatus(stdout: string): CheckoutStatus {

@@ -80,11 +80,16 @@ export async function identityConfig(cwd: string): Promise<Record<string, string
   const config: Record<string, string> = {};
   // One process for both keys (exit 1 just means neither is set). With -z each entry is
   // "key\nvalue"; the last value of a key wins, as for git itself, and a blank one counts as unset.
-  const out = await git(cwd, ['config', '-z', '--get-regexp', '^user\\.(name|email)$'], { allowFailure: true });
+  const out = await git(cwd, ['config', '-z', '--get-regexp', '^user\\.(name|email)$'], {
+    allowFailure: true,
+  });
   const values = new Map<string, string>();
   for (const entry of splitNul(out.stdout)) {
     const newline = entry.indexOf('\n');
-    values.set(newline < 0 ? entry : entry.slice(0, newline), newline < 0 ? '' : entry.slice(newline + 1).trim());
+    values.set(
+      newline < 0 ? entry : entry.slice(0, newline),
+      newline < 0 ? '' : entry.slice(newline + 1).trim(),
+    );
   }
   const set = new Set([...values].filter(([, value]) => value !== '').map(([key]) => key));
   if (!set.has('user.name')) config['user.name'] = 'nightshift';
@@ -113,7 +118,11 @@ export interface CommitResult {
  * Excluded files that were already staged (an agent ran `git add .env`) are unstaged first, so
  * they never ride along.
  */
-export async function commitWork(cwd: string, message: string, options: CommitOptions = {}): Promise<CommitResult> {
+export async function commitWork(
+  cwd: string,
+  message: string,
+  options: CommitOptions = {},
+): Promise<CommitResult> {
   const excluded = (file: string): boolean => isEnvFile(file) || (options.exclude?.(file) ?? false);
   // `git status` lists every path whose index or working tree differs from HEAD: an empty list
   // means nothing is or could be staged.
@@ -132,9 +141,10 @@ export async function commitWork(cwd: string, message: string, options: CommitOp
     });
   }
   if (unwanted.length > 0) {
-    const unstage = status.head !== null
-      ? ['reset', '--quiet', '--pathspec-from-file=-', '--pathspec-file-nul']
-      : ['rm', '--cached', '--quiet', '--pathspec-from-file=-', '--pathspec-file-nul'];
+    const unstage =
+      status.head !== null
+        ? ['reset', '--quiet', '--pathspec-from-file=-', '--pathspec-file-nul']
+        : ['rm', '--cached', '--quiet', '--pathspec-from-file=-', '--pathspec-file-nul'];
     await git(cwd, unstage, { input: unwanted.join('\0') });
   }
   if (wanted.length === 0 && (await nothingStaged(cwd))) return none;
@@ -151,7 +161,11 @@ export async function commitWork(cwd: string, message: string, options: CommitOp
 }
 
 /** {@link commitWork}, returning the new commit's sha, or null when there was nothing to commit. */
-export async function commitAll(cwd: string, message: string, options: CommitOptions = {}): Promise<string | null> {
+export async function commitAll(
+  cwd: string,
+  message: string,
+  options: CommitOptions = {},
+): Promise<string | null> {
   return (await commitWork(cwd, message, options)).sha;
 }
 
@@ -233,8 +247,11 @@ export async function requireHead(cwd: string): Promise<string> {
   try {
     return await head(cwd);
   } catch {
-    throw new UserError(`${cwd} is a git repository without commits yet; nightshift compares and branches from HEAD`, {
-      hint: 'commit something first, e.g. `git add -A && git commit -m init`',
-    });
+    throw new UserError(
+      `${cwd} is a git repository without commits yet; nightshift compares and branches from HEAD`,
+      {
+        hint: 'commit something first, e.g. `git add -A && git commit -m init`',
+      },
+    );
   }
 }

@@ -21,7 +21,10 @@ export function* jsonObjectsFromEnd(text: string): Generator<string> {
  * The last JSON object in `text` that `read` accepts (returns non-undefined for), or undefined.
  * Objects that do not parse, or are not plain objects, are skipped.
  */
-export function lastJsonAnswer<T>(text: string, read: (record: Readonly<Record<string, unknown>>) => T | undefined): T | undefined {
+export function lastJsonAnswer<T>(
+  text: string,
+  read: (record: Readonly<Record<string, unknown>>) => T | undefined,
+): T | undefined {
   for (const candidate of jsonObjectsFromEnd(text)) {
     let value: unknown;
     try {

@@ -19,11 +19,15 @@ export interface RecoveryReport {
 }
 
 /** Closes what a dead engine left open. Safe to call when nothing is open. */
-export async function recoverState(store: Store, now: () => string = () => new Date().toISOString()): Promise<RecoveryReport> {
+export async function recoverState(
+  store: Store,
+  now: () => string = () => new Date().toISOString(),
+): Promise<RecoveryReport> {
   const open: { taskId: string; n: number; runId: string; pid: number | undefined }[] = [];
   for (const task of store.state.tasks) {
     for (const attempt of task.attempts) {
-      if (attempt.outcome === 'running') open.push({ taskId: task.id, n: attempt.n, runId: attempt.runId, pid: attempt.pid });
+      if (attempt.outcome === 'running')
+        open.push({ taskId: task.id, n: attempt.n, runId: attempt.runId, pid: attempt.pid });
     }
   }
   let killed = 0;

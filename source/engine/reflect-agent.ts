@@ -59,7 +59,10 @@ async function attemptDiff(cwd: string, baseSha: string): Promise<string> {
   const added: string[] = [];
   for (const file of untracked) {
     // --no-index exits 1 when the files differ, which they always do here.
-    added.push((await git(cwd, ['diff', '--no-index', '--no-color', '--', '/dev/null', file], { allowFailure: true })).stdout);
+    added.push(
+      (await git(cwd, ['diff', '--no-index', '--no-color', '--', '/dev/null', file], { allowFailure: true }))
+        .stdout,
+    );
   }
   return [tracked, ...added].filter((part) => part.trim() !== '').join('\n');
 }

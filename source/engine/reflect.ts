@@ -24,11 +24,22 @@ export function parseReflection(text: string): Reflection | undefined {
   return lastJsonAnswer(text, (record) => {
     const lesson = record['lesson'];
     if (typeof lesson !== 'string' || lesson.trim() === '') return undefined;
-    const steps = Array.isArray(record['steps']) && record['steps'].every((s) => typeof s === 'string' && s.trim()) ? (record['steps'] as string[]) : null;
+    const steps =
+      Array.isArray(record['steps']) && record['steps'].every((s) => typeof s === 'string' && s.trim())
+        ? (record['steps'] as string[])
+        : null;
     const notes = typeof record['notes'] === 'string' ? record['notes'] : null;
     const verification = record['verification'] as { add_commands?: unknown } | null | undefined;
-    const add = verification && Array.isArray(verification.add_commands) ? verification.add_commands.filter((c): c is string => typeof c === 'string' && c.trim() !== '') : [];
-    return { lesson: lesson.trim(), steps: steps && steps.length > 0 ? steps : null, notes, addCommands: add };
+    const add =
+      verification && Array.isArray(verification.add_commands)
+        ? verification.add_commands.filter((c): c is string => typeof c === 'string' && c.trim() !== '')
+        : [];
+    return {
+      lesson: lesson.trim(),
+      steps: steps && steps.length > 0 ? steps : null,
+      notes,
+      addCommands: add,
+    };
   });
 }
 
@@ -42,7 +53,14 @@ export async function reflectOnFailure(
   gateOutput: string,
 ): Promise<string> {
   const { handle, task } = context;
-  const agent: AgentResult | undefined = await runReflectAgent(deps, context, worktree, logs, failed, gateOutput);
+  const agent: AgentResult | undefined = await runReflectAgent(
+    deps,
+    context,
+    worktree,
+    logs,
+    failed,
+    gateOutput,
+  );
   const parsed = agent ? parseReflection(agent.finalText) : undefined;
   const lesson = parsed?.lesson ?? `attempt ${context.attempt} ${failed.outcome}: ${failed.summary}`;
   handle.updateTask((t) => {
@@ -50,10 +68,20 @@ export async function reflectOnFailure(
     if (!parsed) return;
     if (parsed.steps) t.steps = parsed.steps;
     if (parsed.notes !== null) t.notes = parsed.notes;
-    for (const command of parsed.addCommands) if (!t.verification.commands.includes(command)) t.verification.commands.push(command);
+    for (const command of parsed.addCommands)
+      if (!t.verification.commands.includes(command)) t.verification.commands.push(command);
   });
   handle.addLearning(lesson);
-  const changed = parsed ? [parsed.steps && 'steps', parsed.notes !== null && 'notes', parsed.addCommands.length > 0 && 'verification'].filter(Boolean) : [];
-  handle.line('info', `${task.id}: reflection: ${lesson}${changed.length > 0 ? ` (refined ${changed.join(', ')})` : ''}`);
+  const changed = parsed
+    ? [
+        parsed.steps && 'steps',
+        parsed.notes !== null && 'notes',
+        parsed.addCommands.length > 0 && 'verification',
+      ].filter(Boolean)
+    : [];
+  handle.line(
+    'info',
+    `${task.id}: reflection: ${lesson}${changed.length > 0 ? ` (refined ${changed.join(', ')})` : ''}`,
+  );
   return lesson;
 }

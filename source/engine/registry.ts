@@ -33,16 +33,25 @@ export function registryPath(): string {
 }
 
 /** Adds (or replaces) the entry of the engine of `entry.root`; never throws. */
-export async function registerEngine(entry: Omit<RegistryEntry, 'hostname' | 'startedAt'> & { startedAt?: string }): Promise<void> {
-  const full: RegistryEntry = { ...entry, startedAt: entry.startedAt ?? new Date().toISOString(), hostname: os.hostname() };
-  await update((engines) => [...engines.filter((e) => path.resolve(e.root) !== path.resolve(full.root)), full]).catch(() => undefined);
+export async function registerEngine(
+  entry: Omit<RegistryEntry, 'hostname' | 'startedAt'> & { startedAt?: string },
+): Promise<void> {
+  const full: RegistryEntry = {
+    ...entry,
+    startedAt: entry.startedAt ?? new Date().toISOString(),
+    hostname: os.hostname(),
+  };
+  await update((engines) => [
+    ...engines.filter((e) => path.resolve(e.root) !== path.resolve(full.root)),
+    full,
+  ]).catch(() => undefined);
 }
 
 /** Removes this engine's entry (same root and pid); never throws. */
 export async function unregisterEngine(root: string, pid: number = process.pid): Promise<void> {
-  await update((engines) => engines.filter((e) => !(path.resolve(e.root) === path.resolve(root) && e.pid === pid))).catch(
-    () => undefined,
-  );
+  await update((engines) =>
+    engines.filter((e) => !(path.resolve(e.root) === path.resolve(root) && e.pid === pid)),
+  ).catch(() => undefined);
 }
 
 /** The engines running on this machine, oldest first; dead entries are pruned from the file. */
@@ -78,7 +87,11 @@ async function readEntries(file: string): Promise<RegistryEntry[]> {
 function isEntry(value: unknown): value is RegistryEntry {
   if (value === null || typeof value !== 'object') return false;
   const entry = value as Record<string, unknown>;
-  return typeof entry['root'] === 'string' && typeof entry['pid'] === 'number' && typeof entry['socket'] === 'string';
+  return (
+    typeof entry['root'] === 'string' &&
+    typeof entry['pid'] === 'number' &&
+    typeof entry['socket'] === 'string'
+  );
 }
 
 /** A guard directory older than this belongs to a process that died while holding it. */
@@ -100,7 +113,10 @@ async function update(change: (engines: readonly RegistryEntry[]) => RegistryEnt
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const age = await stat(guard).then((s) => Date.now() - s.mtimeMs, () => 0);
+      const age = await stat(guard).then(
+        (s) => Date.now() - s.mtimeMs,
+        () => 0,
+      );
       if (age > GUARD_STALE_MS) await rmdir(guard).catch(() => undefined);
       else if (Date.now() > deadline) return;
       else await sleep(20);

@@ -34,7 +34,10 @@ export function createRepoCache(): RepoCache {
 }
 
 /** The identity settings for commits in `repoRoot` and its worktrees, looked up once per cache. */
-export function repoIdentity(repoRoot: string, cache: RepoCache = createRepoCache()): Promise<Record<string, string>> {
+export function repoIdentity(
+  repoRoot: string,
+  cache: RepoCache = createRepoCache(),
+): Promise<Record<string, string>> {
   cache.identity ??= identityConfig(repoRoot).catch((error: unknown) => {
     // A failed look-up (git missing, a folder gone) is not a fact about the repository.
     cache.identity = undefined;

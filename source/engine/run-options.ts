@@ -39,7 +39,9 @@ export interface RunFlags {
 export function resolveRunOptions(config: Config, flags: RunFlags): RunOptions {
   const backend = flags.backend ?? config.backend.default;
   if (!(BACKEND_NAMES as readonly string[]).includes(backend)) {
-    throw new UserError(`unknown backend "${backend}" (--backend)`, { hint: `choose one of: ${BACKEND_NAMES.join(', ')}` });
+    throw new UserError(`unknown backend "${backend}" (--backend)`, {
+      hint: `choose one of: ${BACKEND_NAMES.join(', ')}`,
+    });
   }
   return {
     backend: backend as BackendName,
@@ -70,6 +72,7 @@ function integerFlag(flag: string, value: string | undefined, fallback: number, 
 function numberFlag(flag: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed < 0) throw new UserError(`${flag} must be a number ≥ 0, got "${value}"`);
+  if (!Number.isFinite(parsed) || parsed < 0)
+    throw new UserError(`${flag} must be a number ≥ 0, got "${value}"`);
   return parsed;
 }

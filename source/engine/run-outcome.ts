@@ -17,7 +17,8 @@ export function runOutcome(
   if (stopReason === 'interrupted') return { outcome: 'interrupted', exitCode: EXIT.interrupted };
   if (stopReason === 'stopped') return { outcome: 'stopped', exitCode: EXIT.done };
   // Pending tasks that can never run (a blocked dependency, a cycle) count like blocked ones.
-  if (tasks.some((task) => task.status === 'blocked') || unrunnableTasks(tasks).size > 0) return { outcome: 'blocked', exitCode: EXIT.blocked };
+  if (tasks.some((task) => task.status === 'blocked') || unrunnableTasks(tasks).size > 0)
+    return { outcome: 'blocked', exitCode: EXIT.blocked };
   if (budgetHit) return { outcome: 'budget', exitCode: EXIT.done };
   return { outcome: 'done', exitCode: EXIT.done };
 }

@@ -35,7 +35,10 @@ export interface EngineSinks {
   /** Notices before the engine exists (recovery, stale lock). */
   readonly onNotice?: (message: string) => void;
   /** Called once the engine is serving, with a way to stop it (signals). */
-  readonly onStarted?: (control: { stop: (reason: 'stopped' | 'interrupted') => void; socketPath: string }) => void;
+  readonly onStarted?: (control: {
+    stop: (reason: 'stopped' | 'interrupted') => void;
+    socketPath: string;
+  }) => void;
 }
 
 /** Runs the engine for the project at `root` in this process; resolves to the exit code. */
@@ -75,7 +78,9 @@ export async function runEngine(root: string, flags: RunFlags, sinks: EngineSink
     if (recovery.interruptedAttempts.length > 0) {
       sinks.onNotice?.(
         `recovered from an engine that stopped: ${recovery.interruptedAttempts.join(', ')} closed as interrupted` +
-          (recovery.killedProcesses > 0 ? `, ${recovery.killedProcesses} leftover agent processes killed` : ''),
+          (recovery.killedProcesses > 0
+            ? `, ${recovery.killedProcesses} leftover agent processes killed`
+            : ''),
       );
     }
     const integrationBranch = await integrationBranchOf(root);
@@ -98,7 +103,13 @@ export async function runEngine(root: string, flags: RunFlags, sinks: EngineSink
     });
     if (sinks.onEvent) engine.subscribe(sinks.onEvent);
     server = await serveEngine(engine, { socketPath });
-    await registerEngine({ project: config.project.name || path.basename(paths.root), root: paths.root, pid: process.pid, socket: socketPath, startedAt: lock.info.startedAt });
+    await registerEngine({
+      project: config.project.name || path.basename(paths.root),
+      root: paths.root,
+      pid: process.pid,
+      socket: socketPath,
+      startedAt: lock.info.startedAt,
+    });
     sinks.onStarted?.({ stop: (reason) => engine.stop(reason), socketPath });
     return await engine.run();
   } finally {

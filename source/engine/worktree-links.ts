@@ -9,7 +9,12 @@ import { git } from './git.js';
 import type { RepoCache } from './repo-cache.js';
 
 /** Symlinks each of `links` (repository-relative) that the main checkout has into `worktreePath`. */
-export async function linkFolders(repoRoot: string, worktreePath: string, links: readonly string[], cache: RepoCache): Promise<void> {
+export async function linkFolders(
+  repoRoot: string,
+  worktreePath: string,
+  links: readonly string[],
+  cache: RepoCache,
+): Promise<void> {
   for (const link of links) {
     const source = path.join(repoRoot, link);
     const dest = path.join(worktreePath, link);
@@ -27,7 +32,12 @@ export async function linkFolders(repoRoot: string, worktreePath: string, links:
  * the repository's shared `info/exclude` as `/<link>`, once. That file is read first: once the
  * rule is there (from the first attempt of a run on), no git call is needed.
  */
-async function ignoreLink(repoRoot: string, worktreePath: string, link: string, cache: RepoCache): Promise<void> {
+async function ignoreLink(
+  repoRoot: string,
+  worktreePath: string,
+  link: string,
+  cache: RepoCache,
+): Promise<void> {
   const posixLink = link.split(path.sep).join('/');
   const rule = `/${posixLink}`;
   // The common git folder is where the repository lives: fixed for the run.
@@ -41,7 +51,9 @@ async function ignoreLink(repoRoot: string, worktreePath: string, link: string, 
   const excludeFile = path.join(await cache.commonDir, 'info', 'exclude');
   const current = existsSync(excludeFile) ? await readFile(excludeFile, 'utf8') : '';
   if (current.split('\n').includes(rule)) return;
-  const ignored = await git(worktreePath, ['check-ignore', '-q', '--no-index', posixLink], { allowFailure: true });
+  const ignored = await git(worktreePath, ['check-ignore', '-q', '--no-index', posixLink], {
+    allowFailure: true,
+  });
   if (ignored.exitCode === 0) return;
   await mkdir(path.dirname(excludeFile), { recursive: true });
   const separator = current === '' || current.endsWith('\n') ? '' : '\n';

@@ -98,7 +98,9 @@ async function canonical(p: string): Promise<string> {
 
 /** Removes a worktree folder whether or not git still knows it. */
 async function dropWorktreeFolder(repoRoot: string, folder: string): Promise<void> {
-  const removed = await git(repoRoot, ['worktree', 'remove', '--force', '--force', folder], { allowFailure: true });
+  const removed = await git(repoRoot, ['worktree', 'remove', '--force', '--force', folder], {
+    allowFailure: true,
+  });
   await rm(folder, { recursive: true, force: true });
   // Only a failed remove (a folder git did not know, a broken record) can leave a record to prune.
   if (removed.exitCode !== 0) await git(repoRoot, ['worktree', 'prune']);
@@ -220,7 +222,10 @@ export async function integrate(
     const onTarget = committed !== undefined && committed.parent === target;
     const rebase = onTarget
       ? { exitCode: 0, stdout: '', stderr: '' }
-      : await git(worktree.path, ['rebase', '--quiet', target], { allowFailure: true, config: await repoIdentity(repoRoot, cache) });
+      : await git(worktree.path, ['rebase', '--quiet', target], {
+          allowFailure: true,
+          config: await repoIdentity(repoRoot, cache),
+        });
     if (rebase.exitCode !== 0) {
       const unmerged = await git(worktree.path, ['diff', '--name-only', '--diff-filter=U'], {
         allowFailure: true,

@@ -3,7 +3,13 @@
  * serialisation and no copies, since events are immutable by contract.
  */
 import { errorMessage } from '../errors.js';
-import { applyEvent, type EngineClient, type EngineEvent, type EngineHost, type EngineSnapshot } from './protocol.js';
+import {
+  applyEvent,
+  type EngineClient,
+  type EngineEvent,
+  type EngineHost,
+  type EngineSnapshot,
+} from './protocol.js';
 
 /** A client that calls `host` directly. */
 export function inProcessClient(host: EngineHost): EngineClient {

@@ -99,7 +99,11 @@ export interface MessageHandlers {
 }
 
 /** Parses each line of `input` as JSON. Returns a function that stops reading. */
-export function readMessages(input: Readable, handlers: MessageHandlers, maxLineBytes = MAX_LINE_BYTES): () => void {
+export function readMessages(
+  input: Readable,
+  handlers: MessageHandlers,
+  maxLineBytes = MAX_LINE_BYTES,
+): () => void {
   const decoder = new LineDecoder(
     {
       line: (text) => {
@@ -107,7 +111,9 @@ export function readMessages(input: Readable, handlers: MessageHandlers, maxLine
         try {
           value = JSON.parse(text);
         } catch (error) {
-          handlers.problem(`not JSON (${error instanceof Error ? error.message : String(error)}): ${preview(text)}`);
+          handlers.problem(
+            `not JSON (${error instanceof Error ? error.message : String(error)}): ${preview(text)}`,
+          );
           return;
         }
         handlers.message(value);

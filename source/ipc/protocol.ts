@@ -10,14 +10,7 @@ export const PROTOCOL_VERSION = 1;
 
 /** What an agent is doing, as classified from its output (DESIGN.md §4). */
 export type AgentState =
-  | 'starting'
-  | 'thinking'
-  | 'tool'
-  | 'testing'
-  | 'waiting-input'
-  | 'idle'
-  | 'stalled'
-  | 'exited';
+  'starting' | 'thinking' | 'tool' | 'testing' | 'waiting-input' | 'idle' | 'stalled' | 'exited';
 
 /** A running (or just finished) agent as the board shows it. */
 export interface AgentView {
@@ -111,7 +104,10 @@ export const COMMAND_NAMES = [
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
 /** Commands a read-only client may send; every other command changes the run. */
-export const READ_ONLY_COMMANDS: ReadonlySet<CommandName> = new Set<CommandName>(['subscribe-pty', 'unsubscribe-pty']);
+export const READ_ONLY_COMMANDS: ReadonlySet<CommandName> = new Set<CommandName>([
+  'subscribe-pty',
+  'unsubscribe-pty',
+]);
 
 /** Client → engine. */
 export type ClientMessage =
@@ -127,7 +123,13 @@ export type ClientMessage =
 export type ServerMessage =
   | { readonly type: 'snapshot'; readonly state: EngineSnapshot }
   | { readonly type: 'event'; readonly event: EngineEvent }
-  | { readonly type: 'result'; readonly id: number; readonly ok: boolean; readonly error?: string; readonly value?: unknown }
+  | {
+      readonly type: 'result';
+      readonly id: number;
+      readonly ok: boolean;
+      readonly error?: string;
+      readonly value?: unknown;
+    }
   /** Raw pty bytes of an agent a client subscribed to (base64 is not needed: JSON strings carry UTF-8). */
   | { readonly type: 'pty'; readonly agentId: string; readonly data: string }
   | { readonly type: 'error'; readonly message: string };
@@ -151,7 +153,9 @@ export interface EngineClient {
   /** Called with each event after it has been applied to `current()`. */
   readonly onEvent: (listener: (event: EngineEvent) => void) => () => void;
   /** Connection changes: `lost` (engine gone, retrying), `restored`, `closed` (gave up or closed). */
-  readonly onConnection: (listener: (status: 'lost' | 'restored' | 'closed', detail: string) => void) => () => void;
+  readonly onConnection: (
+    listener: (status: 'lost' | 'restored' | 'closed', detail: string) => void,
+  ) => () => void;
   /** Raw terminal bytes of one agent; subscribing sends `subscribe-pty`. */
   readonly onPty: (agentId: string, listener: (data: string) => void) => () => void;
   readonly command: (name: CommandName, args?: Readonly<Record<string, unknown>>) => Promise<CommandResult>;

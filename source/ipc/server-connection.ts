@@ -99,7 +99,10 @@ export class EngineConnection {
     this.writer = new BoundedWriter(output, this.maxQueuedBytes);
     this.stopReading = readMessages(
       input,
-      { message: (value) => this.receive(value), problem: (message) => this.send({ type: 'error', message }) },
+      {
+        message: (value) => this.receive(value),
+        problem: (message) => this.send({ type: 'error', message }),
+      },
       options.maxLineBytes ?? MAX_LINE_BYTES,
     );
     const gone = (): void => this.close();

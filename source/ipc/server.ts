@@ -54,7 +54,10 @@ export async function serveEngine(host: EngineHost, options: ServeOptions): Prom
   let counter = 0;
   const server = net.createServer((socket) => {
     counter += 1;
-    const connection = new EngineConnection(host, hub, socket, socket, `client #${counter}`, { ...options, log });
+    const connection = new EngineConnection(host, hub, socket, socket, `client #${counter}`, {
+      ...options,
+      log,
+    });
     connections.add(connection);
     connection.onClose(() => connections.delete(connection));
   });
@@ -136,7 +139,9 @@ async function removeStaleSocket(socketPath: string, log: (message: string) => v
   }
   const probe = await answers(socketPath);
   if (probe instanceof Error) {
-    throw new UserError(`cannot tell whether an engine listens on ${socketPath}: ${probe.message}`, { cause: probe });
+    throw new UserError(`cannot tell whether an engine listens on ${socketPath}: ${probe.message}`, {
+      cause: probe,
+    });
   }
   if (probe) {
     throw new UserError(`an engine is already listening on ${socketPath}`, {

@@ -47,7 +47,9 @@ export function engineSocketPath(root: string, options: SocketPathOptions = {}):
 
 /** True when `socketPath` is the project's own `.nightshift/engine.sock` rather than a fallback. */
 export function isProjectSocket(socketPath: string): boolean {
-  return path.basename(socketPath) === 'engine.sock' && path.basename(path.dirname(socketPath)) === '.nightshift';
+  return (
+    path.basename(socketPath) === 'engine.sock' && path.basename(path.dirname(socketPath)) === '.nightshift'
+  );
 }
 
 /** The project root a socket path belongs to, when it can be told from the path alone. */

@@ -143,17 +143,24 @@ export function sshConnector(target: SshTarget, options: Omit<SshOptions, 'targe
       child.once('error', (error: NodeJS.ErrnoException) => {
         reject(
           error.code === 'ENOENT'
-            ? new UserError(`${command} not found: attach --ssh needs an OpenSSH client on the PATH`, { cause: error })
+            ? new UserError(`${command} not found: attach --ssh needs an OpenSSH client on the PATH`, {
+                cause: error,
+              })
             : new UserError(`cannot run ${command}: ${error.message}`, { cause: error }),
         );
       });
       child.once('spawn', () => {
         // The channel's end says little; ssh's exit (after its stderr is complete) says why.
-        const inner = streamTransport(child.stdout, child.stdin, { message: handlers.message, closed: () => undefined });
+        const inner = streamTransport(child.stdout, child.stdin, {
+          message: handlers.message,
+          closed: () => undefined,
+        });
         child.once('close', (code, signal) => {
           const said = stderr.trim();
           const how = signal ? `killed by ${signal}` : `exit code ${code ?? '?'}`;
-          handlers.closed(said ? `ssh ${target.destination}: ${said}` : `ssh ${target.destination} ended (${how})`);
+          handlers.closed(
+            said ? `ssh ${target.destination}: ${said}` : `ssh ${target.destination} ended (${how})`,
+          );
         });
         resolve({
           send: inner.send,

@@ -73,14 +73,22 @@ export function socketConnector(socketPath: string, root?: string) {
 
 function connectError(error: NodeJS.ErrnoException, socketPath: string, root: string): UserError {
   if (error.code === 'ENOENT' || error.code === 'ECONNREFUSED') {
-    return new UserError(`no engine is running for ${root} (start one with nightshift run)`, { cause: error });
+    return new UserError(`no engine is running for ${root} (start one with nightshift run)`, {
+      cause: error,
+    });
   }
   if (error.code === 'EACCES') {
-    return new UserError(`permission denied on ${socketPath}: the engine runs as another user`, { cause: error });
+    return new UserError(`permission denied on ${socketPath}: the engine runs as another user`, {
+      cause: error,
+    });
   }
-  return new UserError(`cannot connect to the engine at ${socketPath}: ${errorMessage(error)}`, { cause: error });
+  return new UserError(`cannot connect to the engine at ${socketPath}: ${errorMessage(error)}`, {
+    cause: error,
+  });
 }
 
 function isServerMessage(value: unknown): value is ServerMessage {
-  return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';
+  return (
+    typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string'
+  );
 }

@@ -8,7 +8,16 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { z } from 'zod';
 import { TASK_STATUSES } from '../tasks/model.js';
 import { version } from '../cli/version.js';
-import { addDependency, addLearning, addTask, answer, currentTask, listTasks, type ToolAnswer, type ToolCaller } from './task-tools.js';
+import {
+  addDependency,
+  addLearning,
+  addTask,
+  answer,
+  currentTask,
+  listTasks,
+  type ToolAnswer,
+  type ToolCaller,
+} from './task-tools.js';
 import type { TaskSource } from './task-source.js';
 
 type ToolResult = { content: { type: 'text'; text: string }[]; isError: boolean };
@@ -17,7 +26,8 @@ function result(reply: ToolAnswer): ToolResult {
   return { content: [{ type: 'text', text: reply.text }], isError: reply.isError };
 }
 
-const stringList = (what: string): z.ZodOptional<z.ZodArray<z.ZodString>> => z.array(z.string()).optional().describe(what);
+const stringList = (what: string): z.ZodOptional<z.ZodArray<z.ZodString>> =>
+  z.array(z.string()).optional().describe(what);
 
 /** An MCP server with the task tools over `source`, for the agent described by `caller`. */
 export function createTaskServer(source: TaskSource, caller: ToolCaller): McpServer {
@@ -31,7 +41,8 @@ export function createTaskServer(source: TaskSource, caller: ToolCaller): McpSer
   server.registerTool(
     'current_task',
     {
-      description: 'The task you are working on: title, description, steps, verification commands, earlier attempts and what was learned.',
+      description:
+        'The task you are working on: title, description, steps, verification commands, earlier attempts and what was learned.',
       inputSchema: { task_id: z.string().optional().describe('another task id; default: your own task') },
     },
     async ({ task_id }) => result(await answer(() => currentTask(source, caller, task_id))),
@@ -65,7 +76,8 @@ export function createTaskServer(source: TaskSource, caller: ToolCaller): McpSer
   server.registerTool(
     'add_dependency',
     {
-      description: 'Make task_id wait until depends_on is done. A dependency that would close a cycle is refused.',
+      description:
+        'Make task_id wait until depends_on is done. A dependency that would close a cycle is refused.',
       inputSchema: {
         task_id: z.string().describe('the task that waits'),
         depends_on: z.string().describe('the task that must be done first'),
@@ -76,7 +88,8 @@ export function createTaskServer(source: TaskSource, caller: ToolCaller): McpSer
   server.registerTool(
     'add_learning',
     {
-      description: 'Record a lesson for later attempts and agents (a pitfall, a command that works, a fact about this project). It goes into the task\'s learning and the project\'s journal, which later prompts show.',
+      description:
+        "Record a lesson for later attempts and agents (a pitfall, a command that works, a fact about this project). It goes into the task's learning and the project's journal, which later prompts show.",
       inputSchema: {
         text: z.string().describe('the lesson, one or two sentences'),
         task_id: z.string().optional().describe('the task it belongs to; default: your own task'),

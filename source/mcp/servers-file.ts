@@ -40,13 +40,21 @@ export async function readMcpServers(file: string | undefined): Promise<McpServe
     const entry = record(raw);
     const command = entry?.['command'];
     if (typeof command !== 'string' || command === '') continue;
-    const args = Array.isArray(entry?.['args']) ? entry['args'].filter((arg): arg is string => typeof arg === 'string') : [];
-    const env = Object.fromEntries(Object.entries(record(entry?.['env']) ?? {}).filter((pair): pair is [string, string] => typeof pair[1] === 'string'));
+    const args = Array.isArray(entry?.['args'])
+      ? entry['args'].filter((arg): arg is string => typeof arg === 'string')
+      : [];
+    const env = Object.fromEntries(
+      Object.entries(record(entry?.['env']) ?? {}).filter(
+        (pair): pair is [string, string] => typeof pair[1] === 'string',
+      ),
+    );
     result[name] = { command, args, env };
   }
   return result;
 }
 
 function record(value: unknown): Readonly<Record<string, unknown>> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }

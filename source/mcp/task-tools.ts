@@ -52,7 +52,9 @@ export async function answer(body: () => Promise<unknown>): Promise<ToolAnswer> 
 export async function currentTask(source: TaskSource, caller: ToolCaller, taskId?: string): Promise<unknown> {
   const id = taskId ?? caller.taskId;
   if (id === undefined || id === '') {
-    throw new UserError('no current task: this server was not started for a task (NIGHTSHIFT_TASK_ID is not set); pass task_id');
+    throw new UserError(
+      'no current task: this server was not started for a task (NIGHTSHIFT_TASK_ID is not set); pass task_id',
+    );
   }
   const task = findIn(await source.tasks(), id);
   return {
@@ -81,13 +83,24 @@ export async function listTasks(source: TaskSource, status?: TaskStatus): Promis
   const tasks = await source.tasks();
   return tasks
     .filter((task) => status === undefined || task.status === status)
-    .map((task) => ({ id: task.id, title: task.title, status: task.status, depends_on: task.dependsOn, priority: task.priority }));
+    .map((task) => ({
+      id: task.id,
+      title: task.title,
+      status: task.status,
+      depends_on: task.dependsOn,
+      priority: task.priority,
+    }));
 }
 
 /** `add_task`: a follow-up task, audited before it enters the queue; resolves to its id. */
 export async function addTask(source: TaskSource, caller: ToolCaller, args: AddTaskArgs): Promise<unknown> {
   const tasks = await source.tasks();
-  const id = args.id ?? uniqueTaskId(slugifyTitle(args.title), tasks.map((task) => task.id));
+  const id =
+    args.id ??
+    uniqueTaskId(
+      slugifyTitle(args.title),
+      tasks.map((task) => task.id),
+    );
   const input: TaskInput = {
     id,
     title: args.title,
@@ -95,9 +108,15 @@ export async function addTask(source: TaskSource, caller: ToolCaller, args: AddT
     steps: [...(args.steps ?? [])],
     dependsOn: [...(args.depends_on ?? [])],
     priority: args.priority ?? 0,
-    verification: { commands: [...(args.verify ?? [])], pathPatterns: [...(args.path_patterns ?? [])], env: {} },
+    verification: {
+      commands: [...(args.verify ?? [])],
+      pathPatterns: [...(args.path_patterns ?? [])],
+      env: {},
+    },
     // Where a task came from matters when a person reads the queue later.
-    notes: caller.taskId ? `added by the agent working on ${caller.taskId}${caller.attempt ? ` (attempt ${caller.attempt})` : ''}` : 'added through the task tool server',
+    notes: caller.taskId
+      ? `added by the agent working on ${caller.taskId}${caller.attempt ? ` (attempt ${caller.attempt})` : ''}`
+      : 'added through the task tool server',
   };
   const summary = await source.write({ op: 'add', tasks: [input] });
   return { added: id, summary };
@@ -109,7 +128,12 @@ export async function addDependency(source: TaskSource, taskId: string, dependsO
 }
 
 /** `add_learning`: a note in the task's learning (the caller's by default) and the project journal. */
-export async function addLearning(source: TaskSource, caller: ToolCaller, text: string, taskId?: string): Promise<unknown> {
+export async function addLearning(
+  source: TaskSource,
+  caller: ToolCaller,
+  text: string,
+  taskId?: string,
+): Promise<unknown> {
   const id = taskId ?? (caller.taskId || undefined);
   return { summary: await source.write({ op: 'learn', text, ...(id !== undefined && { taskId: id }) }) };
 }

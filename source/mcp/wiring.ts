@@ -13,7 +13,13 @@ import { writeMcpServers, type McpServerSpec } from './servers-file.js';
 export const TASK_SERVER_NAME = 'nightshift';
 
 /** Variables of the agent's env the task server needs (the project, the task, the attempt). */
-const FORWARDED_ENV = ['NIGHTSHIFT_PROJECT_ROOT', 'NIGHTSHIFT_TASK_ID', 'NIGHTSHIFT_ATTEMPT', 'NIGHTSHIFT_RUN_ID', 'NIGHTSHIFT_ROLE'] as const;
+const FORWARDED_ENV = [
+  'NIGHTSHIFT_PROJECT_ROOT',
+  'NIGHTSHIFT_TASK_ID',
+  'NIGHTSHIFT_ATTEMPT',
+  'NIGHTSHIFT_RUN_ID',
+  'NIGHTSHIFT_ROLE',
+] as const;
 
 /** How to start the task server for one agent request: `node …/dist/cli/index.js mcp`. */
 export function taskServerSpec(request: Pick<AgentRequest, 'env' | 'nightshiftCommand'>): McpServerSpec {

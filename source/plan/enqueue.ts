@@ -41,14 +41,21 @@ export interface EnqueueResult {
  * Commits the spec file alone (other changes in the checkout are left as they are) when it is new
  * or changed; returns HEAD afterwards, or undefined outside a git repository or before a first commit.
  */
-export async function commitSpec(root: string, specPath: string, message: string): Promise<string | undefined> {
+export async function commitSpec(
+  root: string,
+  specPath: string,
+  message: string,
+): Promise<string | undefined> {
   if (!(await isRepo(root))) return undefined;
   const inside = !path.isAbsolute(specPath) && !specPath.startsWith('..');
   if (inside && existsSync(path.join(root, specPath))) {
     const status = await git(root, ['status', '--porcelain', '--', specPath]);
     if (status.stdout.trim() !== '') {
       await git(root, ['add', '--', specPath]);
-      await git(root, ['commit', '--quiet', '--no-verify', '--file=-', '--', specPath], { input: message, config: await identityConfig(root) });
+      await git(root, ['commit', '--quiet', '--no-verify', '--file=-', '--', specPath], {
+        input: message,
+        config: await identityConfig(root),
+      });
     }
   }
   return head(root).catch(() => undefined);
@@ -57,7 +64,12 @@ export async function commitSpec(root: string, specPath: string, message: string
 /** Puts the plan in the queue; see the module comment. */
 export async function enqueuePlan(request: EnqueueRequest): Promise<EnqueueResult> {
   const paths = projectPaths(request.root);
-  const write: TaskWrite = { op: 'add', tasks: request.plan.tasks, epics: request.plan.epics, replace: request.replace };
+  const write: TaskWrite = {
+    op: 'add',
+    tasks: request.plan.tasks,
+    epics: request.plan.epics,
+    replace: request.replace,
+  };
   const message = `nightshift(plan): spec ${path.basename(request.specPath)}\n\n${request.plan.tasks.length} planned task(s) from ${request.source.sourceKind}`;
   const lock = await readLock(paths);
   if (lock?.alive && lock.info.kind === 'engine') {
@@ -80,7 +92,8 @@ export async function enqueuePlan(request: EnqueueRequest): Promise<EnqueueResul
     // Apply to a copy first: a refused plan must leave the store exactly as it was.
     const draft = structuredClone(store.state) as State;
     const summary = applyTaskWrite(draft, write);
-    const backup = request.replace && store.state.tasks.length > 0 ? await backupState(paths, 'plan-replace') : undefined;
+    const backup =
+      request.replace && store.state.tasks.length > 0 ? await backupState(paths, 'plan-replace') : undefined;
     const commit = await commitSpec(request.root, request.specPath, message);
     const info: PlanInfo = {
       source: request.source.source,

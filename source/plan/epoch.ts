@@ -36,7 +36,10 @@ export function createEpochReplanner(deps: EpochDeps): (context: ReplanContext) 
     const { paths, config, store } = deps;
     const plan = store.state.plan;
     if (plan === undefined) {
-      context.line('warn', `epoch ${context.epoch}: no plan source is recorded (the queue was not made by \`nightshift plan\`), so there is nothing to re-plan from`);
+      context.line(
+        'warn',
+        `epoch ${context.epoch}: no plan source is recorded (the queue was not made by \`nightshift plan\`), so there is nothing to re-plan from`,
+      );
       return 0;
     }
     const input = await planInput(paths.root, plan);
@@ -59,37 +62,60 @@ export function createEpochReplanner(deps: EpochDeps): (context: ReplanContext) 
       stopped: context.stopped,
       onProgress: (progress) => {
         if (progress.kind === 'round') context.line('info', `epoch ${context.epoch}: ${progress.text}`);
-        else if (progress.kind !== 'agent') context.line('warn', `epoch ${context.epoch}: ${progress.kind}: ${progress.text}`);
+        else if (progress.kind !== 'agent')
+          context.line('warn', `epoch ${context.epoch}: ${progress.kind}: ${progress.text}`);
       },
     });
     if (context.stopped()) return 0;
     if (!outcome.ok || outcome.plan === undefined) {
-      throw new UserError(`the plan did not pass the audit after ${outcome.roundsUsed} rounds: ${outcome.problems.join('; ')} (logs: ${outcome.logDir})`);
+      throw new UserError(
+        `the plan did not pass the audit after ${outcome.roundsUsed} rounds: ${outcome.problems.join('; ')} (logs: ${outcome.logDir})`,
+      );
     }
     if (outcome.plan.tasks.length === 0) return 0;
-    const { summary } = await context.addTasks({ op: 'add', tasks: outcome.plan.tasks, epics: outcome.plan.epics });
+    const { summary } = await context.addTasks({
+      op: 'add',
+      tasks: outcome.plan.tasks,
+      epics: outcome.plan.epics,
+    });
     context.line('info', `epoch ${context.epoch}: ${summary}`);
     // Tasks' worktrees start from the integration branch: a spec they read must be committed.
-    await commitSpec(paths.root, input.specPath, `nightshift(plan): spec ${path.basename(input.specPath)} (epoch ${context.epoch})`);
+    await commitSpec(
+      paths.root,
+      input.specPath,
+      `nightshift(plan): spec ${path.basename(input.specPath)} (epoch ${context.epoch})`,
+    );
     return outcome.plan.tasks.length;
   };
 }
 
 /** The intent (and spec) to plan from, from the recorded source. */
-async function planInput(root: string, plan: PlanInfo): Promise<{ intent: string; specPath: string; givenSpec?: GivenSpec }> {
+async function planInput(
+  root: string,
+  plan: PlanInfo,
+): Promise<{ intent: string; specPath: string; givenSpec?: GivenSpec }> {
   let intent = plan.source;
   if (plan.sourceKind === 'file') {
     const file = path.resolve(root, plan.source);
-    if (!existsSync(file)) throw new UserError(`the plan's source ${plan.source} is gone, so epochs cannot re-plan from it`, { hint: 'plan again with `nightshift plan -f FILE`' });
+    if (!existsSync(file))
+      throw new UserError(`the plan's source ${plan.source} is gone, so epochs cannot re-plan from it`, {
+        hint: 'plan again with `nightshift plan -f FILE`',
+      });
     intent = await readFile(file, 'utf8');
     if (isSpecDocument(file, intent)) {
       const relative = path.relative(root, file);
-      return { intent: `Plan the work the spec \`${relative}\` describes.`, specPath: relative, givenSpec: { path: relative, text: intent, origin: 'given by the user' } };
+      return {
+        intent: `Plan the work the spec \`${relative}\` describes.`,
+        specPath: relative,
+        givenSpec: { path: relative, text: intent, origin: 'given by the user' },
+      };
     }
   }
   const specPath = plan.specPath ?? specPathFor(intent);
   const specFile = path.join(root, specPath);
   // The first plan's spec is the reference for later epochs; the planner plans from it.
-  const givenSpec = existsSync(specFile) ? { path: specPath, text: await readFile(specFile, 'utf8'), origin: 'the spec of the first plan' } : undefined;
+  const givenSpec = existsSync(specFile)
+    ? { path: specPath, text: await readFile(specFile, 'utf8'), origin: 'the spec of the first plan' }
+    : undefined;
   return { intent, specPath, givenSpec };
 }

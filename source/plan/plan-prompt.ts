@@ -44,7 +44,10 @@ export interface PlanPromptInput {
 export function formatExistingTasks(tasks: readonly Task[]): string {
   return bulletList(
     tasks.map((task) => {
-      const status = task.status === 'blocked' && task.blockReason ? `blocked: ${oneLine(task.blockReason, 160)}` : task.status;
+      const status =
+        task.status === 'blocked' && task.blockReason
+          ? `blocked: ${oneLine(task.blockReason, 160)}`
+          : task.status;
       const deps = task.dependsOn.length > 0 ? `; depends on ${task.dependsOn.join(', ')}` : '';
       return `${task.id} — ${oneLine(task.title, 120)} (${status}${deps})`;
     }),
@@ -75,7 +78,12 @@ export async function planPromptValues(input: PlanPromptInput): Promise<Record<s
   return {
     project_name: input.projectName,
     agent_rules: agentRules.trim(),
-    learnings: bulletList(input.learnings.map((text) => oneLine(text, 400)).filter(Boolean).slice(-10)),
+    learnings: bulletList(
+      input.learnings
+        .map((text) => oneLine(text, 400))
+        .filter(Boolean)
+        .slice(-10),
+    ),
     intent: input.intent.trim(),
     spec,
     spec_path: input.specPath,

@@ -73,9 +73,12 @@ export interface PlanOutcome {
 export function plannerBackend(config: Config, flag: string | undefined): BackendName {
   const name = flag ?? (config.backend.plan || config.backend.default);
   if (!(BACKEND_NAMES as readonly string[]).includes(name)) {
-    throw new UserError(`unknown backend "${name}"${flag ? ' (--backend)' : ' ([backend] plan in nightshift.toml)'}`, {
-      hint: `choose one of: ${BACKEND_NAMES.join(', ')}`,
-    });
+    throw new UserError(
+      `unknown backend "${name}"${flag ? ' (--backend)' : ' ([backend] plan in nightshift.toml)'}`,
+      {
+        hint: `choose one of: ${BACKEND_NAMES.join(', ')}`,
+      },
+    );
   }
   return name as BackendName;
 }
@@ -88,8 +91,11 @@ export async function planRounds(request: PlanRequest): Promise<PlanOutcome> {
   const settings = request.config.backend[backendName];
   await requirePlannerBinary(backend, settings);
   const rounds = request.rounds ?? DEFAULT_PLAN_ROUNDS;
-  if (!Number.isInteger(rounds) || rounds < 1) throw new UserError(`--rounds must be a whole number ≥ 1, got ${rounds}`);
-  const runId = request.runId ?? `plan-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-')}`;
+  if (!Number.isInteger(rounds) || rounds < 1)
+    throw new UserError(`--rounds must be a whole number ≥ 1, got ${rounds}`);
+  const runId =
+    request.runId ??
+    `plan-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-')}`;
   const progress = request.onProgress ?? (() => undefined);
   const planFile = path.join(paths.root, PLAN_FILE);
   const specFile = path.join(paths.root, request.specPath);
@@ -101,7 +107,8 @@ export async function planRounds(request: PlanRequest): Promise<PlanOutcome> {
   for (let round = 1; round <= rounds; round++) {
     if (request.stopped?.()) break;
     progress({ kind: 'round', text: `planning (round ${round}/${rounds})…` });
-    const previousSpec = !request.givenSpec && existsSync(specFile) && round > 1 ? await readFile(specFile, 'utf8') : undefined;
+    const previousSpec =
+      !request.givenSpec && existsSync(specFile) && round > 1 ? await readFile(specFile, 'utf8') : undefined;
     const prompt = await renderPlanPrompt({
       root: paths.root,
       projectName: request.config.project.name || path.basename(paths.root),
@@ -134,16 +141,42 @@ export async function planRounds(request: PlanRequest): Promise<PlanOutcome> {
     if (request.stopped?.()) break;
     const checked = await checkRound(request, specFile, planFile);
     if (checked.problems.length === 0) {
-      if (!agent.ok) progress({ kind: 'warning', text: `the planner ended with ${agent.reason} (code ${agent.exitCode ?? 'none'}), but what it wrote passes the checks` });
+      if (!agent.ok)
+        progress({
+          kind: 'warning',
+          text: `the planner ended with ${agent.reason} (code ${agent.exitCode ?? 'none'}), but what it wrote passes the checks`,
+        });
       for (const warning of checked.warnings) progress({ kind: 'warning', text: warning });
-      return { ok: true, plan: checked.plan, specPath: request.specPath, backend: backendName, roundsUsed: round, warnings: checked.warnings, problems: [], costUsd, logDir: path.dirname(agent.logPath) };
+      return {
+        ok: true,
+        plan: checked.plan,
+        specPath: request.specPath,
+        backend: backendName,
+        roundsUsed: round,
+        warnings: checked.warnings,
+        problems: [],
+        costUsd,
+        logDir: path.dirname(agent.logPath),
+      };
     }
     problems = agent.ok
       ? checked.problems
-      : [`the planner did not finish (${agent.reason}, exit code ${agent.exitCode ?? 'none'}${agent.finalText ? `: ${agent.finalText.replace(/\s+/g, ' ').slice(0, 200)}` : ''})`, ...checked.problems];
+      : [
+          `the planner did not finish (${agent.reason}, exit code ${agent.exitCode ?? 'none'}${agent.finalText ? `: ${agent.finalText.replace(/\s+/g, ' ').slice(0, 200)}` : ''})`,
+          ...checked.problems,
+        ];
     for (const problem of problems) progress({ kind: 'problem', text: problem });
   }
-  return { ok: false, specPath: request.specPath, backend: backendName, roundsUsed: rounds, warnings: [], problems, costUsd, logDir: path.join(paths.logs, runId) };
+  return {
+    ok: false,
+    specPath: request.specPath,
+    backend: backendName,
+    roundsUsed: rounds,
+    warnings: [],
+    problems,
+    costUsd,
+    logDir: path.join(paths.logs, runId),
+  };
 }
 
 interface RoundCheck {
@@ -155,9 +188,11 @@ interface RoundCheck {
 /** The spec must exist; the plan must parse and pass the audit against the queue it joins. */
 async function checkRound(request: PlanRequest, specFile: string, planFile: string): Promise<RoundCheck> {
   const problems: string[] = [];
-  if (!request.givenSpec && !existsSync(specFile)) problems.push(`the spec was not written: \`${request.specPath}\` does not exist`);
+  if (!request.givenSpec && !existsSync(specFile))
+    problems.push(`the spec was not written: \`${request.specPath}\` does not exist`);
   if (request.specOnly) return { problems, warnings: [] };
-  if (!existsSync(planFile)) return { problems: [...problems, `the plan file \`${PLAN_FILE}\` was not written`], warnings: [] };
+  if (!existsSync(planFile))
+    return { problems: [...problems, `the plan file \`${PLAN_FILE}\` was not written`], warnings: [] };
   let plan: ParsedPlan;
   try {
     plan = parsePlanFile(await readFile(planFile, 'utf8'), PLAN_FILE);
@@ -165,17 +200,30 @@ async function checkRound(request: PlanRequest, specFile: string, planFile: stri
     // parsePlanFile lists one problem per indented line after a heading line.
     const lines = errorMessage(error).split('\n');
     const details = lines.slice(1).map((line) => `${PLAN_FILE}: ${line.trim()}`);
-    return { problems: [...problems, ...(details.length > 0 ? details : [lines[0] ?? 'not a valid plan file'])], warnings: [] };
+    return {
+      problems: [...problems, ...(details.length > 0 ? details : [lines[0] ?? 'not a valid plan file'])],
+      warnings: [],
+    };
   }
-  if (plan.tasks.length === 0 && request.existing.length === 0) problems.push(`the plan file \`${PLAN_FILE}\` has no tasks`);
+  if (plan.tasks.length === 0 && request.existing.length === 0)
+    problems.push(`the plan file \`${PLAN_FILE}\` has no tasks`);
   const issues = auditTasks(plan.tasks, request.existing);
   problems.push(...formatAuditIssues(issues.filter((issue) => issue.severity === 'error')));
   // Epics are not the audit's business, but a task filed under an epic nobody defined is a typo.
-  const epicIds = new Set([...plan.epics.map((epic) => epic.id), ...request.existing.flatMap((task) => (task.epic ? [task.epic] : []))]);
+  const epicIds = new Set([
+    ...plan.epics.map((epic) => epic.id),
+    ...request.existing.flatMap((task) => (task.epic ? [task.epic] : [])),
+  ]);
   for (const task of plan.tasks) {
     if (task.epic !== undefined && plan.epics.length > 0 && !epicIds.has(task.epic)) {
-      problems.push(`task "${task.id}" field epic: "${task.epic}" is not one of the plan's epics (${[...epicIds].join(', ')})`);
+      problems.push(
+        `task "${task.id}" field epic: "${task.epic}" is not one of the plan's epics (${[...epicIds].join(', ')})`,
+      );
     }
   }
-  return { problems, warnings: formatAuditIssues(issues.filter((issue) => issue.severity === 'warning')), plan };
+  return {
+    problems,
+    warnings: formatAuditIssues(issues.filter((issue) => issue.severity === 'warning')),
+    plan,
+  };
 }

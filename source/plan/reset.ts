@@ -17,7 +17,13 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { git, head, isRepo, resetHard, revParse, uncommittedFiles } from '../engine/git.js';
-import { integrationBranchOf, listWorktrees, pruneWorktrees, removeWorktree, worktreesDir } from '../engine/worktree.js';
+import {
+  integrationBranchOf,
+  listWorktrees,
+  pruneWorktrees,
+  removeWorktree,
+  worktreesDir,
+} from '../engine/worktree.js';
 import { projectPaths, type ProjectPaths } from '../paths.js';
 import { backupState } from '../store/backup.js';
 import { readLock, withStoreWrite } from '../store/lock.js';
@@ -59,12 +65,25 @@ export async function resetToPlan(root: string, options: { readonly dryRun: bool
   const paths = projectPaths(root);
   const lock = await readLock(paths);
   if (lock?.alive && lock.info.kind === 'engine') {
-    throw new UserError(`an engine is running for this project (pid ${lock.info.pid}); reset --to-plan needs it stopped`, { hint: 'stop it with `nightshift stop`, then reset' });
+    throw new UserError(
+      `an engine is running for this project (pid ${lock.info.pid}); reset --to-plan needs it stopped`,
+      { hint: 'stop it with `nightshift stop`, then reset' },
+    );
   }
   const state = (await Store.open(root)).state;
   const plan = state.plan;
-  if (plan === undefined) throw new UserError('no plan is recorded for this project, so there is no post-plan state to go back to', { hint: 'plan with `nightshift plan` first; `nightshift task reset` puts tasks back to pending without touching git' });
-  if (plan.commit === undefined) throw new UserError('the plan has no recorded commit (it was made outside a git repository), so the branch cannot be reset', { hint: '`nightshift task reset` puts the tasks back to pending' });
+  if (plan === undefined)
+    throw new UserError(
+      'no plan is recorded for this project, so there is no post-plan state to go back to',
+      {
+        hint: 'plan with `nightshift plan` first; `nightshift task reset` puts tasks back to pending without touching git',
+      },
+    );
+  if (plan.commit === undefined)
+    throw new UserError(
+      'the plan has no recorded commit (it was made outside a git repository), so the branch cannot be reset',
+      { hint: '`nightshift task reset` puts the tasks back to pending' },
+    );
   if (!(await isRepo(root))) throw new UserError(`${root} is not a git repository`);
   const report = await inspect(paths, state, plan.commit, options.dryRun);
   if (options.dryRun) return report;
@@ -74,9 +93,12 @@ export async function resetToPlan(root: string, options: { readonly dryRun: bool
     for (const worktree of report.worktrees) await removeWorktree(root, worktree);
     await pruneWorktrees(root);
     await mkdir(report.archiveDir, { recursive: true });
-    const attempts = Object.fromEntries(store.state.tasks.filter((task) => task.attempts.length > 0).map((task) => [task.id, task.attempts]));
+    const attempts = Object.fromEntries(
+      store.state.tasks.filter((task) => task.attempts.length > 0).map((task) => [task.id, task.attempts]),
+    );
     await writeFile(path.join(report.archiveDir, 'attempts.json'), `${JSON.stringify(attempts, null, 2)}\n`);
-    for (const item of report.archived) await rename(path.join(paths.dir, item), path.join(report.archiveDir, item));
+    for (const item of report.archived)
+      await rename(path.join(paths.dir, item), path.join(report.archiveDir, item));
     const at = new Date().toISOString();
     store.update((draft) => {
       for (const task of draft.tasks) {
@@ -92,7 +114,12 @@ export async function resetToPlan(root: string, options: { readonly dryRun: bool
 }
 
 /** Every check and every fact of the reset, changing nothing. */
-async function inspect(paths: ProjectPaths, state: Readonly<State>, planCommit: string, dryRun: boolean): Promise<ResetReport> {
+async function inspect(
+  paths: ProjectPaths,
+  state: Readonly<State>,
+  planCommit: string,
+  dryRun: boolean,
+): Promise<ResetReport> {
   const root = paths.root;
   const branch = await integrationBranchOf(root);
   const headBefore = await head(root);
@@ -100,11 +127,16 @@ async function inspect(paths: ProjectPaths, state: Readonly<State>, planCommit: 
   try {
     plan = await revParse(root, planCommit);
   } catch {
-    throw new UserError(`the plan's commit ${planCommit.slice(0, 12)} no longer exists in this repository`, { hint: 'the history was rewritten; use `nightshift task reset` and reset the branch by hand' });
+    throw new UserError(`the plan's commit ${planCommit.slice(0, 12)} no longer exists in this repository`, {
+      hint: 'the history was rewritten; use `nightshift task reset` and reset the branch by hand',
+    });
   }
   const ancestor = await git(root, ['merge-base', '--is-ancestor', plan, headBefore], { allowFailure: true });
   if (ancestor.exitCode !== 0) {
-    throw new UserError(`the plan's commit ${plan.slice(0, 12)} is not in the history of ${branch} (HEAD ${headBefore.slice(0, 12)})`, { hint: `check out the branch the plan was made on, then reset` });
+    throw new UserError(
+      `the plan's commit ${plan.slice(0, 12)} is not in the history of ${branch} (HEAD ${headBefore.slice(0, 12)})`,
+      { hint: `check out the branch the plan was made on, then reset` },
+    );
   }
   const log = await git(root, ['log', '--reverse', '--format=%H%x09%s', `${plan}..${headBefore}`]);
   const commits = log.stdout
@@ -118,18 +150,34 @@ async function inspect(paths: ProjectPaths, state: Readonly<State>, planCommit: 
   if (foreign) {
     throw new UserError(
       `refusing to reset ${branch}: commit ${foreign.sha.slice(0, 12)} "${foreign.subject}" after the plan was not made by nightshift, and a reset would drop it`,
-      { hint: `move your commits to another branch (e.g. git branch keep ${headBefore.slice(0, 12)}) and reset ${branch} to ${plan.slice(0, 12)} by hand, or use \`nightshift task reset\`` },
+      {
+        hint: `move your commits to another branch (e.g. git branch keep ${headBefore.slice(0, 12)}) and reset ${branch} to ${plan.slice(0, 12)} by hand, or use \`nightshift task reset\``,
+      },
     );
   }
   const dirty = await uncommittedFiles(root);
   if (dirty.length > 0) {
     const shown = dirty.slice(0, 5).join(', ') + (dirty.length > 5 ? `, and ${dirty.length - 5} more` : '');
-    throw new UserError(`the main checkout has uncommitted changes (${shown}); reset --to-plan needs a clean checkout`, { hint: 'commit or stash them first' });
+    throw new UserError(
+      `the main checkout has uncommitted changes (${shown}); reset --to-plan needs a clean checkout`,
+      { hint: 'commit or stash them first' },
+    );
   }
   const folder = await worktreesDir(root);
-  const worktrees = (await listWorktrees(root)).slice(1).filter((entry) => entry.path.startsWith(`${folder}${path.sep}`) || (entry.branch?.startsWith('nightshift/') ?? false)).map((entry) => entry.path);
-  const stamp = new Date().toISOString().replace(/:/g, '').replace(/\.\d+Z$/, 'Z');
-  const tasks = state.tasks.filter((task) => task.status !== 'pending' || task.attempts.length > 0).map((task) => task.id);
+  const worktrees = (await listWorktrees(root))
+    .slice(1)
+    .filter(
+      (entry) =>
+        entry.path.startsWith(`${folder}${path.sep}`) || (entry.branch?.startsWith('nightshift/') ?? false),
+    )
+    .map((entry) => entry.path);
+  const stamp = new Date()
+    .toISOString()
+    .replace(/:/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  const tasks = state.tasks
+    .filter((task) => task.status !== 'pending' || task.attempts.length > 0)
+    .map((task) => task.id);
   return {
     dryRun,
     branch,

@@ -36,11 +36,17 @@ export function addedLines(diff: string): string[] {
  * would also count work other tasks landed meanwhile). Otherwise it is the worktree against the
  * attempt's base, plus untracked files, which `git diff` does not show.
  */
-export async function attemptChange(worktree: Pick<Worktree, 'path' | 'baseSha'>, commit: string | undefined): Promise<AttemptChange> {
+export async function attemptChange(
+  worktree: Pick<Worktree, 'path' | 'baseSha'>,
+  commit: string | undefined,
+): Promise<AttemptChange> {
   const [from, to] = commit !== undefined ? [`${commit}^`, commit] : [worktree.baseSha, undefined];
   const range = to === undefined ? [from] : [from, to];
   // One numstat gives the files and the counts; the patch gives the added lines (two git calls per attempt).
-  const [numstat, patch] = await Promise.all([git(worktree.path, ['diff', '--numstat', '-z', '--no-renames', ...range]), diffText(worktree.path, from, to)]);
+  const [numstat, patch] = await Promise.all([
+    git(worktree.path, ['diff', '--numstat', '-z', '--no-renames', ...range]),
+    diffText(worktree.path, from, to),
+  ]);
   const change = { files: [] as string[], insertions: 0, deletions: 0, addedLines: addedLines(patch) };
   for (const entry of numstat.stdout.split('\0').filter(Boolean)) {
     // "added\tdeleted\tpath"; binary files print "-" for both.
@@ -50,7 +56,9 @@ export async function attemptChange(worktree: Pick<Worktree, 'path' | 'baseSha'>
     if (file) change.files.push(file);
   }
   if (commit !== undefined) return change;
-  const untracked = (await git(worktree.path, ['ls-files', '--others', '--exclude-standard', '-z'])).stdout.split('\0').filter(Boolean);
+  const untracked = (await git(worktree.path, ['ls-files', '--others', '--exclude-standard', '-z'])).stdout
+    .split('\0')
+    .filter(Boolean);
   for (const [index, file] of untracked.entries()) {
     change.files.push(file);
     if (index >= MAX_NEW_FILES_READ) continue;
@@ -71,17 +79,31 @@ export async function attemptChange(worktree: Pick<Worktree, 'path' | 'baseSha'>
 }
 
 /** The quality of a finished attempt, or undefined when no gate ran (the agent failed first, or it was interrupted). */
-export async function assessAttempt(worktree: Pick<Worktree, 'path' | 'baseSha'>, task: Pick<Task, 'verification'>, result: AttemptResult): Promise<Quality | undefined> {
+export async function assessAttempt(
+  worktree: Pick<Worktree, 'path' | 'baseSha'>,
+  task: Pick<Task, 'verification'>,
+  result: AttemptResult,
+): Promise<Quality | undefined> {
   if (result.outcome === 'interrupted' || result.checks.length === 0) return undefined;
   const change = await attemptChange(worktree, result.commit);
-  return scoreQuality({ ...change, pathPatterns: task.verification.pathPatterns, checks: result.checks, passed: result.checks.every((check) => check.passed) });
+  return scoreQuality({
+    ...change,
+    pathPatterns: task.verification.pathPatterns,
+    checks: result.checks,
+    passed: result.checks.every((check) => check.passed),
+  });
 }
 
 /**
  * Assesses the attempt and records the score on it (the attempt's `quality`) with a line in the
  * event log. Never throws: a quality check must not fail the attempt it looks at.
  */
-export async function recordQuality(worktree: Pick<Worktree, 'path' | 'baseSha'>, task: Task, result: AttemptResult, handle: AttemptHandle): Promise<Quality | undefined> {
+export async function recordQuality(
+  worktree: Pick<Worktree, 'path' | 'baseSha'>,
+  task: Task,
+  result: AttemptResult,
+  handle: AttemptHandle,
+): Promise<Quality | undefined> {
   try {
     const quality = await assessAttempt(worktree, task, result);
     if (quality === undefined) return undefined;
@@ -92,7 +114,10 @@ export async function recordQuality(worktree: Pick<Worktree, 'path' | 'baseSha'>
     handle.line(quality.score < 60 ? 'warn' : 'info', `${task.id}: ${describeQuality(quality)}`);
     return quality;
   } catch (error) {
-    handle.line('warn', `${task.id}: quality check skipped: ${error instanceof Error ? error.message : String(error)}`);
+    handle.line(
+      'warn',
+      `${task.id}: quality check skipped: ${error instanceof Error ? error.message : String(error)}`,
+    );
     return undefined;
   }
 }

@@ -45,7 +45,14 @@ const SLOW_VERIFY_MS = 5 * 60_000;
 const VERY_SLOW_VERIFY_MS = 15 * 60_000;
 
 /** Test files by the conventions of the common ecosystems. */
-const TEST_FILE = [/(^|\/)(test|tests|__tests__|spec|specs|e2e)\//, /\.(test|spec)\.[cm]?[jt]sx?$/, /(^|\/)test_[^/]+\.py$/, /_test\.(py|go|rb|exs?)$/, /_spec\.rb$/, /Tests?\.(java|kt|cs|swift)$/];
+const TEST_FILE = [
+  /(^|\/)(test|tests|__tests__|spec|specs|e2e)\//,
+  /\.(test|spec)\.[cm]?[jt]sx?$/,
+  /(^|\/)test_[^/]+\.py$/,
+  /_test\.(py|go|rb|exs?)$/,
+  /_spec\.rb$/,
+  /Tests?\.(java|kt|cs|swift)$/,
+];
 /** Source files whose changes should come with tests. */
 const CODE_FILE = /\.(c|cc|cpp|cs|go|h|hpp|java|js|jsx|kt|mjs|cjs|php|py|rb|rs|scala|swift|ts|tsx|ex|exs)$/;
 /** Markers of unfinished work. */
@@ -66,7 +73,8 @@ export function scoreQuality(facts: QualityFacts): Quality {
   };
   const changed = facts.insertions + facts.deletions;
   const matchers = facts.pathPatterns.map((pattern) => picomatch(pattern, { dot: true }));
-  const outsidePatterns = matchers.length === 0 ? [] : facts.files.filter((file) => !matchers.some((match) => match(file)));
+  const outsidePatterns =
+    matchers.length === 0 ? [] : facts.files.filter((file) => !matchers.some((match) => match(file)));
   const tests = facts.files.filter(isTestFile);
   const code = facts.files.filter((file) => CODE_FILE.test(file) && !isTestFile(file));
   const todosAdded = facts.addedLines.filter((line) => TODO.test(line)).length;
@@ -79,13 +87,20 @@ export function scoreQuality(facts: QualityFacts): Quality {
   else if (changed > LARGE_DIFF) take(PENALTY.largeDiff, `large diff (${changed} lines)`);
   if (facts.files.length > MANY_FILES) take(PENALTY.manyFiles, `${facts.files.length} files changed`);
   if (outsidePatterns.length > 0) {
-    take(Math.min(PENALTY.outsidePatternMax, PENALTY.outsidePatternEach * outsidePatterns.length), `${outsidePatterns.length} file(s) outside the task's paths`);
+    take(
+      Math.min(PENALTY.outsidePatternMax, PENALTY.outsidePatternEach * outsidePatterns.length),
+      `${outsidePatterns.length} file(s) outside the task's paths`,
+    );
   }
-  if (code.length > 0 && tests.length === 0) take(PENALTY.noTests, 'code changed without a test added or changed');
-  if (todosAdded > 0) take(Math.min(PENALTY.todoMax, PENALTY.todoEach * todosAdded), `${todosAdded} TODO/FIXME added`);
+  if (code.length > 0 && tests.length === 0)
+    take(PENALTY.noTests, 'code changed without a test added or changed');
+  if (todosAdded > 0)
+    take(Math.min(PENALTY.todoMax, PENALTY.todoEach * todosAdded), `${todosAdded} TODO/FIXME added`);
   if (commands.length === 0) take(PENALTY.noCommands, 'no verification command ran');
-  if (verifyMs > VERY_SLOW_VERIFY_MS) take(PENALTY.verySlowVerify, `verification took ${Math.round(verifyMs / 60_000)} min`);
-  else if (verifyMs > SLOW_VERIFY_MS) take(PENALTY.slowVerify, `verification took ${Math.round(verifyMs / 60_000)} min`);
+  if (verifyMs > VERY_SLOW_VERIFY_MS)
+    take(PENALTY.verySlowVerify, `verification took ${Math.round(verifyMs / 60_000)} min`);
+  else if (verifyMs > SLOW_VERIFY_MS)
+    take(PENALTY.slowVerify, `verification took ${Math.round(verifyMs / 60_000)} min`);
   if (tests.length > 0) reasons.push(`${tests.length} test file(s) added or changed`);
 
   return {

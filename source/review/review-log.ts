@@ -40,7 +40,12 @@ export interface ReviewEntry extends Omit<ReviewAnswer, 'verdict'> {
   /** `unparsed` when the agent gave no usable answer (its summary says why). */
   readonly verdict: ReviewAnswer['verdict'] | 'unparsed';
   /** The attempts since the last review, with their quality scores. */
-  readonly attempts: { readonly taskId: string; readonly attempt: number; readonly outcome: string; readonly score?: number }[];
+  readonly attempts: {
+    readonly taskId: string;
+    readonly attempt: number;
+    readonly outcome: string;
+    readonly score?: number;
+  }[];
   /** The integration branch's commits the review read: `base..head`. */
   readonly base?: string;
   readonly head?: string;
@@ -90,19 +95,34 @@ export function parseReview(text: string): ReviewAnswer | undefined {
       const finding = asRecord(raw);
       const message = finding?.['message'];
       if (!finding || typeof message !== 'string' || !message.trim()) continue;
-      const severity = typeof finding['severity'] === 'string' && SEVERITIES.includes(finding['severity']) ? (finding['severity'] as Severity) : 'medium';
+      const severity =
+        typeof finding['severity'] === 'string' && SEVERITIES.includes(finding['severity'])
+          ? (finding['severity'] as Severity)
+          : 'medium';
       const text = (key: string): string | undefined => {
         const value = finding[key];
         return typeof value === 'string' && value.trim() ? value.trim() : undefined;
       };
       const taskId = text('task_id');
       const file = text('file');
-      findings.push({ severity, message: message.trim(), fix: text('fix') ?? '', ...(taskId && { taskId }), ...(file && { file }) });
+      findings.push({
+        severity,
+        message: message.trim(),
+        fix: text('fix') ?? '',
+        ...(taskId && { taskId }),
+        ...(file && { file }),
+      });
     }
-    return { verdict, summary: typeof record['summary'] === 'string' ? record['summary'].trim() : '', findings };
+    return {
+      verdict,
+      summary: typeof record['summary'] === 'string' ? record['summary'].trim() : '',
+      findings,
+    };
   });
 }
 
 function asRecord(value: unknown): Readonly<Record<string, unknown>> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }

@@ -21,7 +21,14 @@ import { bulletList, loadPrompt, renderTemplate, truncateMiddle } from '../engin
 import { createWorktree, removeWorktree, type Worktree } from '../engine/worktree.js';
 import { errorMessage } from '../errors.js';
 import { recordQuality } from './assess.js';
-import { appendReview, formatFinding, parseReview, type ReviewEntry, type ReviewFinding, type ReviewTrigger } from './review-log.js';
+import {
+  appendReview,
+  formatFinding,
+  parseReview,
+  type ReviewEntry,
+  type ReviewFinding,
+  type ReviewTrigger,
+} from './review-log.js';
 
 /** Scores averaged for the "rolling" score, and the fewest earlier scores to compare them with. */
 const ROLLING_WINDOW = 3;
@@ -44,11 +51,19 @@ interface Reviewed {
 /** The review loop of one run. */
 export interface ReviewLoop {
   /** Records the attempt's quality and runs a review when one is due. Never throws. */
-  readonly afterAttempt: (context: AttemptContext, worktree: Worktree, result: AttemptResult) => Promise<void>;
+  readonly afterAttempt: (
+    context: AttemptContext,
+    worktree: Worktree,
+    result: AttemptResult,
+  ) => Promise<void>;
 }
 
 /** Why a review is due now, or undefined. Pure; exported for tests. */
-export function reviewDue(settings: { every: number; scoreDrop: number }, sinceReview: number, scores: readonly number[]): ReviewTrigger | undefined {
+export function reviewDue(
+  settings: { every: number; scoreDrop: number },
+  sinceReview: number,
+  scores: readonly number[],
+): ReviewTrigger | undefined {
   if (settings.every <= 0) return undefined;
   if (sinceReview >= settings.every) return 'every';
   if (sinceReview === 0 || scores.length < ROLLING_WINDOW * 2) return undefined;
@@ -65,7 +80,9 @@ function mean(values: readonly number[]): number {
 export function createReviewLoop(deps: AttemptDeps): ReviewLoop {
   const settings = { every: deps.config.review.every, scoreDrop: deps.config.review.score_drop };
   // The first review reads what landed since the run started.
-  let lastHead: Promise<string | undefined> = revParse(deps.paths.root, deps.integrationBranch).catch(() => undefined);
+  let lastHead: Promise<string | undefined> = revParse(deps.paths.root, deps.integrationBranch).catch(
+    () => undefined,
+  );
   let pending: Reviewed[] = [];
   let scores: number[] = [];
   let reviewing = false;
@@ -84,25 +101,51 @@ export function createReviewLoop(deps: AttemptDeps): ReviewLoop {
       return;
     }
     const n = ++reviews;
-    handle.line('info', `review ${n} (${trigger === 'every' ? `after ${covered.length} attempts` : 'the quality score dropped'}): a review agent reads the landed work`);
-    const worktree = await createWorktree(deps.paths.root, REVIEW_WORKTREE_ID, n, { baseRef: head, links: ['node_modules'] });
+    handle.line(
+      'info',
+      `review ${n} (${trigger === 'every' ? `after ${covered.length} attempts` : 'the quality score dropped'}): a review agent reads the landed work`,
+    );
+    const worktree = await createWorktree(deps.paths.root, REVIEW_WORKTREE_ID, n, {
+      baseRef: head,
+      links: ['node_modules'],
+    });
     let entry: ReviewEntry;
     try {
       const prompt = await reviewPrompt(deps, context, covered, diff);
       const logs = attemptLogPaths(deps.paths, context.runId, context.task.id, context.attempt);
       const agent = await runAgent(deps, context, worktree, logs, prompt, 'review');
       const answer = parseReview(agent.finalText);
-      const common = { at: new Date().toISOString(), runId: context.runId, trigger, attempts: covered.map(({ taskId, attempt, outcome, score }) => ({ taskId, attempt, outcome, ...(score !== undefined && { score }) })), base, head };
+      const common = {
+        at: new Date().toISOString(),
+        runId: context.runId,
+        trigger,
+        attempts: covered.map(({ taskId, attempt, outcome, score }) => ({
+          taskId,
+          attempt,
+          outcome,
+          ...(score !== undefined && { score }),
+        })),
+        base,
+        head,
+      };
       entry = answer
         ? { ...common, ...answer }
-        : { ...common, verdict: 'unparsed', summary: `the review agent gave no review JSON (${agent.ok ? 'exited' : `failed: ${oneLine(agent.finalText, 200)}`})`, findings: [] };
+        : {
+            ...common,
+            verdict: 'unparsed',
+            summary: `the review agent gave no review JSON (${agent.ok ? 'exited' : `failed: ${oneLine(agent.finalText, 200)}`})`,
+            findings: [],
+          };
     } finally {
       await removeWorktree(deps.paths.root, worktree.path).catch(() => undefined);
     }
     await appendReview(deps.paths, entry);
     for (const finding of lessons(entry.findings)) handle.addLearning(`review: ${formatFinding(finding)}`);
     const level = entry.verdict === 'ok' ? 'info' : 'warn';
-    handle.line(level, `review ${n}: ${entry.verdict}${entry.summary ? ` — ${oneLine(entry.summary, 200)}` : ''} (${entry.findings.length} finding${entry.findings.length === 1 ? '' : 's'})`);
+    handle.line(
+      level,
+      `review ${n}: ${entry.verdict}${entry.summary ? ` — ${oneLine(entry.summary, 200)}` : ''} (${entry.findings.length} finding${entry.findings.length === 1 ? '' : 's'})`,
+    );
   };
 
   return {
@@ -110,7 +153,15 @@ export function createReviewLoop(deps: AttemptDeps): ReviewLoop {
       const { task, handle } = context;
       const quality = await recordQuality(worktree, task, result, handle);
       if (result.outcome === 'interrupted' || handle.stopped()) return;
-      pending.push({ taskId: task.id, title: task.title, attempt: context.attempt, outcome: result.outcome, summary: result.summary, checks: result.checks, ...(quality && { score: quality.score }) });
+      pending.push({
+        taskId: task.id,
+        title: task.title,
+        attempt: context.attempt,
+        outcome: result.outcome,
+        summary: result.summary,
+        checks: result.checks,
+        ...(quality && { score: quality.score }),
+      });
       if (quality) scores.push(quality.score);
       const trigger = reviewDue(settings, pending.length, scores);
       if (trigger === undefined || deps.options.yolo || reviewing) return;
@@ -137,12 +188,24 @@ function lessons(findings: readonly ReviewFinding[]): ReviewFinding[] {
     .slice(0, MAX_LESSONS_PER_REVIEW);
 }
 
-async function reviewPrompt(deps: AttemptDeps, context: AttemptContext, covered: readonly Reviewed[], diff: string): Promise<string> {
+async function reviewPrompt(
+  deps: AttemptDeps,
+  context: AttemptContext,
+  covered: readonly Reviewed[],
+  diff: string,
+): Promise<string> {
   const template = await loadPrompt('review', deps.paths.root);
   const rulesPath = path.join(deps.paths.root, 'AGENT.md');
-  const tasksDone = covered.filter((attempt) => attempt.outcome === 'passed').map((attempt) => `${attempt.taskId} — ${attempt.title}: ${oneLine(attempt.summary, 200)}`);
+  const tasksDone = covered
+    .filter((attempt) => attempt.outcome === 'passed')
+    .map((attempt) => `${attempt.taskId} — ${attempt.title}: ${oneLine(attempt.summary, 200)}`);
   const gateOutput = covered.map((attempt) => {
-    const checks = attempt.checks.map((check) => `${check.passed ? 'pass' : 'fail'} ${check.name} (${(check.durationMs / 1000).toFixed(1)} s)`).join('; ');
+    const checks = attempt.checks
+      .map(
+        (check) =>
+          `${check.passed ? 'pass' : 'fail'} ${check.name} (${(check.durationMs / 1000).toFixed(1)} s)`,
+      )
+      .join('; ');
     return `${attempt.taskId} attempt ${attempt.attempt} (${attempt.outcome}${attempt.score !== undefined ? `, quality ${attempt.score}/100` : ''}): ${checks || 'no checks ran'}`;
   });
   return renderTemplate(template.text, {

@@ -43,13 +43,13 @@ export const REASONS = {
   publish: (p: string) =>
     `${p} is blocked by nightshift: agents never publish packages or releases. Finish the change; a person publishes after review.`,
   downloadExec:
-    'Piping a download into a shell or interpreter (curl … | sh) is blocked by nightshift: it runs unreviewed code from the network. Add dependencies through the project\'s package manager instead, or download the file, read it, and explain in your summary why it is needed.',
+    "Piping a download into a shell or interpreter (curl … | sh) is blocked by nightshift: it runs unreviewed code from the network. Add dependencies through the project's package manager instead, or download the file, read it, and explain in your summary why it is needed.",
   removeOutside: (target: string) =>
     `rm -r of ${target} is blocked by nightshift: it is outside the work tree (or is the work tree itself). Only delete paths inside the current project, using relative paths such as ./build.`,
   removeDynamic: (target: string) =>
     `rm -r of ${target} is blocked by nightshift: the target is computed at run time (a variable, substitution or piped input), so nightshift cannot tell that it stays inside the work tree. Name the paths literally, relative to the project (e.g. rm -rf ./build).`,
   removeGit:
-    'Deleting .git is blocked by nightshift: the work tree\'s history and worktree link live there. Remove the specific files you mean instead.',
+    "Deleting .git is blocked by nightshift: the work tree's history and worktree link live there. Remove the specific files you mean instead.",
   chmodOutside: (p: string, target: string) =>
     `Recursive ${p} of ${target} is blocked by nightshift: it is outside the work tree. Change permissions only on files inside the project.`,
   secrets: (target: string) =>
@@ -77,7 +77,10 @@ function positional(args: readonly string[]): string[] {
 }
 
 /** Classifies a path argument: inside the work tree, outside it, the tree itself, or unknowable. */
-export function classifyPath(raw: string, ctx: RuleContext): 'inside' | 'outside' | 'root' | 'dynamic' | 'git' {
+export function classifyPath(
+  raw: string,
+  ctx: RuleContext,
+): 'inside' | 'outside' | 'root' | 'dynamic' | 'git' {
   let text = raw;
   const pwd = /^(\$PWD|\$\{PWD\}|\$\(pwd\))(?=\/|$)/.exec(text);
   if (pwd) text = ctx.cwd + text.slice(pwd[0].length);
@@ -113,7 +116,8 @@ function checkChmod(view: CommandView, ctx: RuleContext): string | undefined {
   // The first positional of chmod/chown/chgrp is the mode or owner, not a path.
   for (const target of positional(args).slice(1)) {
     const kind = classifyPath(target, ctx);
-    if (kind === 'outside' || kind === 'root' || kind === 'dynamic') return REASONS.chmodOutside(program, target);
+    if (kind === 'outside' || kind === 'root' || kind === 'dynamic')
+      return REASONS.chmodOutside(program, target);
   }
   return undefined;
 }
@@ -126,20 +130,27 @@ function checkPublish(view: CommandView): string | undefined {
   const [program = '', ...args] = view.words;
   const sub = firstPositional(args);
   const pos = positional(args);
-  if (['npm', 'pnpm', 'bun'].includes(program) && (sub === 'publish' || sub === 'unpublish')) return REASONS.publish(`${program} ${sub}`);
-  if (program === 'yarn' && (sub === 'publish' || (sub === 'npm' && pos[1] === 'publish'))) return REASONS.publish('yarn publish');
-  if (['cargo', 'poetry', 'flit', 'hatch', 'uv', 'vsce', 'ovsx'].includes(program) && sub === 'publish') return REASONS.publish(`${program} publish`);
+  if (['npm', 'pnpm', 'bun'].includes(program) && (sub === 'publish' || sub === 'unpublish'))
+    return REASONS.publish(`${program} ${sub}`);
+  if (program === 'yarn' && (sub === 'publish' || (sub === 'npm' && pos[1] === 'publish')))
+    return REASONS.publish('yarn publish');
+  if (['cargo', 'poetry', 'flit', 'hatch', 'uv', 'vsce', 'ovsx'].includes(program) && sub === 'publish')
+    return REASONS.publish(`${program} publish`);
   if (program === 'twine' && sub === 'upload') return REASONS.publish('twine upload');
   if (program === 'gem' && sub === 'push') return REASONS.publish('gem push');
-  if (/^python[\d.]*$/.test(program) && args[0] === '-m' && args[1] === 'twine' && args[2] === 'upload') return REASONS.publish('twine upload');
-  if (program === 'dotnet' && sub === 'nuget' && pos[1] === 'push') return REASONS.publish('dotnet nuget push');
+  if (/^python[\d.]*$/.test(program) && args[0] === '-m' && args[1] === 'twine' && args[2] === 'upload')
+    return REASONS.publish('twine upload');
+  if (program === 'dotnet' && sub === 'nuget' && pos[1] === 'push')
+    return REASONS.publish('dotnet nuget push');
   return undefined;
 }
 
 /** A regex for references to the home directory's secret folders, in any spelling. */
 function secretsPattern(home: string): RegExp {
   const escapedHome = home.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`(?:^|[=:,\\s'"])(?:~[A-Za-z0-9_.-]*|\\$HOME|\\$\\{HOME\\}|/root|/home/[^/\\s]+|${escapedHome})/${SECRET_DIRS}(?:/|$|\\s)`);
+  return new RegExp(
+    `(?:^|[=:,\\s'"])(?:~[A-Za-z0-9_.-]*|\\$HOME|\\$\\{HOME\\}|/root|/home/[^/\\s]+|${escapedHome})/${SECRET_DIRS}(?:/|$|\\s)`,
+  );
 }
 
 /** The reason to deny touching `target` when it lies in ~/.ssh, ~/.gnupg or ~/.aws (any spelling). */
@@ -160,7 +171,8 @@ function checkDisk(view: CommandView): string | undefined {
     const output = args.find((a) => a.startsWith('of='))?.slice(3);
     if (output?.startsWith('/dev/') && !HARMLESS_DEVICES.test(output)) return REASONS.disk(`dd of=${output}`);
   }
-  if (program === 'shred' && positional(args).some((a) => a.startsWith('/dev/'))) return REASONS.disk('shred of a device');
+  if (program === 'shred' && positional(args).some((a) => a.startsWith('/dev/')))
+    return REASONS.disk('shred of a device');
   return undefined;
 }
 
@@ -168,7 +180,10 @@ function checkPower(view: CommandView): string | undefined {
   const [program = '', ...args] = view.words;
   if (POWER.has(program)) return REASONS.power(program);
   if (program === 'init' && (args[0] === '0' || args[0] === '6')) return REASONS.power(`init ${args[0]}`);
-  if (program === 'systemctl' && ['poweroff', 'reboot', 'halt', 'kexec', 'suspend', 'hibernate'].includes(firstPositional(args) ?? '')) {
+  if (
+    program === 'systemctl' &&
+    ['poweroff', 'reboot', 'halt', 'kexec', 'suspend', 'hibernate'].includes(firstPositional(args) ?? '')
+  ) {
     return REASONS.power(`systemctl ${firstPositional(args) ?? ''}`);
   }
   return undefined;
@@ -193,7 +208,8 @@ export function checkView(view: CommandView, ctx: RuleContext): string | undefin
 /** Judges redirection targets: reading secrets (`< ~/.ssh/id_rsa`) or writing to a raw device. */
 export function checkRedirects(targets: readonly string[], ctx: RuleContext): string | undefined {
   for (const target of targets) {
-    if (target.startsWith('/dev/') && !HARMLESS_DEVICES.test(target)) return REASONS.disk(`redirecting to ${target}`);
+    if (target.startsWith('/dev/') && !HARMLESS_DEVICES.test(target))
+      return REASONS.disk(`redirecting to ${target}`);
   }
   return checkSecrets(targets, ctx);
 }

@@ -22,9 +22,35 @@ export interface ExpandedCommand {
 }
 
 /** Programs that are shells or run their arguments as shell code. */
-export const SHELLS: ReadonlySet<string> = new Set(['sh', 'bash', 'zsh', 'dash', 'ksh', 'mksh', 'ash', 'fish', 'busybox']);
+export const SHELLS: ReadonlySet<string> = new Set([
+  'sh',
+  'bash',
+  'zsh',
+  'dash',
+  'ksh',
+  'mksh',
+  'ash',
+  'fish',
+  'busybox',
+]);
 
-const KEYWORDS = new Set(['!', '{', '}', 'if', 'then', 'else', 'elif', 'fi', 'do', 'done', 'while', 'until', 'time', 'esac', 'coproc']);
+const KEYWORDS = new Set([
+  '!',
+  '{',
+  '}',
+  'if',
+  'then',
+  'else',
+  'elif',
+  'fi',
+  'do',
+  'done',
+  'while',
+  'until',
+  'time',
+  'esac',
+  'coproc',
+]);
 
 /** Wrapper → how many words after the wrapper name to skip before the wrapped command. */
 type Peel = (args: readonly string[]) => { rest: readonly string[]; argsFromInput?: boolean } | undefined;
@@ -42,7 +68,10 @@ function skipOptions(args: readonly string[], withValue: ReadonlySet<string> = n
 }
 
 const WRAPPERS: ReadonlyMap<string, Peel> = new Map<string, Peel>([
-  ['env', (a) => ({ rest: stripAssignments(skipOptions(a, new Set(['-u', '--unset', '-C', '--chdir', '-S']))) })],
+  [
+    'env',
+    (a) => ({ rest: stripAssignments(skipOptions(a, new Set(['-u', '--unset', '-C', '--chdir', '-S']))) }),
+  ],
   ['command', (a) => (a.includes('-v') || a.includes('-V') ? undefined : { rest: skipOptions(a) })],
   ['builtin', (a) => ({ rest: a })],
   ['exec', (a) => ({ rest: skipOptions(a, new Set(['-a'])) })],
@@ -57,16 +86,33 @@ const WRAPPERS: ReadonlyMap<string, Peel> = new Map<string, Peel>([
   [
     'xargs',
     (a) => ({
-      rest: skipOptions(a, new Set(['-I', '-L', '-n', '-P', '-d', '-E', '-s', '-a', '--delimiter', '--max-args'])),
+      rest: skipOptions(
+        a,
+        new Set(['-I', '-L', '-n', '-P', '-d', '-E', '-s', '-a', '--delimiter', '--max-args']),
+      ),
       argsFromInput: true,
     }),
   ],
   // Privilege wrappers are blocked by rule, but peeling them lets the inner command be named too.
-  ['sudo', (a) => ({ rest: stripAssignments(skipOptions(a, new Set(['-u', '-g', '-U', '-C', '-h', '-p', '-D', '-r', '-t']))) })],
+  [
+    'sudo',
+    (a) => ({
+      rest: stripAssignments(skipOptions(a, new Set(['-u', '-g', '-U', '-C', '-h', '-p', '-D', '-r', '-t']))),
+    }),
+  ],
   ['doas', (a) => ({ rest: skipOptions(a, new Set(['-u', '-C'])) })],
 ]);
 
-const GIT_OPTIONS_WITH_VALUE = new Set(['-C', '-c', '--git-dir', '--work-tree', '--namespace', '--super-prefix', '--config-env', '--exec-path']);
+const GIT_OPTIONS_WITH_VALUE = new Set([
+  '-C',
+  '-c',
+  '--git-dir',
+  '--work-tree',
+  '--namespace',
+  '--super-prefix',
+  '--config-env',
+  '--exec-path',
+]);
 
 function stripAssignments(words: readonly string[]): readonly string[] {
   let i = 0;
@@ -107,7 +153,8 @@ function findExecs(args: readonly string[]): CommandView[] {
     let end = start;
     while (end < args.length && args[end] !== ';' && args[end] !== '+') end++;
     const inner = args.slice(start, end).filter((word) => word !== '{}');
-    if (inner.length > 0) views.push({ words: [basename(inner[0] ?? ''), ...inner.slice(1)], argsFromInput: true });
+    if (inner.length > 0)
+      views.push({ words: [basename(inner[0] ?? ''), ...inner.slice(1)], argsFromInput: true });
     i = end;
   }
   return views;
@@ -120,7 +167,8 @@ export function expandCommand(command: SimpleCommand): ExpandedCommand {
   let words = stripAssignments(command.words);
   while (words.length > 0 && KEYWORDS.has(words[0] ?? '')) words = stripAssignments(words.slice(1));
   // `for x in …`, `case … in`, `function f` and `f() {` declare rather than run a program.
-  if (words.length === 0 || ['for', 'case', 'select', 'function'].includes(words[0] ?? '')) return { views, scripts };
+  if (words.length === 0 || ['for', 'case', 'select', 'function'].includes(words[0] ?? ''))
+    return { views, scripts };
   let argsFromInput = false;
   // Bounded: each step consumes at least the wrapper's own name.
   for (let guard = 0; guard < 16 && words.length > 0; guard++) {

@@ -6,7 +6,8 @@
 import { runPreToolUse } from './pre-tool-use.js';
 
 const chunks: Buffer[] = [];
-for await (const chunk of process.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+for await (const chunk of process.stdin)
+  chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
 const result = runPreToolUse(Buffer.concat(chunks).toString('utf8'), process.env, process.cwd());
 if (result.stderr) process.stderr.write(result.stderr);
 if (result.stdout) process.stdout.write(result.stdout);

@@ -28,7 +28,8 @@ export function parsePolicyJson(text: string): CommandPolicy {
   if (typeof value !== 'object' || value === null) throw new Error('NIGHTSHIFT_POLICY is not a JSON object');
   const record = value as Record<string, unknown>;
   const { mode, blocked, allowed } = record;
-  if (mode !== 'blocklist' && mode !== 'allowlist') throw new Error('NIGHTSHIFT_POLICY.mode must be "blocklist" or "allowlist"');
+  if (mode !== 'blocklist' && mode !== 'allowlist')
+    throw new Error('NIGHTSHIFT_POLICY.mode must be "blocklist" or "allowlist"');
   if (!isStringArray(blocked) || !isStringArray(allowed)) {
     throw new Error('NIGHTSHIFT_POLICY.blocked and .allowed must be arrays of strings');
   }
@@ -51,14 +52,18 @@ export function findConfigFile(start: string): string | undefined {
 export function policyFromConfigFile(file: string): CommandPolicy {
   const doc = parse(readFileSync(file, 'utf8'));
   const security: unknown = doc['security'] ?? {};
-  if (typeof security !== 'object' || security === null) throw new Error(`${file}: [security] must be a table`);
+  if (typeof security !== 'object' || security === null)
+    throw new Error(`${file}: [security] must be a table`);
   const table = security as Record<string, unknown>;
   const mode = table['mode'] ?? 'blocklist';
   const blocked = table['blocked_commands'] ?? [];
   const allowed = table['allowed_commands'] ?? [];
-  if (mode !== 'blocklist' && mode !== 'allowlist') throw new Error(`${file}: security.mode must be "blocklist" or "allowlist"`);
-  if (!isStringArray(blocked)) throw new Error(`${file}: security.blocked_commands must be an array of strings`);
-  if (!isStringArray(allowed)) throw new Error(`${file}: security.allowed_commands must be an array of strings`);
+  if (mode !== 'blocklist' && mode !== 'allowlist')
+    throw new Error(`${file}: security.mode must be "blocklist" or "allowlist"`);
+  if (!isStringArray(blocked))
+    throw new Error(`${file}: security.blocked_commands must be an array of strings`);
+  if (!isStringArray(allowed))
+    throw new Error(`${file}: security.allowed_commands must be an array of strings`);
   return policyFromConfig({ mode, blocked_commands: blocked, allowed_commands: allowed });
 }
 
@@ -69,7 +74,11 @@ export function loadPolicy(env: Readonly<Record<string, string | undefined>>, cw
     try {
       return { policy: parsePolicyJson(fromEnv), source: 'env' };
     } catch (error) {
-      return { policy: defaultPolicy(), source: 'default', warning: `ignoring NIGHTSHIFT_POLICY: ${String(error)}` };
+      return {
+        policy: defaultPolicy(),
+        source: 'default',
+        warning: `ignoring NIGHTSHIFT_POLICY: ${String(error)}`,
+      };
     }
   }
   const file = findConfigFile(cwd);
@@ -77,6 +86,10 @@ export function loadPolicy(env: Readonly<Record<string, string | undefined>>, cw
   try {
     return { policy: policyFromConfigFile(file), source: 'config' };
   } catch (error) {
-    return { policy: defaultPolicy(), source: 'default', warning: `using the default policy: ${String(error)}` };
+    return {
+      policy: defaultPolicy(),
+      source: 'default',
+      warning: `using the default policy: ${String(error)}`,
+    };
   }
 }

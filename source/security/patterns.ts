@@ -11,12 +11,19 @@ export interface CommandPattern {
   readonly stages: readonly (readonly WordMatcher[])[];
 }
 
-type WordMatcher = { readonly kind: 'any' } | { readonly kind: 'word'; readonly test: (word: string) => boolean };
+type WordMatcher =
+  { readonly kind: 'any' } | { readonly kind: 'word'; readonly test: (word: string) => boolean };
 
 function compileWord(token: string): WordMatcher {
   if (token === '*') return { kind: 'any' };
   if (!/[*?]/.test(token)) return { kind: 'word', test: (word) => word === token };
-  const regex = new RegExp(`^${token.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 's');
+  const regex = new RegExp(
+    `^${token
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+    's',
+  );
   return { kind: 'word', test: (word) => regex.test(word) };
 }
 
@@ -29,7 +36,12 @@ export function compilePattern(source: string): CommandPattern | undefined {
   return stages.length === 0 ? undefined : { source: source.trim(), stages };
 }
 
-function matchFrom(matchers: readonly WordMatcher[], words: readonly string[], m: number, w: number): boolean {
+function matchFrom(
+  matchers: readonly WordMatcher[],
+  words: readonly string[],
+  m: number,
+  w: number,
+): boolean {
   // Prefix semantics: once the pattern is used up, any remaining words are fine.
   if (m === matchers.length) return true;
   const matcher = matchers[m];
@@ -51,7 +63,10 @@ export function matchesWords(matchers: readonly WordMatcher[], words: readonly s
  * True when a pipeline matches: every stage of the pattern matches some stage of the pipeline, in
  * order. Each pipeline stage is given as the views (outermost first) of its simple command.
  */
-export function matchesPipeline(pattern: CommandPattern, stages: readonly (readonly (readonly string[])[])[]): boolean {
+export function matchesPipeline(
+  pattern: CommandPattern,
+  stages: readonly (readonly (readonly string[])[])[],
+): boolean {
   let s = 0;
   for (const matchers of pattern.stages) {
     while (s < stages.length && !(stages[s] ?? []).some((words) => matchesWords(matchers, words))) s++;

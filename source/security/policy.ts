@@ -81,9 +81,27 @@ export const SAFE_BASE_COMMANDS: readonly string[] = [
   ...['ls', 'pwd', 'cd', 'echo', 'printf', 'true', 'false', 'test', '[', 'cat', 'head', 'tail', 'wc'],
   ...['grep', 'rg', 'sort', 'uniq', 'diff', 'cut', 'tr', 'basename', 'dirname', 'realpath', 'which', 'file'],
   ...['stat', 'mkdir', 'touch', 'date', 'sleep'],
-  ...['git status', 'git diff', 'git log', 'git show', 'git add', 'git commit', 'git rev-parse', 'git ls-files'],
+  ...[
+    'git status',
+    'git diff',
+    'git log',
+    'git show',
+    'git add',
+    'git commit',
+    'git rev-parse',
+    'git ls-files',
+  ],
   ...['git blame', 'git grep'],
-  ...['npm test', 'npm t', 'npm run test', 'pnpm test', 'pnpm run test', 'yarn test', 'npx vitest', 'npx jest'],
+  ...[
+    'npm test',
+    'npm t',
+    'npm run test',
+    'pnpm test',
+    'pnpm run test',
+    'yarn test',
+    'npx vitest',
+    'npx jest',
+  ],
   ...['pytest', 'python -m pytest', 'python3 -m pytest', 'go test', 'cargo test', 'make test'],
 ];
 
@@ -114,7 +132,10 @@ export function policyFromConfig(security: {
   return {
     mode: security.mode,
     blocked: [...DEFAULT_BLOCKED_COMMANDS, ...security.blocked_commands],
-    allowed: security.mode === 'allowlist' ? [...SAFE_BASE_COMMANDS, ...security.allowed_commands] : [...security.allowed_commands],
+    allowed:
+      security.mode === 'allowlist'
+        ? [...SAFE_BASE_COMMANDS, ...security.allowed_commands]
+        : [...security.allowed_commands],
   };
 }
 
@@ -142,7 +163,11 @@ function compile(list: readonly string[]): CommandPattern[] {
 }
 
 /** Decides whether a shell command line may run under the policy. */
-export function evaluateCommand(policy: CommandPolicy, command: string, options: EvaluateOptions): CommandDecision {
+export function evaluateCommand(
+  policy: CommandPolicy,
+  command: string,
+  options: EvaluateOptions,
+): CommandDecision {
   const compiled: Compiled = {
     policy,
     ctx: { cwd: options.cwd, home: options.home ?? os.homedir() },
@@ -158,7 +183,11 @@ export function evaluateCommand(policy: CommandPolicy, command: string, options:
 
 function evaluateScript(script: string, c: Compiled, depth: number): Deny {
   if (depth > MAX_SCRIPT_DEPTH) {
-    return { reason: 'This command nests shells too deeply for nightshift to check, so it is blocked. Run the inner command directly.', command: script };
+    return {
+      reason:
+        'This command nests shells too deeply for nightshift to check, so it is blocked. Run the inner command directly.',
+      command: script,
+    };
   }
   for (const pipeline of parseShell(script)) {
     const denied = evaluatePipeline(pipeline, c, depth);
@@ -199,7 +228,8 @@ function evaluatePipeline(pipeline: Pipeline, c: Compiled, depth: number): Deny 
     stages.push(views.map((v) => v.words));
   }
   const pipeReason = checkPipelinePrograms(stages.map((views) => views.map((w) => w[0] ?? '')));
-  if (pipeReason) return { reason: pipeReason, command: stages.map((s) => (s[0] ?? []).join(' ')).join(' | ') };
+  if (pipeReason)
+    return { reason: pipeReason, command: stages.map((s) => (s[0] ?? []).join(' ')).join(' | ') };
   for (const pattern of c.blocked) {
     // The default strings approximate the built-in rules for other CLIs' prefix matchers; here the
     // rules above are authoritative (`dd of=/dev/null` is fine although `dd * of=/dev/*` matches it).
@@ -217,8 +247,11 @@ function checkAllowlist(views: readonly CommandView[], runsScript: boolean, c: C
     const program = view.words[0] ?? '';
     const isLast = index === views.length - 1;
     // A shell running `-c` and a wrapper around another command are judged by what they run.
-    if ((runsScript && SHELLS.has(program)) || (isWrapper(program) && !isLast) || program === 'eval') continue;
-    const matches = c.allowed.filter((p) => p.stages.length === 1 && matchesWords(p.stages[0] ?? [], view.words));
+    if ((runsScript && SHELLS.has(program)) || (isWrapper(program) && !isLast) || program === 'eval')
+      continue;
+    const matches = c.allowed.filter(
+      (p) => p.stages.length === 1 && matchesWords(p.stages[0] ?? [], view.words),
+    );
     if (matches.length === 0) {
       return {
         reason: `\`${view.words.slice(0, 2).join(' ')}\` is not allowed: this project runs nightshift in allowlist mode ([security] allowed_commands in nightshift.toml). Allowed commands: ${c.policy.allowed.join(', ')}. Use one of those, or finish and say in your summary which command you needed.`,
@@ -227,7 +260,9 @@ function checkAllowlist(views: readonly CommandView[], runsScript: boolean, c: C
     }
     const onlyBase = matches.every((p) => c.safeBase.has(p.source) && !userAllows(c, p.source));
     if (onlyBase && CONFINED_READERS.has(program)) {
-      const outside = view.words.slice(1).find((a) => !a.startsWith('-') && classifyPath(a, c.ctx) !== 'inside');
+      const outside = view.words
+        .slice(1)
+        .find((a) => !a.startsWith('-') && classifyPath(a, c.ctx) !== 'inside');
       if (outside !== undefined) {
         return {
           reason: `${program} of ${outside} is not allowed: in allowlist mode agents read files inside the project only.`,
@@ -248,7 +283,8 @@ function mentionsDownloader(pipelines: readonly Pipeline[]): boolean {
   return pipelines.some((pipeline) =>
     pipeline.commands.some(
       (command) =>
-        expandCommand(command).views.some((v) => isDownloader(v.words[0] ?? '')) || mentionsDownloader(command.substitutions),
+        expandCommand(command).views.some((v) => isDownloader(v.words[0] ?? '')) ||
+        mentionsDownloader(command.substitutions),
     ),
   );
 }

@@ -68,11 +68,18 @@ export function judgeToolCall(
       return { command, denied: verdict.command ?? command, reason: verdict.reason };
     } catch (error) {
       // Fail closed: a command nightshift cannot read is not one it lets run unattended.
-      return { command, denied: command, reason: `nightshift could not check this command (${String(error)}), so it is blocked. Try a simpler command.` };
+      return {
+        command,
+        denied: command,
+        reason: `nightshift could not check this command (${String(error)}), so it is blocked. Try a simpler command.`,
+      };
     }
   }
   if (FILE_TOOLS.has(tool)) {
-    const target = stringField(input.tool_input, 'file_path') ?? stringField(input.tool_input, 'path') ?? stringField(input.tool_input, 'notebook_path');
+    const target =
+      stringField(input.tool_input, 'file_path') ??
+      stringField(input.tool_input, 'path') ??
+      stringField(input.tool_input, 'notebook_path');
     const reason = target === undefined ? undefined : checkSecretPath(target, { cwd, home: os.homedir() });
     if (reason !== undefined && target !== undefined) return { command: target, denied: target, reason };
   }
@@ -81,7 +88,13 @@ export function judgeToolCall(
 
 /** The hook's stdout for a denial. */
 export function denyOutput(reason: string): PreToolUseDenyOutput {
-  return { hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'deny', permissionDecisionReason: reason } };
+  return {
+    hookSpecificOutput: {
+      hookEventName: 'PreToolUse',
+      permissionDecision: 'deny',
+      permissionDecisionReason: reason,
+    },
+  };
 }
 
 /** The outcome of one hook call: text for stdout, and diagnostics for stderr. */
@@ -91,7 +104,11 @@ export interface HookResult {
 }
 
 /** Runs the hook on claude's stdin text; appends denials to `NIGHTSHIFT_DENIALS_FILE` when set. */
-export function runPreToolUse(stdinText: string, env: Readonly<Record<string, string | undefined>>, processCwd: string): HookResult {
+export function runPreToolUse(
+  stdinText: string,
+  env: Readonly<Record<string, string | undefined>>,
+  processCwd: string,
+): HookResult {
   let input: PreToolUseInput;
   try {
     const parsed: unknown = JSON.parse(stdinText);
@@ -99,7 +116,10 @@ export function runPreToolUse(stdinText: string, env: Readonly<Record<string, st
     input = parsed;
   } catch (error) {
     // Exit 0 with no decision would allow; claude treats a hook error as non-blocking anyway, so say why.
-    return { stdout: '', stderr: `nightshift hook pre-tool-use: cannot read the hook input: ${String(error)}\n` };
+    return {
+      stdout: '',
+      stderr: `nightshift hook pre-tool-use: cannot read the hook input: ${String(error)}\n`,
+    };
   }
   const cwd = typeof input.cwd === 'string' && input.cwd !== '' ? input.cwd : processCwd;
   const loaded = loadPolicy(env, cwd);

@@ -17,23 +17,40 @@ interface SecretPattern {
   readonly replace: (match: string, ...groups: string[]) => string;
 }
 
-const keepPrefix =
-  (prefix: string) =>
-  (): string =>
-    `${prefix}${MASK}`;
+const keepPrefix = (prefix: string) => (): string => `${prefix}${MASK}`;
 
 /** Ordered: specific formats first, so `sk-ant-…` is not taken for an OpenAI `sk-…` key. */
 const PATTERNS: readonly SecretPattern[] = [
   { name: 'anthropic', regex: /\bsk-ant-[A-Za-z0-9_-]{16,}/g, replace: keepPrefix('sk-ant-') },
-  { name: 'openai-project', regex: /\bsk-(proj|svcacct|admin)-[A-Za-z0-9_-]{16,}/g, replace: (_m, kind = '') => `sk-${kind}-${MASK}` },
+  {
+    name: 'openai-project',
+    regex: /\bsk-(proj|svcacct|admin)-[A-Za-z0-9_-]{16,}/g,
+    replace: (_m, kind = '') => `sk-${kind}-${MASK}`,
+  },
   { name: 'openai', regex: /\bsk-[A-Za-z0-9]{20,}/g, replace: keepPrefix('sk-') },
-  { name: 'stripe', regex: /\b(sk|rk)_(live|test)_[A-Za-z0-9]{16,}/g, replace: (_m, a = '', b = '') => `${a}_${b}_${MASK}` },
+  {
+    name: 'stripe',
+    regex: /\b(sk|rk)_(live|test)_[A-Za-z0-9]{16,}/g,
+    replace: (_m, a = '', b = '') => `${a}_${b}_${MASK}`,
+  },
   { name: 'github-pat', regex: /\bgithub_pat_[A-Za-z0-9_]{22,}/g, replace: keepPrefix('github_pat_') },
   { name: 'github', regex: /\b(gh[pousr])_[A-Za-z0-9]{30,}/g, replace: (_m, kind = '') => `${kind}_${MASK}` },
-  { name: 'aws-access-key', regex: /\b(AKIA|ASIA)[0-9A-Z]{16}\b/g, replace: (_m, kind = '') => `${kind}${MASK}` },
+  {
+    name: 'aws-access-key',
+    regex: /\b(AKIA|ASIA)[0-9A-Z]{16}\b/g,
+    replace: (_m, kind = '') => `${kind}${MASK}`,
+  },
   { name: 'google', regex: /\bAIza[0-9A-Za-z_-]{35}/g, replace: keepPrefix('AIza') },
-  { name: 'slack', regex: /\b(xox[abposr])-[A-Za-z0-9-]{10,}/g, replace: (_m, kind = '') => `${kind}-${MASK}` },
-  { name: 'bearer', regex: /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{16,}/g, replace: (_m, kind = '') => `${kind} ${MASK}` },
+  {
+    name: 'slack',
+    regex: /\b(xox[abposr])-[A-Za-z0-9-]{10,}/g,
+    replace: (_m, kind = '') => `${kind}-${MASK}`,
+  },
+  {
+    name: 'bearer',
+    regex: /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{16,}/g,
+    replace: (_m, kind = '') => `${kind} ${MASK}`,
+  },
   {
     // Env-style names only (upper case), so `const token = getToken()` in code is left alone.
     name: 'assignment',
@@ -50,7 +67,10 @@ const KEY_BLOCK = /(-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----)[\s\S]*?(-----END \2
 
 /** Masks every known secret in `text` (which may span many lines). */
 export function maskSecrets(text: string): string {
-  let out = text.replace(KEY_BLOCK, (_m, begin: string, _kind: string, end: string) => `${begin}\n****\n${end}`);
+  let out = text.replace(
+    KEY_BLOCK,
+    (_m, begin: string, _kind: string, end: string) => `${begin}\n****\n${end}`,
+  );
   for (const pattern of PATTERNS) {
     out = out.replace(pattern.regex, pattern.replace);
   }

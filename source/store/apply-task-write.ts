@@ -20,7 +20,10 @@ export interface AppliedWrite {
 export async function applyTaskWriteToStore(store: Store, write: TaskWrite): Promise<AppliedWrite> {
   const draft = structuredClone(store.state) as State;
   const summary = applyTaskWrite(draft, write);
-  const backup = changesExistingTasks(write) && store.state.tasks.length > 0 ? await backupState(store.paths, write.op) : undefined;
+  const backup =
+    changesExistingTasks(write) && store.state.tasks.length > 0
+      ? await backupState(store.paths, write.op)
+      : undefined;
   store.update((state) => {
     state.tasks = draft.tasks;
     state.epics = draft.epics;

@@ -49,7 +49,9 @@ export async function backupState(paths: ProjectPaths, reason: string): Promise<
           cause: error,
         });
       }
-      throw new UserError(`cannot back up ${paths.state} to ${target}: ${errorMessage(error)}`, { cause: error });
+      throw new UserError(`cannot back up ${paths.state} to ${target}: ${errorMessage(error)}`, {
+        cause: error,
+      });
     }
   }
   await pruneBackups(paths.backups, MAX_BACKUPS_KEPT);
@@ -66,7 +68,10 @@ export async function pruneBackups(dir: string, keep: number): Promise<void> {
 /** Backups of a project, newest first. */
 export async function listBackups(paths: ProjectPaths): Promise<string[]> {
   try {
-    const names = (await readdir(paths.backups)).filter((name) => BACKUP_PATTERN.test(name)).sort().reverse();
+    const names = (await readdir(paths.backups))
+      .filter((name) => BACKUP_PATTERN.test(name))
+      .sort()
+      .reverse();
     return names.map((name) => path.join(paths.backups, name));
   } catch {
     return [];

@@ -129,7 +129,9 @@ function heldError(paths: ProjectPaths, holder: LockInfo, requester: LockKind): 
   if (holder.kind === 'engine' && requester === 'cli') {
     return new UserError(
       `an engine is running for this project (pid ${holder.pid}${where}${since}); while it runs, writes go through it`,
-      { hint: `send the change to it (the command does so when it can reach ${holder.socket || 'its socket'}), or stop it with \`nightshift stop\`` },
+      {
+        hint: `send the change to it (the command does so when it can reach ${holder.socket || 'its socket'}), or stop it with \`nightshift stop\``,
+      },
     );
   }
   if (holder.kind === 'engine') {
@@ -165,13 +167,20 @@ async function createExclusive(paths: ProjectPaths, info: LockInfo): Promise<boo
  * Replaces the stale lock `seen` with ours. A guard file (O_EXCL) serializes takeovers: without it,
  * two processes that both judged the same lock stale could each delete the other's fresh lock.
  */
-async function takeOver(paths: ProjectPaths, seen: string, info: LockInfo): Promise<'taken' | 'changed' | 'busy'> {
+async function takeOver(
+  paths: ProjectPaths,
+  seen: string,
+  info: LockInfo,
+): Promise<'taken' | 'changed' | 'busy'> {
   const guard = `${paths.lock}.takeover`;
   try {
     await writeFile(guard, String(process.pid), { flag: 'wx' });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    const age = await stat(guard).then((s) => Date.now() - s.mtimeMs, () => 0);
+    const age = await stat(guard).then(
+      (s) => Date.now() - s.mtimeMs,
+      () => 0,
+    );
     if (age > GUARD_STALE_MS) await unlink(guard).catch(() => undefined);
     return 'busy';
   }
@@ -244,7 +253,8 @@ function makeLock(paths: ProjectPaths, info: LockInfo, warning: string | undefin
       released = true;
       const current = await readLock(paths);
       // Someone may have taken over a lock they judged stale; never delete theirs.
-      if (current !== undefined && sameHolder(current.info, info)) await unlink(paths.lock).catch(() => undefined);
+      if (current !== undefined && sameHolder(current.info, info))
+        await unlink(paths.lock).catch(() => undefined);
     },
   };
 }
@@ -268,7 +278,8 @@ export async function withStoreWrite<T>(
   const lock = await acquireLock(paths, { kind: 'cli' });
   try {
     if (lock.warning !== undefined) {
-      const warn = options.onWarning ?? ((message: string) => process.stderr.write(`nightshift: warning: ${message}\n`));
+      const warn =
+        options.onWarning ?? ((message: string) => process.stderr.write(`nightshift: warning: ${message}\n`));
       warn(lock.warning);
     }
     // Loaded here so that reading the lock (status, attach) does not pull in the store's schema.

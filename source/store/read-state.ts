@@ -28,9 +28,12 @@ export async function readStateForDisplay(root: string): Promise<State> {
   }
   const version = (value as { version?: unknown } | null)?.version;
   if (typeof version !== 'number' || version > STATE_VERSION) {
-    throw new UserError(`${file} has schema version ${String(version)}, which this nightshift (v${STATE_VERSION}) cannot read`, {
-      hint: 'upgrade nightshift, or open it with the version that wrote it',
-    });
+    throw new UserError(
+      `${file} has schema version ${String(version)}, which this nightshift (v${STATE_VERSION}) cannot read`,
+      {
+        hint: 'upgrade nightshift, or open it with the version that wrote it',
+      },
+    );
   }
   // An older version is migrated by the next command that opens the Store; the fields shown here exist in every version.
   return value as State;

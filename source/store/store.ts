@@ -84,7 +84,12 @@ export class Store {
   #lastWriteStart = -Infinity;
   #writeError: Error | undefined;
 
-  private constructor(paths: ProjectPaths, state: State, migratedFrom: number | undefined, options: StoreOpenOptions) {
+  private constructor(
+    paths: ProjectPaths,
+    state: State,
+    migratedFrom: number | undefined,
+    options: StoreOpenOptions,
+  ) {
     this.paths = paths;
     this.#adapter = new AtomicJsonFile<State>(paths.state);
     this.#db = new Low(this.#adapter, state);
@@ -108,10 +113,17 @@ export class Store {
     }
     if (text === undefined) {
       if (options.create !== true) {
-        throw new UserError(`no store at ${paths.state}`, { hint: 'run `nightshift init` in the project root first' });
+        throw new UserError(`no store at ${paths.state}`, {
+          hint: 'run `nightshift init` in the project root first',
+        });
       }
       await mkdir(paths.dir, { recursive: true });
-      const store = new Store(paths, newState(options.project ?? path.basename(paths.root)), undefined, options);
+      const store = new Store(
+        paths,
+        newState(options.project ?? path.basename(paths.root)),
+        undefined,
+        options,
+      );
       store.#dirty = true;
       await store.flush();
       return store;
@@ -226,7 +238,9 @@ export class Store {
     const check = stateSchema.safeParse(this.#db.data);
     if (!check.success) {
       const first = check.error.issues[0];
-      throw new Error(`refusing to write an invalid state to ${this.paths.state}: ${first ? `${issuePath(first.path)}: ${first.message}` : ''}`);
+      throw new Error(
+        `refusing to write an invalid state to ${this.paths.state}: ${first ? `${issuePath(first.path)}: ${first.message}` : ''}`,
+      );
     }
     if (this.#migratedFrom !== undefined) {
       await backupState(this.paths, `pre-migration-v${this.#migratedFrom}`);
@@ -235,4 +249,3 @@ export class Store {
     await this.#db.write();
   }
 }
-

@@ -90,7 +90,11 @@ export function applyTaskWrite(state: State, write: TaskWrite, now: Clock = syst
         task.learning = appendTaskLearning(task.learning, text);
         task.updatedAt = now();
       }
-      state.learning = appendLearning(state.learning, { at: now(), ...(write.taskId !== undefined && { taskId: write.taskId }), text });
+      state.learning = appendLearning(state.learning, {
+        at: now(),
+        ...(write.taskId !== undefined && { taskId: write.taskId }),
+        text,
+      });
       return `noted${write.taskId !== undefined ? ` for ${write.taskId}` : ''}: ${text.length > 80 ? `${text.slice(0, 79)}…` : text}`;
     }
     default: {

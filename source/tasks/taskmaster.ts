@@ -54,7 +54,17 @@ export interface TaskMasterImport {
   readonly unmapped: string[];
 }
 
-const KNOWN_FIELDS = new Set(['id', 'title', 'description', 'details', 'testStrategy', 'status', 'dependencies', 'priority', 'subtasks']);
+const KNOWN_FIELDS = new Set([
+  'id',
+  'title',
+  'description',
+  'details',
+  'testStrategy',
+  'status',
+  'dependencies',
+  'priority',
+  'subtasks',
+]);
 const PRIORITIES: Readonly<Record<string, number>> = { critical: 2, high: 1, medium: 0, low: -1 };
 /** Keys that mark a plan-file (DESIGN §5) task rather than a Task Master one. */
 const PLAN_FILE_KEYS = ['steps', 'verification', 'depends_on', 'validate_commands', 'passes'];
@@ -67,23 +77,38 @@ function isObject(value: unknown): value is Record<string, unknown> {
 function looksLikeTaskMasterTasks(tasks: unknown): boolean {
   if (!Array.isArray(tasks) || tasks.length === 0) return false;
   const objects = tasks.filter(isObject);
-  return objects.some((task) => TASK_MASTER_KEYS.some((key) => key in task)) && !objects.some((task) => PLAN_FILE_KEYS.some((key) => key in task));
+  return (
+    objects.some((task) => TASK_MASTER_KEYS.some((key) => key in task)) &&
+    !objects.some((task) => PLAN_FILE_KEYS.some((key) => key in task))
+  );
 }
 
 /** The `tasks` list and which tag it came from, or undefined when `raw` is not a Task Master file. */
-function locateTasks(raw: unknown, file: string, unmapped: string[]): { tasks: unknown; tag?: string } | undefined {
+function locateTasks(
+  raw: unknown,
+  file: string,
+  unmapped: string[],
+): { tasks: unknown; tag?: string } | undefined {
   if (!isObject(raw)) return undefined;
   if ('tasks' in raw) return looksLikeTaskMasterTasks(raw['tasks']) ? { tasks: raw['tasks'] } : undefined;
-  const tags = Object.entries(raw).filter(([, value]) => isObject(value) && looksLikeTaskMasterTasks(value['tasks']));
+  const tags = Object.entries(raw).filter(
+    ([, value]) => isObject(value) && looksLikeTaskMasterTasks(value['tasks']),
+  );
   if (tags.length === 0) return undefined;
   const chosen = tags.find(([name]) => name === 'master') ?? (tags.length === 1 ? tags[0] : undefined);
   if (chosen === undefined) {
-    throw new UserError(`${file}: a Task Master file with several tags and no "master" tag (${tags.map(([name]) => name).join(', ')})`, {
-      hint: 'copy the tag you want into a file of its own as {"master": {...}} and import that',
-    });
+    throw new UserError(
+      `${file}: a Task Master file with several tags and no "master" tag (${tags.map(([name]) => name).join(', ')})`,
+      {
+        hint: 'copy the tag you want into a file of its own as {"master": {...}} and import that',
+      },
+    );
   }
   for (const [name, value] of tags) {
-    if (name !== chosen[0]) unmapped.push(`tag "${name}" (${(value as { tasks: unknown[] }).tasks.length} tasks) was not imported: only "${chosen[0]}" is`);
+    if (name !== chosen[0])
+      unmapped.push(
+        `tag "${name}" (${(value as { tasks: unknown[] }).tasks.length} tasks) was not imported: only "${chosen[0]}" is`,
+      );
   }
   return { tasks: (chosen[1] as { tasks: unknown }).tasks, tag: chosen[0] };
 }
@@ -92,21 +117,34 @@ function locateTasks(raw: unknown, file: string, unmapped: string[]): { tasks: u
  * The tasks of a Task Master file, or undefined when `raw` (parsed JSON) is not one. `verify` are
  * the commands every task's gate runs; without any, a UserError explains the `--verify` flag.
  */
-export function fromTaskMaster(raw: unknown, file: string, verify: readonly string[]): TaskMasterImport | undefined {
+export function fromTaskMaster(
+  raw: unknown,
+  file: string,
+  verify: readonly string[],
+): TaskMasterImport | undefined {
   const unmapped: string[] = [];
   const located = locateTasks(raw, file, unmapped);
   if (located === undefined) return undefined;
   const parsed = tmFileSchema.safeParse({ tasks: located.tasks });
   if (!parsed.success) {
-    const lines = parsed.error.issues.slice(0, 10).map((issue) => `  ${[located.tag, ...issue.path.map(String)].filter(Boolean).join('.')}: ${issue.message}`);
-    throw new UserError(`${file} looks like a Task Master tasks.json but does not fit its format:\n${lines.join('\n')}`);
+    const lines = parsed.error.issues
+      .slice(0, 10)
+      .map(
+        (issue) =>
+          `  ${[located.tag, ...issue.path.map(String)].filter(Boolean).join('.')}: ${issue.message}`,
+      );
+    throw new UserError(
+      `${file} looks like a Task Master tasks.json but does not fit its format:\n${lines.join('\n')}`,
+    );
   }
   const source = parsed.data.tasks;
   const count = source.reduce((sum, task) => sum + Math.max(1, task.subtasks?.length ?? 0), 0);
   if (verify.filter((command) => command.trim() !== '').length === 0) {
     throw new UserError(
       `${file} is a Task Master file: its testStrategy is prose, not commands, so nothing would verify its ${count} task${count === 1 ? '' : 's'}; nothing was imported`,
-      { hint: 'give the commands every imported task must pass: nightshift task import tasks.json --verify "npm test" (repeatable); each testStrategy is kept in the task\'s notes' },
+      {
+        hint: 'give the commands every imported task must pass: nightshift task import tasks.json --verify "npm test" (repeatable); each testStrategy is kept in the task\'s notes',
+      },
     );
   }
 
@@ -118,7 +156,9 @@ export function fromTaskMaster(raw: unknown, file: string, verify: readonly stri
       unmapped.push(`${from}: dependency on unknown Task Master task ${id} dropped`);
       return [];
     }
-    return target.subtasks && target.subtasks.length > 0 ? target.subtasks.map((sub) => `tm-${id}.${sub.id}`) : [`tm-${id}`];
+    return target.subtasks && target.subtasks.length > 0
+      ? target.subtasks.map((sub) => `tm-${id}.${sub.id}`)
+      : [`tm-${id}`];
   };
 
   const epics: Epic[] = [];
@@ -132,7 +172,15 @@ export function fromTaskMaster(raw: unknown, file: string, verify: readonly stri
       tasks.push(toTask(`tm-${id}`, task, parentDeps, task.status, unmapped, verify));
       continue;
     }
-    epics.push({ id: `tm-${id}`, title: task.title, description: joinText([task.description, task.details, task.testStrategy ? `Test strategy: ${task.testStrategy}` : undefined]) });
+    epics.push({
+      id: `tm-${id}`,
+      title: task.title,
+      description: joinText([
+        task.description,
+        task.details,
+        task.testStrategy ? `Test strategy: ${task.testStrategy}` : undefined,
+      ]),
+    });
     const siblings = new Set(task.subtasks.map((sub) => String(sub.id)));
     for (const sub of task.subtasks) {
       for (const key of Object.keys(sub)) if (!KNOWN_FIELDS.has(key)) extraFields.add(`subtasks[].${key}`);
@@ -141,27 +189,49 @@ export function fromTaskMaster(raw: unknown, file: string, verify: readonly stri
         const text = String(dep);
         if (text.includes('.')) {
           const [parent, child] = text.split('.');
-          if (byId.get(parent ?? '')?.subtasks?.some((candidate) => String(candidate.id) === child)) return [`tm-${text}`];
+          if (byId.get(parent ?? '')?.subtasks?.some((candidate) => String(candidate.id) === child))
+            return [`tm-${text}`];
           unmapped.push(`${subId}: dependency on unknown Task Master subtask ${text} dropped`);
           return [];
         }
         return siblings.has(text) ? [`tm-${id}.${text}`] : resolveTop(text, subId);
       });
-      const input = toTask(subId, { ...sub, priority: sub.priority ?? task.priority }, [...new Set([...parentDeps, ...own])], sub.status ?? task.status, unmapped, verify);
-      tasks.push({ ...input, epic: `tm-${id}`, notes: joinText([`Part of Task Master task ${id}: ${task.title}.`, input.notes]) });
+      const input = toTask(
+        subId,
+        { ...sub, priority: sub.priority ?? task.priority },
+        [...new Set([...parentDeps, ...own])],
+        sub.status ?? task.status,
+        unmapped,
+        verify,
+      );
+      tasks.push({
+        ...input,
+        epic: `tm-${id}`,
+        notes: joinText([`Part of Task Master task ${id}: ${task.title}.`, input.notes]),
+      });
     }
   }
   if (extraFields.size > 0) unmapped.push(`fields not imported: ${[...extraFields].sort().join(', ')}`);
   if (source.some((task) => task.testStrategy || task.subtasks?.some((sub) => sub.testStrategy))) {
-    unmapped.push('testStrategy is prose, not a check: kept in each task\'s notes; the gate runs the --verify commands');
+    unmapped.push(
+      "testStrategy is prose, not a check: kept in each task's notes; the gate runs the --verify commands",
+    );
   }
   return { project: '', epics, tasks, unmapped };
 }
 
-function toTask(id: string, task: TmSubtask | TmTask, dependsOn: string[], status: string | undefined, unmapped: string[], verify: readonly string[]): TaskInput {
+function toTask(
+  id: string,
+  task: TmSubtask | TmTask,
+  dependsOn: string[],
+  status: string | undefined,
+  unmapped: string[],
+  verify: readonly string[],
+): TaskInput {
   const priorityWord = task.priority?.toLowerCase();
   const priority = priorityWord === undefined ? 0 : PRIORITIES[priorityWord];
-  if (priority === undefined) unmapped.push(`${id}: priority "${task.priority}" is not critical/high/medium/low; imported as 0`);
+  if (priority === undefined)
+    unmapped.push(`${id}: priority "${task.priority}" is not critical/high/medium/low; imported as 0`);
   return {
     id,
     title: task.title,
@@ -172,11 +242,17 @@ function toTask(id: string, task: TmSubtask | TmTask, dependsOn: string[], statu
     dependsOn,
     ...statusOf(id, status, unmapped),
     verification: { commands: [...verify], pathPatterns: [], env: {} },
-    notes: task.testStrategy ? `Test strategy (from Task Master; guidance, the gate runs the verification commands): ${task.testStrategy}` : '',
+    notes: task.testStrategy
+      ? `Test strategy (from Task Master; guidance, the gate runs the verification commands): ${task.testStrategy}`
+      : '',
   };
 }
 
-function statusOf(id: string, status: string | undefined, unmapped: string[]): { status: TaskStatus; blockReason?: string } {
+function statusOf(
+  id: string,
+  status: string | undefined,
+  unmapped: string[],
+): { status: TaskStatus; blockReason?: string } {
   switch ((status ?? 'pending').toLowerCase()) {
     case 'done':
     case 'completed':
@@ -205,7 +281,11 @@ function joinText(parts: readonly (string | undefined)[]): string {
 }
 
 /** {@link fromTaskMaster} on a file's text; undefined when it is not JSON or not a Task Master file. */
-export function taskMasterFromText(text: string, file: string, verify: readonly string[]): TaskMasterImport | undefined {
+export function taskMasterFromText(
+  text: string,
+  file: string,
+  verify: readonly string[],
+): TaskMasterImport | undefined {
   let raw: unknown;
   try {
     raw = JSON.parse(text.replace(/^\uFEFF/, ''));

@@ -49,22 +49,43 @@ export function AgentPane(props: AgentPaneProps): React.JSX.Element {
     const fixed = [
       { text: selected ? '▸ ' : '  ', colour: theme.accent, inverse },
       { text: cell(agent.name, 8) + ' ', bold: true, inverse },
-      { text: cell(backendLabel(agent.backend, agent.simulated), 9) + ' ', colour: agent.simulated ? theme.simulated : theme.text.dim, inverse },
+      {
+        text: cell(backendLabel(agent.backend, agent.simulated), 9) + ' ',
+        colour: agent.simulated ? theme.simulated : theme.text.dim,
+        inverse,
+      },
       { text: cell(`${agent.taskId}#${agent.attempt}`, 12) + ' ', inverse },
-      { text: `${agentMark(agent.state, now)} ${cell(agent.state, 13)} `, colour: theme.agent[agent.state], inverse },
+      {
+        text: `${agentMark(agent.state, now)} ${cell(agent.state, 13)} `,
+        colour: theme.agent[agent.state],
+        inverse,
+      },
       { text: cell(elapsed, 7), colour: theme.text.dim, inverse },
     ];
     if (roomy) {
       fixed.push(
-        { text: cell(`${formatTokens(agent.tokensIn + agent.tokensOut)} tok`, 10), colour: theme.text.dim, inverse },
+        {
+          text: cell(`${formatTokens(agent.tokensIn + agent.tokensOut)} tok`, 10),
+          colour: theme.text.dim,
+          inverse,
+        },
         { text: cell(formatCost(agent.costUsd), 8), colour: theme.text.dim, inverse },
       );
     }
-    fixed.push({ text: agent.role === 'coding' ? agent.action : `[${agent.role}] ${agent.action}`, colour: undefined, inverse });
+    fixed.push({
+      text: agent.role === 'coding' ? agent.action : `[${agent.role}] ${agent.action}`,
+      colour: undefined,
+      inverse,
+    });
     return fixed;
   });
   if (rows.length === 0) {
-    rows.push([{ text: props.paused ? 'paused: no agent starts until p resumes' : 'no agents running', colour: theme.text.dim }]);
+    rows.push([
+      {
+        text: props.paused ? 'paused: no agent starts until p resumes' : 'no agents running',
+        colour: theme.text.dim,
+      },
+    ]);
   }
   const visible = height - 1;
   const selectedIndex = agents.findIndex((agent) => agent.id === props.selectedId);
@@ -72,7 +93,11 @@ export function AgentPane(props: AgentPaneProps): React.JSX.Element {
   return (
     <Pane
       title={`agents (${agents.length})`}
-      hint={rows.length > visible ? `${start + 1}-${Math.min(rows.length, start + visible)}/${rows.length}` : undefined}
+      hint={
+        rows.length > visible
+          ? `${start + 1}-${Math.min(rows.length, start + visible)}/${rows.length}`
+          : undefined
+      }
       focused={props.focused}
       width={width}
       height={height}

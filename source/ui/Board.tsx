@@ -49,11 +49,21 @@ export function Board(props: BoardProps): React.JSX.Element {
   );
 }
 
-function BoardFrame(props: BoardProps & { size: TerminalSize; theme: ReturnType<typeof createTheme> }): React.JSX.Element {
-  const model = useBoard({ client: props.client, readonly: props.readonly ?? false, size: props.size, theme: props.theme, onExit: props.onExit });
+function BoardFrame(
+  props: BoardProps & { size: TerminalSize; theme: ReturnType<typeof createTheme> },
+): React.JSX.Element {
+  const model = useBoard({
+    client: props.client,
+    readonly: props.readonly ?? false,
+    size: props.size,
+    theme: props.theme,
+    onExit: props.onExit,
+  });
   const { layout, state, engine } = model;
   const attached = state.mode.kind === 'attach';
-  const attachedName = attached ? (model.agents.find((agent) => agent.id === state.selectedAgent)?.name ?? 'agent') : '';
+  const attachedName = attached
+    ? (model.agents.find((agent) => agent.id === state.selectedAgent)?.name ?? 'agent')
+    : '';
   return (
     <Box flexDirection="column" width={layout.width} height={layout.height} overflow="hidden">
       <Header
@@ -74,7 +84,9 @@ function BoardFrame(props: BoardProps & { size: TerminalSize; theme: ReturnType<
       <Footer
         context={{ mode: state.mode.kind, focus: state.focus }}
         width={layout.width}
-        message={attached ? `attached to ${attachedName}: keys go to its terminal · ctrl-] returns` : undefined}
+        message={
+          attached ? `attached to ${attachedName}: keys go to its terminal · ctrl-] returns` : undefined
+        }
       />
     </Box>
   );
@@ -88,11 +100,27 @@ function Body({ model }: { readonly model: BoardModel }): React.JSX.Element {
     case 'help':
       return <HelpOverlay {...full} scroll={mode.scroll} />;
     case 'detail':
-      return <TaskDetail {...full} taskId={mode.taskId} task={model.tasks.find((task) => task.id === mode.taskId)} scroll={mode.scroll} />;
+      return (
+        <TaskDetail
+          {...full}
+          taskId={mode.taskId}
+          task={model.tasks.find((task) => task.id === mode.taskId)}
+          scroll={mode.scroll}
+        />
+      );
     case 'graph':
       return <GraphView {...full} tasks={model.tasks} scroll={mode.scroll} />;
     case 'form':
-      return <TaskForm {...full} purpose={mode.purpose} fields={mode.fields} field={mode.field} error={mode.error} busy={mode.busy} />;
+      return (
+        <TaskForm
+          {...full}
+          purpose={mode.purpose}
+          fields={mode.fields}
+          field={mode.field}
+          error={mode.error}
+          busy={mode.busy}
+        />
+      );
     case 'attach':
       return <LogPane {...full} content={model.log} scroll={0} focused hint="attached · ctrl-] returns" />;
     case 'normal':

@@ -18,14 +18,18 @@ export interface FooterProps {
 /** The footer line. */
 export function Footer({ context, width, message }: FooterProps): React.JSX.Element {
   const theme = useTheme();
-  if (message !== undefined) return <Lines rows={[[{ text: message, colour: theme.notice.info }]]} width={width} height={1} />;
+  if (message !== undefined)
+    return <Lines rows={[[{ text: message, colour: theme.notice.info }]]} width={width} height={1} />;
   const row: Segment[] = [];
   let used = 0;
   for (const binding of footerBindings(context)) {
     const short = binding.short ?? '';
     const entry = `${keyLabel(binding)} ${short}`;
     if (used + entry.length + 2 > width) break;
-    row.push({ text: keyLabel(binding), colour: theme.text.key, bold: true }, { text: ` ${short}  `, colour: theme.text.dim });
+    row.push(
+      { text: keyLabel(binding), colour: theme.text.key, bold: true },
+      { text: ` ${short}  `, colour: theme.text.dim },
+    );
     used += entry.length + 2;
   }
   const rows: Row[] = [row];

@@ -28,18 +28,25 @@ export function graphRows(tasks: readonly Task[], theme: Theme): Row[] {
     const open = openDependencies(task, byId);
     const waiting = task.status === 'pending' && open.length > 0;
     return [
-      { text: `  ${taskMark(task, waiting)} `, colour: waiting ? theme.status.waiting : theme.status[task.status] },
+      {
+        text: `  ${taskMark(task, waiting)} `,
+        colour: waiting ? theme.status.waiting : theme.status[task.status],
+      },
       { text: `${task.id} `, bold: true },
       { text: task.title },
       { text: task.dependsOn.length > 0 ? `  ← ${task.dependsOn.join(', ')}` : '', colour: theme.text.dim },
     ];
   };
   levels.forEach((level, index) => {
-    rows.push([{ text: `level ${index}${index === 0 ? ' (no dependencies)' : ''}`, bold: true, colour: theme.accent }]);
+    rows.push([
+      { text: `level ${index}${index === 0 ? ' (no dependencies)' : ''}`, bold: true, colour: theme.accent },
+    ]);
     for (const task of level) rows.push(taskRow(task));
   });
   if (unresolved.length > 0) {
-    rows.push([{ text: 'unresolved (a cycle or a missing dependency)', bold: true, colour: theme.status.blocked }]);
+    rows.push([
+      { text: 'unresolved (a cycle or a missing dependency)', bold: true, colour: theme.status.blocked },
+    ]);
     for (const task of unresolved) rows.push(taskRow(task));
   }
   if (rows.length === 0) rows.push([{ text: 'no tasks', colour: theme.text.dim }]);

@@ -25,7 +25,10 @@ export interface HeaderProps {
 }
 
 /** The run's state word: ended, stopping, paused or running. */
-export function runState(run: RunView | null, outcome: string | null): { word: string; tone: 'ok' | 'warn' | 'dim' } {
+export function runState(
+  run: RunView | null,
+  outcome: string | null,
+): { word: string; tone: 'ok' | 'warn' | 'dim' } {
   if (outcome ?? run?.outcome) return { word: `ended (${outcome ?? run?.outcome ?? ''})`, tone: 'dim' };
   if (!run) return { word: 'waiting for a run', tone: 'dim' };
   if (run.stopping) return { word: 'stopping', tone: 'warn' };
@@ -45,7 +48,8 @@ export function Header(props: HeaderProps): React.JSX.Element {
   const theme = useTheme();
   const { run, progress, width } = props;
   const state = runState(run, props.outcome);
-  const stateColour = state.tone === 'ok' ? theme.status.running : state.tone === 'warn' ? theme.notice.warn : theme.text.dim;
+  const stateColour =
+    state.tone === 'ok' ? theme.status.running : state.tone === 'warn' ? theme.notice.warn : theme.text.dim;
   const working = props.agents.filter((agent) => agent.state !== 'exited').length;
   const end = run?.endedAt ? Date.parse(run.endedAt) : props.now;
   const elapsed = run ? formatDuration(end - Date.parse(run.startedAt)) : '—';
@@ -56,7 +60,10 @@ export function Header(props: HeaderProps): React.JSX.Element {
     sep,
     { text: props.project, bold: true },
     sep,
-    { text: run ? backendLabel(run.backend) : '—', colour: run?.backend === 'sim' ? theme.simulated : undefined },
+    {
+      text: run ? backendLabel(run.backend) : '—',
+      colour: run?.backend === 'sim' ? theme.simulated : undefined,
+    },
     sep,
     { text: state.word, colour: stateColour, bold: true },
     sep,

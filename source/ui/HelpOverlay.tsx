@@ -20,7 +20,10 @@ const SECTIONS: readonly { readonly title: string; readonly test: (binding: Bind
   { title: 'board', test: (binding) => binding.modes.includes('normal') || binding.modes.includes('help') },
   { title: 'attached to an agent', test: (binding) => binding.modes.includes('attach') },
   { title: 'questions (y/n)', test: (binding) => binding.modes.includes('confirm') },
-  { title: 'forms and the filter', test: (binding) => binding.modes.includes('form') || binding.modes.includes('filter') },
+  {
+    title: 'forms and the filter',
+    test: (binding) => binding.modes.includes('form') || binding.modes.includes('filter'),
+  },
 ];
 
 /** The help rows: a title per section, then `keys  description (panes)` per binding. */
@@ -54,7 +57,10 @@ export function HelpOverlay({ width, height, scroll }: HelpOverlayProps): React.
   const title: Row = [{ text: 'keys — esc or ? closes', bold: true }];
   const body = height - 1;
   const columnWidth = 40;
-  const columns = Math.max(1, Math.min(Math.ceil(rows.length / Math.max(1, body)), Math.floor(width / columnWidth)));
+  const columns = Math.max(
+    1,
+    Math.min(Math.ceil(rows.length / Math.max(1, body)), Math.floor(width / columnWidth)),
+  );
   const perColumn = Math.ceil(rows.length / columns);
   const shown = rows.slice(columns > 1 ? 0 : scroll);
   return (

@@ -34,7 +34,13 @@ export function Lines({ rows, width, height }: LinesProps): React.JSX.Element {
           {row.length === 0
             ? ' '
             : row.map((segment, part) => (
-                <Text key={part} color={segment.colour} bold={segment.bold} dimColor={segment.dim} inverse={segment.inverse}>
+                <Text
+                  key={part}
+                  color={segment.colour}
+                  bold={segment.bold}
+                  dimColor={segment.dim}
+                  inverse={segment.inverse}
+                >
                   {segment.text}
                 </Text>
               ))}
@@ -43,4 +49,3 @@ export function Lines({ rows, width, height }: LinesProps): React.JSX.Element {
     </Box>
   );
 }
-

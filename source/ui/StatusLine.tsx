@@ -22,15 +22,31 @@ export function StatusLine({ state, connection, outcome, width }: StatusLineProp
   const theme = useTheme();
   const mode = state.mode;
   let row: Row = [];
-  if (connection.status === 'lost') row = [{ text: 'engine connection lost — reconnecting…', colour: theme.notice.warn, bold: true }];
-  else if (connection.status === 'closed') row = [{ text: `engine connection closed: ${connection.detail}`, colour: theme.notice.error, bold: true }];
+  if (connection.status === 'lost')
+    row = [{ text: 'engine connection lost — reconnecting…', colour: theme.notice.warn, bold: true }];
+  else if (connection.status === 'closed')
+    row = [
+      { text: `engine connection closed: ${connection.detail}`, colour: theme.notice.error, bold: true },
+    ];
   else if (mode.kind === 'confirm') {
-    const question = mode.intent.kind === 'stop-agent' ? `stop agent ${mode.intent.agentName}?` : 'stop the whole run? agents are stopped, attempts closed as interrupted.';
-    row = [{ text: `${question} `, colour: theme.notice.warn, bold: true }, { text: '(y/n)', colour: theme.text.key }];
+    const question =
+      mode.intent.kind === 'stop-agent'
+        ? `stop agent ${mode.intent.agentName}?`
+        : 'stop the whole run? agents are stopped, attempts closed as interrupted.';
+    row = [
+      { text: `${question} `, colour: theme.notice.warn, bold: true },
+      { text: '(y/n)', colour: theme.text.key },
+    ];
   } else if (mode.kind === 'filter') {
-    row = [{ text: 'filter: ', colour: theme.accent, bold: true }, { text: mode.draft }, { text: '▏', colour: theme.accent }, { text: '  enter keeps · esc cancels', colour: theme.text.dim }];
+    row = [
+      { text: 'filter: ', colour: theme.accent, bold: true },
+      { text: mode.draft },
+      { text: '▏', colour: theme.accent },
+      { text: '  enter keeps · esc cancels', colour: theme.text.dim },
+    ];
   } else if (state.notice) row = [{ text: state.notice.text, colour: theme.notice[state.notice.level] }];
-  else if (outcome !== null) row = [{ text: `run ended: ${outcome} — q leaves the board`, colour: theme.text.dim }];
+  else if (outcome !== null)
+    row = [{ text: `run ended: ${outcome} — q leaves the board`, colour: theme.text.dim }];
   else if (state.filter) row = [{ text: `filter: ${state.filter} (esc clears)`, colour: theme.text.dim }];
   return <Lines rows={[row]} width={width} height={1} />;
 }

@@ -20,13 +20,19 @@ export interface TaskDetailProps {
 /** The task detail view. */
 export function TaskDetail({ task, taskId, scroll, width, height }: TaskDetailProps): React.JSX.Element {
   const theme = useTheme();
-  const rows = task ? detailRows(task, width, theme) : [[{ text: `task ${taskId} is no longer in the queue`, colour: theme.text.dim }]];
+  const rows = task
+    ? detailRows(task, width, theme)
+    : [[{ text: `task ${taskId} is no longer in the queue`, colour: theme.text.dim }]];
   const visible = height - 1;
   const start = Math.min(scroll, Math.max(0, rows.length - visible));
   return (
     <Pane
       title={`task ${taskId}`}
-      hint={rows.length > visible ? `${start + 1}-${Math.min(rows.length, start + visible)}/${rows.length} · esc back` : 'esc back'}
+      hint={
+        rows.length > visible
+          ? `${start + 1}-${Math.min(rows.length, start + visible)}/${rows.length} · esc back`
+          : 'esc back'
+      }
       focused
       width={width}
       height={height}

@@ -21,7 +21,15 @@ export interface TaskFormProps {
 }
 
 /** The form view. */
-export function TaskForm({ purpose, fields, field, error, busy, width, height }: TaskFormProps): React.JSX.Element {
+export function TaskForm({
+  purpose,
+  fields,
+  field,
+  error,
+  busy,
+  width,
+  height,
+}: TaskFormProps): React.JSX.Element {
   const theme = useTheme();
   const labelWidth = Math.max(...fields.map((f) => f.label.length)) + 2;
   const rows: Row[] = [[]];
@@ -32,15 +40,26 @@ export function TaskForm({ purpose, fields, field, error, busy, width, height }:
     const chars = [...f.value];
     const shown = chars.length > room ? `…${chars.slice(chars.length - room + 1).join('')}` : f.value;
     rows.push([
-      { text: `${focused ? '▸' : ' '} ${f.label}:`.padEnd(labelWidth + 1), bold: focused, colour: focused ? theme.focus : undefined },
+      {
+        text: `${focused ? '▸' : ' '} ${f.label}:`.padEnd(labelWidth + 1),
+        bold: focused,
+        colour: focused ? theme.focus : undefined,
+      },
       { text: shown },
       { text: focused ? '▏' : '', colour: theme.accent },
     ]);
   });
   rows.push([]);
   if (busy) rows.push([{ text: 'sending…', colour: theme.text.dim }]);
-  else if (error) for (const line of wrapText(`refused: ${error}`, width)) rows.push([{ text: line, colour: theme.notice.error }]);
-  rows.push([{ text: fields.length > 1 ? 'tab next field · enter submit · esc cancel' : 'enter submit · esc cancel', colour: theme.text.dim }]);
+  else if (error)
+    for (const line of wrapText(`refused: ${error}`, width))
+      rows.push([{ text: line, colour: theme.notice.error }]);
+  rows.push([
+    {
+      text: fields.length > 1 ? 'tab next field · enter submit · esc cancel' : 'enter submit · esc cancel',
+      colour: theme.text.dim,
+    },
+  ]);
   const title = purpose.kind === 'new-task' ? 'new task' : `block ${purpose.taskId}`;
   return <Pane title={title} focused width={width} height={height} rows={rows} />;
 }

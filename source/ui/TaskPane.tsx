@@ -51,7 +51,8 @@ function taskRow(task: Task, context: RowContext): Row {
   let suffix = '';
   let suffixColour = theme.text.dim;
   if (waiting) suffix = `⧗ waits on ${open.join(',')}`;
-  else if (task.status === 'blocked') [suffix, suffixColour] = [task.blockReason ?? 'blocked', theme.status.blocked];
+  else if (task.status === 'blocked')
+    [suffix, suffixColour] = [task.blockReason ?? 'blocked', theme.status.blocked];
   else if (task.status === 'running' || task.status === 'verifying') {
     const agent = agentByTask.get(task.id);
     suffix = `${task.status === 'verifying' ? 'verifying' : (agent?.name ?? 'running')} #${task.attempts.length}`;
@@ -63,11 +64,16 @@ function taskRow(task: Task, context: RowContext): Row {
   const inverse = selected && context.focused;
   const segments: Segment[] = [
     { text: selected ? '▸ ' : '  ', colour: theme.accent, inverse },
-    { text: `${taskMark(task, waiting)} `, colour: waiting ? theme.status.waiting : theme.status[task.status], inverse },
+    {
+      text: `${taskMark(task, waiting)} `,
+      colour: waiting ? theme.status.waiting : theme.status[task.status],
+      inverse,
+    },
     { text: cell(task.id, idWidth), bold: true, inverse },
     { text: cell(task.title, titleWidth), inverse },
   ];
-  if (suffixWidth > 0) segments.push({ text: `  ${truncate(suffix, suffixWidth)}`, colour: suffixColour, inverse });
+  if (suffixWidth > 0)
+    segments.push({ text: `  ${truncate(suffix, suffixWidth)}`, colour: suffixColour, inverse });
   return segments;
 }
 
@@ -105,13 +111,25 @@ export function TaskPane(props: TaskPaneProps): React.JSX.Element {
   let selectedRow = -1;
   for (const group of groups) {
     if (group.tasks.length === 0) continue;
-    rows.push([{ text: `${GROUP_TITLES[group.name]} (${group.tasks.length})`, colour: theme.status[group.name], bold: true }]);
+    rows.push([
+      {
+        text: `${GROUP_TITLES[group.name]} (${group.tasks.length})`,
+        colour: theme.status[group.name],
+        bold: true,
+      },
+    ]);
     for (const task of group.tasks) {
       if (task.id === props.selectedId) selectedRow = rows.length;
       rows.push(taskRow(task, context));
     }
   }
-  if (rows.length === 0) rows.push([{ text: props.filter ? `no task matches "${props.filter}"` : 'no tasks yet (n adds one)', colour: theme.text.dim }]);
+  if (rows.length === 0)
+    rows.push([
+      {
+        text: props.filter ? `no task matches "${props.filter}"` : 'no tasks yet (n adds one)',
+        colour: theme.text.dim,
+      },
+    ]);
   const visible = height - 1;
   const start = windowStart(rows.length, visible, selectedRow);
   const total = props.tasks.length;
@@ -119,7 +137,11 @@ export function TaskPane(props: TaskPaneProps): React.JSX.Element {
   return (
     <Pane
       title={props.filter ? `tasks ${shown}/${total} · /${props.filter}` : `tasks (${total})`}
-      hint={rows.length > visible ? `${start + 1}-${Math.min(rows.length, start + visible)}/${rows.length}` : undefined}
+      hint={
+        rows.length > visible
+          ? `${start + 1}-${Math.min(rows.length, start + visible)}/${rows.length}`
+          : undefined
+      }
       focused={props.focused}
       width={width}
       height={height}

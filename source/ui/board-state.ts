@@ -102,7 +102,11 @@ export const initialBoardState: BoardState = {
 };
 
 /** Moves a selection through `order` by `delta`, starting from the first item when none is selected. */
-export function moveSelection(current: string | null, order: readonly string[], delta: number): string | null {
+export function moveSelection(
+  current: string | null,
+  order: readonly string[],
+  delta: number,
+): string | null {
   if (order.length === 0) return null;
   const index = current === null ? -1 : order.indexOf(current);
   if (index === -1) return order[0] ?? null;
@@ -118,7 +122,9 @@ function clamp(value: number, min: number, max: number): number {
 function editText(mode: Mode, edit: (text: string) => string): Mode {
   if (mode.kind === 'filter') return { ...mode, draft: edit(mode.draft) };
   if (mode.kind === 'form' && !mode.busy) {
-    const fields = mode.fields.map((field, index) => (index === mode.field ? { ...field, value: edit(field.value) } : field));
+    const fields = mode.fields.map((field, index) =>
+      index === mode.field ? { ...field, value: edit(field.value) } : field,
+    );
     return { ...mode, fields, error: undefined };
   }
   return mode;
@@ -131,14 +137,19 @@ export function boardReducer(state: BoardState, action: BoardAction): BoardState
       const index = PANES.indexOf(state.focus);
       const focus = PANES[(index + action.delta + PANES.length) % PANES.length] ?? 'tasks';
       // Entering the agents pane picks the first agent so the log pane follows something at once.
-      const selectedAgent = focus === 'agents' && state.selectedAgent === null ? action.firstAgentId : state.selectedAgent;
+      const selectedAgent =
+        focus === 'agents' && state.selectedAgent === null ? action.firstAgentId : state.selectedAgent;
       return { ...state, focus, selectedAgent };
     }
     case 'select-task':
       return { ...state, selectedTask: action.id };
     case 'select-agent':
       // A different agent's log starts at its newest line.
-      return { ...state, selectedAgent: action.id, logScroll: action.id === state.selectedAgent ? state.logScroll : 0 };
+      return {
+        ...state,
+        selectedAgent: action.id,
+        logScroll: action.id === state.selectedAgent ? state.logScroll : 0,
+      };
     case 'scroll-log':
       return { ...state, logScroll: clamp(state.logScroll + action.delta, 0, action.max) };
     case 'follow':
@@ -154,7 +165,8 @@ export function boardReducer(state: BoardState, action: BoardAction): BoardState
       return { ...state, mode: action.mode };
     case 'back':
       // Leaving the filter prompt with esc restores the filter that was applied before.
-      if (state.mode.kind === 'filter') return { ...state, filter: state.mode.previous, mode: { kind: 'normal' } };
+      if (state.mode.kind === 'filter')
+        return { ...state, filter: state.mode.previous, mode: { kind: 'normal' } };
       return { ...state, mode: { kind: 'normal' } };
     case 'text-insert':
       return { ...state, mode: editText(state.mode, (text) => text + action.text) };

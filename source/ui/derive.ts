@@ -26,9 +26,17 @@ export function deriveSelection(state: BoardState, snapshot: EngineSnapshot | nu
   const filter = state.mode.kind === 'filter' ? state.mode.draft : state.filter;
   const groups = groupTasks(tasks, filter);
   const order = taskOrder(groups);
-  const selectedId = state.selectedTask !== null && order.includes(state.selectedTask) ? state.selectedTask : (order[0] ?? null);
+  const selectedId =
+    state.selectedTask !== null && order.includes(state.selectedTask)
+      ? state.selectedTask
+      : (order[0] ?? null);
   const selectedTask = tasks.find((task) => task.id === selectedId) ?? null;
-  const selectedAgent = agents.find((agent) => agent.id === state.selectedAgent) ?? (state.focus === 'agents' ? (agents[0] ?? null) : null);
-  const targetAgent = state.focus === 'tasks' ? (agents.find((agent) => agent.taskId === selectedTask?.id) ?? selectedAgent) : selectedAgent;
+  const selectedAgent =
+    agents.find((agent) => agent.id === state.selectedAgent) ??
+    (state.focus === 'agents' ? (agents[0] ?? null) : null);
+  const targetAgent =
+    state.focus === 'tasks'
+      ? (agents.find((agent) => agent.taskId === selectedTask?.id) ?? selectedAgent)
+      : selectedAgent;
   return { filter, groups, order, selectedTask, selectedAgent, targetAgent };
 }

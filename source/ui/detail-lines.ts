@@ -37,20 +37,33 @@ export function detailRows(task: Task, width: number, theme: Theme): Row[] {
   heading('verification');
   if (task.verification.commands.length === 0) para('(no commands)', '  ', theme.text.dim);
   for (const command of task.verification.commands) para(`$ ${command}`);
-  if (task.verification.pathPatterns.length > 0) para(`changed files must match: ${task.verification.pathPatterns.join(', ')}`);
-  if (task.completion.kind === 'numeric') para(`metric ${task.completion.jsonPath} (${task.completion.direction})`);
+  if (task.verification.pathPatterns.length > 0)
+    para(`changed files must match: ${task.verification.pathPatterns.join(', ')}`);
+  if (task.completion.kind === 'numeric')
+    para(`metric ${task.completion.jsonPath} (${task.completion.direction})`);
   heading(`attempts (${task.attempts.length})`);
   if (task.attempts.length === 0) para('none yet', '  ', theme.text.dim);
   for (const attempt of task.attempts) {
-    const took = attempt.endedAt ? formatDuration(Date.parse(attempt.endedAt) - Date.parse(attempt.startedAt)) : 'running';
-    const colour = attempt.outcome === 'passed' ? theme.status.done : attempt.outcome === 'running' ? theme.status.running : theme.status.blocked;
+    const took = attempt.endedAt
+      ? formatDuration(Date.parse(attempt.endedAt) - Date.parse(attempt.startedAt))
+      : 'running';
+    const colour =
+      attempt.outcome === 'passed'
+        ? theme.status.done
+        : attempt.outcome === 'running'
+          ? theme.status.running
+          : theme.status.blocked;
     rows.push([
       { text: `  #${attempt.n} `, bold: true },
       { text: attempt.outcome, colour },
-      { text: ` · ${attempt.agentName ?? attempt.backend} · ${took} · ${formatCost(attempt.costUsd)}`, colour: theme.text.dim },
+      {
+        text: ` · ${attempt.agentName ?? attempt.backend} · ${took} · ${formatCost(attempt.costUsd)}`,
+        colour: theme.text.dim,
+      },
     ]);
     if (attempt.summary) para(attempt.summary, '     ');
-    for (const check of attempt.checks.filter((c) => !c.passed)) para(`✗ ${check.name}: ${check.detail}`, '     ', theme.status.blocked);
+    for (const check of attempt.checks.filter((c) => !c.passed))
+      para(`✗ ${check.name}: ${check.detail}`, '     ', theme.status.blocked);
     if (attempt.reflection) para(`reflection: ${attempt.reflection}`, '     ', theme.text.dim);
   }
   if (task.learning.length > 0) {

@@ -84,7 +84,12 @@ export function plainLine(text: string): string {
       } else if (next === ']') {
         // OSC: up to BEL or ST (ESC \).
         i += 2;
-        while (i < text.length && text.charCodeAt(i) !== 0x07 && !(text.charCodeAt(i) === 0x1b && text[i + 1] === '\\')) i += 1;
+        while (
+          i < text.length &&
+          text.charCodeAt(i) !== 0x07 &&
+          !(text.charCodeAt(i) === 0x1b && text[i + 1] === '\\')
+        )
+          i += 1;
         if (text.charCodeAt(i) === 0x1b) i += 1;
       } else i += 1;
       continue;

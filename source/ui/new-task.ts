@@ -26,7 +26,10 @@ export function taskIdFromTitle(title: string, taken: ReadonlySet<string>): stri
 }
 
 /** The task to send, or the reason the form is not complete. */
-export function buildNewTask(fields: readonly FormField[], taken: ReadonlySet<string>): TaskInput | { error: string } {
+export function buildNewTask(
+  fields: readonly FormField[],
+  taken: ReadonlySet<string>,
+): TaskInput | { error: string } {
   const [title, step, verify] = fields.map((field) => field.value.trim());
   if (!title) return { error: 'a title is required' };
   return {

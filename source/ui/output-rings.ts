@@ -13,7 +13,11 @@ export interface OutputRingOptions {
 }
 
 /** Defaults: 500 lines × 50 agents, removed agents kept one minute. */
-export const DEFAULT_RING_OPTIONS: OutputRingOptions = { linesPerAgent: 500, maxAgents: 50, keepRemovedMs: 60_000 };
+export const DEFAULT_RING_OPTIONS: OutputRingOptions = {
+  linesPerAgent: 500,
+  maxAgents: 50,
+  keepRemovedMs: 60_000,
+};
 
 interface Ring {
   lines: string[];
@@ -42,7 +46,8 @@ export class OutputRings {
     for (const line of text.split('\n')) ring.lines.push(line);
     // Trim in chunks rather than per line: one splice per 10% overflow keeps pushes O(1) amortised.
     const { linesPerAgent } = this.#options;
-    if (ring.lines.length > linesPerAgent + Math.ceil(linesPerAgent / 10)) ring.lines.splice(0, ring.lines.length - linesPerAgent);
+    if (ring.lines.length > linesPerAgent + Math.ceil(linesPerAgent / 10))
+      ring.lines.splice(0, ring.lines.length - linesPerAgent);
   }
 
   /** The newest lines of an agent, oldest first (at most linesPerAgent). */
@@ -60,7 +65,8 @@ export class OutputRings {
   /** Drops buffers of agents removed longer ago than the grace period. */
   prune(now: number): void {
     for (const [id, ring] of this.#rings) {
-      if (ring.removedAt !== undefined && now - ring.removedAt >= this.#options.keepRemovedMs) this.#rings.delete(id);
+      if (ring.removedAt !== undefined && now - ring.removedAt >= this.#options.keepRemovedMs)
+        this.#rings.delete(id);
     }
   }
 

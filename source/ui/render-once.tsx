@@ -10,7 +10,10 @@ import { render } from 'ink';
 class FrameSink extends EventEmitter {
   frame = '';
   readonly isTTY = false;
-  constructor(readonly columns: number, readonly rows: number) {
+  constructor(
+    readonly columns: number,
+    readonly rows: number,
+  ) {
     super();
   }
   write(chunk: string): boolean {

@@ -33,7 +33,9 @@ export function openDependencies(task: Task, byId: ReadonlyMap<string, Task>): s
 export function matchesFilter(task: Task, filter: string): boolean {
   const needle = filter.trim().toLowerCase();
   if (needle.length === 0) return true;
-  return [task.id, task.title, task.status, task.epic ?? ''].some((field) => field.toLowerCase().includes(needle));
+  return [task.id, task.title, task.status, task.epic ?? ''].some((field) =>
+    field.toLowerCase().includes(needle),
+  );
 }
 
 /**
@@ -114,7 +116,8 @@ export function queueProgress(tasks: readonly Task[], parallel: number): QueuePr
   const blocked = tasks.filter((task) => task.status === 'blocked').length;
   const running = tasks.filter((task) => task.status === 'running' || task.status === 'verifying').length;
   const remaining = tasks.length - done - blocked;
-  const average = durations.length > 0 ? durations.reduce((sum, ms) => sum + ms, 0) / durations.length : undefined;
+  const average =
+    durations.length > 0 ? durations.reduce((sum, ms) => sum + ms, 0) / durations.length : undefined;
   const etaMs = average === undefined ? undefined : (remaining * average) / Math.max(1, parallel);
   return { total: tasks.length, done, blocked, running, etaMs };
 }

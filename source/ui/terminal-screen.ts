@@ -31,7 +31,10 @@ function safeWrite(stream: NodeJS.WriteStream, data: string): void {
  * A signal is re-raised after restoring when nobody else listens, so its default (ending the
  * process) still happens; `onSignal` lets the board close itself first.
  */
-export function holdAlternateScreen(stdout: NodeJS.WriteStream, onSignal: (signal: NodeJS.Signals) => void): ScreenGuard {
+export function holdAlternateScreen(
+  stdout: NodeJS.WriteStream,
+  onSignal: (signal: NodeJS.Signals) => void,
+): ScreenGuard {
   let released = false;
   const handlers = new Map<NodeJS.Signals, () => void>();
   const restore = (): void => {

@@ -28,7 +28,14 @@ const COLOURED: Theme = {
   focus: 'cyan',
   border: 'gray',
   text: { primary: undefined, dim: 'gray', key: 'yellow' },
-  status: { pending: undefined, waiting: 'gray', running: 'cyan', verifying: 'magenta', done: 'green', blocked: 'red' },
+  status: {
+    pending: undefined,
+    waiting: 'gray',
+    running: 'cyan',
+    verifying: 'magenta',
+    done: 'green',
+    blocked: 'red',
+  },
   agent: {
     starting: 'gray',
     thinking: 'cyan',
@@ -49,7 +56,9 @@ const COLOURED: Theme = {
 function colourless<T>(value: T): T {
   if (typeof value === 'string') return undefined as T;
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, colourless(inner as unknown)])) as T;
+    return Object.fromEntries(
+      Object.entries(value).map(([key, inner]) => [key, colourless(inner as unknown)]),
+    ) as T;
   }
   return value;
 }

@@ -4,7 +4,12 @@
  * functions are stable; they read the latest committed frame's facts through a ref.
  */
 import { useCallback, useLayoutEffect, useMemo, useRef } from 'react';
-import { READ_ONLY_COMMANDS, type CommandName, type EngineClient, type EngineSnapshot } from '../ipc/protocol.js';
+import {
+  READ_ONLY_COMMANDS,
+  type CommandName,
+  type EngineClient,
+  type EngineSnapshot,
+} from '../ipc/protocol.js';
 import { assertNever } from '../errors.js';
 import { moveSelection } from './board-state.js';
 import type { BoardStore } from './board-store.js';
@@ -42,7 +47,6 @@ export interface BoardActions {
   readonly sendToAgent: (data: string) => void;
 }
 
-
 /** Builds the performers for the board. */
 export function useBoardActions(context: ActionContext): BoardActions {
   const ref = useRef(context);
@@ -53,22 +57,44 @@ export function useBoardActions(context: ActionContext): BoardActions {
   });
 
   /** Sends a command; failures become a notice; `then` runs on success. */
-  const send = useCallback((name: CommandName, args: Readonly<Record<string, unknown>>, then?: (value: unknown) => void, onError?: (error: string) => void): void => {
-    const { client, readonly, store } = ref.current;
-    const dispatch = store.dispatch;
-    if (readonly && !READ_ONLY_COMMANDS.has(name)) {
-      dispatch({ type: 'notice', text: 'read-only attach: this board cannot change the run', level: 'warn' });
-      return;
-    }
-    void client.command(name, args).then(
-      (result) => {
-        if (result.ok) then?.(result.value);
-        else if (onError) onError(result.error ?? `${name} failed`);
-        else ref.current.store.dispatch({ type: 'notice', text: `${name} failed: ${result.error ?? 'no reason given'}`, level: 'error' });
-      },
-      (error: unknown) => ref.current.store.dispatch({ type: 'notice', text: `${name} failed: ${String(error)}`, level: 'error' }),
-    );
-  }, []);
+  const send = useCallback(
+    (
+      name: CommandName,
+      args: Readonly<Record<string, unknown>>,
+      then?: (value: unknown) => void,
+      onError?: (error: string) => void,
+    ): void => {
+      const { client, readonly, store } = ref.current;
+      const dispatch = store.dispatch;
+      if (readonly && !READ_ONLY_COMMANDS.has(name)) {
+        dispatch({
+          type: 'notice',
+          text: 'read-only attach: this board cannot change the run',
+          level: 'warn',
+        });
+        return;
+      }
+      void client.command(name, args).then(
+        (result) => {
+          if (result.ok) then?.(result.value);
+          else if (onError) onError(result.error ?? `${name} failed`);
+          else
+            ref.current.store.dispatch({
+              type: 'notice',
+              text: `${name} failed: ${result.error ?? 'no reason given'}`,
+              level: 'error',
+            });
+        },
+        (error: unknown) =>
+          ref.current.store.dispatch({
+            type: 'notice',
+            text: `${name} failed: ${String(error)}`,
+            level: 'error',
+          }),
+      );
+    },
+    [],
+  );
 
   const submit = useCallback((): void => {
     const { store, snapshot } = ref.current;
@@ -80,7 +106,8 @@ export function useBoardActions(context: ActionContext): BoardActions {
       return;
     }
     if (mode.kind !== 'form' || mode.busy) return;
-    const fail = (error: string): void => ref.current.store.dispatch({ type: 'form-status', busy: false, error });
+    const fail = (error: string): void =>
+      ref.current.store.dispatch({ type: 'form-status', busy: false, error });
     const done = (text: string): void => {
       ref.current.store.dispatch({ type: 'back' });
       ref.current.store.dispatch({ type: 'notice', text, level: 'info' });
@@ -108,7 +135,8 @@ export function useBoardActions(context: ActionContext): BoardActions {
       const tasks = c.snapshot?.tasks ?? [];
       const agentOrder = (c.snapshot?.agents ?? []).map((agent) => agent.id);
       const { order, selectedTask, targetAgent } = deriveSelection(state, c.snapshot);
-      const notice = (text: string, level: 'info' | 'warn' | 'error' = 'warn'): void => dispatch({ type: 'notice', text, level });
+      const notice = (text: string, level: 'info' | 'warn' | 'error' = 'warn'): void =>
+        dispatch({ type: 'notice', text, level });
       const refuseReadOnly = (): boolean => {
         if (c.readonly) notice('read-only attach: this board cannot change the run');
         return c.readonly;
@@ -116,10 +144,18 @@ export function useBoardActions(context: ActionContext): BoardActions {
       const inMode = state.mode.kind !== 'normal';
       switch (action) {
         case 'help':
-          return dispatch(state.mode.kind === 'help' ? { type: 'back' } : { type: 'enter-mode', mode: { kind: 'help', scroll: 0 } });
+          return dispatch(
+            state.mode.kind === 'help'
+              ? { type: 'back' }
+              : { type: 'enter-mode', mode: { kind: 'help', scroll: 0 } },
+          );
         case 'focus-next':
         case 'focus-prev':
-          return dispatch({ type: 'focus', delta: action === 'focus-next' ? 1 : -1, firstAgentId: agentOrder[0] ?? null });
+          return dispatch({
+            type: 'focus',
+            delta: action === 'focus-next' ? 1 : -1,
+            firstAgentId: agentOrder[0] ?? null,
+          });
         case 'down':
         case 'up':
         case 'page-down':
@@ -127,8 +163,16 @@ export function useBoardActions(context: ActionContext): BoardActions {
           const sign = action === 'down' || action === 'page-down' ? 1 : -1;
           const step = action === 'down' || action === 'up' ? 1 : c.pageSize;
           if (inMode) return dispatch({ type: 'scroll-mode', delta: sign * step, max: c.modeScrollMax });
-          if (state.focus === 'tasks') return dispatch({ type: 'select-task', id: moveSelection(selectedTask?.id ?? null, order, sign * step) });
-          if (state.focus === 'agents' && step === 1) return dispatch({ type: 'select-agent', id: moveSelection(targetAgent?.id ?? null, agentOrder, sign) });
+          if (state.focus === 'tasks')
+            return dispatch({
+              type: 'select-task',
+              id: moveSelection(selectedTask?.id ?? null, order, sign * step),
+            });
+          if (state.focus === 'agents' && step === 1)
+            return dispatch({
+              type: 'select-agent',
+              id: moveSelection(targetAgent?.id ?? null, agentOrder, sign),
+            });
           // The log pane, and paging anywhere but the tasks: scroll the log (up = back in time).
           return dispatch({ type: 'scroll-log', delta: -sign * step, max: c.logScrollMax });
         }
@@ -140,7 +184,8 @@ export function useBoardActions(context: ActionContext): BoardActions {
           return dispatch({ type: 'enter-mode', mode: { kind: 'detail', taskId, scroll: 0 } });
         }
         case 'back':
-          if (state.mode.kind === 'normal') return state.filter ? dispatch({ type: 'clear-filter' }) : undefined;
+          if (state.mode.kind === 'normal')
+            return state.filter ? dispatch({ type: 'clear-filter' }) : undefined;
           return dispatch({ type: 'back' });
         case 'attach': {
           if (refuseReadOnly()) return;
@@ -159,29 +204,60 @@ export function useBoardActions(context: ActionContext): BoardActions {
           if (refuseReadOnly()) return;
           const agent = targetAgent;
           if (!agent) return notice('no agent selected');
-          return dispatch({ type: 'enter-mode', mode: { kind: 'confirm', intent: { kind: 'stop-agent', agentId: agent.id, agentName: agent.name } } });
+          return dispatch({
+            type: 'enter-mode',
+            mode: {
+              kind: 'confirm',
+              intent: { kind: 'stop-agent', agentId: agent.id, agentName: agent.name },
+            },
+          });
         }
         case 'retry': {
           const detailId = state.mode.kind === 'detail' ? state.mode.taskId : undefined;
           const task = detailId === undefined ? selectedTask : tasks.find((t) => t.id === detailId);
           if (!task) return notice('select a task first');
-          if (task.status !== 'blocked') return notice(`only blocked tasks can be retried; ${task.id} is ${task.status}`);
+          if (task.status !== 'blocked')
+            return notice(`only blocked tasks can be retried; ${task.id} is ${task.status}`);
           return send('retry', { ids: [task.id] }, () => notice(`${task.id} back to pending`, 'info'));
         }
         case 'block': {
           if (refuseReadOnly()) return;
           const taskId = state.mode.kind === 'detail' ? state.mode.taskId : selectedTask?.id;
           if (!taskId) return notice('select a task first');
-          const mode = { kind: 'form', purpose: { kind: 'block', taskId }, fields: [{ label: 'reason', value: '' }], field: 0, error: undefined, busy: false } as const;
+          const mode = {
+            kind: 'form',
+            purpose: { kind: 'block', taskId },
+            fields: [{ label: 'reason', value: '' }],
+            field: 0,
+            error: undefined,
+            busy: false,
+          } as const;
           return dispatch({ type: 'enter-mode', mode });
         }
         case 'new-task':
           if (refuseReadOnly()) return;
-          return dispatch({ type: 'enter-mode', mode: { kind: 'form', purpose: { kind: 'new-task' }, fields: NEW_TASK_FIELDS, field: 0, error: undefined, busy: false } });
+          return dispatch({
+            type: 'enter-mode',
+            mode: {
+              kind: 'form',
+              purpose: { kind: 'new-task' },
+              fields: NEW_TASK_FIELDS,
+              field: 0,
+              error: undefined,
+              busy: false,
+            },
+          });
         case 'graph':
-          return dispatch(state.mode.kind === 'graph' ? { type: 'back' } : { type: 'enter-mode', mode: { kind: 'graph', scroll: 0 } });
+          return dispatch(
+            state.mode.kind === 'graph'
+              ? { type: 'back' }
+              : { type: 'enter-mode', mode: { kind: 'graph', scroll: 0 } },
+          );
         case 'filter':
-          return dispatch({ type: 'enter-mode', mode: { kind: 'filter', draft: state.filter, previous: state.filter } });
+          return dispatch({
+            type: 'enter-mode',
+            mode: { kind: 'filter', draft: state.filter, previous: state.filter },
+          });
         case 'parallel-up':
         case 'parallel-down': {
           if (!run) return notice('no run yet');
@@ -200,7 +276,10 @@ export function useBoardActions(context: ActionContext): BoardActions {
           if (state.mode.kind !== 'confirm') return;
           const intent = state.mode.intent;
           dispatch({ type: 'back' });
-          if (intent.kind === 'stop-agent') return send('stop-agent', { agentId: intent.agentId }, () => notice(`stopped ${intent.agentName}`, 'info'));
+          if (intent.kind === 'stop-agent')
+            return send('stop-agent', { agentId: intent.agentId }, () =>
+              notice(`stopped ${intent.agentName}`, 'info'),
+            );
           return send('stop', {}, () => ref.current.onExit('stop-requested'));
         }
         case 'confirm-no':

@@ -96,7 +96,10 @@ export function useBoard({ client, readonly, size, theme, onExit }: UseBoardOpti
     readonly,
     store,
     snapshot,
-    logScrollMax: maxLogScroll(log.rows.length, state.mode.kind === 'attach' ? layout.bodyHeight : layout.log.height),
+    logScrollMax: maxLogScroll(
+      log.rows.length,
+      state.mode.kind === 'attach' ? layout.bodyHeight : layout.log.height,
+    ),
     modeScrollMax: Math.max(0, modeRows - (layout.bodyHeight - 1)),
     pageSize: Math.max(1, layout.log.height - 2),
     attachSize,
@@ -116,7 +119,11 @@ export function useBoard({ client, readonly, size, theme, onExit }: UseBoardOpti
 
   // Leaving attach mode (ctrl-] or the agent went away) while its agent is gone: back to normal.
   useEffect(() => {
-    if (attachedId !== null && snapshot !== null && !snapshot.agents.some((agent) => agent.id === attachedId)) {
+    if (
+      attachedId !== null &&
+      snapshot !== null &&
+      !snapshot.agents.some((agent) => agent.id === attachedId)
+    ) {
       dispatch({ type: 'back' });
       dispatch({ type: 'notice', text: 'the agent ended; detached', level: 'info' });
     }
@@ -130,5 +137,19 @@ export function useBoard({ client, readonly, size, theme, onExit }: UseBoardOpti
     if (status === 'closed') onExit(outcome !== null ? 'engine-ended' : 'connection-closed');
   }, [status, outcome, onExit]);
 
-  return { engine, state, layout, now, tasks, agents, groups, progress: queueProgress(tasks, run?.parallel ?? 1), activeFilter, selectedTask, selectedAgent, log, outcome };
+  return {
+    engine,
+    state,
+    layout,
+    now,
+    tasks,
+    agents,
+    groups,
+    progress: queueProgress(tasks, run?.parallel ?? 1),
+    activeFilter,
+    selectedTask,
+    selectedAgent,
+    log,
+    outcome,
+  };
 }

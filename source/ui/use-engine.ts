@@ -43,7 +43,11 @@ interface Published {
 /** Subscribes to `client` for the lifetime of the component and returns the batched view. */
 export function useEngine(client: EngineClient): EngineView {
   const rings = useRef(new OutputRings());
-  const [published, setPublished] = useState<Published>(() => ({ snapshot: client.current(), ended: null, publishedAt: Date.now() }));
+  const [published, setPublished] = useState<Published>(() => ({
+    snapshot: client.current(),
+    ended: null,
+    publishedAt: Date.now(),
+  }));
   const [connection, setConnection] = useState<ConnectionState>({ status: 'connected' });
 
   useEffect(() => {

@@ -27,13 +27,20 @@ export function useKeys(store: BoardStore, actions: BoardActions): void {
         if (mode.kind === 'attach') return;
         const action = resolveAction(keyName(text, flags), { mode: mode.kind, focus });
         if (action) actions.perform(action);
-        else if ((mode.kind === 'filter' || mode.kind === 'form') && !flags.ctrl && !flags.meta && text.length > 0) actions.insertText(text);
+        else if (
+          (mode.kind === 'filter' || mode.kind === 'form') &&
+          !flags.ctrl &&
+          !flags.meta &&
+          text.length > 0
+        )
+          actions.insertText(text);
       };
       const { mode } = store.getState();
       const typing = mode.kind === 'filter' || mode.kind === 'form';
       // Keys typed faster than a read (ssh, key repeat) arrive as one chunk: outside text fields
       // each character is its own key.
-      if (!typing && input.length > 1 && !key.ctrl && !key.meta) for (const char of input) handle(char, { ...key, shift: char !== char.toLowerCase() });
+      if (!typing && input.length > 1 && !key.ctrl && !key.meta)
+        for (const char of input) handle(char, { ...key, shift: char !== char.toLowerCase() });
       else handle(input, key);
     },
     [store, actions],

@@ -27,14 +27,18 @@ export interface PtyScreen {
 function readLines(terminal: xterm.Terminal): string[] {
   const buffer = terminal.buffer.active;
   const lines: string[] = [];
-  for (let row = 0; row < buffer.length; row += 1) lines.push(buffer.getLine(row)?.translateToString(true) ?? '');
+  for (let row = 0; row < buffer.length; row += 1)
+    lines.push(buffer.getLine(row)?.translateToString(true) ?? '');
   while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
   return lines;
 }
 
 /** Subscribes to `agentId`'s pty while `enabled`, and returns its screen text. */
 export function usePtyScreen(client: EngineClient, agentId: string | null, enabled: boolean): PtyScreen {
-  const [state, setState] = useState<{ agentId: string | null; lines: readonly string[] }>({ agentId: null, lines: [] });
+  const [state, setState] = useState<{ agentId: string | null; lines: readonly string[] }>({
+    agentId: null,
+    lines: [],
+  });
   const terminalRef = useRef<xterm.Terminal | null>(null);
 
   useEffect(() => {

@@ -8,7 +8,23 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot, runCli, tempDir, tempGitRepo } from '../support/cli.js';
 
 /** The commands of DESIGN.md §1; `--help` must list at least these (and every listed one must have a working --help). */
-const REQUIRED_COMMANDS = ['init', 'plan', 'task', 'run', 'attach', 'status', 'logs', 'stop', 'pause', 'resume', 'ls', 'verify', 'reset', 'demo', 'doctor'];
+const REQUIRED_COMMANDS = [
+  'init',
+  'plan',
+  'task',
+  'run',
+  'attach',
+  'status',
+  'logs',
+  'stop',
+  'pause',
+  'resume',
+  'ls',
+  'verify',
+  'reset',
+  'demo',
+  'doctor',
+];
 
 /** Names in the `Commands:` section of a commander help text (without `help`). */
 function listedCommands(help: string): string[] {
@@ -43,7 +59,9 @@ describe('nightshift --help and --version', () => {
   });
 
   it('prints the version of package.json with --version and -V', async () => {
-    const manifest = JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string };
+    const manifest = JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8')) as {
+      version: string;
+    };
     for (const flag of ['--version', '-V']) {
       const result = await runCli([flag]);
       expect(result).toEqual({ exitCode: 0, stdout: manifest.version, stderr: '' });
@@ -69,22 +87,42 @@ describe('nightshift --help and --version', () => {
     expect(taskHelp.exitCode).toBe(0);
     const subcommands = listedCommands(taskHelp.stdout);
     expect(subcommands).toEqual(
-      expect.arrayContaining(['list', 'show', 'add', 'import', 'export', 'next', 'reset', 'retry', 'block', 'dep']),
+      expect.arrayContaining([
+        'list',
+        'show',
+        'add',
+        'import',
+        'export',
+        'next',
+        'reset',
+        'retry',
+        'block',
+        'dep',
+      ]),
     );
-    const nested: string[][] = [...subcommands.map((name) => ['task', name]), ['task', 'dep', 'add'], ['task', 'dep', 'rm']];
+    const nested: string[][] = [
+      ...subcommands.map((name) => ['task', name]),
+      ['task', 'dep', 'add'],
+      ['task', 'dep', 'rm'],
+    ];
     const results = await Promise.all(nested.map((args) => runCli([...args, '--help'])));
     nested.forEach((args, index) => {
       const result = results[index];
       const name = args.join(' ');
       expect(result?.exitCode, name).toBe(0);
       expect(result?.stdout, name).toMatch(new RegExp(`^Usage: nightshift ${name}\\b`));
-      expect((result?.stdout.split('\n')[2] ?? '').trim().length, `${name} has a description`).toBeGreaterThan(10);
+      expect(
+        (result?.stdout.split('\n')[2] ?? '').trim().length,
+        `${name} has a description`,
+      ).toBeGreaterThan(10);
     });
   });
 
   it('documents exit codes in the help of run and verify', async () => {
     const [run, verify] = await Promise.all([runCli(['run', '--help']), runCli(['verify', '--help'])]);
-    expect(run.stdout).toMatch(/Exit codes: 0 all done, 1 error, 2 ended with blocked tasks, 130 interrupted/);
+    expect(run.stdout).toMatch(
+      /Exit codes: 0 all done, 1 error, 2 ended with blocked tasks, 130 interrupted/,
+    );
     expect(verify.stdout).toMatch(/Exit codes: 0 the gate passed, 2 it failed, 1 it could not run/);
   });
 });
@@ -104,7 +142,10 @@ describe('bad command lines', () => {
     const cases: { args: string[]; message: RegExp }[] = [
       { args: ['task', 'bogus'], message: /unknown command 'bogus'/ },
       { args: ['task', 'list', '--bogus'], message: /unknown option '--bogus'/ },
-      { args: ['task', 'list', '--status', 'weird'], message: /argument 'weird' is invalid.*pending, running, verifying, done, blocked/ },
+      {
+        args: ['task', 'list', '--status', 'weird'],
+        message: /argument 'weird' is invalid.*pending, running, verifying, done, blocked/,
+      },
       { args: ['task', 'show'], message: /missing required argument 'id'/ },
       { args: ['task', 'block', 'x'], message: /missing required argument 'reason'/ },
       { args: ['init', '--use', 'nobody'], message: /argument 'nobody' is invalid.*claude/ },
@@ -133,14 +174,19 @@ describe('how errors print', () => {
     const result = await runCli(['task', 'export', '-o', target], { cwd: project });
     expect(result.exitCode).toBe(1);
     const lines = result.stderr.split('\n');
-    expect(lines[0]).toMatch(/^nightshift: ENOENT: no such file or directory, open '.*no-such-folder\/plan\.json'$/);
+    expect(lines[0]).toMatch(
+      /^nightshift: ENOENT: no such file or directory, open '.*no-such-folder\/plan\.json'$/,
+    );
     expect(lines.slice(1)).toEqual(['  (set DEBUG=nightshift for details)']);
     expect(result.stderr).not.toMatch(STACK_FRAME);
   });
 
   it('shows the stack with DEBUG=nightshift', async () => {
     const target = path.join(project, 'no-such-folder', 'plan.json');
-    const result = await runCli(['task', 'export', '-o', target], { cwd: project, env: { DEBUG: 'nightshift' } });
+    const result = await runCli(['task', 'export', '-o', target], {
+      cwd: project,
+      env: { DEBUG: 'nightshift' },
+    });
     expect(result.exitCode).toBe(1);
     expect(result.stderr.split('\n')[0]).toMatch(/^nightshift: ENOENT/);
     expect(result.stderr).toMatch(STACK_FRAME);
@@ -158,7 +204,10 @@ describe('how errors print', () => {
       expect(withDebug.stderr, debug).toMatch(/UserError: no task "nope"/);
       expect(withDebug.stderr, debug).toMatch(STACK_FRAME);
     }
-    const unrelated = await runCli(['task', 'show', 'nope'], { cwd: project, env: { DEBUG: 'nightshiftx,express' } });
+    const unrelated = await runCli(['task', 'show', 'nope'], {
+      cwd: project,
+      env: { DEBUG: 'nightshiftx,express' },
+    });
     expect(unrelated.stderr).not.toMatch(STACK_FRAME);
   });
 });
@@ -192,7 +241,9 @@ describe('commands outside a project', () => {
       const result = results[index];
       const name = args.join(' ');
       expect(result?.exitCode, name).toBe(1);
-      expect(result?.stderr, name).toContain(`nightshift: no nightshift project here: no nightshift.toml in ${dir} or any parent folder`);
+      expect(result?.stderr, name).toContain(
+        `nightshift: no nightshift project here: no nightshift.toml in ${dir} or any parent folder`,
+      );
       expect(result?.stderr, name).toContain('run `nightshift init`');
       expect(result?.stderr, name).not.toMatch(STACK_FRAME);
     });

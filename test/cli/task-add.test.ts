@@ -18,7 +18,12 @@ interface StoredTask {
   readonly steps: string[];
   readonly dependsOn: string[];
   readonly status: string;
-  readonly verification: { pathPatterns: string[]; commands: string[]; timeoutSeconds?: number; env: Record<string, string> };
+  readonly verification: {
+    pathPatterns: string[];
+    commands: string[];
+    timeoutSeconds?: number;
+    env: Record<string, string>;
+  };
 }
 
 let template = '';
@@ -49,7 +54,18 @@ function cli(dir: string, ...args: string[]): Promise<CliResult> {
 
 /** Adds a minimal valid task. */
 async function addTask(dir: string, title: string, ...more: string[]): Promise<CliResult> {
-  const result = await cli(dir, 'task', 'add', '--title', title, '--step', 'do it', '--verify', 'true', ...more);
+  const result = await cli(
+    dir,
+    'task',
+    'add',
+    '--title',
+    title,
+    '--step',
+    'do it',
+    '--verify',
+    'true',
+    ...more,
+  );
   expect(result.exitCode, result.stderr).toBe(0);
   return result;
 }
@@ -73,16 +89,37 @@ describe('task add with flags', () => {
     await addTask(dir, 'Base', '--id', 'base');
     await addTask(dir, 'Schema', '--id', 'schema');
     const result = await cli(
-      dir, 'task', 'add',
-      '--title', 'Add the /health route',
-      '--description', 'GET /health answers {"ok": true}',
-      '--step', 'add the route', '--step', 'add a test', '--step', 'document it',
-      '--depends-on', 'base', '--depends-on', 'schema',
-      '--verify', 'npm test', '--verify', 'npm run lint',
-      '--path', 'src/**', '--path', 'test/**',
-      '--priority', '7',
-      '--epic', 'api',
-      '--id', 'health-1',
+      dir,
+      'task',
+      'add',
+      '--title',
+      'Add the /health route',
+      '--description',
+      'GET /health answers {"ok": true}',
+      '--step',
+      'add the route',
+      '--step',
+      'add a test',
+      '--step',
+      'document it',
+      '--depends-on',
+      'base',
+      '--depends-on',
+      'schema',
+      '--verify',
+      'npm test',
+      '--verify',
+      'npm run lint',
+      '--path',
+      'src/**',
+      '--path',
+      'test/**',
+      '--priority',
+      '7',
+      '--epic',
+      'api',
+      '--id',
+      'health-1',
     );
     expect(result).toEqual({ exitCode: 0, stdout: 'added 1 task: health-1', stderr: '' });
     const task = (await storedTasks(dir)).find((t) => t.id === 'health-1');
@@ -104,7 +141,9 @@ describe('task add with flags', () => {
   it('derives the id from the title and adds -2, -3 for the same title', async () => {
     const dir = await project();
     expect((await addTask(dir, 'Add the /health route!')).stdout).toBe('added 1 task: add-the-health-route');
-    expect((await addTask(dir, 'Add the /health route!')).stdout).toBe('added 1 task: add-the-health-route-2');
+    expect((await addTask(dir, 'Add the /health route!')).stdout).toBe(
+      'added 1 task: add-the-health-route-2',
+    );
     expect((await addTask(dir, 'add the health route')).stdout).toBe('added 1 task: add-the-health-route-3');
     expect((await addTask(dir, '¿¡ !?')).stdout).toBe('added 1 task: task');
     const long = await addTask(dir, 'A very long title that goes on and on past the forty character cut');
@@ -114,7 +153,18 @@ describe('task add with flags', () => {
 
   it('accepts a description without steps, defaults priority to 0, and prints ids with --json', async () => {
     const dir = await project();
-    const result = await cli(dir, 'task', 'add', '--title', 'Only words', '--description', 'make it so', '--verify', 'true', '--json');
+    const result = await cli(
+      dir,
+      'task',
+      'add',
+      '--title',
+      'Only words',
+      '--description',
+      'make it so',
+      '--verify',
+      'true',
+      '--json',
+    );
     expect(result.exitCode).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual({ added: ['only-words'] });
     expect((await storedTasks(dir))[0]).toMatchObject({ priority: 0, steps: [], description: 'make it so' });
@@ -123,14 +173,60 @@ describe('task add with flags', () => {
   it('refuses bad input with a message naming the flag or field, and writes nothing', async () => {
     const dir = await project();
     await addTask(dir, 'Base', '--id', 'base');
-    await expectRefused(dir, ['task', 'add', '--step', 's', '--verify', 'true'], /task add needs --title \(or -f FILE\)/);
-    await expectRefused(dir, ['task', 'add', '--title', 'T', '--step', 's', '--verify', 'true', '--priority', 'high'], /--priority must be an integer, got "high"/);
-    await expectRefused(dir, ['task', 'add', '--title', 'T', '--step', 's', '--verify', 'true', '--priority', '1.5'], /--priority must be an integer, got "1.5"/);
-    await expectRefused(dir, ['task', 'add', '--title', 'No check', '--step', 's'], /task "no-check" field verification: nothing verifies this task/, /nothing was added/);
-    await expectRefused(dir, ['task', 'add', '--title', 'Empty', '--verify', 'true'], /task "empty" field steps: no steps and no description/);
-    await expectRefused(dir, ['task', 'add', '--title', 'T', '--step', 's', '--verify', 'true', '--depends-on', 'nope'], /task "t" field dependsOn\[0\]: depends on unknown task "nope"/);
-    await expectRefused(dir, ['task', 'add', '--title', 'Again', '--step', 's', '--verify', 'true', '--id', 'base'], /task "base" field id: a task with this id is already in the queue/);
-    await expectRefused(dir, ['task', 'add', '--title', 'Self', '--step', 's', '--verify', 'true', '--id', 'self', '--depends-on', 'self'], /task "self" field dependsOn/);
+    await expectRefused(
+      dir,
+      ['task', 'add', '--step', 's', '--verify', 'true'],
+      /task add needs --title \(or -f FILE\)/,
+    );
+    await expectRefused(
+      dir,
+      ['task', 'add', '--title', 'T', '--step', 's', '--verify', 'true', '--priority', 'high'],
+      /--priority must be an integer, got "high"/,
+    );
+    await expectRefused(
+      dir,
+      ['task', 'add', '--title', 'T', '--step', 's', '--verify', 'true', '--priority', '1.5'],
+      /--priority must be an integer, got "1.5"/,
+    );
+    await expectRefused(
+      dir,
+      ['task', 'add', '--title', 'No check', '--step', 's'],
+      /task "no-check" field verification: nothing verifies this task/,
+      /nothing was added/,
+    );
+    await expectRefused(
+      dir,
+      ['task', 'add', '--title', 'Empty', '--verify', 'true'],
+      /task "empty" field steps: no steps and no description/,
+    );
+    await expectRefused(
+      dir,
+      ['task', 'add', '--title', 'T', '--step', 's', '--verify', 'true', '--depends-on', 'nope'],
+      /task "t" field dependsOn\[0\]: depends on unknown task "nope"/,
+    );
+    await expectRefused(
+      dir,
+      ['task', 'add', '--title', 'Again', '--step', 's', '--verify', 'true', '--id', 'base'],
+      /task "base" field id: a task with this id is already in the queue/,
+    );
+    await expectRefused(
+      dir,
+      [
+        'task',
+        'add',
+        '--title',
+        'Self',
+        '--step',
+        's',
+        '--verify',
+        'true',
+        '--id',
+        'self',
+        '--depends-on',
+        'self',
+      ],
+      /task "self" field dependsOn/,
+    );
     await expectRefused(dir, ['task', 'add', '--title'], /option '--title <text>' argument missing/);
   });
 });
@@ -167,7 +263,12 @@ describe('task add -f FILE', () => {
       epic: 'backend',
       dependsOn: ['base'],
       steps: ['add app.py', 'add tests'],
-      verification: { pathPatterns: ['app/**'], commands: ['pytest -q'], timeoutSeconds: 120, env: { MODE: 'test', WORKERS: '2' } },
+      verification: {
+        pathPatterns: ['app/**'],
+        commands: ['pytest -q'],
+        timeoutSeconds: 120,
+        env: { MODE: 'test', WORKERS: '2' },
+      },
     });
   });
 
@@ -179,14 +280,23 @@ describe('task add -f FILE', () => {
       JSON.stringify({
         tasks: [
           { id: 'one', title: 'One', steps: ['a'], verification: { validate_commands: ['true'] } },
-          { id: 'two', title: 'Two', steps: ['b'], depends_on: ['one'], verification: { validate_commands: ['true'] } },
+          {
+            id: 'two',
+            title: 'Two',
+            steps: ['b'],
+            depends_on: ['one'],
+            verification: { validate_commands: ['true'] },
+          },
         ],
       }),
     );
     const result = await cli(dir, 'task', 'add', '--file', file, '--json');
     expect(result.exitCode).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual({ added: ['one', 'two'] });
-    expect((await storedTasks(dir)).map((t) => [t.id, t.dependsOn])).toEqual([['one', []], ['two', ['one']]]);
+    expect((await storedTasks(dir)).map((t) => [t.id, t.dependsOn])).toEqual([
+      ['one', []],
+      ['two', ['one']],
+    ]);
   });
 
   it('refuses a bad file with file:line:column, task and field, or "no such file", and writes nothing', async () => {
@@ -197,21 +307,45 @@ describe('task add -f FILE', () => {
     await expectRefused(dir, ['task', 'add', '-f', broken], new RegExp(`${broken}:4:3: not valid JSON`));
 
     const noTitle = path.join(dir, 'no-title.json');
-    await writeFile(noTitle, JSON.stringify({ id: 'x', steps: ['s'], verification: { validate_commands: ['true'] } }));
-    await expectRefused(dir, ['task', 'add', '-f', noTitle], new RegExp(`${noTitle} is not a valid plan file`), /tasks\[0\]\.title \(task "x"\)/);
+    await writeFile(
+      noTitle,
+      JSON.stringify({ id: 'x', steps: ['s'], verification: { validate_commands: ['true'] } }),
+    );
+    await expectRefused(
+      dir,
+      ['task', 'add', '-f', noTitle],
+      new RegExp(`${noTitle} is not a valid plan file`),
+      /tasks\[0\]\.title \(task "x"\)/,
+    );
 
     const cyclic = path.join(dir, 'cyclic.json');
     await writeFile(
       cyclic,
       JSON.stringify({
         tasks: [
-          { id: 'p', title: 'P', steps: ['s'], depends_on: ['q'], verification: { validate_commands: ['true'] } },
-          { id: 'q', title: 'Q', steps: ['s'], depends_on: ['p'], verification: { validate_commands: ['true'] } },
+          {
+            id: 'p',
+            title: 'P',
+            steps: ['s'],
+            depends_on: ['q'],
+            verification: { validate_commands: ['true'] },
+          },
+          {
+            id: 'q',
+            title: 'Q',
+            steps: ['s'],
+            depends_on: ['p'],
+            verification: { validate_commands: ['true'] },
+          },
         ],
       }),
     );
     await expectRefused(dir, ['task', 'add', '-f', cyclic], /dependency cycle: (p → q → p|q → p → q)/);
 
-    await expectRefused(dir, ['task', 'add', '-f', path.join(dir, 'missing.json')], /missing\.json: no such file/);
+    await expectRefused(
+      dir,
+      ['task', 'add', '-f', path.join(dir, 'missing.json')],
+      /missing\.json: no such file/,
+    );
   });
 });

@@ -25,7 +25,13 @@ beforeAll(async () => {
   expect((await runCli(['init', '--use', 'sim'], { cwd: template })).exitCode).toBe(0);
   // Three tasks: a done, b blocked (depends on a), c pending (depends on b).
   const plan = path.join(template, 'seed.json');
-  const task = (id: string, more: object): object => ({ id, title: `Title of ${id}`, steps: ['s'], verification: { validate_commands: ['true'] }, ...more });
+  const task = (id: string, more: object): object => ({
+    id,
+    title: `Title of ${id}`,
+    steps: ['s'],
+    verification: { validate_commands: ['true'] },
+    ...more,
+  });
   await writeFile(
     plan,
     JSON.stringify({
@@ -64,7 +70,11 @@ async function backups(dir: string): Promise<string[]> {
 }
 
 /** A write that must succeed and leave exactly one new backup holding the state from before. */
-async function expectWriteWithBackup(dir: string, args: readonly string[], reason: string): Promise<CliResult> {
+async function expectWriteWithBackup(
+  dir: string,
+  args: readonly string[],
+  reason: string,
+): Promise<CliResult> {
   const before = await readFile(statePath(dir));
   const backupsBefore = await backups(dir);
   const result = await cli(dir, ...args);
@@ -97,7 +107,11 @@ describe('task reset and retry', () => {
     expect(lines[0]).toBe('reset 2 tasks to pending');
     expect(lines[1]).toMatch(new RegExp(`^backup: ${backupsDir(dir)}/state-.+-reset\\.json$`));
     const after = await tasks(dir);
-    expect([after['a']?.status, after['b']?.status, after['c']?.status]).toEqual(['pending', 'pending', 'pending']);
+    expect([after['a']?.status, after['b']?.status, after['c']?.status]).toEqual([
+      'pending',
+      'pending',
+      'pending',
+    ]);
     expect(after['b']?.blockReason).toBeUndefined();
   });
 
@@ -121,7 +135,12 @@ describe('task reset and retry', () => {
     const dir = await project();
     await expectRefused(dir, ['task', 'reset', '--ids', 'a,zz'], /no task "zz"/);
     await expectRefused(dir, ['task', 'retry', '--ids', 'bb'], /no task "bb" \(did you mean "b"\?\)/);
-    await expectRefused(dir, ['task', 'retry', '--ids', 'a'], /task "a" is done, not blocked; only blocked tasks can be retried/, /nightshift task reset --ids a/);
+    await expectRefused(
+      dir,
+      ['task', 'retry', '--ids', 'a'],
+      /task "a" is done, not blocked; only blocked tasks can be retried/,
+      /nightshift task reset --ids a/,
+    );
     await expectRefused(dir, ['task', 'retry', '--ids', 'c'], /task "c" is pending, not blocked/);
   });
 });
@@ -129,10 +148,19 @@ describe('task reset and retry', () => {
 describe('task block', () => {
   it('blocks a task with the reason (words joined) and shows it', async () => {
     const dir = await project();
-    const result = await expectWriteWithBackup(dir, ['task', 'block', 'c', 'needs', 'a', 'design', 'review'], 'block');
+    const result = await expectWriteWithBackup(
+      dir,
+      ['task', 'block', 'c', 'needs', 'a', 'design', 'review'],
+      'block',
+    );
     expect(result.stdout).toBe('blocked c: needs a design review');
-    expect((await tasks(dir))['c']).toMatchObject({ status: 'blocked', blockReason: 'needs a design review' });
-    expect((await cli(dir, 'task', 'show', 'c')).stdout.split('\n')[1]).toBe('status: blocked (needs a design review)');
+    expect((await tasks(dir))['c']).toMatchObject({
+      status: 'blocked',
+      blockReason: 'needs a design review',
+    });
+    expect((await cli(dir, 'task', 'show', 'c')).stdout.split('\n')[1]).toBe(
+      'status: blocked (needs a design review)',
+    );
   });
 
   it('refuses an unknown id, a done task and a blank reason', async () => {
@@ -156,12 +184,20 @@ describe('task dep add / rm', () => {
 
   it('refuses a cycle and prints it, and refuses self-dependencies, unknown ids and duplicates', async () => {
     const dir = await project();
-    await expectRefused(dir, ['task', 'dep', 'add', 'a', 'c'], /^nightshift: making "a" depend on "c" would close a dependency cycle: a → c → b → a$/m);
+    await expectRefused(
+      dir,
+      ['task', 'dep', 'add', 'a', 'c'],
+      /^nightshift: making "a" depend on "c" would close a dependency cycle: a → c → b → a$/m,
+    );
     await expectRefused(dir, ['task', 'dep', 'add', 'b', 'b'], /task "b" cannot depend on itself/);
     await expectRefused(dir, ['task', 'dep', 'add', 'zz', 'a'], /no task "zz"/);
     await expectRefused(dir, ['task', 'dep', 'add', 'c', 'zz'], /no task "zz"/);
     await expectRefused(dir, ['task', 'dep', 'add', 'c', 'b'], /task "c" already depends on "b"/);
-    await expectRefused(dir, ['task', 'dep', 'rm', 'c', 'a'], /task "c" does not depend on "a"; it depends on "b"/);
+    await expectRefused(
+      dir,
+      ['task', 'dep', 'rm', 'c', 'a'],
+      /task "c" does not depend on "a"; it depends on "b"/,
+    );
     await expectRefused(dir, ['task', 'dep', 'rm', 'zz', 'a'], /no task "zz"/);
   });
 });
@@ -174,12 +210,20 @@ describe('the store lock', () => {
     const pid = child.pid ?? 0;
     await child;
     expect(pid).toBeGreaterThan(0);
-    const info = { pid, socket: path.join(dir, '.nightshift', 'engine.sock'), startedAt: '2020-01-01T00:00:00.000Z', kind: 'engine', hostname: os.hostname() };
+    const info = {
+      pid,
+      socket: path.join(dir, '.nightshift', 'engine.sock'),
+      startedAt: '2020-01-01T00:00:00.000Z',
+      kind: 'engine',
+      hostname: os.hostname(),
+    };
     await writeFile(lockPath(dir), `${JSON.stringify(info)}\n`);
     const result = await cli(dir, 'task', 'block', 'c', 'later');
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toBe('blocked c: later');
-    expect(result.stderr).toBe(`nightshift: warning: took over a stale lock: engine pid ${pid} (since 2020-01-01T00:00:00.000Z) is no longer running`);
+    expect(result.stderr).toBe(
+      `nightshift: warning: took over a stale lock: engine pid ${pid} (since 2020-01-01T00:00:00.000Z) is no longer running`,
+    );
     expect((await tasks(dir))['c']?.status).toBe('blocked');
     expect(existsSync(lockPath(dir))).toBe(false);
   });
@@ -195,13 +239,21 @@ describe('the store lock', () => {
   it('waits for a live `cli` holder, then gives up with a clear message and writes nothing', async () => {
     const dir = await project();
     // This test process is alive and started before the lock's time: a live holder.
-    const info = { pid: process.pid, socket: '', startedAt: new Date().toISOString(), kind: 'cli', hostname: os.hostname() };
+    const info = {
+      pid: process.pid,
+      socket: '',
+      startedAt: new Date().toISOString(),
+      kind: 'cli',
+      hostname: os.hostname(),
+    };
     await writeFile(lockPath(dir), JSON.stringify(info));
     const started = Date.now();
     const stderr = await expectRefused(
       dir,
       ['task', 'block', 'c', 'later'],
-      new RegExp(`another nightshift command \\(pid ${process.pid} since ${info.startedAt}\\) is writing the store; lock ${lockPath(dir)}`),
+      new RegExp(
+        `another nightshift command \\(pid ${process.pid} since ${info.startedAt}\\) is writing the store; lock ${lockPath(dir)}`,
+      ),
       /try again in a moment; if no such process exists, delete the lock file/,
     );
     // It waited for the holder (3 s by default) before giving up.
@@ -213,10 +265,23 @@ describe('the store lock', () => {
 
   it('reads (list, show, next, export) while another process holds the lock', async () => {
     const dir = await project();
-    const info = { pid: process.pid, socket: '', startedAt: new Date().toISOString(), kind: 'cli', hostname: os.hostname() };
+    const info = {
+      pid: process.pid,
+      socket: '',
+      startedAt: new Date().toISOString(),
+      kind: 'cli',
+      hostname: os.hostname(),
+    };
     await writeFile(lockPath(dir), JSON.stringify(info));
     const started = Date.now();
-    const results = await Promise.all([['task', 'list', '--json'], ['task', 'show', 'a'], ['task', 'next'], ['task', 'export']].map((args) => cli(dir, ...args)));
+    const results = await Promise.all(
+      [
+        ['task', 'list', '--json'],
+        ['task', 'show', 'a'],
+        ['task', 'next'],
+        ['task', 'export'],
+      ].map((args) => cli(dir, ...args)),
+    );
     for (const result of results) expect(result.exitCode, result.stderr).toBe(0);
     expect(Date.now() - started).toBeLessThan(2_900);
   });
@@ -241,9 +306,18 @@ describe('a broken nightshift.toml', () => {
     const config = path.join(dir, 'nightshift.toml');
     await writeFile(config, '[project]\nname = "x"\n\n[run\nparallel = 2\n');
     for (const args of taskCommands) {
-      await expectRefused(dir, args, new RegExp(`^nightshift: ${config}:4:5: TOML syntax error: `), /fix the syntax at that line/);
+      await expectRefused(
+        dir,
+        args,
+        new RegExp(`^nightshift: ${config}:4:5: TOML syntax error: `),
+        /fix the syntax at that line/,
+      );
     }
-    await expectRefused(dir, ['task', 'import', path.join(dir, 'seed.json'), '--replace'], new RegExp(`${config}:4:5: TOML syntax error`));
+    await expectRefused(
+      dir,
+      ['task', 'import', path.join(dir, 'seed.json'), '--replace'],
+      new RegExp(`${config}:4:5: TOML syntax error`),
+    );
   });
 
   it('a value of the wrong type names the file, line and key path', async () => {
@@ -251,7 +325,14 @@ describe('a broken nightshift.toml', () => {
     const config = path.join(dir, 'nightshift.toml');
     await writeFile(config, '[run]\nmax_retries = 2\nparallel = "two"\n');
     for (const args of [taskCommands[0] ?? [], taskCommands[4] ?? []]) {
-      await expectRefused(dir, args, new RegExp(`^nightshift: ${config}:3: run\\.parallel: expected an integer ≥ 1 and ≤ 64, got "two"$`, 'm'));
+      await expectRefused(
+        dir,
+        args,
+        new RegExp(
+          `^nightshift: ${config}:3: run\\.parallel: expected an integer ≥ 1 and ≤ 64, got "two"$`,
+          'm',
+        ),
+      );
     }
     await writeFile(config, '[backend]\ndefault = "gpt"\n[ui]\nmax_fps = 10\nspeed = 3\n');
     const stderr = await expectRefused(dir, ['task', 'list'], new RegExp(`${config} has 2 problems:`));

@@ -49,7 +49,19 @@ function comparable(tasks: readonly StoredTask[]): Record<string, unknown>[] {
 }
 
 async function addOne(dir: string, id: string): Promise<void> {
-  const result = await cli(dir, 'task', 'add', '--id', id, '--title', `Task ${id}`, '--step', 'do it', '--verify', 'true');
+  const result = await cli(
+    dir,
+    'task',
+    'add',
+    '--id',
+    id,
+    '--title',
+    `Task ${id}`,
+    '--step',
+    'do it',
+    '--verify',
+    'true',
+  );
   expect(result.exitCode, result.stderr).toBe(0);
 }
 
@@ -72,7 +84,11 @@ describe('task import', () => {
   it('imports autodev’s task.json unchanged: passes/blocked become status, fields map to the task model', async () => {
     const dir = await project();
     const result = await cli(dir, 'task', 'import', autodevPlan);
-    expect(result).toEqual({ exitCode: 0, stdout: `added 4 tasks: P0-1, P0-2, P1-1, P1-2 from ${autodevPlan}`, stderr: '' });
+    expect(result).toEqual({
+      exitCode: 0,
+      stdout: `added 4 tasks: P0-1, P0-2, P1-1, P1-2 from ${autodevPlan}`,
+      stderr: '',
+    });
     const tasks = await storedTasks(dir);
     expect(tasks.map((task) => [task.id, task['status']])).toEqual([
       ['P0-1', 'done'],
@@ -83,7 +99,11 @@ describe('task import', () => {
     const [p01, p02, p11] = tasks;
     expect(p01).toMatchObject({
       title: 'Scaffold the FastAPI service',
-      steps: ['Create app/main.py with a FastAPI app', 'Add GET /health returning {"ok": true}', 'Add tests/test_health.py'],
+      steps: [
+        'Create app/main.py with a FastAPI app',
+        'Add GET /health returning {"ok": true}',
+        'Add tests/test_health.py',
+      ],
       docs: ['docs/specs/latency-service.md'],
       verification: {
         pathPatterns: ['app/**', 'tests/**', 'pyproject.toml'],
@@ -103,8 +123,19 @@ describe('task import', () => {
     });
     expect(p11).toMatchObject({
       priority: 2,
-      completion: { kind: 'numeric', jsonPath: 'metrics.latency_ms', direction: 'minimize', minImprovement: 1.5 },
-      execution: { strategy: 'iterative', maxIterations: 5, rollbackOnRegression: true, keepOnEqual: true, stopAfterNoImprovement: 2 },
+      completion: {
+        kind: 'numeric',
+        jsonPath: 'metrics.latency_ms',
+        direction: 'minimize',
+        minImprovement: 1.5,
+      },
+      execution: {
+        strategy: 'iterative',
+        maxIterations: 5,
+        rollbackOnRegression: true,
+        keepOnEqual: true,
+        stopAfterNoImprovement: 2,
+      },
     });
     // A plain append of new tasks changes nothing that existed: no backup.
     expect(await backups(dir)).toEqual([]);
@@ -115,10 +146,23 @@ describe('task import', () => {
     await addOne(dir, 'mine');
     const appended = await cli(dir, 'task', 'import', '--append', autodevPlan, '--json');
     expect(appended.exitCode).toBe(0);
-    expect(JSON.parse(appended.stdout)).toEqual({ imported: ['P0-1', 'P0-2', 'P1-1', 'P1-2'], replaced: false, backup: null });
+    expect(JSON.parse(appended.stdout)).toEqual({
+      imported: ['P0-1', 'P0-2', 'P1-1', 'P1-2'],
+      replaced: false,
+      backup: null,
+    });
     expect((await storedTasks(dir)).map((task) => task.id)).toEqual(['mine', 'P0-1', 'P0-2', 'P1-1', 'P1-2']);
-    await expectRefused(dir, ['task', 'import', autodevPlan], /task "P0-1" field id: a task with this id is already in the queue/, /nothing was added/);
-    await expectRefused(dir, ['task', 'import', '--append', '--replace', autodevPlan], /choose one of --append and --replace/);
+    await expectRefused(
+      dir,
+      ['task', 'import', autodevPlan],
+      /task "P0-1" field id: a task with this id is already in the queue/,
+      /nothing was added/,
+    );
+    await expectRefused(
+      dir,
+      ['task', 'import', '--append', '--replace', autodevPlan],
+      /choose one of --append and --replace/,
+    );
   });
 
   it('--replace backs up the previous state.json in .nightshift/backups/ and makes the queue exactly the plan', async () => {
@@ -141,7 +185,13 @@ describe('task import', () => {
     const dir = await project();
     await addOne(dir, 'keep');
     const cycle = path.join(plans, 'cycle.json');
-    const stderr = await expectRefused(dir, ['task', 'import', cycle], /the tasks do not pass the audit/, /field dependsOn: dependency cycle: a → c → b → a/, /nothing was added/);
+    const stderr = await expectRefused(
+      dir,
+      ['task', 'import', cycle],
+      /the tasks do not pass the audit/,
+      /field dependsOn: dependency cycle: a → c → b → a/,
+      /nothing was added/,
+    );
     expect(stderr.split('\n')[0]).toBe('nightshift: the tasks do not pass the audit (1 error):');
     await expectRefused(dir, ['task', 'import', '--replace', cycle], /dependency cycle: a → c → b → a/);
     expect((await storedTasks(dir)).map((task) => task.id)).toEqual(['keep']);
@@ -165,7 +215,11 @@ describe('task import', () => {
     const dir = await project();
     await addOne(dir, 'keep');
     const file = path.join(plans, 'bad-json.json');
-    await expectRefused(dir, ['task', 'import', file], new RegExp(`^nightshift: ${file}:5:5: not valid JSON: .*\\(line 5, column 5\\)$`, 'm'));
+    await expectRefused(
+      dir,
+      ['task', 'import', file],
+      new RegExp(`^nightshift: ${file}:5:5: not valid JSON: .*\\(line 5, column 5\\)$`, 'm'),
+    );
     const empty = path.join(dir, 'empty.json');
     await writeFile(empty, '');
     await expectRefused(dir, ['task', 'import', empty], new RegExp(`${empty}:1:1: not valid JSON`));
@@ -178,7 +232,11 @@ describe('task import', () => {
     const dir = await project();
     await addOne(dir, 'keep');
     await expectRefused(dir, ['task', 'import', 'nope.json'], /^nightshift: nope\.json: no such file$/m);
-    await expectRefused(dir, ['task', 'import', dir], new RegExp(`^nightshift: ${dir}: cannot read \\(EISDIR\\)$`, 'm'));
+    await expectRefused(
+      dir,
+      ['task', 'import', dir],
+      new RegExp(`^nightshift: ${dir}: cannot read \\(EISDIR\\)$`, 'm'),
+    );
   });
 });
 
@@ -187,7 +245,27 @@ describe('task export', () => {
     const source = await project();
     expect((await cli(source, 'task', 'import', autodevPlan)).exitCode).toBe(0);
     // Give the queue more to carry: an epic, paths, a block reason, a changed dependency.
-    const extra = await cli(source, 'task', 'add', '--id', 'extra', '--title', 'Extra', '--description', 'more', '--step', 's', '--verify', 'true', '--path', 'src/**', '--epic', 'ops', '--priority', '-1');
+    const extra = await cli(
+      source,
+      'task',
+      'add',
+      '--id',
+      'extra',
+      '--title',
+      'Extra',
+      '--description',
+      'more',
+      '--step',
+      's',
+      '--verify',
+      'true',
+      '--path',
+      'src/**',
+      '--epic',
+      'ops',
+      '--priority',
+      '-1',
+    );
     expect(extra.exitCode, extra.stderr).toBe(0);
     expect((await cli(source, 'task', 'dep', 'add', 'extra', 'P1-2')).exitCode).toBe(0);
     expect((await cli(source, 'task', 'block', 'P1-2', 'waiting', 'on', 'review')).exitCode).toBe(0);
@@ -204,7 +282,9 @@ describe('task export', () => {
     expect(comparable(await storedTasks(target))).toEqual(comparable(await storedTasks(source)));
 
     // And again: exporting the copy gives the same file.
-    expect((await cli(target, 'task', 'export')).stdout).toBe(exported.stdout.replace(/"project": "[^"]*"/, `"project": "${plan.project}"`));
+    expect((await cli(target, 'task', 'export')).stdout).toBe(
+      exported.stdout.replace(/"project": "[^"]*"/, `"project": "${plan.project}"`),
+    );
   });
 
   it('writes the plan file with -o and says how many tasks', async () => {
@@ -215,7 +295,9 @@ describe('task export', () => {
     expect(result).toEqual({ exitCode: 0, stdout: `wrote 4 tasks to ${out}`, stderr: '' });
     const text = await readFile(out, 'utf8');
     expect(text).toBe(`${(await cli(dir, 'task', 'export')).stdout}\n`);
-    const plan = JSON.parse(text) as { tasks: { id: string; passes: boolean; blocked: boolean; status: string }[] };
+    const plan = JSON.parse(text) as {
+      tasks: { id: string; passes: boolean; blocked: boolean; status: string }[];
+    };
     // Both forms, so autodev can read the export too.
     expect(plan.tasks.map(({ id, status, passes, blocked }) => [id, status, passes, blocked])).toEqual([
       ['P0-1', 'done', true, false],

@@ -40,7 +40,13 @@ function cli(dir: string, ...args: string[]): Promise<CliResult> {
 }
 
 function planTask(id: string, more: Partial<PlanTask> = {}): PlanTask {
-  return { id, title: `Title of ${id}`, steps: [`do ${id}`], verification: { validate_commands: ['true'] }, ...more };
+  return {
+    id,
+    title: `Title of ${id}`,
+    steps: [`do ${id}`],
+    verification: { validate_commands: ['true'] },
+    ...more,
+  };
 }
 
 /** Imports `tasks` into the project through a plan file. */
@@ -74,8 +80,10 @@ describe('task list', () => {
     expect(result.exitCode).toBe(0);
     const lines = result.stdout.split('\n');
     const header = lines.find((line) => /\bid\b/i.test(line) && /status/i.test(line)) ?? '';
-    for (const heading of ['id', 'status', 'pri', 'deps', 'tries', 'title']) expect(header.toLowerCase()).toContain(heading);
-    const row = (id: string): string => lines.find((line) => new RegExp(`\\b${id}\\b`).test(line) && line.includes(`Title of ${id}`)) ?? '';
+    for (const heading of ['id', 'status', 'pri', 'deps', 'tries', 'title'])
+      expect(header.toLowerCase()).toContain(heading);
+    const row = (id: string): string =>
+      lines.find((line) => new RegExp(`\\b${id}\\b`).test(line) && line.includes(`Title of ${id}`)) ?? '';
     expect(row('base')).toMatch(/base\W+done\W+0\W+-\W+0\W+Title of base/);
     expect(row('api')).toMatch(/api\W+pending\W+4\W+base\W+0\W+Title of api/);
     expect(row('docs')).toMatch(/docs\W+blocked\W+0\W+-\W+0\W+Title of docs/);
@@ -84,34 +92,67 @@ describe('task list', () => {
 
   it('filters with --status and says when nothing has that status', async () => {
     const dir = await project();
-    await seed(dir, [planTask('a'), planTask('b', { status: 'blocked' }), planTask('c', { status: 'blocked' })]);
+    await seed(dir, [
+      planTask('a'),
+      planTask('b', { status: 'blocked' }),
+      planTask('c', { status: 'blocked' }),
+    ]);
     const blocked = await cli(dir, 'task', 'list', '--status', 'blocked');
     expect(blocked.exitCode).toBe(0);
     expect(blocked.stdout).toMatch(/\bb\b[\s\S]*\bc\b/);
     expect(blocked.stdout).not.toContain('Title of a');
     expect(blocked.stdout.split('\n').at(-1)).toBe('2 tasks: 2 blocked');
-    const json = JSON.parse((await cli(dir, 'task', 'list', '--status', 'pending', '--json')).stdout) as { id: string }[];
+    const json = JSON.parse((await cli(dir, 'task', 'list', '--status', 'pending', '--json')).stdout) as {
+      id: string;
+    }[];
     expect(json.map((task) => task.id)).toEqual(['a']);
-    expect(await cli(dir, 'task', 'list', '--status', 'running')).toEqual({ exitCode: 0, stdout: 'No running tasks.', stderr: '' });
+    expect(await cli(dir, 'task', 'list', '--status', 'running')).toEqual({
+      exitCode: 0,
+      stdout: 'No running tasks.',
+      stderr: '',
+    });
   });
 
   it('prints every task with --json, in the store’s shape', async () => {
     const dir = await project();
-    await seed(dir, [planTask('a', { priority: 2, epic: 'core' }), planTask('b', { depends_on: ['a'], verification: { validate_commands: ['npm test'], path_patterns: ['src/**'] } })]);
+    await seed(dir, [
+      planTask('a', { priority: 2, epic: 'core' }),
+      planTask('b', {
+        depends_on: ['a'],
+        verification: { validate_commands: ['npm test'], path_patterns: ['src/**'] },
+      }),
+    ]);
     const result = await cli(dir, 'task', 'list', '--json');
     expect(result.exitCode).toBe(0);
     const tasks = JSON.parse(result.stdout) as unknown[];
     expect(tasks).toHaveLength(2);
-    expect(tasks[0]).toMatchObject({ id: 'a', title: 'Title of a', priority: 2, epic: 'core', status: 'pending', attempts: [] });
-    expect(tasks[1]).toMatchObject({ id: 'b', dependsOn: ['a'], verification: { commands: ['npm test'], pathPatterns: ['src/**'] } });
+    expect(tasks[0]).toMatchObject({
+      id: 'a',
+      title: 'Title of a',
+      priority: 2,
+      epic: 'core',
+      status: 'pending',
+      attempts: [],
+    });
+    expect(tasks[1]).toMatchObject({
+      id: 'b',
+      dependsOn: ['a'],
+      verification: { commands: ['npm test'], pathPatterns: ['src/**'] },
+    });
   });
 
   it('draws the boxed table when a person is looking (stdout is a terminal)', async () => {
     const dir = await project();
     await seed(dir, [planTask('base'), planTask('api', { depends_on: ['base'] })]);
     const env: Record<string, string> = {};
-    for (const [key, value] of Object.entries(process.env)) if (value !== undefined && key !== 'CI') env[key] = value;
-    const term = spawnPty(process.execPath, [cliPath, 'task', 'list'], { cwd: dir, cols: 120, rows: 30, env: { ...env, NO_COLOR: '1' } });
+    for (const [key, value] of Object.entries(process.env))
+      if (value !== undefined && key !== 'CI') env[key] = value;
+    const term = spawnPty(process.execPath, [cliPath, 'task', 'list'], {
+      cwd: dir,
+      cols: 120,
+      rows: 30,
+      env: { ...env, NO_COLOR: '1' },
+    });
     let screen = '';
     term.onData((data) => (screen += data));
     const exitCode = await new Promise<number>((resolve) => term.onExit((exit) => resolve(exit.exitCode)));
@@ -126,7 +167,10 @@ describe('task list', () => {
   it('uses the plain table past 100 tasks, every task on its own row', async () => {
     const dir = await project();
     const ids = Array.from({ length: 150 }, (_, index) => `t-${String(index).padStart(3, '0')}`);
-    await seed(dir, ids.map((id, index) => planTask(id, index > 0 ? { depends_on: [ids[index - 1] ?? ''] } : {})));
+    await seed(
+      dir,
+      ids.map((id, index) => planTask(id, index > 0 ? { depends_on: [ids[index - 1] ?? ''] } : {})),
+    );
     const result = await cli(dir, 'task', 'list');
     expect(result.exitCode).toBe(0);
     const lines = result.stdout.split('\n');
@@ -189,7 +233,9 @@ describe('task show', () => {
     const typo = await cli(dir, 'task', 'show', 'api-helth');
     expect(typo.exitCode).toBe(1);
     expect(typo.stdout).toBe('');
-    expect(typo.stderr).toBe('nightshift: no task "api-helth" (did you mean "api-health"?); run nightshift task list');
+    expect(typo.stderr).toBe(
+      'nightshift: no task "api-helth" (did you mean "api-health"?); run nightshift task list',
+    );
     const far = await cli(dir, 'task', 'show', 'zzzzzzzz', '--json');
     expect(far.exitCode).toBe(1);
     expect(far.stdout).toBe('');
@@ -226,7 +272,11 @@ describe('task next', () => {
   it('says when no task is ready; --json prints null', async () => {
     const dir = await project();
     expect((await cli(dir, 'task', 'next')).stdout).toMatch(/^No task is ready/);
-    await seed(dir, [planTask('a', { status: 'done' }), planTask('b', { status: 'blocked' }), planTask('c', { depends_on: ['b'] })]);
+    await seed(dir, [
+      planTask('a', { status: 'done' }),
+      planTask('b', { status: 'blocked' }),
+      planTask('c', { depends_on: ['b'] }),
+    ]);
     const result = await cli(dir, 'task', 'next', '--json');
     expect(result).toEqual({ exitCode: 0, stdout: 'null', stderr: '' });
   });

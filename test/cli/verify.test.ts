@@ -31,7 +31,15 @@ beforeAll(async () => {
   dir = await tempGitRepo();
   expect((await runCli(['init', '--use', 'sim'], { cwd: dir })).exitCode).toBe(0);
   await add('passes', '--verify', 'true', '--verify', 'test -f marker.txt');
-  await add('fails', '--verify', 'true', '--verify', "sh -c 'echo broken build >&2; exit 3'", '--verify', 'echo never reached');
+  await add(
+    'fails',
+    '--verify',
+    'true',
+    '--verify',
+    "sh -c 'echo broken build >&2; exit 3'",
+    '--verify',
+    'echo never reached',
+  );
   await add('src-only', '--verify', 'true', '--path', 'src/**');
   // Commit the scaffold so only what a test writes counts as changed.
   await writeFile(path.join(dir, 'marker.txt'), 'here\n');
@@ -75,7 +83,11 @@ describe('nightshift verify', () => {
     expect(failed.exitCode).toBe(2);
     const fail = JSON.parse(failed.stdout) as GateJson;
     expect(fail.passed).toBe(false);
-    expect(fail.checks.at(-1)).toMatchObject({ name: "sh -c 'echo broken build >&2; exit 3'", passed: false, detail: 'exit 3; last output:\nbroken build' });
+    expect(fail.checks.at(-1)).toMatchObject({
+      name: "sh -c 'echo broken build >&2; exit 3'",
+      passed: false,
+      detail: 'exit 3; last output:\nbroken build',
+    });
   });
 
   it('runs the commands in the project root against the checkout as it is now', async () => {
@@ -109,7 +121,9 @@ describe('nightshift verify', () => {
     const result = await cli('verify', 'pases');
     expect(result.exitCode).toBe(1);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toBe('nightshift: no task "pases" (did you mean "passes"?); run nightshift task list');
+    expect(result.stderr).toBe(
+      'nightshift: no task "pases" (did you mean "passes"?); run nightshift task list',
+    );
     expect(await readFile(path.join(dir, '.nightshift', 'state.json'))).toEqual(state);
   });
 
@@ -124,7 +138,10 @@ describe('nightshift verify', () => {
     ]) {
       const repo = await make();
       expect((await runCli(['init', '--use', 'sim'], { cwd: repo })).exitCode).toBe(0);
-      const added = await runCli(['task', 'add', '--id', 't', '--title', 'T', '--step', 's', '--verify', 'true'], { cwd: repo });
+      const added = await runCli(
+        ['task', 'add', '--id', 't', '--title', 'T', '--step', 's', '--verify', 'true'],
+        { cwd: repo },
+      );
       expect(added.exitCode).toBe(0);
       const result = await runCli(['verify', 't'], { cwd: repo });
       expect(result.exitCode, result.stderr).toBe(1);
@@ -140,7 +157,9 @@ describe('nightshift verify', () => {
       await writeFile(config, '[verification]\ntimeout_seconds = "soon"\n');
       const result = await cli('verify', 'passes');
       expect(result.exitCode).toBe(1);
-      expect(result.stderr).toMatch(new RegExp(`^nightshift: ${config}:2: verification\\.timeout_seconds: expected .*got "soon"$`, 'm'));
+      expect(result.stderr).toMatch(
+        new RegExp(`^nightshift: ${config}:2: verification\\.timeout_seconds: expected .*got "soon"$`, 'm'),
+      );
     } finally {
       await writeFile(config, good);
     }

@@ -28,7 +28,13 @@ function plan(): string {
       id: task.id,
       title: task.title,
       depends_on: task.deps,
-      description: ['sim: delay 2000', `sim: run echo working on ${task.id}`, `sim: write ${task.id}.txt <<<`, task.title, '>>>'].join('\n'),
+      description: [
+        'sim: delay 2000',
+        `sim: run echo working on ${task.id}`,
+        `sim: write ${task.id}.txt <<<`,
+        task.title,
+        '>>>',
+      ].join('\n'),
       verification: { validate_commands: [`test -f ${task.id}.txt`] },
     })),
   });
@@ -68,11 +74,16 @@ describe.skipIf(!haveTmux)('attach --ssh to a loopback sshd', () => {
     await tmux?.kill();
     if (dir) {
       await runCli(['stop'], { cwd: dir, env }).catch(() => undefined);
-      await waitFor(async () => (JSON.parse((await runCli(['status', '--json'], { cwd: dir, env })).stdout) as { engine: unknown }).engine === null, {
-        timeoutMs: 20_000,
-        intervalMs: 200,
-        what: 'the engine to stop',
-      }).catch(() => undefined);
+      await waitFor(
+        async () =>
+          (JSON.parse((await runCli(['status', '--json'], { cwd: dir, env })).stdout) as { engine: unknown })
+            .engine === null,
+        {
+          timeoutMs: 20_000,
+          intervalMs: 200,
+          what: 'the engine to stop',
+        },
+      ).catch(() => undefined);
     }
     await sshd?.stop();
   });
@@ -85,10 +96,15 @@ describe.skipIf(!haveTmux)('attach --ssh to a loopback sshd', () => {
     const target = `127.0.0.1:${dir}`;
     const started = await runCli(['run', '--detach', '--parallel', '2'], { cwd: dir, env });
     expect(started.exitCode, started.stderr).toBe(0);
-    const local = JSON.parse((await runCli(['status', '--json'], { cwd: dir, env })).stdout) as { engine: { pid: number } | null; total: number };
+    const local = JSON.parse((await runCli(['status', '--json'], { cwd: dir, env })).stdout) as {
+      engine: { pid: number } | null;
+      total: number;
+    };
     expect(local.engine).not.toBeNull();
     expect(local.total).toBe(TASKS.length);
-    const listed = JSON.parse((await runCli(['task', 'list', '--json'], { cwd: dir, env })).stdout) as { id: string }[];
+    const listed = JSON.parse((await runCli(['task', 'list', '--json'], { cwd: dir, env })).stdout) as {
+      id: string;
+    }[];
     const localIds = listed.map((task) => task.id);
     expect(localIds).toHaveLength(TASKS.length);
 
@@ -98,7 +114,10 @@ describe.skipIf(!haveTmux)('attach --ssh to a loopback sshd', () => {
     await tmux.waitForText(/^shell-ready$/m);
     await tmux.type(`node ${cliPath} attach --ssh ${target}`);
     const board = await tmux
-      .waitForText((screen) => screen.includes('127.0.0.1') && localIds.every((id) => screen.includes(id)), 30_000)
+      .waitForText(
+        (screen) => screen.includes('127.0.0.1') && localIds.every((id) => screen.includes(id)),
+        30_000,
+      )
       .catch(async (error: unknown) => {
         throw new Error(`${String(error)}\n--- sshd log\n${await sshd?.log()}`);
       });
@@ -111,14 +130,23 @@ describe.skipIf(!haveTmux)('attach --ssh to a loopback sshd', () => {
     expect(left.replace(/\n/g, '')).toContain(`Come back with \`nightshift attach --ssh ${target}\``);
 
     // Without a TTY: the state, then the run's lines, until the engine ends with the run's code.
-    const piped = await runCli(['attach', '--ssh', target], { cwd: path.dirname(dir), env, timeoutMs: 90_000 });
+    const piped = await runCli(['attach', '--ssh', target], {
+      cwd: path.dirname(dir),
+      env,
+      timeoutMs: 90_000,
+    });
     expect(piped.exitCode, `${piped.stdout}\n${piped.stderr}`).toBe(0);
     expect(piped.stdout).toContain(`(${dir})`);
-    for (const task of TASKS) expect(piped.stdout).toMatch(new RegExp(`^  ${task.id}  \\w+  ${task.title}$`, 'm'));
+    for (const task of TASKS)
+      expect(piped.stdout).toMatch(new RegExp(`^  ${task.id}  \\w+  ${task.title}$`, 'm'));
     expect(piped.stdout).toMatch(/run done: 4\/4 done, 0 blocked/);
 
     // Nothing runs there now: the far end says so through the protocol, and the client exits 1.
-    const none = await runCli(['attach', '--ssh', target], { cwd: path.dirname(dir), env, timeoutMs: 30_000 });
+    const none = await runCli(['attach', '--ssh', target], {
+      cwd: path.dirname(dir),
+      env,
+      timeoutMs: 30_000,
+    });
     expect(none.exitCode).toBe(1);
     expect(none.stderr).toContain(`no engine is running for ${dir}`);
   }, 180_000);

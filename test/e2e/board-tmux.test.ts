@@ -72,11 +72,16 @@ describe.skipIf(!available)('the board in tmux', () => {
 
   /** Polls `status --json` until no engine runs. */
   async function engineGone(timeoutMs = 20_000): Promise<void> {
-    await waitFor(async () => (JSON.parse((await runCli(['status', '--json'], { cwd: dir, env })).stdout) as { engine: unknown }).engine === null, {
-      timeoutMs,
-      intervalMs: 200,
-      what: 'the engine to stop',
-    });
+    await waitFor(
+      async () =>
+        (JSON.parse((await runCli(['status', '--json'], { cwd: dir, env })).stdout) as { engine: unknown })
+          .engine === null,
+      {
+        timeoutMs,
+        intervalMs: 200,
+        what: 'the engine to stop',
+      },
+    );
   }
 
   async function shell(width: number, height: number): Promise<TmuxSession> {
@@ -114,14 +119,18 @@ describe.skipIf(!available)('the board in tmux', () => {
     await tmux.sendKeys('Tab');
     await tmux.waitForText(/▶ agents/);
     await tmux.sendKeys('Enter');
-    const detail = await tmux.waitForText((screen) => screen.includes('verification') && screen.includes('attempts'));
+    const detail = await tmux.waitForText(
+      (screen) => screen.includes('verification') && screen.includes('attempts'),
+    );
     expect(detail).toMatch(/\$ test -f \S+\.txt/);
     await tmux.sendKeys('Escape');
     await tmux.waitForText((screen) => !screen.includes('verification') && boardShown(screen));
 
     // a: the agent's own terminal, with the simulated agent's banner; ctrl-] comes back.
     await tmux.sendKeys('a');
-    const attached = await tmux.waitForText((screen) => screen.includes('ctrl-] returns') && SIM_OUTPUT.test(screen));
+    const attached = await tmux.waitForText(
+      (screen) => screen.includes('ctrl-] returns') && SIM_OUTPUT.test(screen),
+    );
     expect(attached).toMatch(/attached/);
     await tmux.sendKeys('C-]');
     await tmux.waitForText((screen) => !screen.includes('ctrl-] returns') && boardShown(screen));
@@ -137,12 +146,18 @@ describe.skipIf(!available)('the board in tmux', () => {
     const status = await runCli(['status', '--json'], { cwd: dir, env });
     const engine = (JSON.parse(status.stdout) as { engine: { pid: number } | null }).engine;
     expect(engine, status.stdout).not.toBeNull();
-    const running = JSON.parse((await runCli(['ls', '--json'], { env })).stdout) as { root: string; pid: number }[];
+    const running = JSON.parse((await runCli(['ls', '--json'], { env })).stdout) as {
+      root: string;
+      pid: number;
+    }[];
     expect(running).toEqual([expect.objectContaining({ root: dir, pid: engine?.pid })]);
     const second = await tmux.newWindow(dir);
     await ready(second);
     await second.type(`${cli} attach`);
-    const again = await second.waitForText((screen) => boardShown(screen) && /\d+\/4 done/.test(screen), 20_000);
+    const again = await second.waitForText(
+      (screen) => boardShown(screen) && /\d+\/4 done/.test(screen),
+      20_000,
+    );
     console.log(`board at 120x35 (nightshift attach):\n${again}`);
     await second.sendKeys('q');
     await second.waitForText('the run goes on');
@@ -174,8 +189,18 @@ describe.skipIf(!available)('the board in tmux', () => {
       planFile,
       JSON.stringify({
         tasks: [
-          { id: 'ok-1', title: 'Passes', description: 'sim: delay 300\nsim: write ok.txt <<<\nok\n>>>', verification: { validate_commands: ['test -f ok.txt'] } },
-          { id: 'bad-2', title: 'Always fails', description: 'sim: delay 300\nsim: fail-attempts 9', verification: { validate_commands: ['true'] } },
+          {
+            id: 'ok-1',
+            title: 'Passes',
+            description: 'sim: delay 300\nsim: write ok.txt <<<\nok\n>>>',
+            verification: { validate_commands: ['test -f ok.txt'] },
+          },
+          {
+            id: 'bad-2',
+            title: 'Always fails',
+            description: 'sim: delay 300\nsim: fail-attempts 9',
+            verification: { validate_commands: ['true'] },
+          },
         ],
       }),
     );
@@ -185,7 +210,10 @@ describe.skipIf(!available)('the board in tmux', () => {
     await ready(tmux);
     await tmux.type(`${cli} run --max-retries 0; echo "exit=$?"`);
     // The board stays on the final state until the person leaves it.
-    await tmux.waitForText((screen) => screen.includes('ok-1') && screen.includes('bad-2') && /1\/2 done/.test(screen), 30_000);
+    await tmux.waitForText(
+      (screen) => screen.includes('ok-1') && screen.includes('bad-2') && /1\/2 done/.test(screen),
+      30_000,
+    );
     await tmux.waitForText(/ended/, 30_000);
     await tmux.sendKeys('q');
     const after = await tmux.waitForText(/exit=\d+$/m);

@@ -25,7 +25,13 @@ describe('nightshift demo (no TTY)', () => {
     expect(result.stdout).toMatch(/sentences attempt 1 failed: gate failed/);
 
     // The program is real: its files are committed and its tests pass on their own.
-    for (const file of ['package.json', 'src/tokenize.js', 'src/report.js', 'bin/wordstat.js', 'sample.txt']) {
+    for (const file of [
+      'package.json',
+      'src/tokenize.js',
+      'src/report.js',
+      'bin/wordstat.js',
+      'sample.txt',
+    ]) {
       expect(existsSync(path.join(dir, file)), file).toBe(true);
     }
     const tests = await execa('node', ['--test'], { cwd: dir, reject: false, stdin: 'ignore' });

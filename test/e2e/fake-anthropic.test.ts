@@ -13,7 +13,11 @@ import { execa } from 'execa';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cliPath, repoRoot, tempDir, tempGitRepo } from '../support/cli.js';
 import { startFakeAnthropic, type FakeAnthropic, type Scenario } from '../support/fake-anthropic.js';
-import { DENIED_SUMMARY_PREFIX, triesBlockedCommand, writesPassingCode } from '../support/fake-anthropic-scenarios.js';
+import {
+  DENIED_SUMMARY_PREFIX,
+  triesBlockedCommand,
+  writesPassingCode,
+} from '../support/fake-anthropic-scenarios.js';
 
 const cacheDir = path.join(repoRoot, '.test-cache', 'clis');
 const claudeBin = path.join(cacheDir, 'node_modules', '.bin', 'claude');
@@ -21,7 +25,11 @@ const claudeBin = path.join(cacheDir, 'node_modules', '.bin', 'claude');
 async function ensureClaude(): Promise<string | undefined> {
   if (existsSync(claudeBin)) return undefined;
   try {
-    await execa('npm', ['install', '--prefix', cacheDir, '--no-audit', '--no-fund', '@anthropic-ai/claude-code'], { timeout: 300_000 });
+    await execa(
+      'npm',
+      ['install', '--prefix', cacheDir, '--no-audit', '--no-fund', '@anthropic-ai/claude-code'],
+      { timeout: 300_000 },
+    );
     return existsSync(claudeBin) ? undefined : `npm install finished but ${claudeBin} is missing`;
   } catch (error) {
     return `cannot install @anthropic-ai/claude-code into ${cacheDir}: ${String(error)}`;
@@ -45,18 +53,35 @@ interface ClaudeRun {
 function settingsJson(denialsFile: string): string {
   const hookCommand = `NIGHTSHIFT_DENIALS_FILE=${JSON.stringify(denialsFile)} ${JSON.stringify(process.execPath)} ${JSON.stringify(cliPath)} hook pre-tool-use`;
   return JSON.stringify({
-    hooks: { PreToolUse: [{ matcher: 'Bash', hooks: [{ type: 'command', command: hookCommand, timeout: 30 }] }] },
+    hooks: {
+      PreToolUse: [{ matcher: 'Bash', hooks: [{ type: 'command', command: hookCommand, timeout: 30 }] }],
+    },
     permissions: { allow: ['Bash', 'Write', 'Edit', 'Read'] },
   });
 }
 
-async function runClaude(server: FakeAnthropic, cwd: string, prompt: string, denialsFile: string): Promise<ClaudeRun> {
+async function runClaude(
+  server: FakeAnthropic,
+  cwd: string,
+  prompt: string,
+  denialsFile: string,
+): Promise<ClaudeRun> {
   const home = await tempDir('nightshift-claude-home-');
   await mkdir(path.join(home, '.claude'), { recursive: true });
   const started = Date.now();
   const result = await execa(
     claudeBin,
-    ['-p', prompt, '--output-format', 'stream-json', '--verbose', '--permission-mode', 'bypassPermissions', '--settings', settingsJson(denialsFile)],
+    [
+      '-p',
+      prompt,
+      '--output-format',
+      'stream-json',
+      '--verbose',
+      '--permission-mode',
+      'bypassPermissions',
+      '--settings',
+      settingsJson(denialsFile),
+    ],
     {
       cwd,
       reject: false,
@@ -86,7 +111,12 @@ async function runClaude(server: FakeAnthropic, cwd: string, prompt: string, den
 }
 
 function describeRun(run: ClaudeRun, server: FakeAnthropic): string {
-  return JSON.stringify({ exitCode: run.exitCode, stderr: run.stderr.slice(-2000), unknownRoutes: server.unknownRoutes, events: run.events.map((e) => e['type']) });
+  return JSON.stringify({
+    exitCode: run.exitCode,
+    stderr: run.stderr.slice(-2000),
+    unknownRoutes: server.unknownRoutes,
+    events: run.events.map((e) => e['type']),
+  });
 }
 
 async function gitRepoWithRemote(): Promise<{ repo: string; remote: string }> {
@@ -110,7 +140,10 @@ describe.skipIf(skipReason !== undefined)('the real claude CLI against the fake 
   });
 
   async function start(scenario: Scenario): Promise<FakeAnthropic> {
-    server = await startFakeAnthropic({ scenario, log: process.env['FAKE_ANTHROPIC_LOG'] ? (line) => console.log(line) : undefined });
+    server = await startFakeAnthropic({
+      scenario,
+      log: process.env['FAKE_ANTHROPIC_LOG'] ? (line) => console.log(line) : undefined,
+    });
     return server;
   }
 
@@ -118,13 +151,29 @@ describe.skipIf(skipReason !== undefined)('the real claude CLI against the fake 
     const { repo } = await gitRepoWithRemote();
     await writeFile(
       path.join(repo, 'package.json'),
-      JSON.stringify({ name: 'demo', private: true, scripts: { test: 'node -e "process.exit(require(\'fs\').readFileSync(\'hello.txt\',\'utf8\')===\'hello world\\n\'?0:1)"' } }),
+      JSON.stringify({
+        name: 'demo',
+        private: true,
+        scripts: {
+          test: "node -e \"process.exit(require('fs').readFileSync('hello.txt','utf8')==='hello world\\n'?0:1)\"",
+        },
+      }),
     );
     const fake = await start(writesPassingCode({ file: 'hello.txt', content: 'hello world\n' }));
-    const run = await runClaude(fake, repo, 'Create hello.txt containing "hello world", then run the tests.', path.join(repo, '..', 'denials-a.jsonl'));
-    console.log(`claude writes-passing-code: ${run.ms} ms; routes: ${[...new Set(fake.requests.map((r) => `${r.method} ${r.path}`))].join(', ')}`);
+    const run = await runClaude(
+      fake,
+      repo,
+      'Create hello.txt containing "hello world", then run the tests.',
+      path.join(repo, '..', 'denials-a.jsonl'),
+    );
+    console.log(
+      `claude writes-passing-code: ${run.ms} ms; routes: ${[...new Set(fake.requests.map((r) => `${r.method} ${r.path}`))].join(', ')}`,
+    );
 
-    expect(existsSync(path.join(repo, 'hello.txt')), describeRun(run, fake) + JSON.stringify(fake.toolResults())).toBe(true);
+    expect(
+      existsSync(path.join(repo, 'hello.txt')),
+      describeRun(run, fake) + JSON.stringify(fake.toolResults()),
+    ).toBe(true);
     expect(await readFile(path.join(repo, 'hello.txt'), 'utf8')).toBe('hello world\n');
     const result = run.events.find((e) => e['type'] === 'result');
     expect(result, describeRun(run, fake)).toMatchObject({ subtype: 'success', is_error: false });
@@ -149,7 +198,12 @@ describe.skipIf(skipReason !== undefined)('the real claude CLI against the fake 
     expect(refs).toBe('');
     const result = run.events.find((e) => e['type'] === 'result');
     expect(String(result?.['result'])).toContain(DENIED_SUMMARY_PREFIX);
-    const recorded = (await readFile(denials, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(recorded).toEqual([expect.objectContaining({ tool: 'Bash', denied: 'git push origin HEAD:main' })]);
+    const recorded = (await readFile(denials, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(recorded).toEqual([
+      expect.objectContaining({ tool: 'Bash', denied: 'git push origin HEAD:main' }),
+    ]);
   });
 });

@@ -21,8 +21,12 @@ const claudeBin = path.join(repoRoot, '.test-cache', 'clis', 'node_modules', '.b
 async function ensureClaude(): Promise<string | undefined> {
   if (existsSync(claudeBin)) return undefined;
   try {
-    await execa('bash', [path.join(repoRoot, 'scripts', 'install-agent-clis.sh'), 'claude'], { timeout: 300_000 });
-    return existsSync(claudeBin) ? undefined : `scripts/install-agent-clis.sh claude finished but ${claudeBin} is missing`;
+    await execa('bash', [path.join(repoRoot, 'scripts', 'install-agent-clis.sh'), 'claude'], {
+      timeout: 300_000,
+    });
+    return existsSync(claudeBin)
+      ? undefined
+      : `scripts/install-agent-clis.sh claude finished but ${claudeBin} is missing`;
   } catch (error) {
     return `cannot install the claude CLI with scripts/install-agent-clis.sh: ${String(error)}`;
   }
@@ -31,7 +35,16 @@ async function ensureClaude(): Promise<string | undefined> {
 const skipReason = await ensureClaude();
 if (skipReason) console.warn(`skipping the real-claude planner test: ${skipReason}`);
 
-const SPEC = ['# Greeting CLI', '', '## Goal', 'A command that prints a greeting.', '', '## Acceptance criteria', '1. `node greet.js` prints "hello"', ''].join('\n');
+const SPEC = [
+  '# Greeting CLI',
+  '',
+  '## Goal',
+  'A command that prints a greeting.',
+  '',
+  '## Acceptance criteria',
+  '1. `node greet.js` prints "hello"',
+  '',
+].join('\n');
 
 const PLAN = {
   project: 'greeter',
@@ -52,7 +65,10 @@ const PLAN = {
       epic: 'cli',
       depends_on: ['T001'],
       steps: ['Add a Usage section to README.md naming `node greet.js`'],
-      verification: { path_patterns: ['README.md'], validate_commands: ['grep -q "node greet.js" README.md'] },
+      verification: {
+        path_patterns: ['README.md'],
+        validate_commands: ['grep -q "node greet.js" README.md'],
+      },
     },
   ],
 };
@@ -68,24 +84,29 @@ describe.skipIf(skipReason !== undefined)('the real claude CLI as planner', () =
   });
 
   it('writes a spec and a plan that passes the audit; the tasks enter the queue', async () => {
-    const project = await simProject({ config: { 'backend.claude': { command: claudeBin, plan_model: 'claude-plan-test' } } });
+    const project = await simProject({
+      config: { 'backend.claude': { command: claudeBin, plan_model: 'claude-plan-test' } },
+    });
     server = await startFakeAnthropic({ scenario: writesPlan({ spec: SPEC, plan: PLAN }) });
     const home = await tempDir('nightshift-claude-home-');
     await mkdir(path.join(home, '.claude'), { recursive: true });
 
-    const result = await project.cli(['plan', '--backend', 'claude', '--intent', 'A greeting CLI with a README'], {
-      timeoutMs: 150_000,
-      env: {
-        ANTHROPIC_BASE_URL: server.url,
-        ANTHROPIC_API_KEY: 'test',
-        IS_SANDBOX: '1',
-        HOME: home,
-        CLAUDE_CONFIG_DIR: path.join(home, '.claude'),
-        DISABLE_TELEMETRY: '1',
-        DISABLE_ERROR_REPORTING: '1',
-        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+    const result = await project.cli(
+      ['plan', '--backend', 'claude', '--intent', 'A greeting CLI with a README'],
+      {
+        timeoutMs: 150_000,
+        env: {
+          ANTHROPIC_BASE_URL: server.url,
+          ANTHROPIC_API_KEY: 'test',
+          IS_SANDBOX: '1',
+          HOME: home,
+          CLAUDE_CONFIG_DIR: path.join(home, '.claude'),
+          DISABLE_TELEMETRY: '1',
+          DISABLE_ERROR_REPORTING: '1',
+          CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+        },
       },
-    });
+    );
 
     const debug = `${result.stdout}\n${result.stderr}\nunknown routes: ${server.unknownRoutes.join(', ')}`;
     expect(result.exitCode, debug).toBe(0);
@@ -101,7 +122,9 @@ describe.skipIf(skipReason !== undefined)('the real claude CLI as planner', () =
     ]);
     expect(state?.plan).toMatchObject({ sourceKind: 'intent', specPath });
     // The planner got nightshift's plan prompt, with the model set by [backend.claude] plan_model.
-    const asked = server.requests.map((r) => r.body as { model?: string; messages?: unknown[] } | undefined).filter((b) => b?.messages !== undefined);
+    const asked = server.requests
+      .map((r) => r.body as { model?: string; messages?: unknown[] } | undefined)
+      .filter((b) => b?.messages !== undefined);
     expect(asked.some((b) => b?.model === 'claude-plan-test')).toBe(true);
     expect(JSON.stringify(asked[0]?.messages)).toContain('You are the planner for nightshift');
     expect(server.unknownRoutes).toEqual([]);

@@ -48,7 +48,11 @@ function newAttempt(): Attempt {
   return { dir, cwd, logPath: path.join(dir, 't1.1.log'), jsonlPath: path.join(dir, 't1.1.jsonl') };
 }
 
-async function startSim(prompt: string, attemptNo = 1, extra: Partial<StartAgentOptions> = {}): Promise<{ agent: AgentProcess; attempt: Attempt }> {
+async function startSim(
+  prompt: string,
+  attemptNo = 1,
+  extra: Partial<StartAgentOptions> = {},
+): Promise<{ agent: AgentProcess; attempt: Attempt }> {
   const attempt = newAttempt();
   const command = await simBackend.buildCommand({
     role: 'coding',
@@ -60,7 +64,15 @@ async function startSim(prompt: string, attemptNo = 1, extra: Partial<StartAgent
     env: { NIGHTSHIFT_TASK_ID: 't1', NIGHTSHIFT_ATTEMPT: String(attemptNo), NIGHTSHIFT_RUN_ID: 'r1' },
     nightshiftCommand: ['nightshift'],
   });
-  const agent = await startAgent({ command, backend: simBackend, logPath: attempt.logPath, jsonlPath: attempt.jsonlPath, cols: 100, rows: 30, ...extra });
+  const agent = await startAgent({
+    command,
+    backend: simBackend,
+    logPath: attempt.logPath,
+    jsonlPath: attempt.jsonlPath,
+    cols: 100,
+    rows: 30,
+    ...extra,
+  });
   return { agent, attempt };
 }
 
@@ -79,12 +91,27 @@ describe('startAgent with the sim agent', () => {
   });
 
   it('writes, appends and runs, and records every event', async () => {
-    const prompt = ['Make notes.', 'sim: write notes/a.txt <<<', 'alpha', '>>>', 'sim: append notes/a.txt <<<', 'beta', '>>>', 'sim: run ls notes > listing.txt'].join('\n');
+    const prompt = [
+      'Make notes.',
+      'sim: write notes/a.txt <<<',
+      'alpha',
+      '>>>',
+      'sim: append notes/a.txt <<<',
+      'beta',
+      '>>>',
+      'sim: run ls notes > listing.txt',
+    ].join('\n');
     const { agent, attempt } = await startSim(prompt);
     const events: string[] = [];
     agent.on('event', (event) => events.push(event.type));
     const result = await agent.result;
-    expect(result).toMatchObject({ reason: 'exit', exitCode: 0, ok: true, costUsd: 0, finalText: 'Done (simulated): 2 file write(s), 1 command(s).' });
+    expect(result).toMatchObject({
+      reason: 'exit',
+      exitCode: 0,
+      ok: true,
+      costUsd: 0,
+      finalText: 'Done (simulated): 2 file write(s), 1 command(s).',
+    });
     expect(result.tokensIn).toBeGreaterThan(1000);
     expect(result.sessionId).toMatch(/^sim-r1-t1-1-/);
     expect(readFileSync(path.join(attempt.cwd, 'notes/a.txt'), 'utf8')).toBe('alpha\nbeta\n');
@@ -117,11 +144,15 @@ describe('startAgent with the sim agent', () => {
     const prompt = 'sim: wrong-attempts 1\nsim: write calc.py <<<\ndef add(a, b):\n    return a + b\n>>>';
     const wrong = await startSim(prompt, 1);
     expect(await wrong.agent.result).toMatchObject({ exitCode: 0, ok: true });
-    expect(readFileSync(path.join(wrong.attempt.cwd, 'calc.py'), 'utf8')).toBe(`def add(a, b):\n${WRONG_MARKER}\n`);
+    expect(readFileSync(path.join(wrong.attempt.cwd, 'calc.py'), 'utf8')).toBe(
+      `def add(a, b):\n${WRONG_MARKER}\n`,
+    );
 
     const right = await startSim(prompt, 2);
     await right.agent.result;
-    expect(readFileSync(path.join(right.attempt.cwd, 'calc.py'), 'utf8')).toBe('def add(a, b):\n    return a + b\n');
+    expect(readFileSync(path.join(right.attempt.cwd, 'calc.py'), 'utf8')).toBe(
+      'def add(a, b):\n    return a + b\n',
+    );
   });
 
   it('refuses a path outside the working directory with an error result', async () => {
@@ -132,7 +163,11 @@ describe('startAgent with the sim agent', () => {
   });
 
   it('stops a hung agent at the idle timeout and leaves no process behind', async () => {
-    const { agent } = await startSim('sim: hang', 1, { idleTimeoutMs: 600, classifyIntervalMs: 50, graceMs: 1000 });
+    const { agent } = await startSim('sim: hang', 1, {
+      idleTimeoutMs: 600,
+      classifyIntervalMs: 50,
+      graceMs: 1000,
+    });
     const states: string[] = [];
     agent.on('state', (state) => states.push(state));
     const result = await agent.result;
@@ -152,7 +187,9 @@ describe('startAgent with the sim agent', () => {
   });
 
   it('takes an answer typed into the terminal (attach)', async () => {
-    const { agent, attempt } = await startSim('sim: ask\nsim: write answered.txt <<<\nyes\n>>>', 1, { classifyIntervalMs: 50 });
+    const { agent, attempt } = await startSim('sim: ask\nsim: write answered.txt <<<\nyes\n>>>', 1, {
+      classifyIntervalMs: 50,
+    });
     await waitFor(() => agent.state() === 'waiting-input', 10_000, 'waiting-input');
     expect(agent.screen()).toContain(SIM_QUESTION);
     agent.write('y\r');
@@ -161,7 +198,9 @@ describe('startAgent with the sim agent', () => {
   });
 
   it('exits 1 when the answer is not yes', async () => {
-    const { agent, attempt } = await startSim('sim: ask\nsim: write answered.txt <<<\nyes\n>>>', 1, { classifyIntervalMs: 50 });
+    const { agent, attempt } = await startSim('sim: ask\nsim: write answered.txt <<<\nyes\n>>>', 1, {
+      classifyIntervalMs: 50,
+    });
     await waitFor(() => agent.screen().includes(SIM_QUESTION), 10_000, 'the question');
     agent.write('n\r');
     expect(await agent.result).toMatchObject({ exitCode: 1, ok: false });
@@ -172,9 +211,17 @@ describe('startAgent with the sim agent', () => {
     const prompt = `sim: run sh -c 'setsid sh -c "echo \\$\\$ > escaped.pid; exec sleep 300" &'\nsim: hang`;
     const { agent, attempt } = await startSim(prompt);
     const pidFile = path.join(attempt.cwd, 'escaped.pid');
-    await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'), 10_000, 'escaped.pid');
+    await waitFor(
+      () => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'),
+      10_000,
+      'escaped.pid',
+    );
     const escaped = Number(readFileSync(pidFile, 'utf8'));
-    await waitFor(() => readFileSync(`/proc/${escaped}/cmdline`, 'utf8').startsWith('sleep'), 5000, 'exec sleep');
+    await waitFor(
+      () => readFileSync(`/proc/${escaped}/cmdline`, 'utf8').startsWith('sleep'),
+      5000,
+      'exec sleep',
+    );
     expect(isAlive(escaped)).toBe(true);
     expect(processIds(escaped)?.session).toBe(escaped);
     expect(processIds(escaped)?.pgrp).not.toBe(agent.pid);
@@ -195,8 +242,19 @@ describe('startAgent with the sim agent', () => {
     const attempt = newAttempt();
     // An ignored signal stays ignored across fork and exec, so the sleeps ignore it as well. HUP
     // too: when the wrapper (the session leader) dies, the kernel hangs up the terminal's group.
-    const command: AgentCommand = { file: '/bin/sh', args: ['-c', 'trap "" TERM HUP; echo ready; while :; do sleep 1; done'], env: {}, cwd: attempt.cwd };
-    const agent = await startAgent({ command, backend: simBackend, logPath: attempt.logPath, jsonlPath: attempt.jsonlPath, graceMs: 300 });
+    const command: AgentCommand = {
+      file: '/bin/sh',
+      args: ['-c', 'trap "" TERM HUP; echo ready; while :; do sleep 1; done'],
+      env: {},
+      cwd: attempt.cwd,
+    };
+    const agent = await startAgent({
+      command,
+      backend: simBackend,
+      logPath: attempt.logPath,
+      jsonlPath: attempt.jsonlPath,
+      graceMs: 300,
+    });
     await waitFor(() => readFileSync(attempt.jsonlPath, 'utf8').includes('ready'), 5000, 'ready');
     const started = Date.now();
     const result = await agent.stop();
@@ -211,8 +269,20 @@ describe('startAgent with the sim agent', () => {
   it('passes a resize to the terminal the agent sees', async () => {
     const attempt = newAttempt();
     // `read` waits for a line so the resize lands first; stty reads the size of stdin, the pty.
-    const command: AgentCommand = { file: '/bin/sh', args: ['-c', 'read line; stty size'], env: {}, cwd: attempt.cwd };
-    const agent = await startAgent({ command, backend: simBackend, logPath: attempt.logPath, jsonlPath: attempt.jsonlPath, cols: 100, rows: 30 });
+    const command: AgentCommand = {
+      file: '/bin/sh',
+      args: ['-c', 'read line; stty size'],
+      env: {},
+      cwd: attempt.cwd,
+    };
+    const agent = await startAgent({
+      command,
+      backend: simBackend,
+      logPath: attempt.logPath,
+      jsonlPath: attempt.jsonlPath,
+      cols: 100,
+      rows: 30,
+    });
     agent.resize(60, 10);
     agent.write('\r');
     expect(await agent.result).toMatchObject({ exitCode: 0 });
@@ -229,8 +299,18 @@ describe('record completeness (microsoft/node-pty#72)', () => {
     let ptyComplete = 0;
     for (let run = 0; run < 30; run += 1) {
       const attempt = newAttempt();
-      const command: AgentCommand = { file: process.execPath, args: ['-e', script], env: {}, cwd: attempt.cwd };
-      const agent = await startAgent({ command, backend: { createParser: createSimParser, classify: simBackend.classify }, logPath: attempt.logPath, jsonlPath: attempt.jsonlPath });
+      const command: AgentCommand = {
+        file: process.execPath,
+        args: ['-e', script],
+        env: {},
+        cwd: attempt.cwd,
+      };
+      const agent = await startAgent({
+        command,
+        backend: { createParser: createSimParser, classify: simBackend.classify },
+        logPath: attempt.logPath,
+        jsonlPath: attempt.jsonlPath,
+      });
       let ptyText = '';
       agent.on('data', (data) => (ptyText += data));
       const result = await agent.result;

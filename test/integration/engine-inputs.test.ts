@@ -8,7 +8,13 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../support/cli.js';
-import { cleanupProjects, simProject, simTask, simWrite, worktreeFolders } from '../support/engine-fixtures.js';
+import {
+  cleanupProjects,
+  simProject,
+  simTask,
+  simWrite,
+  worktreeFolders,
+} from '../support/engine-fixtures.js';
 
 afterEach(cleanupProjects);
 
@@ -78,7 +84,9 @@ describe('engine: bad inputs', () => {
 describe('engine: run flags', () => {
   it('--dry-run prints the prompt and the command line and spawns nothing', async () => {
     const project = await simProject();
-    await project.importTasks([simTask('dry', `Make the dry file.\n${simWrite('dry.txt', 'wet')}`, ['test -f dry.txt'])]);
+    await project.importTasks([
+      simTask('dry', `Make the dry file.\n${simWrite('dry.txt', 'wet')}`, ['test -f dry.txt']),
+    ]);
     const before = await project.subjects();
 
     const run = await project.cli(['run', '--no-ui', '--dry-run']);
@@ -98,14 +106,18 @@ describe('engine: run flags', () => {
 
   it('--max-tasks 1 starts one task; --json prints NDJSON ending with `ended`', async () => {
     const project = await simProject();
-    await project.importTasks(['one', 'two', 'three'].map((id) => simTask(id, simWrite(`${id}.txt`, id), [`test -f ${id}.txt`])));
+    await project.importTasks(
+      ['one', 'two', 'three'].map((id) => simTask(id, simWrite(`${id}.txt`, id), [`test -f ${id}.txt`])),
+    );
 
     const run = await project.cli(['run', '--no-ui', '--json', '--max-tasks', '1']);
 
     expect(run.exitCode, run.stderr).toBe(0);
     const lines = run.stdout.split('\n').filter((line) => line.trim() !== '');
     expect(lines.length).toBeGreaterThan(3);
-    const events = lines.map((line) => JSON.parse(line) as { type: string; at: string; exitCode?: number; outcome?: string });
+    const events = lines.map(
+      (line) => JSON.parse(line) as { type: string; at: string; exitCode?: number; outcome?: string },
+    );
     for (const event of events) {
       expect(typeof event.type).toBe('string');
       expect(Number.isNaN(Date.parse(event.at))).toBe(false);

@@ -26,7 +26,10 @@ interface Experiment {
 describe('engine: an iterative numeric task', () => {
   it('keeps an improvement, reverts a regression, and lands only the kept changes', async () => {
     const project = await simProject();
-    await writeFile(path.join(project.dir, 'score.js'), "const fs = require('node:fs');\nconsole.log(JSON.stringify({ score: Number(fs.readFileSync('value.txt', 'utf8').trim()) }));\n");
+    await writeFile(
+      path.join(project.dir, 'score.js'),
+      "const fs = require('node:fs');\nconsole.log(JSON.stringify({ score: Number(fs.readFileSync('value.txt', 'utf8').trim()) }));\n",
+    );
     await writeFile(path.join(project.dir, 'package.json'), '{ "type": "commonjs" }\n');
     await writeFile(path.join(project.dir, 'value.txt'), '10\n');
     await project.commitAll('metric: score.js reads value.txt');
@@ -41,7 +44,13 @@ describe('engine: an iterative numeric task', () => {
     await project.importTasks([
       simTask('tune', `sim: run sh '${iterate}'`, ['node score.js'], {
         completion: { kind: 'numeric', source: 'json_stdout', json_path: '$.score', direction: 'maximize' },
-        execution: { strategy: 'iterative', max_iterations: 3, rollback_on_regression: true, keep_on_equal: false, stop_after_no_improvement: 3 },
+        execution: {
+          strategy: 'iterative',
+          max_iterations: 3,
+          rollback_on_regression: true,
+          keep_on_equal: false,
+          stop_after_no_improvement: 3,
+        },
       }),
     ]);
     const before = await project.subjects();

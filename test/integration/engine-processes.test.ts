@@ -25,7 +25,10 @@ afterEach(cleanupProjects);
 async function waitForRunningAgent(project: SimProject, taskId: string, cmd: RegExp): Promise<string> {
   return waitFor(
     () => {
-      const attempt = project.state()?.tasks.find((t) => t.id === taskId)?.attempts.at(-1);
+      const attempt = project
+        .state()
+        ?.tasks.find((t) => t.id === taskId)
+        ?.attempts.at(-1);
       if (attempt?.outcome !== 'running') return undefined;
       const tag = attemptTag(attempt.runId, taskId, attempt.n);
       return processesWithTag(tag).some((p) => cmd.test(p.cmdline)) ? tag : undefined;
@@ -39,15 +42,22 @@ describe('engine: agent processes', () => {
     const project = await simProject();
     // Attempt 1 of `slow` sleeps in a grandchild of the agent, and leaves a `nohup` one behind that
     // the pty's hang-up does not end (as a CLI's detached helper would); later attempts go through.
-    const sleepOnFirst = 'sim: run if [ "$NIGHTSHIFT_ATTEMPT" = 1 ]; then nohup sleep 121 >/dev/null 2>&1 & sleep 120; fi';
+    const sleepOnFirst =
+      'sim: run if [ "$NIGHTSHIFT_ATTEMPT" = 1 ]; then nohup sleep 121 >/dev/null 2>&1 & sleep 120; fi';
     await project.importTasks([
       simTask('first', simWrite('first.txt', 'one'), ['test -f first.txt'], { priority: 9 }),
-      simTask('slow', `${sleepOnFirst}\n${simWrite('slow.txt', 'two')}`, ['test -f slow.txt'], { priority: 5 }),
-      simTask('last', simWrite('last.txt', 'three'), ['test -f slow.txt && test -f last.txt'], { depends_on: ['slow'] }),
+      simTask('slow', `${sleepOnFirst}\n${simWrite('slow.txt', 'two')}`, ['test -f slow.txt'], {
+        priority: 5,
+      }),
+      simTask('last', simWrite('last.txt', 'three'), ['test -f slow.txt && test -f last.txt'], {
+        depends_on: ['slow'],
+      }),
     ]);
     const engine = project.startCli(['run', '--no-ui']);
     const tag = await waitForRunningAgent(project, 'slow', /^sleep 120/);
-    await waitFor(() => processesWithTag(tag).some((p) => p.cmdline === 'sleep 121'), { what: 'the nohup sleep' });
+    await waitFor(() => processesWithTag(tag).some((p) => p.cmdline === 'sleep 121'), {
+      what: 'the nohup sleep',
+    });
     const agentPids = processesWithTag(tag).map((p) => p.pid);
     const firstBefore = project.task('first');
     expect(firstBefore.status).toBe('done');
@@ -56,11 +66,17 @@ describe('engine: agent processes', () => {
     expect((await engine.exited).signal).toBe('SIGKILL');
     // The pty's hang-up ends the agent and its foreground children; the nohup sleep lives on, as
     // would any process that ignores SIGHUP: recovery has to find it by its tag.
-    const hungUp = await waitFor(() => (processesWithTag(tag).every((p) => p.cmdline === 'sleep 121') ? processesWithTag(tag) : undefined), {
-      timeoutMs: 5000,
-      what: 'the hung-up agent processes to end',
-    });
-    console.info(`after SIGKILL of the engine: ${hungUp.length} of ${agentPids.length} tagged agent processes alive: ${hungUp.map((p) => p.cmdline.slice(0, 60)).join(' | ')}`);
+    const hungUp = await waitFor(
+      () =>
+        processesWithTag(tag).every((p) => p.cmdline === 'sleep 121') ? processesWithTag(tag) : undefined,
+      {
+        timeoutMs: 5000,
+        what: 'the hung-up agent processes to end',
+      },
+    );
+    console.info(
+      `after SIGKILL of the engine: ${hungUp.length} of ${agentPids.length} tagged agent processes alive: ${hungUp.map((p) => p.cmdline.slice(0, 60)).join(' | ')}`,
+    );
     expect(hungUp.map((p) => p.cmdline)).toEqual(['sleep 121']);
     expect(project.task('slow').attempts.at(-1)?.outcome).toBe('running');
     expect(existsSync(path.join(project.dir, '.nightshift', 'engine.lock'))).toBe(true);
@@ -74,14 +90,19 @@ describe('engine: agent processes', () => {
     expect(state?.tasks.map((t) => t.id).sort()).toEqual(['first', 'last', 'slow']);
     expect(state?.tasks.every((t) => t.status === 'done')).toBe(true);
     const slow = project.task('slow');
-    expect(slow.attempts.map((a) => [a.n, a.outcome])).toEqual([[1, 'interrupted'], [2, 'passed']]);
+    expect(slow.attempts.map((a) => [a.n, a.outcome])).toEqual([
+      [1, 'interrupted'],
+      [2, 'passed'],
+    ]);
     expect(slow.attempts[0]?.endedAt).toBeDefined();
     expect(slow.attempts[0]?.runId).not.toBe(slow.attempts[1]?.runId);
     // The task done before the crash keeps its history untouched.
     expect(project.task('first').attempts).toEqual(firstBefore.attempts);
     expect(state?.runs.map((r) => r.outcome)).toEqual(['interrupted', 'done']);
     const subjects = await project.subjects();
-    expect(subjects.filter((s) => s.startsWith('nightshift(')).map((s) => /^nightshift\((\w+)\)/.exec(s)?.[1])).toEqual(['first', 'slow', 'last']);
+    expect(
+      subjects.filter((s) => s.startsWith('nightshift(')).map((s) => /^nightshift\((\w+)\)/.exec(s)?.[1]),
+    ).toEqual(['first', 'slow', 'last']);
   }, 90_000);
 
   it('ends a silent agent at the idle timeout and leaves no agent process', async () => {

@@ -14,8 +14,14 @@ describe('engine: a queue of tasks', () => {
     const project = await simProject();
     // Listed backwards, and c has the highest priority: only the dependencies can order them.
     await project.importTasks([
-      simTask('c', simWrite('c.txt', 'see'), ['test -f a.txt && test -f b.txt && test -f c.txt'], { depends_on: ['b'], priority: 9 }),
-      simTask('b', simWrite('b.txt', 'bee'), ['test -f a.txt && test -f b.txt'], { depends_on: ['a'], priority: 5 }),
+      simTask('c', simWrite('c.txt', 'see'), ['test -f a.txt && test -f b.txt && test -f c.txt'], {
+        depends_on: ['b'],
+        priority: 9,
+      }),
+      simTask('b', simWrite('b.txt', 'bee'), ['test -f a.txt && test -f b.txt'], {
+        depends_on: ['a'],
+        priority: 5,
+      }),
       simTask('a', simWrite('a.txt', 'ay'), ['test -f a.txt']),
     ]);
     const before = await project.subjects();
@@ -27,12 +33,18 @@ describe('engine: a queue of tasks', () => {
     const added = (await project.subjects()).slice(before.length);
     expect(added).toHaveLength(3);
     expect(added.map((subject) => /^nightshift\((\w+)\)/.exec(subject)?.[1])).toEqual(['a', 'b', 'c']);
-    for (const [file, text] of [['a.txt', 'ay'], ['b.txt', 'bee'], ['c.txt', 'see']] as const) {
+    for (const [file, text] of [
+      ['a.txt', 'ay'],
+      ['b.txt', 'bee'],
+      ['c.txt', 'see'],
+    ] as const) {
       expect(readFileSync(path.join(project.dir, file), 'utf8')).toBe(`${text}\n`);
     }
     // The main checkout is clean: the work arrived by fast-forward, not as loose files.
     expect(await project.git('status', '--porcelain', '--untracked-files=no')).toBe('');
-    const progress = readFileSync(path.join(project.dir, '.nightshift', 'progress.md'), 'utf8').split('\n').filter((line) => line.startsWith('- '));
+    const progress = readFileSync(path.join(project.dir, '.nightshift', 'progress.md'), 'utf8')
+      .split('\n')
+      .filter((line) => line.startsWith('- '));
     expect(progress).toHaveLength(3);
     expect(progress.map((line) => /\*\*(\w+)\*\*/.exec(line)?.[1])).toEqual(['a', 'b', 'c']);
     for (const line of progress) expect(line).toMatch(/attempt 1 · passed · commit [0-9a-f]{10}/);
@@ -43,7 +55,9 @@ describe('engine: a queue of tasks', () => {
   it('blocks a task whose gate never passes after max retries, with its failures learned, and goes on', async () => {
     const project = await simProject();
     await project.importTasks([
-      simTask('never', simWrite('sometimes.txt', 'not the file the gate wants'), ['test -f never.txt'], { priority: 9 }),
+      simTask('never', simWrite('sometimes.txt', 'not the file the gate wants'), ['test -f never.txt'], {
+        priority: 9,
+      }),
       simTask('fine', simWrite('fine.txt', 'ok'), ['test -f fine.txt']),
     ]);
 
@@ -61,7 +75,9 @@ describe('engine: a queue of tasks', () => {
     expect(project.state()?.learning.some((entry) => entry.taskId === 'never')).toBe(true);
     // The run went on: the independent task ran after the blocked one and landed.
     expect(project.task('fine').status).toBe('done');
-    expect(Date.parse(project.task('fine').attempts[0]?.startedAt ?? '')).toBeGreaterThan(Date.parse(never.attempts[2]?.startedAt ?? ''));
+    expect(Date.parse(project.task('fine').attempts[0]?.startedAt ?? '')).toBeGreaterThan(
+      Date.parse(never.attempts[2]?.startedAt ?? ''),
+    );
     expect(existsSync(path.join(project.dir, 'fine.txt'))).toBe(true);
     expect(existsSync(path.join(project.dir, 'sometimes.txt'))).toBe(false);
     expect(run.stdout).toMatch(/never blocked: failed 3 attempts/);
@@ -70,14 +86,21 @@ describe('engine: a queue of tasks', () => {
 
   it('retries after a failed agent run (sim: fail-attempts 1) with a reflection on the failure', async () => {
     const project = await simProject();
-    await project.importTasks([simTask('flaky', `sim: fail-attempts 1\n${simWrite('flaky.txt', 'second time lucky')}`, ['test -f flaky.txt'])]);
+    await project.importTasks([
+      simTask('flaky', `sim: fail-attempts 1\n${simWrite('flaky.txt', 'second time lucky')}`, [
+        'test -f flaky.txt',
+      ]),
+    ]);
 
     const run = await project.cli(['run', '--no-ui']);
 
     expect(run.exitCode, run.stdout + run.stderr).toBe(0);
     const task = project.task('flaky');
     expect(task.status).toBe('done');
-    expect(task.attempts.map((a) => [a.n, a.outcome])).toEqual([[1, 'failed'], [2, 'passed']]);
+    expect(task.attempts.map((a) => [a.n, a.outcome])).toEqual([
+      [1, 'failed'],
+      [2, 'passed'],
+    ]);
     const [first, second] = task.attempts;
     expect(first?.summary).toMatch(/agent exited with code 1/);
     expect(first?.reflection ?? '').not.toBe('');
@@ -90,7 +113,11 @@ describe('engine: a queue of tasks', () => {
   it('catches deliberately wrong content in the gate (sim: wrong-attempts 1) and lands the retry', async () => {
     const project = await simProject();
     const check = "grep -qx 'the answer is 42' answer.txt && ! grep -q 'deliberately wrong' answer.txt";
-    await project.importTasks([simTask('answer', `sim: wrong-attempts 1\n${simWrite('answer.txt', 'header\nthe answer is 42')}`, [check])]);
+    await project.importTasks([
+      simTask('answer', `sim: wrong-attempts 1\n${simWrite('answer.txt', 'header\nthe answer is 42')}`, [
+        check,
+      ]),
+    ]);
 
     const run = await project.cli(['run', '--no-ui']);
 

@@ -11,17 +11,27 @@ afterEach(cleanupProjects);
 
 /** The parts of `status --json` these tests read. */
 interface StatusJson {
-  readonly engine: { readonly pid: number; readonly run: { readonly id: string; readonly backend: string } } | null;
+  readonly engine: {
+    readonly pid: number;
+    readonly run: { readonly id: string; readonly backend: string };
+  } | null;
   readonly counts: Readonly<Record<string, number>>;
   readonly total: number;
-  readonly agents: readonly { readonly taskId: string; readonly attempt: number; readonly simulated: boolean }[];
+  readonly agents: readonly {
+    readonly taskId: string;
+    readonly attempt: number;
+    readonly simulated: boolean;
+  }[];
   readonly lastRun: { readonly id: string; readonly outcome?: string } | null;
 }
 
 describe('engine: status of a detached run', () => {
   it('shows the running engine and its agent, then, after stop, the stopped run from the store', async () => {
     const project = await simProject();
-    await project.importTasks([simTask('hang', 'sim: hang', ['true']), simTask('later', 'sim: delay 1', ['true'], { depends_on: ['hang'] })]);
+    await project.importTasks([
+      simTask('hang', 'sim: hang', ['true']),
+      simTask('later', 'sim: delay 1', ['true'], { depends_on: ['hang'] }),
+    ]);
     const lock = path.join(project.dir, '.nightshift', 'engine.lock');
 
     const detach = await project.cli(['run', '--detach']);
@@ -50,7 +60,10 @@ describe('engine: status of a detached run', () => {
 
     const stop = await project.cli(['stop']);
     expect(stop.exitCode, stop.stdout + stop.stderr).toBe(0);
-    await waitFor(() => !existsSync(lock) && !isAlive(pid), { timeoutMs: 30_000, what: 'the engine to exit and release its lock' });
+    await waitFor(() => !existsSync(lock) && !isAlive(pid), {
+      timeoutMs: 30_000,
+      what: 'the engine to exit and release its lock',
+    });
 
     const after = JSON.parse((await project.cli(['status', '--json'])).stdout) as StatusJson;
     expect(after.engine).toBeNull();

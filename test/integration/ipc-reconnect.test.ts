@@ -36,7 +36,10 @@ describe('client reconnect', () => {
 
     await first.close();
     await waitFor(() => statuses.includes('lost'), 'lost');
-    await expect(engine.command('pause')).resolves.toEqual({ ok: false, error: 'not connected to the engine (reconnecting)' });
+    await expect(engine.command('pause')).resolves.toEqual({
+      ok: false,
+      error: 'not connected to the engine (reconnecting)',
+    });
 
     const secondHost = new FakeHost('second');
     secondHost.emit(lineEvent('from the second engine'));
@@ -80,7 +83,10 @@ describe('client reconnect', () => {
     await waitFor(() => statuses.includes('lost'), 'lost');
     engine.close();
     expect(statuses).toEqual(['lost', 'closed']);
-    await expect(engine.command('pause')).resolves.toEqual({ ok: false, error: 'the connection to the engine is closed' });
+    await expect(engine.command('pause')).resolves.toEqual({
+      ok: false,
+      error: 'the connection to the engine is closed',
+    });
   });
 
   it('reconnects a client the engine dropped for being slow and hands it a fresh snapshot', async () => {

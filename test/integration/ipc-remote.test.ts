@@ -141,22 +141,29 @@ describe('connectSsh through a fake ssh', () => {
   it('passes a read-only attach through to the engine', async () => {
     const socketPath = path.join(spacedDir(), 'engine.sock');
     await serve(new FakeHost(), socketPath);
-    const engine = await connectSsh({ target: `box:${socketPath}`, sshCommand: fakeSsh, remoteCommand, readonly: true });
+    const engine = await connectSsh({
+      target: `box:${socketPath}`,
+      sshCommand: fakeSsh,
+      remoteCommand,
+      readonly: true,
+    });
     cleanups.push(() => engine.close());
     await expect(engine.command('pause')).resolves.toEqual({ ok: false, error: 'read-only attach' });
   });
 
   it("surfaces ssh's own error", async () => {
-    await expect(connectSsh({ target: 'refused.example:/srv/app', sshCommand: fakeSsh, remoteCommand })).rejects.toThrow(
+    await expect(
+      connectSsh({ target: 'refused.example:/srv/app', sshCommand: fakeSsh, remoteCommand }),
+    ).rejects.toThrow(
       'ssh refused.example: ssh: connect to host refused.example port 22: Connection refused',
     );
   });
 
   it('says no engine is running on the far side', async () => {
     const socketPath = path.join(spacedDir(), 'engine.sock');
-    await expect(connectSsh({ target: `box:${socketPath}`, sshCommand: fakeSsh, remoteCommand })).rejects.toThrow(
-      `no engine is running for ${socketPath}`,
-    );
+    await expect(
+      connectSsh({ target: `box:${socketPath}`, sshCommand: fakeSsh, remoteCommand }),
+    ).rejects.toThrow(`no engine is running for ${socketPath}`);
   });
 
   it('says so when there is no ssh at all', async () => {

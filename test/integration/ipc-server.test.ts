@@ -37,10 +37,18 @@ async function raw(socketPath: string) {
   cleanups.push(() => socket.destroy());
   await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
   const messages: Record<string, unknown>[] = [];
-  readMessages(socket, { message: (value) => messages.push(value as Record<string, unknown>), problem: () => undefined });
+  readMessages(socket, {
+    message: (value) => messages.push(value as Record<string, unknown>),
+    problem: () => undefined,
+  });
   let ended = false;
   socket.on('close', () => (ended = true));
-  return { socket, messages, ended: () => ended, send: (value: unknown) => socket.write(encodeMessage(value)) };
+  return {
+    socket,
+    messages,
+    ended: () => ended,
+    send: (value: unknown) => socket.write(encodeMessage(value)),
+  };
 }
 
 describe('serveEngine', () => {
@@ -72,8 +80,14 @@ describe('serveEngine', () => {
     const { socketPath, host } = await setup();
     const engine = await client(socketPath);
     await expect(engine.command('pause')).resolves.toEqual({ ok: true, value: { paused: true } });
-    await expect(engine.command('retry', { taskId: 'T9' })).resolves.toEqual({ ok: false, error: 'no task T9' });
-    await expect(engine.command('block', { taskId: 'T1' })).resolves.toEqual({ ok: false, error: 'block needs a reason' });
+    await expect(engine.command('retry', { taskId: 'T9' })).resolves.toEqual({
+      ok: false,
+      error: 'no task T9',
+    });
+    await expect(engine.command('block', { taskId: 'T1' })).resolves.toEqual({
+      ok: false,
+      error: 'block needs a reason',
+    });
     await expect(engine.command('set-parallel', { n: 3 })).resolves.toEqual({ ok: true, value: { n: 3 } });
     expect(host.commands.map((command) => command.name)).toEqual(['pause', 'retry', 'block', 'set-parallel']);
   });
@@ -149,7 +163,12 @@ describe('serveEngine', () => {
     }
     expect(logs).toEqual([expect.stringMatching(/^dropped client #2: more than 256 KiB queued unread/)]);
     await waitFor(() => received === sent, 'the fast client to get every event');
-    expect(fast.current()?.recent.at(-1)?.message.startsWith(`${sent - 1} `)).toBe(true);
+    expect(
+      fast
+        .current()
+        ?.recent.at(-1)
+        ?.message.startsWith(`${sent - 1} `),
+    ).toBe(true);
   });
 
   it('refuses another protocol major version, naming both versions', async () => {
@@ -175,9 +194,25 @@ describe('serveEngine', () => {
     peer.send({ type: 'command', name: 'pause', args: {} });
     peer.send({ type: 'command', id: 2, name: 'subscribe-pty', args: {} });
     await waitFor(() => peer.messages.length === 5, 'five answers');
-    expect(peer.messages.map((message) => message['type'])).toEqual(['error', 'snapshot', 'result', 'error', 'result']);
-    expect(peer.messages[2]).toEqual({ type: 'result', id: 1, ok: false, error: 'unknown command "launch-missiles"' });
-    expect(peer.messages[4]).toEqual({ type: 'result', id: 2, ok: false, error: 'subscribe-pty needs an "agentId"' });
+    expect(peer.messages.map((message) => message['type'])).toEqual([
+      'error',
+      'snapshot',
+      'result',
+      'error',
+      'result',
+    ]);
+    expect(peer.messages[2]).toEqual({
+      type: 'result',
+      id: 1,
+      ok: false,
+      error: 'unknown command "launch-missiles"',
+    });
+    expect(peer.messages[4]).toEqual({
+      type: 'result',
+      id: 2,
+      ok: false,
+      error: 'subscribe-pty needs an "agentId"',
+    });
     expect(peer.ended()).toBe(false);
   });
 
@@ -191,7 +226,9 @@ describe('serveEngine', () => {
 
   it('replaces a stale socket, refuses a live one and never removes other files', async () => {
     const { dir, socketPath, host, server } = await setup();
-    await expect(serveEngine(host, { socketPath, log: () => undefined })).rejects.toThrow(/already listening/);
+    await expect(serveEngine(host, { socketPath, log: () => undefined })).rejects.toThrow(
+      /already listening/,
+    );
     await server.close();
     expect(fs.existsSync(socketPath)).toBe(false);
 
@@ -211,7 +248,9 @@ describe('serveEngine', () => {
 
     const regular = path.join(dir, 'regular');
     fs.writeFileSync(regular, 'keep me');
-    await expect(serveEngine(host, { socketPath: regular, log: () => undefined })).rejects.toThrow(/not a socket/);
+    await expect(serveEngine(host, { socketPath: regular, log: () => undefined })).rejects.toThrow(
+      /not a socket/,
+    );
     expect(fs.readFileSync(regular, 'utf8')).toBe('keep me');
   });
 
@@ -224,7 +263,9 @@ describe('serveEngine', () => {
     fs.mkdirSync(runtime, { mode: 0o700 });
     const socketPath = engineSocketPath(root, { env: { XDG_RUNTIME_DIR: runtime } });
     expect(socketPath.startsWith(path.join(runtime, 'nightshift') + path.sep)).toBe(true);
-    expect(Buffer.byteLength(path.join(root, '.nightshift', 'engine.sock'))).toBeGreaterThan(MAX_SOCKET_PATH_BYTES);
+    expect(Buffer.byteLength(path.join(root, '.nightshift', 'engine.sock'))).toBeGreaterThan(
+      MAX_SOCKET_PATH_BYTES,
+    );
     const server = await serveEngine(new FakeHost('deep'), { socketPath, log: () => undefined });
     cleanups.push(() => server.close());
     expect(fs.statSync(path.dirname(socketPath)).mode & 0o777).toBe(0o700);

@@ -80,7 +80,11 @@ export class FakeHost implements EngineHost {
 }
 
 /** Resolves once `predicate` holds; fails with `what` after `timeoutMs`. */
-export async function waitFor(predicate: () => boolean, what = 'condition', timeoutMs = 10_000): Promise<void> {
+export async function waitFor(
+  predicate: () => boolean,
+  what = 'condition',
+  timeoutMs = 10_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!predicate()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

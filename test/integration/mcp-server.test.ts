@@ -19,7 +19,10 @@ function state(): State {
 }
 
 /** Calls a tool; returns its text and whether it was an error. */
-async function call(name: string, args: Record<string, unknown> = {}): Promise<{ text: string; isError: boolean }> {
+async function call(
+  name: string,
+  args: Record<string, unknown> = {},
+): Promise<{ text: string; isError: boolean }> {
   const result = await client.callTool({ name, arguments: args });
   const content = result.content as { type: string; text?: string }[];
   return { text: content.map((part) => part.text ?? '').join('\n'), isError: result.isError === true };
@@ -29,8 +32,32 @@ beforeAll(async () => {
   project = await tempGitRepo('nightshift-mcp-');
   for (const args of [
     ['init', '--use', 'sim'],
-    ['task', 'add', '--id', 'api', '--title', 'Build the API', '--step', 'write the routes', '--verify', 'test -f api.txt'],
-    ['task', 'add', '--id', 'docs', '--title', 'Document the API', '--step', 'write docs', '--verify', 'test -f docs.txt', '--depends-on', 'api'],
+    [
+      'task',
+      'add',
+      '--id',
+      'api',
+      '--title',
+      'Build the API',
+      '--step',
+      'write the routes',
+      '--verify',
+      'test -f api.txt',
+    ],
+    [
+      'task',
+      'add',
+      '--id',
+      'docs',
+      '--title',
+      'Document the API',
+      '--step',
+      'write docs',
+      '--verify',
+      'test -f docs.txt',
+      '--depends-on',
+      'api',
+    ],
   ]) {
     const result = await runCli(args, { cwd: project });
     expect(result.exitCode, result.stderr).toBe(0);
@@ -41,7 +68,12 @@ beforeAll(async () => {
     command: process.execPath,
     args: [cliPath, 'mcp'],
     cwd: elsewhere,
-    env: { PATH: process.env['PATH'] ?? '', NIGHTSHIFT_PROJECT_ROOT: project, NIGHTSHIFT_TASK_ID: 'api', NIGHTSHIFT_ATTEMPT: '2' },
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      NIGHTSHIFT_PROJECT_ROOT: project,
+      NIGHTSHIFT_TASK_ID: 'api',
+      NIGHTSHIFT_ATTEMPT: '2',
+    },
     stderr: 'pipe',
   });
   client = new Client({ name: 'nightshift-test', version: '1.0.0' });
@@ -55,10 +87,18 @@ afterAll(async () => {
 describe('nightshift mcp', () => {
   it('lists the five task tools with their input schemas', async () => {
     const { tools } = await client.listTools();
-    expect(tools.map((tool) => tool.name).sort()).toEqual(['add_dependency', 'add_learning', 'add_task', 'current_task', 'list_tasks']);
+    expect(tools.map((tool) => tool.name).sort()).toEqual([
+      'add_dependency',
+      'add_learning',
+      'add_task',
+      'current_task',
+      'list_tasks',
+    ]);
     const addTask = tools.find((tool) => tool.name === 'add_task');
     expect(addTask?.inputSchema.required).toEqual(['title']);
-    expect(Object.keys(addTask?.inputSchema.properties ?? {})).toEqual(expect.arrayContaining(['title', 'steps', 'verify', 'depends_on']));
+    expect(Object.keys(addTask?.inputSchema.properties ?? {})).toEqual(
+      expect.arrayContaining(['title', 'steps', 'verify', 'depends_on']),
+    );
   });
 
   it('current_task answers with the task of NIGHTSHIFT_TASK_ID', async () => {
@@ -78,7 +118,10 @@ describe('nightshift mcp', () => {
 
   it('list_tasks gives ids, titles, statuses and dependencies, optionally filtered', async () => {
     const all = JSON.parse((await call('list_tasks')).text) as { id: string; depends_on: string[] }[];
-    expect(all.map((task) => [task.id, task.depends_on])).toEqual([['api', []], ['docs', ['api']]]);
+    expect(all.map((task) => [task.id, task.depends_on])).toEqual([
+      ['api', []],
+      ['docs', ['api']],
+    ]);
     expect(JSON.parse((await call('list_tasks', { status: 'done' })).text)).toEqual([]);
   });
 
@@ -93,7 +136,12 @@ describe('nightshift mcp', () => {
     expect(reply.isError, reply.text).toBe(false);
     expect(JSON.parse(reply.text)).toMatchObject({ added: 'rate-limit-the-api' });
     const added = state().tasks.find((task) => task.id === 'rate-limit-the-api');
-    expect(added).toMatchObject({ status: 'pending', dependsOn: ['api'], steps: ['add a limiter middleware'], verification: { commands: ['npm test'] } });
+    expect(added).toMatchObject({
+      status: 'pending',
+      dependsOn: ['api'],
+      steps: ['add a limiter middleware'],
+      verification: { commands: ['npm test'] },
+    });
     expect(added?.notes).toContain('added by the agent working on api (attempt 2)');
   });
 
@@ -112,7 +160,12 @@ describe('nightshift mcp', () => {
   });
 
   it('add_task with an unknown dependency is refused, naming the field', async () => {
-    const reply = await call('add_task', { title: 'Orphan', steps: ['x'], verify: ['true'], depends_on: ['nope'] });
+    const reply = await call('add_task', {
+      title: 'Orphan',
+      steps: ['x'],
+      verify: ['true'],
+      depends_on: ['nope'],
+    });
     expect(reply.isError).toBe(true);
     expect(reply.text).toContain('dependsOn');
   });
@@ -120,7 +173,10 @@ describe('nightshift mcp', () => {
   it('add_dependency adds an edge, and refuses one that would close a cycle, naming the cycle', async () => {
     const ok = await call('add_dependency', { task_id: 'rate-limit-the-api', depends_on: 'docs' });
     expect(ok.isError, ok.text).toBe(false);
-    expect(state().tasks.find((task) => task.id === 'rate-limit-the-api')?.dependsOn).toEqual(['api', 'docs']);
+    expect(state().tasks.find((task) => task.id === 'rate-limit-the-api')?.dependsOn).toEqual([
+      'api',
+      'docs',
+    ]);
 
     const cycle = await call('add_dependency', { task_id: 'api', depends_on: 'rate-limit-the-api' });
     expect(cycle.isError).toBe(true);
@@ -133,10 +189,17 @@ describe('nightshift mcp', () => {
     const reply = await call('add_learning', { text: 'The API tests need PORT=0 to avoid clashes.' });
     expect(reply.isError, reply.text).toBe(false);
     const after = state();
-    expect(after.tasks.find((task) => task.id === 'api')?.learning).toEqual(['The API tests need PORT=0 to avoid clashes.']);
-    expect(after.learning.at(-1)).toMatchObject({ taskId: 'api', text: 'The API tests need PORT=0 to avoid clashes.' });
+    expect(after.tasks.find((task) => task.id === 'api')?.learning).toEqual([
+      'The API tests need PORT=0 to avoid clashes.',
+    ]);
+    expect(after.learning.at(-1)).toMatchObject({
+      taskId: 'api',
+      text: 'The API tests need PORT=0 to avoid clashes.',
+    });
     // The next current_task shows it.
-    expect(JSON.parse((await call('current_task')).text)).toMatchObject({ learning: ['The API tests need PORT=0 to avoid clashes.'] });
+    expect(JSON.parse((await call('current_task')).text)).toMatchObject({
+      learning: ['The API tests need PORT=0 to avoid clashes.'],
+    });
   });
 
   it('current_task of an unknown task is a tool error', async () => {

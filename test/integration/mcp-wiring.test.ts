@@ -21,16 +21,30 @@ beforeAll(async () => {
   scratchHome = await tempDir('nightshift-wiring-home-');
 }, 60_000);
 
-async function wired(name: 'claude' | 'codex' | 'gemini' | 'opencode'): Promise<{ request: AgentRequest; command: AgentCommand }> {
+async function wired(
+  name: 'claude' | 'codex' | 'gemini' | 'opencode',
+): Promise<{ request: AgentRequest; command: AgentCommand }> {
   const base = await testRequest({
     nightshiftCommand: [process.execPath, cliPath],
-    env: { NIGHTSHIFT_TASK_ID: 'T1', NIGHTSHIFT_ATTEMPT: '2', NIGHTSHIFT_RUN_ID: 'run-1', NIGHTSHIFT_ROLE: 'coding', NIGHTSHIFT_PROJECT_ROOT: project },
+    env: {
+      NIGHTSHIFT_TASK_ID: 'T1',
+      NIGHTSHIFT_ATTEMPT: '2',
+      NIGHTSHIFT_RUN_ID: 'run-1',
+      NIGHTSHIFT_ROLE: 'coding',
+      NIGHTSHIFT_PROJECT_ROOT: project,
+    },
   });
   const request = await withTaskServer(base);
   return { request, command: await createBackend(name).buildCommand(request) };
 }
 
-const serverEnv = (): Record<string, string> => ({ NIGHTSHIFT_PROJECT_ROOT: project, NIGHTSHIFT_TASK_ID: 'T1', NIGHTSHIFT_ATTEMPT: '2', NIGHTSHIFT_RUN_ID: 'run-1', NIGHTSHIFT_ROLE: 'coding' });
+const serverEnv = (): Record<string, string> => ({
+  NIGHTSHIFT_PROJECT_ROOT: project,
+  NIGHTSHIFT_TASK_ID: 'T1',
+  NIGHTSHIFT_ATTEMPT: '2',
+  NIGHTSHIFT_RUN_ID: 'run-1',
+  NIGHTSHIFT_ROLE: 'coding',
+});
 
 describe('task tool server wiring', () => {
   it('writes <attemptDir>/mcp.json with `nightshift mcp` and the env it needs', async () => {
@@ -44,7 +58,9 @@ describe('task tool server wiring', () => {
   it('claude: --mcp-config and the server allowed in the settings', async () => {
     const { request, command } = await wired('claude');
     expect(command.args).toEqual(expect.arrayContaining(['--mcp-config', request.mcpConfigPath]));
-    const settings = JSON.parse(await readFile(path.join(request.attemptDir, 'claude-settings.json'), 'utf8')) as { permissions: { allow: string[] } };
+    const settings = JSON.parse(
+      await readFile(path.join(request.attemptDir, 'claude-settings.json'), 'utf8'),
+    ) as { permissions: { allow: string[] } };
     expect(settings.permissions.allow).toContain('mcp__nightshift');
   });
 
@@ -55,14 +71,21 @@ describe('task tool server wiring', () => {
     expect(toml).toContain('[mcp_servers.nightshift]');
     expect(toml).toContain(`args = [${JSON.stringify(cliPath)}, "mcp"]`);
     expect(toml).toContain(`"NIGHTSHIFT_PROJECT_ROOT" = ${JSON.stringify(project)}`);
-    if (agentClis.codex) expect(runAgentCli('codex', ['mcp', 'list'], { CODEX_HOME: home, HOME: scratchHome })).toMatch(/nightshift\s+\S*node\s+\S*index\.js mcp/);
+    if (agentClis.codex)
+      expect(runAgentCli('codex', ['mcp', 'list'], { CODEX_HOME: home, HOME: scratchHome })).toMatch(
+        /nightshift\s+\S*node\s+\S*index\.js mcp/,
+      );
   });
 
   it('gemini: mcpServers in the settings of a private GEMINI_CLI_HOME', async () => {
     const { command } = await wired('gemini');
     const home = command.env['GEMINI_CLI_HOME'] ?? '';
-    const settings = JSON.parse(await readFile(path.join(home, '.gemini', 'settings.json'), 'utf8')) as Record<string, unknown>;
-    expect(settings['mcpServers']).toEqual({ nightshift: { command: process.execPath, args: [cliPath, 'mcp'], env: serverEnv(), trust: true } });
+    const settings = JSON.parse(
+      await readFile(path.join(home, '.gemini', 'settings.json'), 'utf8'),
+    ) as Record<string, unknown>;
+    expect(settings['mcpServers']).toEqual({
+      nightshift: { command: process.execPath, args: [cliPath, 'mcp'], env: serverEnv(), trust: true },
+    });
     if (agentClis.gemini) {
       const listed = runAgentCli('gemini', ['mcp', 'list'], { ...command.env, HOME: scratchHome });
       expect(listed).toMatch(/nightshift: .* \(stdio\) - Connected/);
@@ -72,11 +95,23 @@ describe('task tool server wiring', () => {
   it('opencode: a local server in the mcp table of OPENCODE_CONFIG_CONTENT', async () => {
     const { command } = await wired('opencode');
     const config = JSON.parse(command.env['OPENCODE_CONFIG_CONTENT'] ?? '{}') as Record<string, unknown>;
-    expect(config['mcp']).toEqual({ nightshift: { type: 'local', command: [process.execPath, cliPath, 'mcp'], environment: serverEnv(), enabled: true } });
+    expect(config['mcp']).toEqual({
+      nightshift: {
+        type: 'local',
+        command: [process.execPath, cliPath, 'mcp'],
+        environment: serverEnv(),
+        enabled: true,
+      },
+    });
     if (agentClis.opencode) {
-      const listed = runAgentCli('opencode', ['mcp', 'list'], { OPENCODE_CONFIG_CONTENT: command.env['OPENCODE_CONFIG_CONTENT'] ?? '', HOME: scratchHome });
+      const listed = runAgentCli('opencode', ['mcp', 'list'], {
+        OPENCODE_CONFIG_CONTENT: command.env['OPENCODE_CONFIG_CONTENT'] ?? '',
+        HOME: scratchHome,
+      });
       // opencode colours its output even into a pipe.
-      expect(listed.replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'), '')).toMatch(/✓ nightshift\s+connected/);
+      expect(listed.replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'), '')).toMatch(
+        /✓ nightshift\s+connected/,
+      );
     }
   }, 90_000);
 });

@@ -8,7 +8,13 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/cli.js';
-import { cleanupProjects, simProject, simTask, simWrite, type SimProject } from '../support/engine-fixtures.js';
+import {
+  cleanupProjects,
+  simProject,
+  simTask,
+  simWrite,
+  type SimProject,
+} from '../support/engine-fixtures.js';
 import { planJson, plannerPrompt, scriptedIntent } from './plan-support.js';
 
 afterEach(cleanupProjects);
@@ -17,7 +23,10 @@ afterEach(cleanupProjects);
 async function plannedProject(): Promise<{ project: SimProject; intentFile: string }> {
   const project = await simProject();
   const intentFile = path.join(await tempDir('nightshift-intent-'), 'intent.txt');
-  await writeFile(intentFile, scriptedIntent({ any: planJson([simTask('first', simWrite('first.txt', '1'), ['test -f first.txt'])]) }));
+  await writeFile(
+    intentFile,
+    scriptedIntent({ any: planJson([simTask('first', simWrite('first.txt', '1'), ['test -f first.txt'])]) }),
+  );
   const planned = await project.cli(['plan', '-f', intentFile]);
   if (planned.exitCode !== 0) throw new Error(`plan failed:\n${planned.stdout}\n${planned.stderr}`);
   return { project, intentFile };
@@ -27,14 +36,27 @@ describe('run --epochs', () => {
   it('re-plans once the queue is exhausted, from the re-read source file, and runs what the planner added', async () => {
     const { project, intentFile } = await plannedProject();
     // The source changes between epochs: epoch 2 must read it again, not reuse the first text.
-    await writeFile(intentFile, scriptedIntent({ any: planJson([simTask('second', simWrite('second.txt', '2'), ['test -f second.txt'], { depends_on: ['first'] })]) }, { spec: false }));
+    await writeFile(
+      intentFile,
+      scriptedIntent(
+        {
+          any: planJson([
+            simTask('second', simWrite('second.txt', '2'), ['test -f second.txt'], { depends_on: ['first'] }),
+          ]),
+        },
+        { spec: false },
+      ),
+    );
 
     const run = await project.cli(['run', '--no-ui', '--epochs', '2'], { timeoutMs: 90_000 });
 
     expect(run.exitCode, run.stdout + run.stderr).toBe(0);
     expect(run.stdout).toContain('epoch 2 of 2: the queue is exhausted; re-planning');
     expect(run.stdout).toMatch(/epoch 2: added 1 task: second/);
-    expect(project.state()?.tasks.map((t) => [t.id, t.status])).toEqual([['first', 'done'], ['second', 'done']]);
+    expect(project.state()?.tasks.map((t) => [t.id, t.status])).toEqual([
+      ['first', 'done'],
+      ['second', 'done'],
+    ]);
     expect(existsSync(path.join(project.dir, 'second.txt'))).toBe(true);
     // The planner was told what is done, so it adds rather than repeats.
     expect(plannerPrompt(project.dir, 1)).toMatch(/- first — Task first \(done\)/);

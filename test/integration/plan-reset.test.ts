@@ -7,7 +7,15 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanupProjects, simProject, simTask, simWrite, waitFor, worktreeFolders, type SimProject } from '../support/engine-fixtures.js';
+import {
+  cleanupProjects,
+  simProject,
+  simTask,
+  simWrite,
+  waitFor,
+  worktreeFolders,
+  type SimProject,
+} from '../support/engine-fixtures.js';
 import { planJson, scriptedIntent } from './plan-support.js';
 
 afterEach(cleanupProjects);
@@ -27,12 +35,16 @@ async function ranProject(): Promise<{ project: SimProject; planCommit: string }
   return { project, planCommit };
 }
 
-const nightshiftDir = (project: SimProject, ...parts: string[]): string => path.join(project.dir, '.nightshift', ...parts);
+const nightshiftDir = (project: SimProject, ...parts: string[]): string =>
+  path.join(project.dir, '.nightshift', ...parts);
 
 describe('reset --to-plan', () => {
   it('moves the branch back to the plan commit, puts tasks back to pending and archives logs and attempts', async () => {
     const { project, planCommit } = await ranProject();
-    expect((await project.subjects()).slice(-2).map((s) => s.slice(0, 15))).toEqual(['nightshift(one)', 'nightshift(two)']);
+    expect((await project.subjects()).slice(-2).map((s) => s.slice(0, 15))).toEqual([
+      'nightshift(one)',
+      'nightshift(two)',
+    ]);
     const runDirs = readdirSync(nightshiftDir(project, 'logs'));
 
     const reset = await project.cli(['reset', '--to-plan']);
@@ -41,17 +53,25 @@ describe('reset --to-plan', () => {
     expect(reset.stdout).toMatch(/main: drop 2 nightshift commits, back to [0-9a-f]{12}/);
     expect(await project.git('rev-parse', 'HEAD')).toBe(planCommit);
     expect(existsSync(path.join(project.dir, 'one.txt'))).toBe(false);
-    expect(project.state()?.tasks.map((t) => [t.id, t.status, t.attempts.length])).toEqual([['one', 'pending', 0], ['two', 'pending', 0]]);
+    expect(project.state()?.tasks.map((t) => [t.id, t.status, t.attempts.length])).toEqual([
+      ['one', 'pending', 0],
+      ['two', 'pending', 0],
+    ]);
     const archives = readdirSync(nightshiftDir(project, 'archive'));
     expect(archives).toHaveLength(1);
     const archive = nightshiftDir(project, 'archive', archives[0] ?? '');
     expect(readdirSync(path.join(archive, 'logs')).sort()).toEqual(runDirs.sort());
     expect(existsSync(path.join(archive, 'progress.md'))).toBe(true);
     expect(existsSync(nightshiftDir(project, 'logs'))).toBe(false);
-    const attempts = JSON.parse(readFileSync(path.join(archive, 'attempts.json'), 'utf8')) as Record<string, { outcome: string }[]>;
+    const attempts = JSON.parse(readFileSync(path.join(archive, 'attempts.json'), 'utf8')) as Record<
+      string,
+      { outcome: string }[]
+    >;
     expect(Object.keys(attempts).sort()).toEqual(['one', 'two']);
     expect(attempts['one']?.[0]?.outcome).toBe('passed');
-    expect(readdirSync(nightshiftDir(project, 'backups')).some((name) => name.endsWith('-reset-to-plan.json'))).toBe(true);
+    expect(
+      readdirSync(nightshiftDir(project, 'backups')).some((name) => name.endsWith('-reset-to-plan.json')),
+    ).toBe(true);
     // The queue runs again from the post-plan state.
     const again = await project.cli(['run', '--no-ui']);
     expect(again.exitCode, again.stdout + again.stderr).toBe(0);
@@ -67,7 +87,9 @@ describe('reset --to-plan', () => {
     const reset = await project.cli(['reset', '--to-plan']);
 
     expect(reset.exitCode).toBe(1);
-    expect(reset.stderr).toMatch(/refusing to reset main: commit [0-9a-f]{12} "my own change" after the plan was not made by nightshift/);
+    expect(reset.stderr).toMatch(
+      /refusing to reset main: commit [0-9a-f]{12} "my own change" after the plan was not made by nightshift/,
+    );
     expect(await project.git('rev-parse', 'HEAD')).toBe(before);
     expect(project.task('one').status).toBe('done');
   }, 120_000);
@@ -84,21 +106,32 @@ describe('reset --to-plan', () => {
     const project = await simProject();
     await project.importTasks([simTask('slow', 'sim: hang', ['true'])]);
     project.startCli(['run', '--no-ui']);
-    await waitFor(() => project.state()?.tasks[0]?.status === 'running', { what: 'the task to start', timeoutMs: 30_000 });
+    await waitFor(() => project.state()?.tasks[0]?.status === 'running', {
+      what: 'the task to start',
+      timeoutMs: 30_000,
+    });
 
     const reset = await project.cli(['reset', '--to-plan', '--dry-run']);
 
     expect(reset.exitCode).toBe(1);
-    expect(reset.stderr).toMatch(/an engine is running for this project \(pid \d+\); reset --to-plan needs it stopped/);
+    expect(reset.stderr).toMatch(
+      /an engine is running for this project \(pid \d+\); reset --to-plan needs it stopped/,
+    );
   }, 60_000);
 
   it('removes the worktree an interrupted attempt kept', async () => {
     const project = await simProject();
-    const plan = planJson([simTask('one', simWrite('one.txt', '1'), ['test -f one.txt']), simTask('slow', 'sim: hang', ['true'], { depends_on: ['one'] })]);
+    const plan = planJson([
+      simTask('one', simWrite('one.txt', '1'), ['test -f one.txt']),
+      simTask('slow', 'sim: hang', ['true'], { depends_on: ['one'] }),
+    ]);
     const planned = await project.cli(['plan', '--intent', scriptedIntent({ any: plan })]);
     expect(planned.exitCode, planned.stderr).toBe(0);
     const engine = project.startCli(['run', '--no-ui']);
-    await waitFor(() => project.state()?.tasks[1]?.status === 'running', { what: 'the hanging task to start', timeoutMs: 30_000 });
+    await waitFor(() => project.state()?.tasks[1]?.status === 'running', {
+      what: 'the hanging task to start',
+      timeoutMs: 30_000,
+    });
     expect((await project.cli(['stop'])).exitCode).toBe(0);
     await engine.exited;
     expect(worktreeFolders(project)).toHaveLength(1);

@@ -15,8 +15,14 @@ afterEach(cleanupProjects);
 const threeTasks = planJson(
   [
     { ...simTask('setup', simWrite('a.txt', 'a'), ['test -f a.txt']), epic: 'core' },
-    { ...simTask('greet', simWrite('b.txt', 'b'), ['test -f b.txt'], { depends_on: ['setup'] }), epic: 'core' },
-    { ...simTask('docs', simWrite('c.txt', 'c'), ['test -f c.txt'], { depends_on: ['setup', 'greet'] }), epic: 'core' },
+    {
+      ...simTask('greet', simWrite('b.txt', 'b'), ['test -f b.txt'], { depends_on: ['setup'] }),
+      epic: 'core',
+    },
+    {
+      ...simTask('docs', simWrite('c.txt', 'c'), ['test -f c.txt'], { depends_on: ['setup', 'greet'] }),
+      epic: 'core',
+    },
   ],
   [{ id: 'core', title: 'Core' }],
 );
@@ -44,7 +50,12 @@ describe('nightshift plan with the sim planner', () => {
     expect(readFileSync(path.join(project.dir, SPEC_PATH), 'utf8')).toContain('## Acceptance criteria');
     // The spec is committed (worktrees see only committed files) and HEAD is recorded for reset.
     expect(await project.subjects()).toContain('nightshift(plan): spec build-a-greeter.md');
-    expect(state?.plan).toMatchObject({ source: intent, sourceKind: 'intent', specPath: SPEC_PATH, commit: await project.git('rev-parse', 'HEAD') });
+    expect(state?.plan).toMatchObject({
+      source: intent,
+      sourceKind: 'intent',
+      specPath: SPEC_PATH,
+      commit: await project.git('rev-parse', 'HEAD'),
+    });
     expect(await project.git('status', '--porcelain', '--untracked-files=no')).toBe('');
   }, 60_000);
 
@@ -54,7 +65,10 @@ describe('nightshift plan with the sim planner', () => {
       simTask('a', 'write a', ['test -f a.txt'], { depends_on: ['b'] }),
       simTask('b', 'write b', ['test -f b.txt'], { depends_on: ['a'] }),
     ]);
-    const fixed = planJson([simTask('a', 'write a', ['test -f a.txt']), simTask('b', 'write b', ['test -f b.txt'], { depends_on: ['a'] })]);
+    const fixed = planJson([
+      simTask('a', 'write a', ['test -f a.txt']),
+      simTask('b', 'write b', ['test -f b.txt'], { depends_on: ['a'] }),
+    ]);
 
     const result = await project.cli(['plan', '--intent', scriptedIntent({ 1: cyclic, 2: fixed })]);
 
@@ -65,16 +79,26 @@ describe('nightshift plan with the sim planner', () => {
     const second = plannerPrompt(project.dir, 2);
     expect(second).toContain('# Audit errors from the last round');
     expect(second).toMatch(/- task "a" field dependsOn: dependency cycle: a → b → a/);
-    expect(project.state()?.tasks.map((t) => [t.id, t.dependsOn])).toEqual([['a', []], ['b', ['a']]]);
+    expect(project.state()?.tasks.map((t) => [t.id, t.dependsOn])).toEqual([
+      ['a', []],
+      ['b', ['a']],
+    ]);
   }, 60_000);
 
   it('sends a missing field back to the planner, whose second round adds it', async () => {
     const project = await simProject();
     const { title: _title, ...untitled } = simTask('only', 'write it', ['test -f it.txt']);
     const noCommands = { ...simTask('second', 'write it', []), verification: {} };
-    const fixed = planJson([simTask('only', 'write it', ['test -f it.txt']), simTask('second', 'write it', ['test -f two.txt'])]);
+    const fixed = planJson([
+      simTask('only', 'write it', ['test -f it.txt']),
+      simTask('second', 'write it', ['test -f two.txt']),
+    ]);
 
-    const round1 = await project.cli(['plan', '--intent', scriptedIntent({ 1: planJson([untitled, noCommands]), 2: fixed })]);
+    const round1 = await project.cli([
+      'plan',
+      '--intent',
+      scriptedIntent({ 1: planJson([untitled, noCommands]), 2: fixed }),
+    ]);
 
     expect(round1.exitCode, round1.stdout + round1.stderr).toBe(0);
     const second = plannerPrompt(project.dir, 2);
@@ -86,7 +110,13 @@ describe('nightshift plan with the sim planner', () => {
     const project = await simProject();
     const noVerification = planJson([{ ...simTask('x', 'write x', []), verification: {} }]);
 
-    const result = await project.cli(['plan', '--rounds', '2', '--intent', scriptedIntent({ any: noVerification })]);
+    const result = await project.cli([
+      'plan',
+      '--rounds',
+      '2',
+      '--intent',
+      scriptedIntent({ any: noVerification }),
+    ]);
 
     expect(result.exitCode).toBe(1);
     expect(result.stdout).toContain('planning (round 2/2)…');
@@ -115,7 +145,20 @@ describe('nightshift plan with the sim planner', () => {
     const project = await simProject();
     const spec = path.join(project.dir, 'docs', 'specs', 'given.md');
     await mkdir(path.dirname(spec), { recursive: true });
-    const text = ['# Given', '', '## Goal', 'g', '', '## Acceptance criteria', '1. a', '', 'sim: write .nightshift/plan.json <<<', planJson([simTask('g1', 'w', ['true'])]), '>>>', ''].join('\n');
+    const text = [
+      '# Given',
+      '',
+      '## Goal',
+      'g',
+      '',
+      '## Acceptance criteria',
+      '1. a',
+      '',
+      'sim: write .nightshift/plan.json <<<',
+      planJson([simTask('g1', 'w', ['true'])]),
+      '>>>',
+      '',
+    ].join('\n');
     await writeFile(spec, text);
 
     const result = await project.cli(['plan', '-f', spec]);
@@ -124,27 +167,43 @@ describe('nightshift plan with the sim planner', () => {
     expect(result.stdout).toContain('spec: docs/specs/given.md');
     expect(readFileSync(spec, 'utf8')).toBe(text);
     expect(plannerPrompt(project.dir, 1)).toContain('(given by the user, at `docs/specs/given.md`');
-    expect(project.state()?.plan).toMatchObject({ sourceKind: 'file', source: 'docs/specs/given.md', specPath: 'docs/specs/given.md' });
+    expect(project.state()?.plan).toMatchObject({
+      sourceKind: 'file',
+      source: 'docs/specs/given.md',
+      specPath: 'docs/specs/given.md',
+    });
   }, 60_000);
 
   it('--append adds to the queue; --replace makes the plan the queue, after a backup', async () => {
     const project = await simProject();
     await project.importTasks([simTask('old', 'old work', ['true'])]);
 
-    const appended = await project.cli(['plan', '--append', '--intent', scriptedIntent({ any: planJson([simTask('new1', 'w', ['true'], { depends_on: ['old'] })]) })]);
+    const appended = await project.cli([
+      'plan',
+      '--append',
+      '--intent',
+      scriptedIntent({ any: planJson([simTask('new1', 'w', ['true'], { depends_on: ['old'] })]) }),
+    ]);
     expect(appended.exitCode, appended.stdout + appended.stderr).toBe(0);
     expect(project.state()?.tasks.map((t) => t.id)).toEqual(['old', 'new1']);
     // The planner saw the queue it adds to.
     expect(plannerPrompt(project.dir, 1)).toContain('- old — Task old (pending)');
 
-    const replaced = await project.cli(['plan', '--replace', '--intent', scriptedIntent({ any: planJson([simTask('fresh', 'w', ['true'])]) })]);
+    const replaced = await project.cli([
+      'plan',
+      '--replace',
+      '--intent',
+      scriptedIntent({ any: planJson([simTask('fresh', 'w', ['true'])]) }),
+    ]);
     expect(replaced.exitCode, replaced.stdout + replaced.stderr).toBe(0);
     expect(project.state()?.tasks.map((t) => t.id)).toEqual(['fresh']);
     expect(replaced.stdout).toMatch(/backup of the previous queue: .*state-.*-plan-replace\.json/);
     const backups = readdirSync(path.join(project.dir, '.nightshift', 'backups'));
     const backup = backups.find((name) => name.endsWith('-plan-replace.json'));
     expect(backup).toBeDefined();
-    const saved = JSON.parse(readFileSync(path.join(project.dir, '.nightshift', 'backups', backup ?? ''), 'utf8')) as { tasks: { id: string }[] };
+    const saved = JSON.parse(
+      readFileSync(path.join(project.dir, '.nightshift', 'backups', backup ?? ''), 'utf8'),
+    ) as { tasks: { id: string }[] };
     expect(saved.tasks.map((t) => t.id)).toEqual(['old', 'new1']);
     // --replace plans against nothing: the old tasks were not shown as a queue to add to.
     expect(plannerPrompt(project.dir, 1)).not.toContain('- old — Task old');

@@ -11,10 +11,21 @@ export const INTENT_TITLE = 'Build a greeter';
 export const SPEC_PATH = 'docs/specs/build-a-greeter.md';
 
 /** A spec that passes nightshift's "is this a spec" test. */
-export const SPEC_TEXT = ['# Greeter', '', '## Goal', 'Say hello.', '', '## Acceptance criteria', '1. hello.txt exists'].join('\n');
+export const SPEC_TEXT = [
+  '# Greeter',
+  '',
+  '## Goal',
+  'Say hello.',
+  '',
+  '## Acceptance criteria',
+  '1. hello.txt exists',
+].join('\n');
 
 /** A plan file on one line (a `>>>` line inside a block would end it). */
-export function planJson(tasks: readonly (PlanTask | Readonly<Record<string, unknown>>)[], epics?: readonly Readonly<Record<string, unknown>>[]): string {
+export function planJson(
+  tasks: readonly (PlanTask | Readonly<Record<string, unknown>>)[],
+  epics?: readonly Readonly<Record<string, unknown>>[],
+): string {
   return JSON.stringify({ project: 'plan-test', ...(epics ? { epics } : {}), tasks });
 }
 
@@ -22,7 +33,10 @@ export function planJson(tasks: readonly (PlanTask | Readonly<Record<string, unk
  * An intent for the sim planner: the title line, the spec write, then per round the plan file to
  * write (`any` = every round).
  */
-export function scriptedIntent(rounds: Readonly<Record<string, string>>, options: { readonly spec?: boolean } = {}): string {
+export function scriptedIntent(
+  rounds: Readonly<Record<string, string>>,
+  options: { readonly spec?: boolean } = {},
+): string {
   const lines = [INTENT_TITLE, ''];
   if (options.spec !== false) lines.push(`sim: write ${SPEC_PATH} <<<`, SPEC_TEXT, '>>>');
   for (const [round, plan] of Object.entries(rounds)) {

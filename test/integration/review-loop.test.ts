@@ -16,8 +16,18 @@ afterEach(cleanupProjects);
 const tasks = [
   simTask('one', simWrite('src/one.js', 'export const one = 1;'), ['test -f src/one.js']),
   // Leaves a TODO behind and changes code without a test: the sim reviewer flags the TODO.
-  simTask('two', simWrite('src/two.js', '// TODO: handle negative numbers\nexport const two = 2;'), ['test -f src/two.js'], { depends_on: ['one'] }),
-  simTask('three', `${simWrite('src/three.js', 'export const three = 3;')}\n${simWrite('test/three.test.js', 'assert(three === 3);')}`, ['test -f src/three.js'], { depends_on: ['two'] }),
+  simTask(
+    'two',
+    simWrite('src/two.js', '// TODO: handle negative numbers\nexport const two = 2;'),
+    ['test -f src/two.js'],
+    { depends_on: ['one'] },
+  ),
+  simTask(
+    'three',
+    `${simWrite('src/three.js', 'export const three = 3;')}\n${simWrite('test/three.test.js', 'assert(three === 3);')}`,
+    ['test -f src/three.js'],
+    { depends_on: ['two'] },
+  ),
 ];
 
 describe('review loop', () => {
@@ -42,7 +52,10 @@ describe('review loop', () => {
     // One review, after attempt 2 (one and two); the third attempt starts a new window of 1.
     const reviewed = await project.cli(['review', '--json']);
     expect(reviewed.exitCode, reviewed.stderr).toBe(0);
-    const shown = JSON.parse(reviewed.stdout) as { reviews: ReviewEntry[]; attempts: { taskId: string; quality: Quality }[] };
+    const shown = JSON.parse(reviewed.stdout) as {
+      reviews: ReviewEntry[];
+      attempts: { taskId: string; quality: Quality }[];
+    };
     expect(shown.reviews).toHaveLength(1);
     const review = shown.reviews[0];
     expect(review).toMatchObject({ trigger: 'every', verdict: 'concerns' });
@@ -56,7 +69,9 @@ describe('review loop', () => {
 
     // The medium finding feeds later prompts through the learning journal; the low one does not.
     const journal = project.state()?.learning.map((entry) => entry.text) ?? [];
-    expect(journal.filter((text) => text.startsWith('review: '))).toEqual([expect.stringContaining('[medium] src/two.js: unfinished work left in')]);
+    expect(journal.filter((text) => text.startsWith('review: '))).toEqual([
+      expect.stringContaining('[medium] src/two.js: unfinished work left in'),
+    ]);
 
     const plain = await project.cli(['review']);
     expect(plain.stdout).toContain('Reviews (1 of 1)');
@@ -72,7 +87,10 @@ describe('review loop', () => {
     expect(run.exitCode, run.stdout + run.stderr).toBe(0);
 
     expect(project.task('two').attempts[0]?.quality?.todosAdded).toBe(1);
-    const shown = JSON.parse((await project.cli(['review', '--json'])).stdout) as { reviews: ReviewEntry[]; attempts: unknown[] };
+    const shown = JSON.parse((await project.cli(['review', '--json'])).stdout) as {
+      reviews: ReviewEntry[];
+      attempts: unknown[];
+    };
     expect(shown.reviews).toEqual([]);
     expect(shown.attempts).toHaveLength(2);
   }, 120_000);

@@ -63,7 +63,11 @@ export function skipReason(name: AgentCliName): string | undefined {
 }
 
 /** `<cli> ...args` output (stdout and stderr), for --help checks; HOME points at a scratch dir. */
-export function runCli(name: AgentCliName, args: readonly string[], env: Readonly<Record<string, string>> = {}): string {
+export function runCli(
+  name: AgentCliName,
+  args: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+): string {
   const cli = agentClis[name];
   if (cli === undefined) throw new Error(skipReason(name));
   // Some CLIs (opencode) print --help on stderr, so both streams are returned.
@@ -100,7 +104,10 @@ export async function fixtureLines(relative: string): Promise<string[]> {
 }
 
 /** Every event a fresh parser yields for a fixture, in order. */
-export async function parseFixture(createParser: () => OutputParser, relative: string): Promise<AgentEvent[]> {
+export async function parseFixture(
+  createParser: () => OutputParser,
+  relative: string,
+): Promise<AgentEvent[]> {
   const parser = createParser();
   return (await fixtureLines(relative)).flatMap((line) => [...parser.push(line)]);
 }

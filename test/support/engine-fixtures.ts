@@ -30,14 +30,29 @@ export interface PlanTask {
   readonly steps: readonly string[];
   readonly priority?: number;
   readonly depends_on?: readonly string[];
-  readonly verification: { readonly validate_commands: readonly string[]; readonly path_patterns?: readonly string[] };
+  readonly verification: {
+    readonly validate_commands: readonly string[];
+    readonly path_patterns?: readonly string[];
+  };
   readonly completion?: Readonly<Record<string, unknown>>;
   readonly execution?: Readonly<Record<string, unknown>>;
 }
 
 /** A task for the sim: `description` carries the `sim:` directives; `verify` is the gate. */
-export function simTask(id: string, description: string, verify: readonly string[], extra: Partial<PlanTask> = {}): PlanTask {
-  return { id, title: `Task ${id}`, description, steps: [`do what task ${id} says`], verification: { validate_commands: verify }, ...extra };
+export function simTask(
+  id: string,
+  description: string,
+  verify: readonly string[],
+  extra: Partial<PlanTask> = {},
+): PlanTask {
+  return {
+    id,
+    title: `Task ${id}`,
+    description,
+    steps: [`do what task ${id} says`],
+    verification: { validate_commands: verify },
+    ...extra,
+  };
 }
 
 /** `sim: write PATH <<<` … `>>>` for one file. */
@@ -54,7 +69,8 @@ export async function waitFor<T>(
   for (;;) {
     const value = await predicate();
     if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${options.timeoutMs ?? 20_000} ms waiting for ${options.what}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${options.timeoutMs ?? 20_000} ms waiting for ${options.what}`);
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 50));
   }
 }
@@ -104,7 +120,10 @@ const engines: BackgroundEngine[] = [];
  * `run` keys go to [run]; other tables through `config`.
  */
 export async function simProject(
-  options: { readonly run?: Readonly<Record<string, TomlValue>>; readonly config?: Readonly<Record<string, Readonly<Record<string, TomlValue>>>> } = {},
+  options: {
+    readonly run?: Readonly<Record<string, TomlValue>>;
+    readonly config?: Readonly<Record<string, Readonly<Record<string, TomlValue>>>>;
+  } = {},
 ): Promise<SimProject> {
   const dir = await tempGitRepo('nightshift-engine-');
   const stateHome = await tempDir('nightshift-engine-state-');
@@ -115,7 +134,8 @@ export async function simProject(
     dir,
     stateHome,
     worktreesRoot: path.join(stateHome, 'nightshift', 'worktrees'),
-    cli: (args, cliOptions = {}) => runCli(args, { cwd: dir, ...cliOptions, env: { ...env, ...cliOptions.env } }),
+    cli: (args, cliOptions = {}) =>
+      runCli(args, { cwd: dir, ...cliOptions, env: { ...env, ...cliOptions.env } }),
     startCli: (args) => {
       const engine = startBackground(dir, args, env);
       engines.push(engine);
@@ -125,7 +145,8 @@ export async function simProject(
       const file = path.join(plans, `plan-${++planNo}.json`);
       await writeFile(file, JSON.stringify({ project: 'engine-test', tasks }, null, 2));
       const result = await project.cli(['task', 'import', file]);
-      if (result.exitCode !== 0) throw new Error(`task import failed (${result.exitCode}):\n${result.stdout}\n${result.stderr}`);
+      if (result.exitCode !== 0)
+        throw new Error(`task import failed (${result.exitCode}):\n${result.stdout}\n${result.stderr}`);
     },
     state: () => readState(dir),
     task: (id) => {
@@ -134,7 +155,8 @@ export async function simProject(
       return task;
     },
     git: async (...args) => (await execa('git', args, { cwd: dir, stdin: 'ignore' })).stdout,
-    subjects: async () => (await project.git('log', '--reverse', '--format=%s', 'main')).split('\n').filter(Boolean),
+    subjects: async () =>
+      (await project.git('log', '--reverse', '--format=%s', 'main')).split('\n').filter(Boolean),
     setConfig: async (table, entries) => {
       const file = path.join(dir, 'nightshift.toml');
       await writeFile(file, setTomlKeys(await readFile(file, 'utf8'), table, entries));
@@ -145,10 +167,12 @@ export async function simProject(
     },
   };
   const init = await project.cli(['init', '--use', 'sim']);
-  if (init.exitCode !== 0) throw new Error(`nightshift init failed (${init.exitCode}):\n${init.stdout}\n${init.stderr}`);
+  if (init.exitCode !== 0)
+    throw new Error(`nightshift init failed (${init.exitCode}):\n${init.stdout}\n${init.stderr}`);
   await project.setConfig('backend', { default: 'sim' });
   if (options.run) await project.setConfig('run', options.run);
-  for (const [table, entries] of Object.entries(options.config ?? {})) await project.setConfig(table, entries);
+  for (const [table, entries] of Object.entries(options.config ?? {}))
+    await project.setConfig(table, entries);
   await project.commitAll('nightshift init');
   projects.push(project);
   return project;
@@ -163,7 +187,11 @@ function readState(dir: string): State | undefined {
   }
 }
 
-function startBackground(cwd: string, args: readonly string[], extraEnv: Readonly<Record<string, string>>): BackgroundEngine {
+function startBackground(
+  cwd: string,
+  args: readonly string[],
+  extraEnv: Readonly<Record<string, string>>,
+): BackgroundEngine {
   const child = spawn(process.execPath, [cliPath, ...args], {
     cwd,
     env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...extraEnv },
@@ -183,7 +211,11 @@ function startBackground(cwd: string, args: readonly string[], extraEnv: Readonl
  * `text` with `key = value` set in `[table]` for each entry: an existing key line is replaced, a
  * missing one is added under the table's header (the table is appended when missing).
  */
-export function setTomlKeys(text: string, table: string, entries: Readonly<Record<string, TomlValue>>): string {
+export function setTomlKeys(
+  text: string,
+  table: string,
+  entries: Readonly<Record<string, TomlValue>>,
+): string {
   const lines = text.split('\n');
   for (const [key, value] of Object.entries(entries)) {
     const rendered = `${key} = ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`;
@@ -194,7 +226,9 @@ export function setTomlKeys(text: string, table: string, entries: Readonly<Recor
     }
     let end = lines.findIndex((line, index) => index > header && /^\s*\[/.test(line));
     if (end < 0) end = lines.length;
-    const keyLine = lines.findIndex((line, index) => index > header && index < end && new RegExp(`^\\s*${key}\\s*=`).test(line));
+    const keyLine = lines.findIndex(
+      (line, index) => index > header && index < end && new RegExp(`^\\s*${key}\\s*=`).test(line),
+    );
     if (keyLine >= 0) lines[keyLine] = rendered;
     else lines.splice(header + 1, 0, rendered);
   }
@@ -219,7 +253,9 @@ export function listProcesses(): ProcessInfo[] {
       const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
       if (cmdline === '') continue; // a zombie or a kernel thread
       const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
-      const tag = environ.find((entry) => entry.startsWith('NIGHTSHIFT_PROCESS_TAG='))?.slice('NIGHTSHIFT_PROCESS_TAG='.length);
+      const tag = environ
+        .find((entry) => entry.startsWith('NIGHTSHIFT_PROCESS_TAG='))
+        ?.slice('NIGHTSHIFT_PROCESS_TAG='.length);
       found.push({ pid, cmdline, cwd: readlinkSync(`/proc/${pid}/cwd`), tag });
     } catch {
       // gone meanwhile, or not ours
@@ -235,7 +271,9 @@ export function processesWithTag(tag: string): ProcessInfo[] {
 
 /** Processes whose working directory is `dir` or below it (the test runner itself excluded). */
 export function processesUnder(dir: string): ProcessInfo[] {
-  return listProcesses().filter((p) => p.pid !== process.pid && (p.cwd === dir || p.cwd.startsWith(`${dir}/`)));
+  return listProcesses().filter(
+    (p) => p.pid !== process.pid && (p.cwd === dir || p.cwd.startsWith(`${dir}/`)),
+  );
 }
 
 /** The NIGHTSHIFT_PROCESS_TAG of an attempt (engine/recovery.ts's attemptProcessTag). */
@@ -256,7 +294,9 @@ export function isAlive(pid: number): boolean {
 /** Names of the worktree folders of every repo of a project (empty when none). */
 export function worktreeFolders(project: SimProject): string[] {
   if (!existsSync(project.worktreesRoot)) return [];
-  return readdirSync(project.worktreesRoot).flatMap((repo) => readdirSync(path.join(project.worktreesRoot, repo)).map((wt) => `${repo}/${wt}`));
+  return readdirSync(project.worktreesRoot).flatMap((repo) =>
+    readdirSync(path.join(project.worktreesRoot, repo)).map((wt) => `${repo}/${wt}`),
+  );
 }
 
 /** Kills background engines and every process left working in a project's folders (afterEach). */
@@ -277,5 +317,8 @@ export async function cleanupProjects(): Promise<void> {
       }
     }
   }
-  await waitFor(() => killed.every((pid) => !isAlive(pid)), { timeoutMs: 5000, what: 'leftover processes to die' });
+  await waitFor(() => killed.every((pid) => !isAlive(pid)), {
+    timeoutMs: 5000,
+    what: 'leftover processes to die',
+  });
 }

@@ -5,7 +5,14 @@
  */
 import path from 'node:path';
 import type { Scenario } from './fake-anthropic.js';
-import { lastToolResults, promptText, steps, text, tool, workingDirectory } from './fake-anthropic-scenarios.js';
+import {
+  lastToolResults,
+  promptText,
+  steps,
+  text,
+  tool,
+  workingDirectory,
+} from './fake-anthropic-scenarios.js';
 
 /** What the scripted planner writes. */
 export interface PlannedWrites {
@@ -21,13 +28,34 @@ export function specPathFromPrompt(prompt: string): string | undefined {
 
 /** Writes the spec, then the plan, then summarizes what the tools answered. */
 export function writesPlan(writes: PlannedWrites): Scenario {
-  const absolute = (cwd: string | undefined, file: string): string => (cwd === undefined ? file : path.join(cwd, file));
+  const absolute = (cwd: string | undefined, file: string): string =>
+    cwd === undefined ? file : path.join(cwd, file);
   return steps([
     (r) => {
       const spec = specPathFromPrompt(promptText(r)) ?? 'docs/specs/spec.md';
-      return tool('Write', { file_path: absolute(workingDirectory(r), spec), content: writes.spec }, `Writing the spec to ${spec}.`);
+      return tool(
+        'Write',
+        { file_path: absolute(workingDirectory(r), spec), content: writes.spec },
+        `Writing the spec to ${spec}.`,
+      );
     },
-    (r) => tool('Write', { file_path: absolute(workingDirectory(r), '.nightshift/plan.json'), content: `${JSON.stringify(writes.plan, null, 2)}\n` }, 'Writing the plan.'),
-    (r) => text(`Planned 1 epic and ${(writes.plan as { tasks?: unknown[] }).tasks?.length ?? 0} tasks. ${lastToolResults(r).map((t) => t.text).join(' ').slice(0, 200)}`),
+    (r) =>
+      tool(
+        'Write',
+        {
+          file_path: absolute(workingDirectory(r), '.nightshift/plan.json'),
+          content: `${JSON.stringify(writes.plan, null, 2)}\n`,
+        },
+        'Writing the plan.',
+      ),
+    (r) =>
+      text(
+        `Planned 1 epic and ${(writes.plan as { tasks?: unknown[] }).tasks?.length ?? 0} tasks. ${lastToolResults(
+          r,
+        )
+          .map((t) => t.text)
+          .join(' ')
+          .slice(0, 200)}`,
+      ),
   ]);
 }

@@ -4,7 +4,13 @@
  * returns the next assistant turn, so a denied command's reason reaches it like a real model.
  */
 import path from 'node:path';
-import { contentText, toolResultsOf, type AssistantTurn, type MessagesRequest, type Scenario } from './fake-anthropic.js';
+import {
+  contentText,
+  toolResultsOf,
+  type AssistantTurn,
+  type MessagesRequest,
+  type Scenario,
+} from './fake-anthropic.js';
 
 /** The text of the user's first message: the prompt the agent was started with. */
 export function promptText(request: MessagesRequest): string {
@@ -40,7 +46,9 @@ export function lastToolResults(request: MessagesRequest): ReturnType<typeof too
  * it names none.
  */
 export function attemptFromPrompt(request: MessagesRequest): number {
-  const match = /(?:NIGHTSHIFT_ATTEMPT\s*[=:]\s*|\battempt\s*(?:#|no\.?|number|:)?\s*)(\d+)/i.exec(promptText(request));
+  const match = /(?:NIGHTSHIFT_ATTEMPT\s*[=:]\s*|\battempt\s*(?:#|no\.?|number|:)?\s*)(\d+)/i.exec(
+    promptText(request),
+  );
   return match?.[1] === undefined ? 1 : Number(match[1]);
 }
 
@@ -50,7 +58,12 @@ export function steps(list: readonly ((request: MessagesRequest) => AssistantTur
     const step = list[stepIndex(request)];
     if (step) return step(request);
     const results = lastToolResults(request);
-    return text(`Done. ${results.map((r) => r.text).join(' ').slice(0, 400)}`);
+    return text(
+      `Done. ${results
+        .map((r) => r.text)
+        .join(' ')
+        .slice(0, 400)}`,
+    );
   };
 }
 
@@ -60,8 +73,17 @@ export function text(value: string): AssistantTurn {
 }
 
 /** A turn that calls one tool, with a line of narration first. */
-export function tool(name: string, input: Readonly<Record<string, unknown>>, narration = `Using ${name}.`): AssistantTurn {
-  return { content: [{ type: 'text', text: narration }, { type: 'tool_use', name, input }] };
+export function tool(
+  name: string,
+  input: Readonly<Record<string, unknown>>,
+  narration = `Using ${name}.`,
+): AssistantTurn {
+  return {
+    content: [
+      { type: 'text', text: narration },
+      { type: 'tool_use', name, input },
+    ],
+  };
 }
 
 /**
@@ -86,11 +108,25 @@ export interface WriteOptions {
 export function writesPassingCode(options: WriteOptions): Scenario {
   const testCommand = options.testCommand ?? 'npm test';
   return steps([
-    (r) => tool('Write', { file_path: absolute(r, options.file), content: options.content }, `Writing ${options.file}.`),
+    (r) =>
+      tool(
+        'Write',
+        { file_path: absolute(r, options.file), content: options.content },
+        `Writing ${options.file}.`,
+      ),
     ...(testCommand
-      ? [(_r: MessagesRequest) => tool('Bash', { command: testCommand, description: 'Run the tests' }, 'Running the tests.')]
+      ? [
+          (_r: MessagesRequest) =>
+            tool('Bash', { command: testCommand, description: 'Run the tests' }, 'Running the tests.'),
+        ]
       : []),
-    (r) => text(`Wrote ${options.file}${testCommand ? ` and ran \`${testCommand}\`` : ''}. ${lastToolResults(r).map((t) => t.text).join(' ').slice(0, 300)}`),
+    (r) =>
+      text(
+        `Wrote ${options.file}${testCommand ? ` and ran \`${testCommand}\`` : ''}. ${lastToolResults(r)
+          .map((t) => t.text)
+          .join(' ')
+          .slice(0, 300)}`,
+      ),
   ]);
 }
 
@@ -126,13 +162,18 @@ export function triesBlockedCommand(command = 'git push origin main'): Scenario 
     (r) => {
       const result = lastToolResults(r)[0];
       const reply = result?.text ?? '';
-      return /blocked|denied/i.test(reply) ? text(`${DENIED_SUMMARY_PREFIX} ${reply}`) : text(`The command ran: ${reply}`);
+      return /blocked|denied/i.test(reply)
+        ? text(`${DENIED_SUMMARY_PREFIX} ${reply}`)
+        : text(`The command ran: ${reply}`);
     },
   ]);
 }
 
 /** Picks a scenario by a `scenario: NAME` line in the prompt, for runs that mix several. */
-export function byPromptMarker(scenarios: Readonly<Record<string, Scenario>>, fallback: Scenario = () => text('Nothing to do.')): Scenario {
+export function byPromptMarker(
+  scenarios: Readonly<Record<string, Scenario>>,
+  fallback: Scenario = () => text('Nothing to do.'),
+): Scenario {
   return (request) => {
     const name = /scenario:\s*([\w-]+)/.exec(promptText(request))?.[1];
     return (name === undefined ? undefined : scenarios[name])?.(request) ?? fallback(request);

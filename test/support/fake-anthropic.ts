@@ -18,7 +18,12 @@ import type { AddressInfo } from 'node:net';
 /** A content block the fake can send as the assistant. */
 export type AssistantBlock =
   | { readonly type: 'text'; readonly text: string }
-  | { readonly type: 'tool_use'; readonly name: string; readonly input: Readonly<Record<string, unknown>>; readonly id?: string };
+  | {
+      readonly type: 'tool_use';
+      readonly name: string;
+      readonly input: Readonly<Record<string, unknown>>;
+      readonly id?: string;
+    };
 
 /** One assistant turn. `stop_reason` defaults to `tool_use` when a tool is called, else `end_turn`. */
 export interface AssistantTurn {
@@ -144,12 +149,15 @@ function withIds(turn: AssistantTurn): { blocks: AssistantBlock[]; stopReason: s
   const blocks = turn.content.map((block) =>
     block.type === 'tool_use' ? { ...block, id: block.id ?? `toolu_fake_${++idCounter}` } : block,
   );
-  const stopReason = turn.stop_reason ?? (blocks.some((b) => b.type === 'tool_use') ? 'tool_use' : 'end_turn');
+  const stopReason =
+    turn.stop_reason ?? (blocks.some((b) => b.type === 'tool_use') ? 'tool_use' : 'end_turn');
   return { blocks, stopReason };
 }
 
 function apiBlock(block: AssistantBlock): Record<string, unknown> {
-  return block.type === 'text' ? { type: 'text', text: block.text } : { type: 'tool_use', id: block.id, name: block.name, input: block.input };
+  return block.type === 'text'
+    ? { type: 'text', text: block.text }
+    : { type: 'tool_use', id: block.id, name: block.name, input: block.input };
 }
 
 function sendStream(response: ServerResponse, request: MessagesRequest, turn: AssistantTurn): void {
@@ -157,7 +165,11 @@ function sendStream(response: ServerResponse, request: MessagesRequest, turn: As
   const id = `msg_fake_${++idCounter}`;
   const inputTokens = approxTokens(request.messages);
   const outputTokens = approxTokens(blocks);
-  response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  response.writeHead(200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+  });
   const send = (event: string, data: unknown): void => {
     response.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   };
@@ -171,29 +183,56 @@ function sendStream(response: ServerResponse, request: MessagesRequest, turn: As
       content: [],
       stop_reason: null,
       stop_sequence: null,
-      usage: { input_tokens: inputTokens, output_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+      usage: {
+        input_tokens: inputTokens,
+        output_tokens: 1,
+        cache_creation_input_tokens: 0,
+        cache_read_input_tokens: 0,
+      },
     },
   });
   send('ping', { type: 'ping' });
   blocks.forEach((block, index) => {
     if (block.type === 'text') {
-      send('content_block_start', { type: 'content_block_start', index, content_block: { type: 'text', text: '' } });
+      send('content_block_start', {
+        type: 'content_block_start',
+        index,
+        content_block: { type: 'text', text: '' },
+      });
       // Two deltas, so clients that join deltas are exercised.
       const half = Math.ceil(block.text.length / 2);
       for (const part of [block.text.slice(0, half), block.text.slice(half)]) {
-        if (part) send('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'text_delta', text: part } });
+        if (part)
+          send('content_block_delta', {
+            type: 'content_block_delta',
+            index,
+            delta: { type: 'text_delta', text: part },
+          });
       }
     } else {
-      send('content_block_start', { type: 'content_block_start', index, content_block: { type: 'tool_use', id: block.id, name: block.name, input: {} } });
+      send('content_block_start', {
+        type: 'content_block_start',
+        index,
+        content_block: { type: 'tool_use', id: block.id, name: block.name, input: {} },
+      });
       const json = JSON.stringify(block.input);
       const half = Math.ceil(json.length / 2);
       for (const part of [json.slice(0, half), json.slice(half)]) {
-        if (part) send('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: part } });
+        if (part)
+          send('content_block_delta', {
+            type: 'content_block_delta',
+            index,
+            delta: { type: 'input_json_delta', partial_json: part },
+          });
       }
     }
     send('content_block_stop', { type: 'content_block_stop', index });
   });
-  send('message_delta', { type: 'message_delta', delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens: outputTokens } });
+  send('message_delta', {
+    type: 'message_delta',
+    delta: { stop_reason: stopReason, stop_sequence: null },
+    usage: { output_tokens: outputTokens },
+  });
   send('message_stop', { type: 'message_stop' });
   response.end();
 }
@@ -208,12 +247,19 @@ function sendMessage(response: ServerResponse, request: MessagesRequest, turn: A
     content: blocks.map(apiBlock),
     stop_reason: stopReason,
     stop_sequence: null,
-    usage: { input_tokens: approxTokens(request.messages), output_tokens: approxTokens(blocks), cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+    usage: {
+      input_tokens: approxTokens(request.messages),
+      output_tokens: approxTokens(blocks),
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 0,
+    },
   });
 }
 
 function isMessagesRequest(body: unknown): body is MessagesRequest {
-  return typeof body === 'object' && body !== null && Array.isArray((body as Record<string, unknown>)['messages']);
+  return (
+    typeof body === 'object' && body !== null && Array.isArray((body as Record<string, unknown>)['messages'])
+  );
 }
 
 /** Starts the fake on 127.0.0.1 with a random port. */
@@ -233,12 +279,20 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions): Promise
       } catch {
         body = undefined;
       }
-      requests.push({ method: req.method ?? '', path: req.url ?? '/', headers: req.headers, body, time: Date.now() });
+      requests.push({
+        method: req.method ?? '',
+        path: req.url ?? '/',
+        headers: req.headers,
+        body,
+        time: Date.now(),
+      });
       options.log?.(`${req.method ?? ''} ${req.url ?? ''}`);
       if (req.method === 'POST' && pathname === '/v1/messages' && isMessagesRequest(body)) {
         messageBodies.push(body);
         const hasTools = (body.tools?.length ?? 0) > 0;
-        const turn: AssistantTurn = hasTools ? scenario(body) : { content: [{ type: 'text', text: options.sideText ?? 'Fake title' }] };
+        const turn: AssistantTurn = hasTools
+          ? scenario(body)
+          : { content: [{ type: 'text', text: options.sideText ?? 'Fake title' }] };
         if (body.stream === true) sendStream(res, body, turn);
         else sendMessage(res, body, turn);
       } else if (req.method === 'POST' && pathname === '/v1/messages/count_tokens') {
@@ -247,10 +301,16 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions): Promise
         sendJson(res, 200, { ok: true });
       } else {
         unknownRoutes.push(`${req.method ?? ''} ${pathname}`);
-        sendJson(res, 404, { type: 'error', error: { type: 'not_found_error', message: `fake-anthropic: no route ${pathname}` } });
+        sendJson(res, 404, {
+          type: 'error',
+          error: { type: 'not_found_error', message: `fake-anthropic: no route ${pathname}` },
+        });
       }
     })().catch((error: unknown) => {
-      sendJson(res, 500, { type: 'error', error: { type: 'api_error', message: `fake-anthropic: ${String(error)}` } });
+      sendJson(res, 500, {
+        type: 'error',
+        error: { type: 'api_error', message: `fake-anthropic: ${String(error)}` },
+      });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -264,7 +324,8 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions): Promise
     toolResults: () => {
       // The last agent request carries the whole conversation; dedupe by tool_use id across requests.
       const seen = new Map<string, SeenToolResult>();
-      for (const body of messageBodies) for (const result of toolResultsOf(body)) seen.set(result.toolUseId, result);
+      for (const body of messageBodies)
+        for (const result of toolResultsOf(body)) seen.set(result.toolUseId, result);
       return [...seen.values()];
     },
     setScenario: (next) => {

@@ -32,14 +32,20 @@ export interface Sshd {
 
 /** Installs openssh-server when missing and allowed; resolves a reason to skip when it cannot. */
 export async function ensureSshd(): Promise<string | undefined> {
-  const haveClient = (await execa('ssh', ['-V'], { reject: false, stdin: 'ignore' }).catch(() => undefined))?.exitCode === 0;
+  const haveClient =
+    (await execa('ssh', ['-V'], { reject: false, stdin: 'ignore' }).catch(() => undefined))?.exitCode === 0;
   if (existsSync(SSHD) && haveClient) return undefined;
   const root = typeof process.getuid === 'function' && process.getuid() === 0;
   const apt = (await execa('sh', ['-c', 'command -v apt-get'], { reject: false })).exitCode === 0;
-  if (!root || !apt) return `${SSHD} or ssh is missing and this is not root with apt-get: install openssh-server and openssh-client to run this test`;
+  if (!root || !apt)
+    return `${SSHD} or ssh is missing and this is not root with apt-get: install openssh-server and openssh-client to run this test`;
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const install = (): Promise<{ exitCode?: number }> =>
-    execa('apt-get', ['install', '-y', '-qq', 'openssh-server', 'openssh-client'], { env, reject: false, stdin: 'ignore' });
+    execa('apt-get', ['install', '-y', '-qq', 'openssh-server', 'openssh-client'], {
+      env,
+      reject: false,
+      stdin: 'ignore',
+    });
   if ((await install()).exitCode !== 0) {
     await execa('apt-get', ['update', '-qq'], { env, reject: false, stdin: 'ignore' });
     const second = await install();
@@ -55,7 +61,10 @@ export async function startSshd(dir: string): Promise<Sshd | { readonly skip: st
   await mkdir(dir, { recursive: true });
   const hostKey = path.join(dir, 'host_ed25519');
   const userKey = path.join(dir, 'user_ed25519');
-  const keygen = (file: string): Promise<unknown> => execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'nightshift-test', '-f', file], { stdin: 'ignore' });
+  const keygen = (file: string): Promise<unknown> =>
+    execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'nightshift-test', '-f', file], {
+      stdin: 'ignore',
+    });
   await keygen(hostKey);
   await keygen(userKey);
   const authorizedKeys = path.join(dir, 'authorized_keys');
@@ -95,13 +104,20 @@ export async function startSshd(dir: string): Promise<Sshd | { readonly skip: st
     throw new Error(`sshd did not listen on 127.0.0.1:${port}; its log:\n${await log()}`);
   }
   const clientArgs = [
-    '-F', '/dev/null',
-    '-i', userKey,
-    '-o', 'IdentitiesOnly=yes',
-    '-o', 'StrictHostKeyChecking=no',
-    '-o', 'UserKnownHostsFile=/dev/null',
-    '-o', 'LogLevel=ERROR',
-    '-p', String(port),
+    '-F',
+    '/dev/null',
+    '-i',
+    userKey,
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    'StrictHostKeyChecking=no',
+    '-o',
+    'UserKnownHostsFile=/dev/null',
+    '-o',
+    'LogLevel=ERROR',
+    '-p',
+    String(port),
   ];
   return { port, clientArgs, log, stop: () => stop(child, exited) };
 }
@@ -127,7 +143,11 @@ function freePort(): Promise<number> {
 }
 
 /** Polls until something accepts connections on the port; false when the server exited or time ran out. */
-async function waitForPort(port: number, timeoutMs: number, exited: Promise<number | null>): Promise<boolean> {
+async function waitForPort(
+  port: number,
+  timeoutMs: number,
+  exited: Promise<number | null>,
+): Promise<boolean> {
   let gone = false;
   void exited.then(() => {
     gone = true;

@@ -36,7 +36,10 @@ export interface TmuxWindow {
   /** The visible screen as text (the alternate screen while a full-screen app runs). */
   readonly capture: () => Promise<string>;
   /** Polls the screen until `match` holds; rejects with the last screen after `timeoutMs`. */
-  readonly waitForText: (match: string | RegExp | ((screen: string) => boolean), timeoutMs?: number) => Promise<string>;
+  readonly waitForText: (
+    match: string | RegExp | ((screen: string) => boolean),
+    timeoutMs?: number,
+  ) => Promise<string>;
   /** Changes the window's size (the app sees SIGWINCH). */
   readonly resize: (width: number, height: number) => Promise<void>;
 }
@@ -70,15 +73,32 @@ export async function startTmux(options: TmuxOptions): Promise<TmuxSession> {
     TERM: 'xterm-256color',
     ...options.env,
   };
-  for (const name of Object.keys(env)) if (name === 'CI' || name.startsWith('CI_') || name === 'GITHUB_ACTIONS') delete env[name];
+  for (const name of Object.keys(env))
+    if (name === 'CI' || name.startsWith('CI_') || name === 'GITHUB_ACTIONS') delete env[name];
   for (const [key, value] of Object.entries(env)) if (value === undefined) delete env[key];
   const tmux = async (...args: string[]): Promise<string> => {
-    const result = await execa('tmux', ['-L', socketName, '-f', '/dev/null', ...args], { env, extendEnv: false, stdin: 'ignore' });
+    const result = await execa('tmux', ['-L', socketName, '-f', '/dev/null', ...args], {
+      env,
+      extendEnv: false,
+      stdin: 'ignore',
+    });
     return typeof result.stdout === 'string' ? result.stdout : '';
   };
   const width = options.width ?? 120;
   const height = options.height ?? 35;
-  await tmux('new-session', '-d', '-s', 'main', '-x', String(width), '-y', String(height), '-c', options.cwd, 'sh');
+  await tmux(
+    'new-session',
+    '-d',
+    '-s',
+    'main',
+    '-x',
+    String(width),
+    '-y',
+    String(height),
+    '-c',
+    options.cwd,
+    'sh',
+  );
   // Keep the pane when its program exits (so a failure stays visible). New windows take
   // default-size (there is no client to size them); `window-size manual` would be simpler but
   // makes tmux 3.3a crash on new-window.
@@ -102,14 +122,20 @@ export async function startTmux(options: TmuxOptions): Promise<TmuxSession> {
       capture,
       waitForText: async (match, timeoutMs = DEFAULT_WAIT_MS) => {
         const test =
-          typeof match === 'function' ? match : typeof match === 'string' ? (screen: string) => screen.includes(match) : (screen: string) => match.test(screen);
+          typeof match === 'function'
+            ? match
+            : typeof match === 'string'
+              ? (screen: string) => screen.includes(match)
+              : (screen: string) => match.test(screen);
         const deadline = Date.now() + timeoutMs;
         let screen = '';
         for (;;) {
           screen = await capture();
           if (test(screen)) return screen;
           if (Date.now() > deadline) {
-            throw new Error(`timed out after ${timeoutMs} ms waiting for ${String(match)} in tmux ${target}; the screen:\n${screen}`);
+            throw new Error(
+              `timed out after ${timeoutMs} ms waiting for ${String(match)} in tmux ${target}; the screen:\n${screen}`,
+            );
           }
           await sleep(POLL_MS);
         }

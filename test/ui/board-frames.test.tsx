@@ -20,7 +20,9 @@ import { sampleClient } from './sample.js';
 afterEach(() => cleanup());
 
 /** SGR colour parameters: 30–37, 39, 40–47, 49, 90–97, 100–107, 38;5/38;2 and 48;… */
-const COLOUR_CODE = new RegExp(`${String.fromCharCode(27)}\\[(?:[0-9;]*;)?(?:3[0-9]|4[0-9]|9[0-7]|10[0-7])(?:;[0-9;]*)?m`);
+const COLOUR_CODE = new RegExp(
+  `${String.fromCharCode(27)}\\[(?:[0-9;]*;)?(?:3[0-9]|4[0-9]|9[0-7]|10[0-7])(?:;[0-9;]*)?m`,
+);
 
 function lines(frame: string): string[] {
   return stripAnsi(frame).split('\n');
@@ -33,7 +35,18 @@ function lineOf(frame: string, needle: string): string {
 describe('board frames', () => {
   it('shows project, simulated backend, agents/limit, done/total, cost, elapsed and ETA in the header', async () => {
     const board = renderBoard(sampleClient());
-    await waitForText(board.frame, 'todo-api', 'simulated', 'agents 1/2', '1/5 done', '$1.25', '2m0', 'ETA ', 'running', '1 blocked');
+    await waitForText(
+      board.frame,
+      'todo-api',
+      'simulated',
+      'agents 1/2',
+      '1/5 done',
+      '$1.25',
+      '2m0',
+      'ETA ',
+      'running',
+      '1 blocked',
+    );
     // One done task took 5 minutes; 3 remain (blocked ones excluded) over 2 agents: 7m30s.
     expect(board.frame()).toContain('ETA 7m30s');
   });
@@ -56,7 +69,8 @@ describe('board frames', () => {
     const board = renderBoard(sampleClient(), { columns: 160, rows: 30 });
     await waitForText(board.frame, 'agents (1)');
     const row = lines(board.frame()).find((line) => line.includes('ada ')) ?? '';
-    for (const part of ['simulated', 'models#1', 'tool', 'Bash: npm test', '1m0', '1.5k tok', '$0.01 ']) expect(row).toContain(part);
+    for (const part of ['simulated', 'models#1', 'tool', 'Bash: npm test', '1m0', '1.5k tok', '$0.01 '])
+      expect(row).toContain(part);
   });
 
   it("shows the engine's event lines in the log pane, and new ones as they come", async () => {
@@ -119,7 +133,13 @@ describe('board frames', () => {
       const { render } = await import('ink-testing-library');
       const { Board } = await import('../../source/ui/Board.js');
       const React = await import('react');
-      const instance = render(React.createElement(Board, { client: sampleClient(), size: { columns: 100, rows: 30 }, onExit: () => undefined }));
+      const instance = render(
+        React.createElement(Board, {
+          client: sampleClient(),
+          size: { columns: 100, rows: 30 },
+          onExit: () => undefined,
+        }),
+      );
       await waitFor(() => (instance.lastFrame() ?? '').includes('todo-api'));
       expect(instance.lastFrame()).not.toMatch(COLOUR_CODE);
     } finally {
@@ -135,7 +155,16 @@ describe('board frames', () => {
   ])('lays out %ix%i with no line wider than the terminal and rows-1 lines', async (columns, rows) => {
     const client = sampleClient();
     const board = renderBoard(client, { columns, rows });
-    client.push({ type: 'agent', agent: makeAgent({ id: 'agent-2', name: 'grace', taskId: 'auth', state: 'waiting-input', action: 'Read: a/very/long/path/'.repeat(8) }) });
+    client.push({
+      type: 'agent',
+      agent: makeAgent({
+        id: 'agent-2',
+        name: 'grace',
+        taskId: 'auth',
+        state: 'waiting-input',
+        action: 'Read: a/very/long/path/'.repeat(8),
+      }),
+    });
     client.push({ type: 'line', line: makeLine('x'.repeat(300)) });
     await waitForText(board.frame, 'grace');
     const text = lines(board.frame());
@@ -147,7 +176,9 @@ describe('board frames', () => {
     const { render } = await import('ink-testing-library');
     const { Board } = await import('../../source/ui/Board.js');
     const React = await import('react');
-    const instance = render(React.createElement(Board, { client: sampleClient(), noColor: true, onExit: () => undefined }));
+    const instance = render(
+      React.createElement(Board, { client: sampleClient(), noColor: true, onExit: () => undefined }),
+    );
     const frame = (): string => instance.lastFrame() ?? '';
     // ink-testing-library's stdout is 100 columns with no rows: the board stacks its panes.
     await waitForText(frame, 'tasks (5)');
@@ -155,7 +186,10 @@ describe('board frames', () => {
     Object.defineProperty(instance.stdout, 'columns', { value: 160, configurable: true });
     Object.defineProperty(instance.stdout, 'rows', { value: 45, configurable: true });
     instance.stdout.emit('resize');
-    await waitFor(() => lineOf(frame(), 'tasks (5)').includes('agents ('), () => frame());
+    await waitFor(
+      () => lineOf(frame(), 'tasks (5)').includes('agents ('),
+      () => frame(),
+    );
     expect(lines(frame()).length).toBe(44);
   });
 

@@ -58,7 +58,14 @@ describe('board keys', () => {
     board.stdin.write('j');
     await waitFor(() => lineWith(board.frame(), 'Token auth').includes('▸'));
     board.stdin.write(KEY.enter);
-    await waitForText(board.frame, 'task auth', 'Bearer tokens for every route.', '1. add middleware', '$ npm test', 'attempts (0)');
+    await waitForText(
+      board.frame,
+      'task auth',
+      'Bearer tokens for every route.',
+      '1. add middleware',
+      '$ npm test',
+      'attempts (0)',
+    );
     board.stdin.write(KEY.esc);
     await waitForText(board.frame, 'tasks (5)');
   });
@@ -114,7 +121,9 @@ describe('board keys', () => {
     board.stdin.write('x');
     await waitForText(board.frame, 'stop agent ada?');
     board.stdin.write('y');
-    await waitFor(() => client.commands.some((c) => c.name === 'stop-agent' && c.args['agentId'] === 'agent-1'));
+    await waitFor(() =>
+      client.commands.some((c) => c.name === 'stop-agent' && c.args['agentId'] === 'agent-1'),
+    );
   });
 
   it('blocks the selected task with a typed reason', async () => {
@@ -129,7 +138,10 @@ describe('board keys', () => {
     await waitForText(board.frame, 'needs a key');
     board.stdin.write(KEY.enter);
     await waitFor(() => client.commands.some((c) => c.name === 'block'));
-    expect(client.commands.find((c) => c.name === 'block')?.args).toEqual({ id: 'auth', reason: 'needs a key' });
+    expect(client.commands.find((c) => c.name === 'block')?.args).toEqual({
+      id: 'auth',
+      reason: 'needs a key',
+    });
     await waitForText(board.frame, 'blocked auth');
   });
 
@@ -149,7 +161,10 @@ describe('board keys', () => {
 
   it('adds a task through the n form and shows a refusal from the engine', async () => {
     const { client, board } = await ready();
-    client.respond = (name) => (name === 'add-task' ? { ok: false, error: 'task "login" verification: nothing verifies this task' } : { ok: true });
+    client.respond = (name) =>
+      name === 'add-task'
+        ? { ok: false, error: 'task "login" verification: nothing verifies this task' }
+        : { ok: true };
     board.stdin.write('n');
     await waitForText(board.frame, 'new task', 'title:', 'step:', 'verify command:');
     board.stdin.write('Login page');
@@ -163,7 +178,12 @@ describe('board keys', () => {
     board.stdin.write(KEY.enter);
     await waitForText(board.frame, 'added task login-page');
     const sent = client.commands.filter((c) => c.name === 'add-task').at(-1)?.args['task'];
-    expect(sent).toMatchObject({ id: 'login-page', title: 'Login page', steps: ['add a login form'], verification: { commands: ['npm test -- login'] } });
+    expect(sent).toMatchObject({
+      id: 'login-page',
+      title: 'Login page',
+      steps: ['add a login form'],
+      verification: { commands: ['npm test -- login'] },
+    });
   });
 
   it('attaches to the agent: typed text goes to pty-input, ctrl-] returns', async () => {
@@ -233,7 +253,11 @@ describe('board keys', () => {
 
   it('scrolls the log back with PgUp and follows again with f', async () => {
     const { client, board } = await ready(100, 30);
-    for (let i = 0; i < 60; i += 1) client.push({ type: 'line', line: { at: '2025-01-01T10:00:00.000Z', level: 'info', message: `line ${i}` } });
+    for (let i = 0; i < 60; i += 1)
+      client.push({
+        type: 'line',
+        line: { at: '2025-01-01T10:00:00.000Z', level: 'info', message: `line ${i}` },
+      });
     await waitForText(board.frame, 'line 59', 'following');
     // shift-tab goes from tasks straight to the log, so no agent gets selected on the way.
     board.stdin.write(KEY.shiftTab);

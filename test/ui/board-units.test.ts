@@ -3,7 +3,12 @@
  * formatting.
  */
 import { describe, expect, it } from 'vitest';
-import { boardReducer, initialBoardState, moveSelection, type BoardAction } from '../../source/ui/board-state.js';
+import {
+  boardReducer,
+  initialBoardState,
+  moveSelection,
+  type BoardAction,
+} from '../../source/ui/board-state.js';
 import { truncate, formatDuration, plainLine, wrapText } from '../../source/ui/format.js';
 import { BINDINGS, keyName, resolveAction, type ActionName } from '../../source/ui/keys/bindings.js';
 import { computeLayout } from '../../source/ui/layout.js';
@@ -41,11 +46,24 @@ describe('binding table', () => {
   });
 
   it('has no key bound twice in the same mode and pane', () => {
-    for (const mode of ['normal', 'help', 'detail', 'graph', 'attach', 'filter', 'form', 'confirm'] as const) {
+    for (const mode of [
+      'normal',
+      'help',
+      'detail',
+      'graph',
+      'attach',
+      'filter',
+      'form',
+      'confirm',
+    ] as const) {
       for (const focus of ['tasks', 'agents', 'log'] as const) {
         const seen = new Map<string, ActionName>();
         for (const binding of BINDINGS) {
-          if (!binding.modes.includes(mode) || (mode === 'normal' && binding.panes && !binding.panes.includes(focus))) continue;
+          if (
+            !binding.modes.includes(mode) ||
+            (mode === 'normal' && binding.panes && !binding.panes.includes(focus))
+          )
+            continue;
           for (const key of binding.keys) {
             expect(seen.get(key), `${key} in ${mode}/${focus}`).toBeUndefined();
             seen.set(key, binding.action);
@@ -57,14 +75,22 @@ describe('binding table', () => {
 
   it('resolves keys by mode and pane', () => {
     expect(resolveAction(keyName('j', NO_KEY), { mode: 'normal', focus: 'tasks' })).toBe('down');
-    expect(resolveAction(keyName('', { ...NO_KEY, downArrow: true }), { mode: 'form', focus: 'tasks' })).toBe('next-field');
+    expect(resolveAction(keyName('', { ...NO_KEY, downArrow: true }), { mode: 'form', focus: 'tasks' })).toBe(
+      'next-field',
+    );
     expect(resolveAction(keyName('j', NO_KEY), { mode: 'form', focus: 'tasks' })).toBeUndefined();
     expect(resolveAction(keyName('n', NO_KEY), { mode: 'confirm', focus: 'tasks' })).toBe('confirm-no');
     expect(resolveAction(keyName('n', NO_KEY), { mode: 'normal', focus: 'tasks' })).toBe('new-task');
     expect(resolveAction(keyName('r', NO_KEY), { mode: 'normal', focus: 'agents' })).toBeUndefined();
-    expect(resolveAction(keyName('u', { ...NO_KEY, ctrl: true }), { mode: 'normal', focus: 'log' })).toBe('page-up');
-    expect(resolveAction(keyName('', { ...NO_KEY, tab: true, shift: true }), { mode: 'normal', focus: 'log' })).toBe('focus-prev');
-    expect(resolveAction(keyName('', { ...NO_KEY, delete: true }), { mode: 'filter', focus: 'log' })).toBe('backspace');
+    expect(resolveAction(keyName('u', { ...NO_KEY, ctrl: true }), { mode: 'normal', focus: 'log' })).toBe(
+      'page-up',
+    );
+    expect(
+      resolveAction(keyName('', { ...NO_KEY, tab: true, shift: true }), { mode: 'normal', focus: 'log' }),
+    ).toBe('focus-prev');
+    expect(resolveAction(keyName('', { ...NO_KEY, delete: true }), { mode: 'filter', focus: 'log' })).toBe(
+      'backspace',
+    );
   });
 });
 
@@ -79,7 +105,11 @@ describe('board reducer', () => {
   });
 
   it('edits the filter draft, applies it, and esc restores the previous filter', () => {
-    const typed = run({ type: 'enter-mode', mode: { kind: 'filter', draft: '', previous: 'old' } }, { type: 'text-insert', text: 'abc' }, { type: 'text-backspace' });
+    const typed = run(
+      { type: 'enter-mode', mode: { kind: 'filter', draft: '', previous: 'old' } },
+      { type: 'text-insert', text: 'abc' },
+      { type: 'text-backspace' },
+    );
     expect(typed.mode).toEqual({ kind: 'filter', draft: 'ab', previous: 'old' });
     expect(boardReducer(typed, { type: 'filter-apply' }).filter).toBe('ab');
     expect(boardReducer(typed, { type: 'back' }).filter).toBe('old');
@@ -88,7 +118,10 @@ describe('board reducer', () => {
   it('clamps log scroll, and notices clear only by their own id', () => {
     expect(run({ type: 'scroll-log', delta: 50, max: 10 }).logScroll).toBe(10);
     expect(run({ type: 'scroll-log', delta: -5, max: 10 }).logScroll).toBe(0);
-    const noticed = run({ type: 'notice', text: 'a', level: 'info' }, { type: 'notice', text: 'b', level: 'info' });
+    const noticed = run(
+      { type: 'notice', text: 'a', level: 'info' },
+      { type: 'notice', text: 'b', level: 'info' },
+    );
     expect(boardReducer(noticed, { type: 'clear-notice', id: 1 }).notice?.text).toBe('b');
     expect(boardReducer(noticed, { type: 'clear-notice', id: 2 }).notice).toBeNull();
   });
@@ -152,7 +185,21 @@ describe('task grouping', () => {
     const done = makeTask({
       id: 'x',
       status: 'done',
-      attempts: [{ n: 1, runId: 'r', backend: 'sim', startedAt: '2025-01-01T10:00:00Z', endedAt: '2025-01-01T10:02:00Z', outcome: 'passed', checks: [], tokensIn: 0, tokensOut: 0, costUsd: 0, summary: '' }],
+      attempts: [
+        {
+          n: 1,
+          runId: 'r',
+          backend: 'sim',
+          startedAt: '2025-01-01T10:00:00Z',
+          endedAt: '2025-01-01T10:02:00Z',
+          outcome: 'passed',
+          checks: [],
+          tokensIn: 0,
+          tokensOut: 0,
+          costUsd: 0,
+          summary: '',
+        },
+      ],
     });
     const progress = queueProgress([done, makeTask({ id: 'y' }), makeTask({ id: 'z' })], 2);
     expect(progress).toMatchObject({ total: 3, done: 1, etaMs: 120_000 });
@@ -162,7 +209,11 @@ describe('task grouping', () => {
 
 describe('layout and formatting', () => {
   it('stacks below 120 columns and never exceeds the body', () => {
-    for (const [columns, rows] of [[80, 24], [120, 40], [200, 60]] as const) {
+    for (const [columns, rows] of [
+      [80, 24],
+      [120, 40],
+      [200, 60],
+    ] as const) {
       const layout = computeLayout({ columns, rows }, 5);
       expect(layout.height).toBe(rows - 1);
       expect(layout.wide).toBe(columns >= 120);

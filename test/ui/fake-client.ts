@@ -103,7 +103,16 @@ export function makeLine(message: string, fields: Partial<EventLine> = {}): Even
 
 /** A fake client starting from `initial` (a project "demo" with no tasks by default). */
 export function createFakeClient(initial: Partial<EngineSnapshot> = {}): FakeClient {
-  let snapshot: EngineSnapshot = { project: 'demo', root: '/tmp/demo', pid: 1, run: makeRun(), tasks: [], agents: [], recent: [], ...initial };
+  let snapshot: EngineSnapshot = {
+    project: 'demo',
+    root: '/tmp/demo',
+    pid: 1,
+    run: makeRun(),
+    tasks: [],
+    agents: [],
+    recent: [],
+    ...initial,
+  };
   const events = new Set<(event: EngineEvent) => void>();
   const connections = new Set<(status: 'lost' | 'restored' | 'closed', detail: string) => void>();
   const ptys = new Map<string, Set<(data: string) => void>>();

@@ -36,13 +36,23 @@ export function renderBoard(client: FakeClient, options: RenderBoardOptions = {}
   const exits: BoardExit[] = [];
   const size = { columns: options.columns ?? 100, rows: options.rows ?? 30 };
   const instance = render(
-    <Board client={client} size={size} readonly={options.readonly} noColor={options.noColor ?? true} onExit={(exit) => exits.push(exit)} />,
+    <Board
+      client={client}
+      size={size}
+      readonly={options.readonly}
+      noColor={options.noColor ?? true}
+      onExit={(exit) => exits.push(exit)}
+    />,
   );
   return { ...instance, exits, frame: () => instance.lastFrame() ?? '' };
 }
 
 /** Polls `check` until it returns true (or stops throwing), failing with the last frame after `timeoutMs`. */
-export async function waitFor(check: () => boolean, describe: () => string = () => '', timeoutMs = 3000): Promise<void> {
+export async function waitFor(
+  check: () => boolean,
+  describe: () => string = () => '',
+  timeoutMs = 3000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     let ok = false;

@@ -47,11 +47,21 @@ class FakeStdin extends EventEmitter {
 function streams() {
   const stdout = new FakeStdout();
   const stdin = new FakeStdin();
-  return { stdout, stdin, options: { stdout: stdout as unknown as NodeJS.WriteStream, stdin: stdin as unknown as NodeJS.ReadStream } };
+  return {
+    stdout,
+    stdin,
+    options: {
+      stdout: stdout as unknown as NodeJS.WriteStream,
+      stdin: stdin as unknown as NodeJS.ReadStream,
+    },
+  };
 }
 
 const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
-const listenerCounts = (): number[] => [...SIGNALS.map((s) => process.listenerCount(s)), process.listenerCount('exit')];
+const listenerCounts = (): number[] => [
+  ...SIGNALS.map((s) => process.listenerCount(s)),
+  process.listenerCount('exit'),
+];
 
 describe('runBoard', () => {
   it('enters the alternate screen, resolves "left" on q, and restores the terminal', async () => {

@@ -13,18 +13,31 @@ describe('codex backend', () => {
     const saved = process.env['CODEX_HOME'];
     process.env['CODEX_HOME'] = userHome;
     try {
-      const request = await testRequest({ settings: { model: 'gpt-5', plan_model: '', extra_args: [], command: '' } });
+      const request = await testRequest({
+        settings: { model: 'gpt-5', plan_model: '', extra_args: [], command: '' },
+      });
       const command = await codexBackend.buildCommand(request);
       const home = path.join(request.attemptDir, 'codex-home');
       expect(command.file).toBe('codex');
       expect(command.args).toEqual([
-        'exec', '--json', '--skip-git-repo-check', '-s', 'workspace-write', '-C', '/work/repo', '-m', 'gpt-5', 'Fix the failing test.',
+        'exec',
+        '--json',
+        '--skip-git-repo-check',
+        '-s',
+        'workspace-write',
+        '-C',
+        '/work/repo',
+        '-m',
+        'gpt-5',
+        'Fix the failing test.',
       ]);
       expect(command.env).toMatchObject({ CODEX_HOME: home, NIGHTSHIFT_TASK_ID: 'T1' });
       expect(await readFile(path.join(home, 'auth.json'), 'utf8')).toContain('sk-x');
       expect(await readFile(path.join(home, 'config.toml'), 'utf8')).toBe('model = "o3"\n');
       const rules = await readFile(path.join(home, 'rules', 'default.rules'), 'utf8');
-      expect(rules).toContain('prefix_rule(pattern=["sudo"], decision="forbidden", justification="nightshift policy: commands matching \\"sudo\\" are not allowed in this run")');
+      expect(rules).toContain(
+        'prefix_rule(pattern=["sudo"], decision="forbidden", justification="nightshift policy: commands matching \\"sudo\\" are not allowed in this run")',
+      );
       expect(rules).toContain('prefix_rule(pattern=["git", "push"], decision="forbidden"');
       expect(rules).toContain('# not expressible as a prefix rule: curl * | sh');
     } finally {
@@ -45,7 +58,9 @@ describe('codex backend', () => {
     expect(config).toContain('[model_providers.nightshift]');
     expect(config).toContain('base_url = "http://127.0.0.1:4000/v1"');
     expect(config).toContain('wire_api = "responses"');
-    expect(await readFile(path.join(home, 'rules', 'default.rules'), 'utf8')).toContain('prefix_rule(pattern=["npm", "test"], decision="allow")');
+    expect(await readFile(path.join(home, 'rules', 'default.rules'), 'utf8')).toContain(
+      'prefix_rule(pattern=["npm", "test"], decision="allow")',
+    );
   });
 
   it('unwraps the login shell codex puts around commands', () => {
@@ -61,44 +76,80 @@ describe('codex backend', () => {
       { type: 'tool-call', id: 'item_1', name: 'Bash', input: 'Bash: npm test' },
       { type: 'tool-result', id: 'item_1', isError: true, text: '1 failing\n' },
       { type: 'tool-call', id: 'item_2', name: 'Edit', input: 'Edit: /repo/src/app.ts, /repo/src/util.ts' },
-      { type: 'tool-result', id: 'item_2', isError: false, text: 'Edit: /repo/src/app.ts, /repo/src/util.ts' },
+      {
+        type: 'tool-result',
+        id: 'item_2',
+        isError: false,
+        text: 'Edit: /repo/src/app.ts, /repo/src/util.ts',
+      },
       { type: 'tool-call', id: 'item_3', name: 'Bash', input: 'Bash: sudo ls' },
       { type: 'denied', command: 'sudo ls', reason: 'refused by codex execpolicy or sandbox' },
       { type: 'text', text: 'Fixed the failing test in src/app.ts.' },
       { type: 'usage', tokensIn: 24763, tokensOut: 122 },
-      { type: 'result', ok: true, text: 'Fixed the failing test in src/app.ts.', sessionId: '0199a213-81c0-7800-8aa1-bbab2a035a53' },
+      {
+        type: 'result',
+        ok: true,
+        text: 'Fixed the failing test in src/app.ts.',
+        sessionId: '0199a213-81c0-7800-8aa1-bbab2a035a53',
+      },
     ]);
   });
 
   it('turns a failed turn into a failed result', async () => {
     const events = await parseFixture(createCodexParser, 'codex/0.169.0/network-failure.jsonl');
     expect(events.filter((e) => e.type === 'error')).toHaveLength(4);
-    expect(events.at(-1)).toMatchObject({ type: 'result', ok: false, text: expect.stringMatching(/stream disconnected/) as string });
+    expect(events.at(-1)).toMatchObject({
+      type: 'result',
+      ok: false,
+      text: expect.stringMatching(/stream disconnected/) as string,
+    });
   });
 
   it('classifies state', () => {
     const base = { screen: '', idleMs: 0, exited: false };
-    expect(codexBackend.classify({ ...base, lastEvent: { type: 'tool-call', name: 'Bash', input: 'Bash: cargo test' } })).toBe('testing');
+    expect(
+      codexBackend.classify({
+        ...base,
+        lastEvent: { type: 'tool-call', name: 'Bash', input: 'Bash: cargo test' },
+      }),
+    ).toBe('testing');
     expect(codexBackend.classify({ ...base, lastEvent: undefined, exited: true })).toBe('exited');
   });
 
   const installed = agentClis.codex;
-  it.skipIf(installed === undefined)(`accepts every flag we emit (${installed?.version ?? skipReason('codex') ?? ''})`, () => {
-    const help = runCli('codex', ['exec', '--help']);
-    for (const flag of ['--json', '--skip-git-repo-check', '--sandbox', 'workspace-write', '--cd', '--model', '-s,', '-C,', '-m,']) {
-      expect(help, flag).toContain(flag);
-    }
-  });
+  it.skipIf(installed === undefined)(
+    `accepts every flag we emit (${installed?.version ?? skipReason('codex') ?? ''})`,
+    () => {
+      const help = runCli('codex', ['exec', '--help']);
+      for (const flag of [
+        '--json',
+        '--skip-git-repo-check',
+        '--sandbox',
+        'workspace-write',
+        '--cd',
+        '--model',
+        '-s,',
+        '-C,',
+        '-m,',
+      ]) {
+        expect(help, flag).toContain(flag);
+      }
+    },
+  );
 
-  it.skipIf(installed === undefined)('writes rules that codex itself reads as forbidding the blocked commands', async () => {
-    const request = await testRequest();
-    await codexBackend.buildCommand(request);
-    const rules = path.join(request.attemptDir, 'codex-home', 'rules', 'default.rules');
-    const home = await mkdtemp(path.join(tmpdir(), 'ns-codex-home-'));
-    await mkdir(home, { recursive: true });
-    const check = (...cmd: string[]): string => runCli('codex', ['execpolicy', 'check', '--rules', rules, ...cmd], { CODEX_HOME: home });
-    expect(check('git', 'push', 'origin', 'main')).toContain('forbidden');
-    expect(check('sudo', 'ls')).toContain('forbidden');
-    expect(check('git', 'status')).not.toContain('forbidden');
-  });
+  it.skipIf(installed === undefined)(
+    'writes rules that codex itself reads as forbidding the blocked commands',
+    async () => {
+      const request = await testRequest();
+      await codexBackend.buildCommand(request);
+      const rules = path.join(request.attemptDir, 'codex-home', 'rules', 'default.rules');
+      const home = await mkdtemp(path.join(tmpdir(), 'ns-codex-home-'));
+      await mkdir(home, { recursive: true });
+      const check = (...cmd: string[]): string =>
+        runCli('codex', ['execpolicy', 'check', '--rules', rules, ...cmd], { CODEX_HOME: home });
+      expect(check('git', 'push', 'origin', 'main')).toContain('forbidden');
+      expect(check('sudo', 'ls')).toContain('forbidden');
+      expect(check('git', 'status')).not.toContain('forbidden');
+    },
+  );
 });

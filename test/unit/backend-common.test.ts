@@ -24,7 +24,9 @@ describe('common backend helpers', () => {
   });
 
   it('summarises tool input on one line', () => {
-    expect(summarizeToolCall('Bash', { command: 'npm test\n  --watch=false', description: 'x' })).toBe('Bash: npm test --watch=false');
+    expect(summarizeToolCall('Bash', { command: 'npm test\n  --watch=false', description: 'x' })).toBe(
+      'Bash: npm test --watch=false',
+    );
     expect(summarizeToolCall('Write', { file_path: 'src/app.py', content: 'x' })).toBe('Write: src/app.py');
     expect(summarizeToolCall('Grep', { pattern: 'TODO' })).toBe('Grep: TODO');
     expect(summarizeToolCall('Bash', { command: ['bash', '-lc', 'ls'] })).toBe('Bash: bash -lc ls');
@@ -33,7 +35,15 @@ describe('common backend helpers', () => {
   });
 
   it('knows test runs', () => {
-    for (const cmd of ['npm test', 'npm run test -- -u', 'pytest -q', 'npx vitest run', 'go test ./...', 'cargo test', 'cd app && python -m pytest']) {
+    for (const cmd of [
+      'npm test',
+      'npm run test -- -u',
+      'pytest -q',
+      'npx vitest run',
+      'go test ./...',
+      'cargo test',
+      'cd app && python -m pytest',
+    ]) {
       expect(looksLikeTestRun(`Bash: ${cmd}`), cmd).toBe(true);
     }
     for (const cmd of ['npm install', 'cat test.txt', 'git status', 'ls tests']) {
@@ -46,14 +56,26 @@ describe('common backend helpers', () => {
     expect(classifyAgent(base)).toBe('starting');
     expect(classifyAgent({ ...base, lastEvent: { type: 'init' } })).toBe('thinking');
     expect(classifyAgent({ ...base, lastEvent: { type: 'text', text: 'hm' } })).toBe('thinking');
-    expect(classifyAgent({ ...base, lastEvent: { type: 'tool-call', name: 'Bash', input: 'Bash: npm test' } })).toBe('testing');
-    expect(classifyAgent({ ...base, lastEvent: { type: 'tool-call', name: 'Edit', input: 'Edit: a.ts' } })).toBe('tool');
-    expect(classifyAgent({ ...base, screen: 'line\nDo you want to make this edit to a.ts?\n❯ 1. Yes' })).toBe('waiting-input');
+    expect(
+      classifyAgent({ ...base, lastEvent: { type: 'tool-call', name: 'Bash', input: 'Bash: npm test' } }),
+    ).toBe('testing');
+    expect(
+      classifyAgent({ ...base, lastEvent: { type: 'tool-call', name: 'Edit', input: 'Edit: a.ts' } }),
+    ).toBe('tool');
+    expect(classifyAgent({ ...base, screen: 'line\nDo you want to make this edit to a.ts?\n❯ 1. Yes' })).toBe(
+      'waiting-input',
+    );
     expect(classifyAgent({ ...base, screen: 'Overwrite? [y/N]' })).toBe('waiting-input');
     expect(classifyAgent({ ...base, idleMs: 11_000, lastEvent: { type: 'text', text: 'x' } })).toBe('idle');
     expect(classifyAgent({ ...base, idleMs: 61_000 })).toBe('stalled');
     // A long test run is still idle output-wise: idle time wins over a stale event.
-    expect(classifyAgent({ ...base, idleMs: 61_000, lastEvent: { type: 'tool-call', name: 'Bash', input: 'Bash: npm test' } })).toBe('stalled');
+    expect(
+      classifyAgent({
+        ...base,
+        idleMs: 61_000,
+        lastEvent: { type: 'tool-call', name: 'Bash', input: 'Bash: npm test' },
+      }),
+    ).toBe('stalled');
   });
 
   it('reads policy patterns as prefixes with wildcards', () => {
@@ -64,7 +86,9 @@ describe('common backend helpers', () => {
   });
 
   it('quotes hook commands for sh', () => {
-    expect(shellCommand(['/usr/bin/node', "/opt/it's here/x.js", 'hook'])).toBe(`/usr/bin/node '/opt/it'\\''s here/x.js' hook`);
+    expect(shellCommand(['/usr/bin/node', "/opt/it's here/x.js", 'hook'])).toBe(
+      `/usr/bin/node '/opt/it'\\''s here/x.js' hook`,
+    );
   });
 
   it('moves a prompt too long for argv into a file', async () => {

@@ -6,12 +6,23 @@ import { agentClis, parseFixture, runCli, skipReason, testRequest } from '../sup
 
 describe('gemini backend', () => {
   it('builds headless yolo mode with a policy file and a trusted workspace', async () => {
-    const request = await testRequest({ settings: { model: 'gemini-2.5-pro', plan_model: '', extra_args: [], command: '' } });
+    const request = await testRequest({
+      settings: { model: 'gemini-2.5-pro', plan_model: '', extra_args: [], command: '' },
+    });
     const command = await geminiBackend.buildCommand(request);
     const policyPath = path.join(request.attemptDir, 'gemini-policy.toml');
     expect(command.file).toBe('gemini');
     expect(command.args).toEqual([
-      '-p', 'Fix the failing test.', '--output-format', 'stream-json', '--approval-mode', 'yolo', '--policy', policyPath, '-m', 'gemini-2.5-pro',
+      '-p',
+      'Fix the failing test.',
+      '--output-format',
+      'stream-json',
+      '--approval-mode',
+      'yolo',
+      '--policy',
+      policyPath,
+      '-m',
+      'gemini-2.5-pro',
     ]);
     expect(command.env).toMatchObject({ GEMINI_CLI_TRUST_WORKSPACE: 'true', NIGHTSHIFT_RUN_ID: 'run-1' });
     const policy = await readFile(policyPath, 'utf8');
@@ -46,8 +57,17 @@ describe('gemini backend', () => {
       { type: 'tool-call', id: 'replace-2', name: 'Edit', input: 'Edit: /repo/src/app.ts' },
       { type: 'tool-result', id: 'replace-2', isError: false, text: '' },
       { type: 'tool-call', id: 'run_shell_command-3', name: 'Bash', input: 'Bash: sudo ls' },
-      { type: 'tool-result', id: 'run_shell_command-3', isError: true, text: expect.stringMatching(/^Tool execution denied by policy/) as string },
-      { type: 'denied', command: 'sudo ls', reason: expect.stringMatching(/not allowed in this run/) as string },
+      {
+        type: 'tool-result',
+        id: 'run_shell_command-3',
+        isError: true,
+        text: expect.stringMatching(/^Tool execution denied by policy/) as string,
+      },
+      {
+        type: 'denied',
+        command: 'sudo ls',
+        reason: expect.stringMatching(/not allowed in this run/) as string,
+      },
       { type: 'text', text: 'Fixed src/app.ts.' },
       { type: 'usage', tokensIn: 12000, tokensOut: 1000 },
       { type: 'result', ok: true, text: 'Fixed src/app.ts.' },
@@ -64,15 +84,33 @@ describe('gemini backend', () => {
 
   it('classifies state', () => {
     const base = { screen: '', idleMs: 0, exited: false };
-    expect(geminiBackend.classify({ ...base, lastEvent: { type: 'tool-call', name: 'Bash', input: 'Bash: pytest -q' } })).toBe('testing');
-    expect(geminiBackend.classify({ ...base, lastEvent: undefined, screen: 'Allow execution of: npm?' })).toBe('waiting-input');
+    expect(
+      geminiBackend.classify({
+        ...base,
+        lastEvent: { type: 'tool-call', name: 'Bash', input: 'Bash: pytest -q' },
+      }),
+    ).toBe('testing');
+    expect(
+      geminiBackend.classify({ ...base, lastEvent: undefined, screen: 'Allow execution of: npm?' }),
+    ).toBe('waiting-input');
   });
 
   const installed = agentClis.gemini;
-  it.skipIf(installed === undefined)(`accepts every flag we emit (${installed?.version ?? skipReason('gemini') ?? ''})`, () => {
-    const help = runCli('gemini', ['--help']);
-    for (const flag of ['-p, --prompt', '-o, --output-format', 'stream-json', '--approval-mode', 'yolo', '--policy', '-m, --model']) {
-      expect(help, flag).toContain(flag);
-    }
-  });
+  it.skipIf(installed === undefined)(
+    `accepts every flag we emit (${installed?.version ?? skipReason('gemini') ?? ''})`,
+    () => {
+      const help = runCli('gemini', ['--help']);
+      for (const flag of [
+        '-p, --prompt',
+        '-o, --output-format',
+        'stream-json',
+        '--approval-mode',
+        'yolo',
+        '--policy',
+        '-m, --model',
+      ]) {
+        expect(help, flag).toContain(flag);
+      }
+    },
+  );
 });

@@ -7,15 +7,36 @@ import { agentClis, parseFixture, runCli, skipReason, testRequest } from '../sup
 
 describe('opencode backend', () => {
   it('builds run --format json with the permission map in OPENCODE_CONFIG_CONTENT', async () => {
-    const request = await testRequest({ settings: { model: 'anthropic/claude-sonnet-4', plan_model: '', extra_args: [], command: '' } });
+    const request = await testRequest({
+      settings: { model: 'anthropic/claude-sonnet-4', plan_model: '', extra_args: [], command: '' },
+    });
     const command = await opencodeBackend.buildCommand(request);
     expect(command.file).toBe('opencode');
-    expect(command.args).toEqual(['run', '--format', 'json', '-m', 'anthropic/claude-sonnet-4', '--dir', '/work/repo', 'Fix the failing test.']);
-    const config = JSON.parse(command.env['OPENCODE_CONFIG_CONTENT'] ?? '{}') as { permission: { bash: Record<string, string> } };
+    expect(command.args).toEqual([
+      'run',
+      '--format',
+      'json',
+      '-m',
+      'anthropic/claude-sonnet-4',
+      '--dir',
+      '/work/repo',
+      'Fix the failing test.',
+    ]);
+    const config = JSON.parse(command.env['OPENCODE_CONFIG_CONTENT'] ?? '{}') as {
+      permission: { bash: Record<string, string> };
+    };
     expect(config.permission).toEqual({
       edit: 'allow',
       webfetch: 'allow',
-      bash: { '*': 'allow', sudo: 'deny', 'sudo *': 'deny', 'git push': 'deny', 'git push *': 'deny', 'curl * | sh': 'deny', 'curl * | sh *': 'deny' },
+      bash: {
+        '*': 'allow',
+        sudo: 'deny',
+        'sudo *': 'deny',
+        'git push': 'deny',
+        'git push *': 'deny',
+        'curl * | sh': 'deny',
+        'curl * | sh *': 'deny',
+      },
     });
     // The last matching pattern wins in opencode, so the catch-all must come first.
     expect(Object.keys(config.permission.bash)[0]).toBe('*');
@@ -23,14 +44,22 @@ describe('opencode backend', () => {
 
   it('keeps the caller’s config (e.g. a test provider) and denies by default in allowlist mode', async () => {
     const request = await testRequest({
-      env: { OPENCODE_CONFIG_CONTENT: JSON.stringify({ provider: { fake: { npm: '@ai-sdk/openai-compatible' } }, permission: { read: 'allow' } }) },
+      env: {
+        OPENCODE_CONFIG_CONTENT: JSON.stringify({
+          provider: { fake: { npm: '@ai-sdk/openai-compatible' } },
+          permission: { read: 'allow' },
+        }),
+      },
       policy: { mode: 'allowlist', blocked: [], allowed: ['npm test'] },
     });
     const command = await opencodeBackend.buildCommand(request);
     const config = JSON.parse(command.env['OPENCODE_CONFIG_CONTENT'] ?? '{}') as Record<string, unknown>;
     expect(config['provider']).toEqual({ fake: { npm: '@ai-sdk/openai-compatible' } });
     expect(config['permission']).toEqual({
-      read: 'allow', edit: 'allow', webfetch: 'allow', bash: { '*': 'deny', 'npm test': 'allow', 'npm test *': 'allow' },
+      read: 'allow',
+      edit: 'allow',
+      webfetch: 'allow',
+      bash: { '*': 'deny', 'npm test': 'allow', 'npm test *': 'allow' },
     });
   });
 
@@ -45,7 +74,12 @@ describe('opencode backend', () => {
       { type: 'tool-call', id: 'call_2', name: 'Edit', input: 'Edit: /repo/src/app.ts' },
       { type: 'tool-result', id: 'call_2', isError: false, text: 'Edit applied successfully.' },
       { type: 'tool-call', id: 'call_3', name: 'Bash', input: 'Bash: sudo ls' },
-      { type: 'tool-result', id: 'call_3', isError: true, text: expect.stringMatching(/rule which prevents/) as string },
+      {
+        type: 'tool-result',
+        id: 'call_3',
+        isError: true,
+        text: expect.stringMatching(/rule which prevents/) as string,
+      },
       { type: 'denied', command: 'sudo ls', reason: expect.stringMatching(/rule which prevents/) as string },
       { type: 'text', text: 'Fixed src/app.ts.' },
       { type: 'usage', tokensIn: 4600, tokensOut: 50, costUsd: 0.0077 },
@@ -62,15 +96,29 @@ describe('opencode backend', () => {
 
   it('classifies state', () => {
     const base = { screen: '', idleMs: 0, exited: false };
-    expect(opencodeBackend.classify({ ...base, lastEvent: { type: 'tool-call', name: 'Bash', input: 'Bash: go test ./...' } })).toBe('testing');
-    expect(opencodeBackend.classify({ ...base, lastEvent: { type: 'usage', tokensIn: 1, tokensOut: 1 }, idleMs: 20_000 })).toBe('idle');
+    expect(
+      opencodeBackend.classify({
+        ...base,
+        lastEvent: { type: 'tool-call', name: 'Bash', input: 'Bash: go test ./...' },
+      }),
+    ).toBe('testing');
+    expect(
+      opencodeBackend.classify({
+        ...base,
+        lastEvent: { type: 'usage', tokensIn: 1, tokensOut: 1 },
+        idleMs: 20_000,
+      }),
+    ).toBe('idle');
   });
 
   const installed = agentClis.opencode;
-  it.skipIf(installed === undefined)(`accepts every flag we emit (${installed?.version ?? skipReason('opencode') ?? ''})`, () => {
-    const help = runCli('opencode', ['run', '--help']);
-    for (const flag of ['--format', 'json', '-m, --model', '--dir']) expect(help, flag).toContain(flag);
-  });
+  it.skipIf(installed === undefined)(
+    `accepts every flag we emit (${installed?.version ?? skipReason('opencode') ?? ''})`,
+    () => {
+      const help = runCli('opencode', ['run', '--help']);
+      for (const flag of ['--format', 'json', '-m, --model', '--dir']) expect(help, flag).toContain(flag);
+    },
+  );
 
   it.skipIf(installed === undefined)('writes a config that opencode itself accepts', async () => {
     const command = await opencodeBackend.buildCommand(await testRequest());
@@ -82,7 +130,10 @@ describe('opencode backend', () => {
       XDG_CACHE_HOME: path.join(home, '.cache'),
       XDG_STATE_HOME: path.join(home, '.local/state'),
     };
-    const resolved = runCli('opencode', ['debug', 'config'], { ...isolated, OPENCODE_CONFIG_CONTENT: command.env['OPENCODE_CONFIG_CONTENT'] ?? '' });
+    const resolved = runCli('opencode', ['debug', 'config'], {
+      ...isolated,
+      OPENCODE_CONFIG_CONTENT: command.env['OPENCODE_CONFIG_CONTENT'] ?? '',
+    });
     expect(resolved).toContain('"sudo *": "deny"');
   });
 });

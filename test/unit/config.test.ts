@@ -37,7 +37,10 @@ describe('parseConfig', () => {
   });
 
   it('reads values and keeps defaults for the rest', () => {
-    const config = parseConfig('[run]\nparallel = 4\n[backend]\ndefault = "sim"\n[backend.codex]\nextra_args = ["-x"]\n', FILE);
+    const config = parseConfig(
+      '[run]\nparallel = 4\n[backend]\ndefault = "sim"\n[backend.codex]\nextra_args = ["-x"]\n',
+      FILE,
+    );
     expect(config.run.parallel).toBe(4);
     expect(config.run.max_retries).toBe(3);
     expect(config.backend.default).toBe('sim');
@@ -57,7 +60,9 @@ describe('parseConfig', () => {
 
   it('names the key path, the expected kind and the value for a wrong type', () => {
     const error = userError(() => parseConfig('[project]\nname = "x"\n\n[run]\nparallel = "four"\n', FILE));
-    expect(error.message).toBe('/p/nightshift.toml:5: run.parallel: expected an integer ≥ 1 and ≤ 64, got "four"');
+    expect(error.message).toBe(
+      '/p/nightshift.toml:5: run.parallel: expected an integer ≥ 1 and ≤ 64, got "four"',
+    );
   });
 
   it('explains out-of-range and fractional numbers', () => {
@@ -78,23 +83,31 @@ describe('parseConfig', () => {
       '/p/nightshift.toml:2: backend.default: expected one of "claude", "codex", "gemini", "opencode", "sim", got "gpt"',
     );
     const plan = userError(() => parseConfig('[backend]\nplan = "x"\n', FILE));
-    expect(plan.message).toContain('backend.plan: expected one of "claude", "codex", "gemini", "opencode", "sim", "", got "x"');
+    expect(plan.message).toContain(
+      'backend.plan: expected one of "claude", "codex", "gemini", "opencode", "sim", "", got "x"',
+    );
   });
 
   it('points at the bad element of an array', () => {
     const error = userError(() => parseConfig('[security]\nblocked_commands = ["rm", 3]\n', FILE));
-    expect(error.message).toBe('/p/nightshift.toml:2: security.blocked_commands[1]: expected a string, got 3');
+    expect(error.message).toBe(
+      '/p/nightshift.toml:2: security.blocked_commands[1]: expected a string, got 3',
+    );
   });
 
   it('names an unknown key, its table, a suggestion and the known keys', () => {
     const error = userError(() => parseConfig('[run]\nparallel = 2\nparalel = 3\n', FILE));
-    expect(error.message).toMatch(/^\/p\/nightshift\.toml:3: unknown key "paralel" in table \[run\]; did you mean "parallel"\?/);
+    expect(error.message).toMatch(
+      /^\/p\/nightshift\.toml:3: unknown key "paralel" in table \[run\]; did you mean "parallel"\?/,
+    );
     expect(error.message).toContain('known: parallel, max_retries');
   });
 
   it('names unknown keys in nested tables and unknown tables', () => {
     const nested = userError(() => parseConfig('[backend.claude]\nmodle = "x"\n', FILE));
-    expect(nested.message).toMatch(/^\/p\/nightshift\.toml:2: unknown key "modle" in table \[backend\.claude\]; did you mean "model"\?/);
+    expect(nested.message).toMatch(
+      /^\/p\/nightshift\.toml:2: unknown key "modle" in table \[backend\.claude\]; did you mean "model"\?/,
+    );
     const table = userError(() => parseConfig('[project]\nname = "x"\n\n[runner]\nparallel = 2\n', FILE));
     expect(table.message).toMatch(/^\/p\/nightshift\.toml:4: unknown table \[runner\]; did you mean "run"\?/);
     const top = userError(() => parseConfig('verbose = true\n', FILE));
@@ -102,7 +115,9 @@ describe('parseConfig', () => {
   });
 
   it('lists every problem when there are several', () => {
-    const error = userError(() => parseConfig('[run]\nparallel = "x"\n[ui]\nmax_fps = 100\n[backend]\ndefault = "y"\n', FILE));
+    const error = userError(() =>
+      parseConfig('[run]\nparallel = "x"\n[ui]\nmax_fps = 100\n[backend]\ndefault = "y"\n', FILE),
+    );
     const lines = error.message.split('\n');
     expect(lines[0]).toBe('/p/nightshift.toml has 3 problems:');
     // In file order, whatever order the schema checks them in.
@@ -112,8 +127,12 @@ describe('parseConfig', () => {
   });
 
   it('finds keys written as dotted keys and inline tables', () => {
-    expect(userError(() => parseConfig('\nrun.parallel = -1\n', FILE)).message).toMatch(/^\/p\/nightshift\.toml:2: run\.parallel:/);
-    expect(userError(() => parseConfig('\n\nrun = { parallel = -1 }\n', FILE)).message).toMatch(/^\/p\/nightshift\.toml:3: run\.parallel:/);
+    expect(userError(() => parseConfig('\nrun.parallel = -1\n', FILE)).message).toMatch(
+      /^\/p\/nightshift\.toml:2: run\.parallel:/,
+    );
+    expect(userError(() => parseConfig('\n\nrun = { parallel = -1 }\n', FILE)).message).toMatch(
+      /^\/p\/nightshift\.toml:3: run\.parallel:/,
+    );
   });
 });
 
@@ -136,7 +155,9 @@ describe('loadConfig', () => {
   it('names the real file in errors', async () => {
     await writeFile(path.join(root, 'nightshift.toml'), '[run]\nepochs = "two"\n');
     const error = (await loadConfig(root).catch((e: unknown) => e)) as UserError;
-    expect(error.message).toBe(`${path.join(root, 'nightshift.toml')}:2: run.epochs: expected an integer ≥ 1, got "two"`);
+    expect(error.message).toBe(
+      `${path.join(root, 'nightshift.toml')}:2: run.epochs: expected an integer ≥ 1, got "two"`,
+    );
   });
 
   it('round-trips what renderConfig writes', async () => {

@@ -22,7 +22,13 @@ afterEach(async () => {
 });
 
 function task(id: string, extra: Partial<TaskInput> = {}): TaskInput {
-  return { id, title: `Task ${id}`, steps: ['do it'], verification: { commands: ['true'], pathPatterns: [], env: {} }, ...extra };
+  return {
+    id,
+    title: `Task ${id}`,
+    steps: ['do it'],
+    verification: { commands: ['true'], pathPatterns: [], env: {} },
+    ...extra,
+  };
 }
 
 const options: RunOptions = {
@@ -81,7 +87,10 @@ async function setup(tasks: TaskInput[], overrides: Partial<RunOptions> = {}) {
   const take = (id: string): Pending => {
     const index = pending.findIndex((p) => p.context.task.id === id);
     const found = pending[index];
-    if (!found) throw new Error(`no pending attempt of ${id}; pending: ${pending.map((p) => p.context.task.id).join(',')}`);
+    if (!found)
+      throw new Error(
+        `no pending attempt of ${id}; pending: ${pending.map((p) => p.context.task.id).join(',')}`,
+      );
     pending.splice(index, 1);
     return found;
   };
@@ -90,7 +99,11 @@ async function setup(tasks: TaskInput[], overrides: Partial<RunOptions> = {}) {
 
 describe('engine scheduling', () => {
   it('runs ready tasks by priority, one at a time, and a dependent only after its dependency is done', async () => {
-    const t = await setup([task('low', { priority: 0 }), task('high', { priority: 5 }), task('after', { dependsOn: ['low'], priority: 9 })]);
+    const t = await setup([
+      task('low', { priority: 0 }),
+      task('high', { priority: 5 }),
+      task('after', { dependsOn: ['low'], priority: 9 }),
+    ]);
     const run = t.engine.run();
     await t.waitForPending(1);
     expect(t.started).toEqual(['high#1']);
@@ -106,7 +119,10 @@ describe('engine scheduling', () => {
   });
 
   it('never runs more agents than the parallel limit, and set-parallel raises it mid-run', async () => {
-    const t = await setup(['a', 'b', 'c', 'd'].map((id) => task(id)), { parallel: 2 });
+    const t = await setup(
+      ['a', 'b', 'c', 'd'].map((id) => task(id)),
+      { parallel: 2 },
+    );
     const run = t.engine.run();
     await t.waitForPending(2);
     expect(t.pending).toHaveLength(2);
@@ -193,7 +209,9 @@ describe('engine scheduling', () => {
     expect(t.started).toEqual(['a#1']);
     expect(t.store.state.tasks.find((x) => x.id === 'b')!.status).toBe('pending');
     expect(t.store.state.runs.at(-1)).toMatchObject({ outcome: 'budget', costUsd: 1.5 });
-    expect(t.events.some((e) => e.type === 'line' && e.line.message.includes('cost limit reached'))).toBe(true);
+    expect(t.events.some((e) => e.type === 'line' && e.line.message.includes('cost limit reached'))).toBe(
+      true,
+    );
   });
 
   it('max-tasks limits how many tasks start', async () => {
@@ -211,12 +229,16 @@ describe('engine scheduling', () => {
     const t = await setup([task('a')]);
     const run = t.engine.run();
     await t.waitForPending(1);
-    const added = await t.engine.command('task-write', { write: { op: 'add', tasks: [task('late', { dependsOn: ['a'] })] } });
+    const added = await t.engine.command('task-write', {
+      write: { op: 'add', tasks: [task('late', { dependsOn: ['a'] })] },
+    });
     expect(added).toMatchObject({ ok: true });
     const refused = await t.engine.command('block', { id: 'a', reason: 'no' });
     expect(refused.ok).toBe(false);
     expect(refused.error).toContain('running');
-    const cycle = await t.engine.command('task-write', { write: { op: 'dep-add', taskId: 'a', dependsOn: 'late' } });
+    const cycle = await t.engine.command('task-write', {
+      write: { op: 'dep-add', taskId: 'a', dependsOn: 'late' },
+    });
     expect(cycle.ok).toBe(false);
     expect(cycle.error).toMatch(/cycle|a → late → a|late → a/);
     t.take('a').finish({});
@@ -232,11 +254,26 @@ describe('engine scheduling', () => {
     await t.waitForPending(1);
     const p = t.take('a');
     const id = p.context.handle.addAgent(
-      { name: 'ada', backend: 'sim', simulated: true, taskId: 'a', attempt: 1, role: 'coding', state: 'starting', action: '', startedAt: new Date().toISOString(), tokensIn: 0, tokensOut: 0, costUsd: 0 },
+      {
+        name: 'ada',
+        backend: 'sim',
+        simulated: true,
+        taskId: 'a',
+        attempt: 1,
+        role: 'coding',
+        state: 'starting',
+        action: '',
+        startedAt: new Date().toISOString(),
+        tokensIn: 0,
+        tokensOut: 0,
+        costUsd: 0,
+      },
       undefined,
     );
     p.context.handle.updateAgent(id, { state: 'tool', action: 'Bash: npm test' });
-    expect(t.engine.snapshot().agents).toEqual([expect.objectContaining({ id, name: 'ada', state: 'tool', action: 'Bash: npm test' })]);
+    expect(t.engine.snapshot().agents).toEqual([
+      expect.objectContaining({ id, name: 'ada', state: 'tool', action: 'Bash: npm test' }),
+    ]);
     p.finish({});
     expect(await run).toBe(0);
     expect(t.engine.snapshot().agents).toEqual([]);

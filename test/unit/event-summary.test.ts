@@ -3,8 +3,14 @@ import { summariseEvent } from '../../source/engine/event-summary.js';
 
 describe('summariseEvent', () => {
   it('names the tool once whether or not the backend already prefixed its input', () => {
-    expect(summariseEvent({ type: 'tool-call', name: 'Bash', input: 'Bash: npm test' })).toEqual({ text: '▸ Bash: npm test', action: 'Bash: npm test' });
-    expect(summariseEvent({ type: 'tool-call', name: 'Write', input: 'hello.txt' })).toEqual({ text: '▸ Write: hello.txt', action: 'Write: hello.txt' });
+    expect(summariseEvent({ type: 'tool-call', name: 'Bash', input: 'Bash: npm test' })).toEqual({
+      text: '▸ Bash: npm test',
+      action: 'Bash: npm test',
+    });
+    expect(summariseEvent({ type: 'tool-call', name: 'Write', input: 'hello.txt' })).toEqual({
+      text: '▸ Write: hello.txt',
+      action: 'Write: hello.txt',
+    });
   });
 
   it('gives no line for usage and one line for a long text', () => {
@@ -15,6 +21,8 @@ describe('summariseEvent', () => {
   });
 
   it('shows denials with the command and the reason', () => {
-    expect(summariseEvent({ type: 'denied', command: 'git push', reason: 'agents never push' })?.text).toBe('denied: git push — agents never push');
+    expect(summariseEvent({ type: 'denied', command: 'git push', reason: 'agents never push' })?.text).toBe(
+      'denied: git push — agents never push',
+    );
   });
 });

@@ -49,7 +49,10 @@ describe('inProcessClient', () => {
     const host = new FakeHost();
     const client = inProcessClient(host);
     await expect(client.command('pause')).resolves.toEqual({ ok: true, value: { paused: true } });
-    await expect(client.command('block', { taskId: 'T1' })).resolves.toEqual({ ok: false, error: 'block needs a reason' });
+    await expect(client.command('block', { taskId: 'T1' })).resolves.toEqual({
+      ok: false,
+      error: 'block needs a reason',
+    });
   });
 
   it('wires pty listeners to the host and lets go of everything on close', () => {

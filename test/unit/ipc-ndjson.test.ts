@@ -1,11 +1,20 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { BoundedWriter, LineDecoder, MAX_LINE_BYTES, encodeMessage, readMessages } from '../../source/ipc/ndjson.js';
+import {
+  BoundedWriter,
+  LineDecoder,
+  MAX_LINE_BYTES,
+  encodeMessage,
+  readMessages,
+} from '../../source/ipc/ndjson.js';
 
 function decode(chunks: readonly Buffer[], max?: number): { lines: string[]; problems: string[] } {
   const lines: string[] = [];
   const problems: string[] = [];
-  const decoder = new LineDecoder({ line: (text) => lines.push(text), problem: (message) => problems.push(message) }, max);
+  const decoder = new LineDecoder(
+    { line: (text) => lines.push(text), problem: (message) => problems.push(message) },
+    max,
+  );
   for (const chunk of chunks) decoder.push(chunk);
   return { lines, problems };
 }
@@ -37,7 +46,10 @@ describe('LineDecoder', () => {
   });
 
   it('drops an over-long line arriving in pieces, reports it once, and reads on', () => {
-    const { lines, problems } = decode([Buffer.alloc(60, 'x'), Buffer.alloc(60, 'y'), Buffer.from('zz\n"next"\n')], 100);
+    const { lines, problems } = decode(
+      [Buffer.alloc(60, 'x'), Buffer.alloc(60, 'y'), Buffer.from('zz\n"next"\n')],
+      100,
+    );
     expect(lines).toEqual(['"next"']);
     expect(problems).toEqual(['line longer than 100 bytes dropped']);
   });
@@ -51,7 +63,10 @@ describe('LineDecoder', () => {
   it('refuses a line past 16 MiB by default without buffering it', () => {
     const problems: string[] = [];
     const lines: string[] = [];
-    const decoder = new LineDecoder({ line: (text) => lines.push(text), problem: (message) => problems.push(message) });
+    const decoder = new LineDecoder({
+      line: (text) => lines.push(text),
+      problem: (message) => problems.push(message),
+    });
     const mebibyte = Buffer.alloc(1024 * 1024, 'a');
     for (let index = 0; index < 17; index += 1) decoder.push(mebibyte);
     expect(problems).toEqual(['line longer than 16 MiB dropped']);
@@ -67,7 +82,10 @@ describe('readMessages', () => {
     const input = new PassThrough();
     const values: unknown[] = [];
     const problems: string[] = [];
-    const stop = readMessages(input, { message: (value) => values.push(value), problem: (message) => problems.push(message) });
+    const stop = readMessages(input, {
+      message: (value) => values.push(value),
+      problem: (message) => problems.push(message),
+    });
     input.write('{"type":"a"}\nnot json\n');
     input.write(encodeMessage({ type: 'b', text: 'line\nbreak' }));
     expect(values).toEqual([{ type: 'a' }, { type: 'b', text: 'line\nbreak' }]);

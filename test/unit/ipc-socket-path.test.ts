@@ -24,7 +24,12 @@ function temp(): string {
 
 /** A project root deep enough that `.nightshift/engine.sock` cannot be a socket address. */
 function deepRoot(base: string): string {
-  const deep = path.join(base, 'a-rather-long-directory-name'.repeat(2), 'nested-once-more-for-length', 'project');
+  const deep = path.join(
+    base,
+    'a-rather-long-directory-name'.repeat(2),
+    'nested-once-more-for-length',
+    'project',
+  );
   fs.mkdirSync(deep, { recursive: true });
   return deep;
 }
@@ -39,7 +44,9 @@ describe('engineSocketPath', () => {
 
   it('falls back to $XDG_RUNTIME_DIR/nightshift/<hash>.sock for a deep project', () => {
     const root = deepRoot(temp());
-    expect(Buffer.byteLength(path.join(root, '.nightshift', 'engine.sock'))).toBeGreaterThan(MAX_SOCKET_PATH_BYTES);
+    expect(Buffer.byteLength(path.join(root, '.nightshift', 'engine.sock'))).toBeGreaterThan(
+      MAX_SOCKET_PATH_BYTES,
+    );
     const chosen = engineSocketPath(root, { env: { XDG_RUNTIME_DIR: '/run/user/1000' } });
     expect(chosen).toBe(`/run/user/1000/nightshift/${rootHash(root)}.sock`);
     expect(Buffer.byteLength(chosen)).toBeLessThanOrEqual(MAX_SOCKET_PATH_BYTES);

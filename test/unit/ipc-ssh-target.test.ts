@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { parseSshTarget, quoteRemotePath, remoteCommandLine, shellQuote, sshArgv } from '../../source/ipc/ssh.js';
+import {
+  parseSshTarget,
+  quoteRemotePath,
+  remoteCommandLine,
+  shellQuote,
+  sshArgv,
+} from '../../source/ipc/ssh.js';
 
 describe('parseSshTarget', () => {
   it.each([
@@ -43,7 +49,10 @@ describe('remote command quoting', () => {
   it('builds the remote command line and the ssh argv', () => {
     expect(remoteCommandLine('~/x y')).toBe(`nightshift attach --stdio ~/'x y'`);
     expect(remoteCommandLine('/r', 'node /opt/ns/cli.js')).toBe('node /opt/ns/cli.js attach --stdio /r');
-    const argv = sshArgv({ destination: 'me@box', port: '2222', path: '~/r' }, { sshArgs: ['-i', 'key'], remoteCommand: 'ns' });
+    const argv = sshArgv(
+      { destination: 'me@box', port: '2222', path: '~/r' },
+      { sshArgs: ['-i', 'key'], remoteCommand: 'ns' },
+    );
     expect(argv).toEqual([
       '-T',
       '-o',
@@ -64,8 +73,12 @@ describe('remote command quoting', () => {
     const saved = process.env['NIGHTSHIFT_REMOTE_COMMAND'];
     process.env['NIGHTSHIFT_REMOTE_COMMAND'] = 'node ~/ns/dist/cli/index.js';
     try {
-      expect(sshArgv({ destination: 'box', path: '/r' }, {}).at(-1)).toBe('node ~/ns/dist/cli/index.js attach --stdio /r');
-      expect(sshArgv({ destination: 'box', path: '/r' }, { remoteCommand: 'ns' }).at(-1)).toBe('ns attach --stdio /r');
+      expect(sshArgv({ destination: 'box', path: '/r' }, {}).at(-1)).toBe(
+        'node ~/ns/dist/cli/index.js attach --stdio /r',
+      );
+      expect(sshArgv({ destination: 'box', path: '/r' }, { remoteCommand: 'ns' }).at(-1)).toBe(
+        'ns attach --stdio /r',
+      );
     } finally {
       if (saved === undefined) delete process.env['NIGHTSHIFT_REMOTE_COMMAND'];
       else process.env['NIGHTSHIFT_REMOTE_COMMAND'] = saved;

@@ -63,7 +63,13 @@ describe('acquireLock', () => {
     const lock = await acquireLock(paths, { kind: 'engine', socket: paths.socket });
     expect(lock.warning).toBeUndefined();
     const onDisk = JSON.parse(await readFile(paths.lock, 'utf8')) as LockInfo;
-    expect(onDisk).toEqual({ pid: process.pid, socket: paths.socket, startedAt: lock.info.startedAt, kind: 'engine', hostname: os.hostname() });
+    expect(onDisk).toEqual({
+      pid: process.pid,
+      socket: paths.socket,
+      startedAt: lock.info.startedAt,
+      kind: 'engine',
+      hostname: os.hostname(),
+    });
     expect(await readLock(paths)).toEqual({ info: onDisk, alive: true });
     await lock.release();
     expect(existsSync(paths.lock)).toBe(false);
@@ -94,7 +100,9 @@ describe('acquireLock', () => {
     const started = Date.now();
     const error = await rejection(acquireLock(paths, { kind: 'cli', waitForCliMs: 200 }));
     expect(Date.now() - started).toBeGreaterThanOrEqual(200);
-    expect(error.message).toContain(`another nightshift command (pid ${pid} since ${since}) is writing the store`);
+    expect(error.message).toContain(
+      `another nightshift command (pid ${pid} since ${since}) is writing the store`,
+    );
   });
 
   it('gets the lock once a CLI holder releases it', async () => {
@@ -111,7 +119,9 @@ describe('acquireLock', () => {
     await writeLock(paths, holder(pid));
     expect((await readLock(paths))?.alive).toBe(false);
     const lock = await acquireLock(paths, { kind: 'engine', socket: paths.socket });
-    expect(lock.warning).toBe(`took over a stale lock: engine pid ${pid} (since ${since}) is no longer running`);
+    expect(lock.warning).toBe(
+      `took over a stale lock: engine pid ${pid} (since ${since}) is no longer running`,
+    );
     expect((JSON.parse(await readFile(paths.lock, 'utf8')) as LockInfo).pid).toBe(process.pid);
     await lock.release();
   });
@@ -123,7 +133,9 @@ describe('acquireLock', () => {
     expect((await readLock(paths))?.alive).toBe(!expectStale);
     if (!expectStale) return;
     const lock = await acquireLock(paths, { kind: 'engine' });
-    expect(lock.warning).toContain(`engine pid ${pid} (since 2000-01-01T00:00:00.000Z) is no longer running (the pid now belongs to a newer process)`);
+    expect(lock.warning).toContain(
+      `engine pid ${pid} (since 2000-01-01T00:00:00.000Z) is no longer running (the pid now belongs to a newer process)`,
+    );
     await lock.release();
   });
 
@@ -196,7 +208,9 @@ describe('withStoreWrite', () => {
     await writeLock(paths, holder(pid, 'cli'));
     const warnings: string[] = [];
     await withStoreWrite(root, () => undefined, { onWarning: (m) => warnings.push(m) });
-    expect(warnings).toEqual([`took over a stale lock: cli pid ${pid} (since ${since}) is no longer running`]);
+    expect(warnings).toEqual([
+      `took over a stale lock: cli pid ${pid} (since ${since}) is no longer running`,
+    ]);
   });
 
   it('refuses when there is no store, and releases the lock', async () => {

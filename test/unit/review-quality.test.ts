@@ -9,7 +9,13 @@ import { reviewDue } from '../../source/review/review-loop.js';
 import { formatFinding, parseReview } from '../../source/review/review-log.js';
 import type { GateCheck } from '../../source/tasks/model.js';
 
-const passedCommand = (durationMs = 1200): GateCheck => ({ kind: 'command', name: 'npm test', passed: true, detail: '', durationMs });
+const passedCommand = (durationMs = 1200): GateCheck => ({
+  kind: 'command',
+  name: 'npm test',
+  passed: true,
+  detail: '',
+  durationMs,
+});
 
 /** A canned unified diff: a new source file with a TODO, and a changed test. */
 const DIFF = `diff --git a/src/app.ts b/src/app.ts
@@ -30,17 +36,40 @@ diff --git a/test/app.test.ts b/test/app.test.ts
 `;
 
 function facts(overrides: Partial<QualityFacts> = {}): QualityFacts {
-  return { files: ['src/app.ts', 'test/app.test.ts'], insertions: 4, deletions: 1, addedLines: addedLines(DIFF), pathPatterns: [], checks: [passedCommand()], passed: true, ...overrides };
+  return {
+    files: ['src/app.ts', 'test/app.test.ts'],
+    insertions: 4,
+    deletions: 1,
+    addedLines: addedLines(DIFF),
+    pathPatterns: [],
+    checks: [passedCommand()],
+    passed: true,
+    ...overrides,
+  };
 }
 
 describe('quality score', () => {
   it('reads added lines from a unified diff (not headers, not context or removed lines)', () => {
-    expect(addedLines(DIFF)).toEqual(['export function add(a: number, b: number): number {', '  return a + b; // TODO: overflow', '}', 'expect(add(1, 1)).toBe(2);']);
+    expect(addedLines(DIFF)).toEqual([
+      'export function add(a: number, b: number): number {',
+      '  return a + b; // TODO: overflow',
+      '}',
+      'expect(add(1, 1)).toBe(2);',
+    ]);
   });
 
   it('takes points for an added TODO but not for a FIXME in context; a changed test counts', () => {
     const quality = scoreQuality(facts());
-    expect(quality).toMatchObject({ score: 100 - PENALTY.todoEach, files: 2, insertions: 4, deletions: 1, todosAdded: 1, testsChanged: 1, outsidePatterns: [], verifyMs: 1200 });
+    expect(quality).toMatchObject({
+      score: 100 - PENALTY.todoEach,
+      files: 2,
+      insertions: 4,
+      deletions: 1,
+      todosAdded: 1,
+      testsChanged: 1,
+      outsidePatterns: [],
+      verifyMs: 1200,
+    });
     expect(quality.reasons).toEqual(['-5 1 TODO/FIXME added', '1 test file(s) added or changed']);
   });
 
@@ -56,23 +85,66 @@ describe('quality score', () => {
     );
     expect(quality.outsidePatterns).toEqual(['scripts/deploy.sh']);
     expect(quality.score).toBe(100 - PENALTY.gateFailed - PENALTY.outsidePatternEach - PENALTY.noTests);
-    expect(quality.reasons).toEqual(['-30 gate failed', "-10 1 file(s) outside the task's paths", '-15 code changed without a test added or changed']);
+    expect(quality.reasons).toEqual([
+      '-30 gate failed',
+      "-10 1 file(s) outside the task's paths",
+      '-15 code changed without a test added or changed',
+    ]);
   });
 
   it('takes points for large diffs, many files, slow or missing verification, and no change at all; never below 0', () => {
     const files = Array.from({ length: 30 }, (_, i) => `src/f${i}.py`);
-    const big = scoreQuality(facts({ files: [...files, 'tests/test_f.py'], insertions: 1400, deletions: 200, addedLines: Array.from({ length: 9 }, () => '# FIXME'), checks: [passedCommand(16 * 60_000)] }));
-    expect(big.reasons).toEqual(['-25 huge diff (1600 lines)', '-10 31 files changed', '-20 9 TODO/FIXME added', '-10 verification took 16 min', '1 test file(s) added or changed']);
+    const big = scoreQuality(
+      facts({
+        files: [...files, 'tests/test_f.py'],
+        insertions: 1400,
+        deletions: 200,
+        addedLines: Array.from({ length: 9 }, () => '# FIXME'),
+        checks: [passedCommand(16 * 60_000)],
+      }),
+    );
+    expect(big.reasons).toEqual([
+      '-25 huge diff (1600 lines)',
+      '-10 31 files changed',
+      '-20 9 TODO/FIXME added',
+      '-10 verification took 16 min',
+      '1 test file(s) added or changed',
+    ]);
     expect(big.score).toBe(35);
-    const empty = scoreQuality(facts({ files: [], insertions: 0, deletions: 0, addedLines: [], checks: [], passed: false }));
-    expect(empty.reasons).toEqual(['-30 gate failed', '-15 no file changed', '-10 no verification command ran']);
-    const worst = scoreQuality(facts({ files: ['a.ts', 'b.ts', 'c.ts', 'd.ts'], pathPatterns: ['src/**'], insertions: 5000, addedLines: Array.from({ length: 10 }, () => 'TODO'), checks: [], passed: false }));
+    const empty = scoreQuality(
+      facts({ files: [], insertions: 0, deletions: 0, addedLines: [], checks: [], passed: false }),
+    );
+    expect(empty.reasons).toEqual([
+      '-30 gate failed',
+      '-15 no file changed',
+      '-10 no verification command ran',
+    ]);
+    const worst = scoreQuality(
+      facts({
+        files: ['a.ts', 'b.ts', 'c.ts', 'd.ts'],
+        pathPatterns: ['src/**'],
+        insertions: 5000,
+        addedLines: Array.from({ length: 10 }, () => 'TODO'),
+        checks: [],
+        passed: false,
+      }),
+    );
     expect(worst.score).toBe(0);
   });
 
   it('knows test files across ecosystems', () => {
-    for (const file of ['test/a.js', 'src/__tests__/b.tsx', 'pkg/x_test.go', 'tests/test_api.py', 'src/app.spec.ts', 'spec/models/user_spec.rb', 'src/FooTest.java']) expect(isTestFile(file), file).toBe(true);
-    for (const file of ['src/app.ts', 'src/contest.py', 'latest/x.js', 'README.md']) expect(isTestFile(file), file).toBe(false);
+    for (const file of [
+      'test/a.js',
+      'src/__tests__/b.tsx',
+      'pkg/x_test.go',
+      'tests/test_api.py',
+      'src/app.spec.ts',
+      'spec/models/user_spec.rb',
+      'src/FooTest.java',
+    ])
+      expect(isTestFile(file), file).toBe(true);
+    for (const file of ['src/app.ts', 'src/contest.py', 'latest/x.js', 'README.md'])
+      expect(isTestFile(file), file).toBe(false);
   });
 });
 
@@ -97,7 +169,13 @@ describe('review answer', () => {
       verdict: 'concerns',
       summary: ' Tests assert nothing. ',
       findings: [
-        { severity: 'high', task_id: 'T3', file: 'test/a.test.ts', message: 'expect() without an assertion', fix: 'assert the sum; npm test fails before the fix' },
+        {
+          severity: 'high',
+          task_id: 'T3',
+          file: 'test/a.test.ts',
+          message: 'expect() without an assertion',
+          fix: 'assert the sum; npm test fails before the fix',
+        },
         { severity: 'urgent', message: 'odd severity becomes medium' },
         { severity: 'low', message: '' },
       ],
@@ -107,11 +185,19 @@ describe('review answer', () => {
       verdict: 'concerns',
       summary: 'Tests assert nothing.',
       findings: [
-        { severity: 'high', taskId: 'T3', file: 'test/a.test.ts', message: 'expect() without an assertion', fix: 'assert the sum; npm test fails before the fix' },
+        {
+          severity: 'high',
+          taskId: 'T3',
+          file: 'test/a.test.ts',
+          message: 'expect() without an assertion',
+          fix: 'assert the sum; npm test fails before the fix',
+        },
         { severity: 'medium', message: 'odd severity becomes medium', fix: '' },
       ],
     });
-    expect(formatFinding(answer!.findings[0]!)).toBe('[high] T3 test/a.test.ts: expect() without an assertion — fix: assert the sum; npm test fails before the fix');
+    expect(formatFinding(answer!.findings[0]!)).toBe(
+      '[high] T3 test/a.test.ts: expect() without an assertion — fix: assert the sum; npm test fails before the fix',
+    );
   });
   it('is undefined without a verdict', () => {
     expect(parseReview('{"lesson": "not a review"}')).toBeUndefined();

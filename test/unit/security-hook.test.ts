@@ -18,7 +18,12 @@ function hookInput(cwd: string, toolName: string, toolInput: Record<string, unkn
   });
 }
 
-async function runHook(cwd: string, toolName: string, toolInput: Record<string, unknown>, env: Record<string, string | undefined> = {}) {
+async function runHook(
+  cwd: string,
+  toolName: string,
+  toolInput: Record<string, unknown>,
+  env: Record<string, string | undefined> = {},
+) {
   return runCli(['hook', 'pre-tool-use'], {
     cwd,
     input: hookInput(cwd, toolName, toolInput),
@@ -30,17 +35,24 @@ describe('nightshift hook pre-tool-use', () => {
   it('denies git push with a reason claude shows the model, and records the denial', async () => {
     const dir = await tempDir();
     const denials = path.join(dir, 'denials.jsonl');
-    const result = await runHook(dir, 'Bash', { command: 'git add . && git push origin main', description: 'push' }, {
-      NIGHTSHIFT_DENIALS_FILE: denials,
-      NIGHTSHIFT_TASK_ID: 'T1',
-      NIGHTSHIFT_ATTEMPT: '2',
-    });
+    const result = await runHook(
+      dir,
+      'Bash',
+      { command: 'git add . && git push origin main', description: 'push' },
+      {
+        NIGHTSHIFT_DENIALS_FILE: denials,
+        NIGHTSHIFT_TASK_ID: 'T1',
+        NIGHTSHIFT_ATTEMPT: '2',
+      },
+    );
     expect(result.exitCode).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual({
       hookSpecificOutput: {
         hookEventName: 'PreToolUse',
         permissionDecision: 'deny',
-        permissionDecisionReason: expect.stringMatching(/^git push is blocked by nightshift: agents never push/) as unknown,
+        permissionDecisionReason: expect.stringMatching(
+          /^git push is blocked by nightshift: agents never push/,
+        ) as unknown,
       },
     });
     const lines = (await readFile(denials, 'utf8')).trim().split('\n');
@@ -82,7 +94,10 @@ describe('nightshift hook pre-tool-use', () => {
     await mkdir(path.join(dir, 'sub'));
     const result = await runHook(path.join(dir, 'sub'), 'Bash', { command: 'docker rm -f web' });
     expect(JSON.parse(result.stdout)).toMatchObject({
-      hookSpecificOutput: { permissionDecision: 'deny', permissionDecisionReason: expect.stringMatching(/blocked_commands/) as unknown },
+      hookSpecificOutput: {
+        permissionDecision: 'deny',
+        permissionDecisionReason: expect.stringMatching(/blocked_commands/) as unknown,
+      },
     });
   });
 
@@ -100,11 +115,15 @@ describe('nightshift hook pre-tool-use', () => {
 
   it('answers the same from the standalone entry dist/security/hook-main.js (no CLI imports)', async () => {
     const dir = await tempDir();
-    const { stdout } = await execa(process.execPath, [path.join(repoRoot, 'dist', 'security', 'hook-main.js')], {
-      cwd: dir,
-      input: hookInput(dir, 'Bash', { command: 'sudo rm -rf /' }),
-      env: { NIGHTSHIFT_POLICY: '', NIGHTSHIFT_DENIALS_FILE: '' },
-    });
+    const { stdout } = await execa(
+      process.execPath,
+      [path.join(repoRoot, 'dist', 'security', 'hook-main.js')],
+      {
+        cwd: dir,
+        input: hookInput(dir, 'Bash', { command: 'sudo rm -rf /' }),
+        env: { NIGHTSHIFT_POLICY: '', NIGHTSHIFT_DENIALS_FILE: '' },
+      },
+    );
     expect(JSON.parse(stdout)).toMatchObject({ hookSpecificOutput: { permissionDecision: 'deny' } });
   });
 });

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_BLOCKED_COMMANDS, defaultPolicy, evaluateCommand, policyFromConfig } from '../../source/security/policy.js';
+import {
+  DEFAULT_BLOCKED_COMMANDS,
+  defaultPolicy,
+  evaluateCommand,
+  policyFromConfig,
+} from '../../source/security/policy.js';
 
 const cwd = '/work/repo';
 const home = '/home/dev';
@@ -126,7 +131,11 @@ describe('evaluateCommand with the default policy', () => {
 });
 
 describe('project patterns', () => {
-  const policy = policyFromConfig({ mode: 'blocklist', blocked_commands: ['docker rm', 'kubectl delete *', 'terraform apply'], allowed_commands: [] });
+  const policy = policyFromConfig({
+    mode: 'blocklist',
+    blocked_commands: ['docker rm', 'kubectl delete *', 'terraform apply'],
+    allowed_commands: [],
+  });
 
   it.each([
     ['docker rm -f web', 'deny'],
@@ -141,7 +150,9 @@ describe('project patterns', () => {
   });
 
   it('says the project blocked it', () => {
-    expect(judge('docker rm web', policy).reason).toMatch(/nightshift\.toml \(\[security\] blocked_commands\)/);
+    expect(judge('docker rm web', policy).reason).toMatch(
+      /nightshift\.toml \(\[security\] blocked_commands\)/,
+    );
   });
 
   it('keeps the defaults in front of the project list', () => {
@@ -151,7 +162,11 @@ describe('project patterns', () => {
 });
 
 describe('allowlist mode', () => {
-  const policy = policyFromConfig({ mode: 'allowlist', blocked_commands: [], allowed_commands: ['make', 'docker compose up'] });
+  const policy = policyFromConfig({
+    mode: 'allowlist',
+    blocked_commands: [],
+    allowed_commands: ['make', 'docker compose up'],
+  });
 
   it.each([
     ['ls -la', 'allow'],

@@ -13,7 +13,11 @@ const samples: readonly [string, string, string][] = [
   ['google', `AIza${'S'.repeat(35)}`, 'AIza…****'],
   ['slack', 'xoxb-123456789012-abcdefghijkl', 'xoxb-…****'],
   ['password assignment', 'DB_PASSWORD=hunter22', 'DB_PASSWORD=****'],
-  ['secret assignment', 'export AWS_SECRET_ACCESS_KEY="wJalrXUtnFEMI/K7MDENG"', 'export AWS_SECRET_ACCESS_KEY="****"'],
+  [
+    'secret assignment',
+    'export AWS_SECRET_ACCESS_KEY="wJalrXUtnFEMI/K7MDENG"',
+    'export AWS_SECRET_ACCESS_KEY="****"',
+  ],
   ['token assignment', 'GITHUB_TOKEN: abcdef123', 'GITHUB_TOKEN: ****'],
   ['api key assignment', 'MY_API_KEY=xyz123', 'MY_API_KEY=****'],
   ['bearer header', 'Authorization: Bearer abcdefghijklmnopqrstuvwx', 'Authorization: Bearer …****'],
@@ -25,18 +29,26 @@ describe('maskSecrets', () => {
   });
 
   it('masks a key assigned to an env name once, keeping the key prefix', () => {
-    expect(maskSecrets(`ANTHROPIC_API_KEY=sk-ant-api03-${'q'.repeat(40)}`)).toBe('ANTHROPIC_API_KEY=sk-ant-…****');
+    expect(maskSecrets(`ANTHROPIC_API_KEY=sk-ant-api03-${'q'.repeat(40)}`)).toBe(
+      'ANTHROPIC_API_KEY=sk-ant-…****',
+    );
   });
 
   it('masks private key blocks', () => {
-    const block = '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\nAAAABG5vbmUAAAAEbm9uZQ\n-----END OPENSSH PRIVATE KEY-----';
+    const block =
+      '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\nAAAABG5vbmUAAAAEbm9uZQ\n-----END OPENSSH PRIVATE KEY-----';
     expect(maskSecrets(`before\n${block}\nafter`)).toBe(
       'before\n-----BEGIN OPENSSH PRIVATE KEY-----\n****\n-----END OPENSSH PRIVATE KEY-----\nafter',
     );
   });
 
   it('leaves ordinary code and references alone', () => {
-    for (const text of ['const token = getToken();', 'TOKEN=$GITHUB_TOKEN', 'sk-learn is a library', 'password: ""']) {
+    for (const text of [
+      'const token = getToken();',
+      'TOKEN=$GITHUB_TOKEN',
+      'sk-learn is a library',
+      'password: ""',
+    ]) {
       expect(maskSecrets(text)).toBe(text);
     }
   });
@@ -47,7 +59,11 @@ describe('createMasker', () => {
 
   it('masks a key split across chunks', () => {
     const masker = createMasker();
-    const out = [masker.push(`log: ${key.slice(0, 20)}`), masker.push(`${key.slice(20)} done\nnext`), masker.flush()].join('');
+    const out = [
+      masker.push(`log: ${key.slice(0, 20)}`),
+      masker.push(`${key.slice(20)} done\nnext`),
+      masker.flush(),
+    ].join('');
     expect(out).toBe('log: sk-ant-…**** done\nnext');
     expect(out).not.toContain('kkkk');
   });
@@ -56,7 +72,9 @@ describe('createMasker', () => {
     const line = `A ${key} B\n`;
     for (let cut = 1; cut < line.length; cut++) {
       const masker = createMasker();
-      expect(masker.push(line.slice(0, cut)) + masker.push(line.slice(cut)) + masker.flush()).toBe('A sk-ant-…**** B\n');
+      expect(masker.push(line.slice(0, cut)) + masker.push(line.slice(cut)) + masker.flush()).toBe(
+        'A sk-ant-…**** B\n',
+      );
     }
   });
 
@@ -84,7 +102,12 @@ describe('createMaskingStream', () => {
   it('masks a stream of buffers, including a split multi-byte character', async () => {
     const text = `héllo ghp_${'b'.repeat(36)} ✓\n`;
     const bytes = Buffer.from(text);
-    const chunks = [bytes.subarray(0, 2), bytes.subarray(2, 15), bytes.subarray(15, bytes.length - 2), bytes.subarray(bytes.length - 2)];
+    const chunks = [
+      bytes.subarray(0, 2),
+      bytes.subarray(2, 15),
+      bytes.subarray(15, bytes.length - 2),
+      bytes.subarray(bytes.length - 2),
+    ];
     let out = '';
     for await (const chunk of Readable.from(chunks).pipe(createMaskingStream())) out += String(chunk);
     expect(out).toBe('héllo ghp_…**** ✓\n');

@@ -52,24 +52,53 @@ describe('startAgent with a scripted pty', () => {
     const jsonlPath = path.join(dir, 't.1.jsonl');
     const logPath = path.join(dir, 't.1.log');
     const { spawn, pty } = fakePty();
-    const agent = await startAgent({ command: { file: 'agent-cli', args: ['-p', 'hi'], env: { FOO: 'bar' }, cwd: dir }, backend: simBackend, logPath, jsonlPath, spawn });
+    const agent = await startAgent({
+      command: { file: 'agent-cli', args: ['-p', 'hi'], env: { FOO: 'bar' }, cwd: dir },
+      backend: simBackend,
+      logPath,
+      jsonlPath,
+      spawn,
+    });
     expect(pty.spawned?.file).toBe('/bin/sh');
     expect(pty.spawned?.args.slice(3)).toEqual(['agent-cli', '-p', 'hi']);
-    expect(pty.spawned?.env).toMatchObject({ FOO: 'bar', NIGHTSHIFT_RECORD_FILE: jsonlPath, NIGHTSHIFT_PROCESS_TAG: agent.tag });
+    expect(pty.spawned?.env).toMatchObject({
+      FOO: 'bar',
+      NIGHTSHIFT_RECORD_FILE: jsonlPath,
+      NIGHTSHIFT_PROCESS_TAG: agent.tag,
+    });
 
     // What tee would do: the record gets the lines (the last one without a newline), and the pty
     // shows only some of them, as when node-pty drops a fast process's tail.
-    appendFileSync(jsonlPath, '{"type":"init","session_id":"s1","model":"sim","simulated":true,"attempt":1,"task_id":"t"}\n');
+    appendFileSync(
+      jsonlPath,
+      '{"type":"init","session_id":"s1","model":"sim","simulated":true,"attempt":1,"task_id":"t"}\n',
+    );
     pty.emitData('{"type":"init"}\r\n');
-    appendFileSync(jsonlPath, '{"type":"usage","input_tokens":10,"output_tokens":5,"cost_usd":0}\n{"type":"text","text":"hé');
-    appendFileSync(jsonlPath, 'llo"}\n{"type":"result","ok":true,"text":"done","session_id":"s1","turns":1,"cost_usd":0.25}');
+    appendFileSync(
+      jsonlPath,
+      '{"type":"usage","input_tokens":10,"output_tokens":5,"cost_usd":0}\n{"type":"text","text":"hé',
+    );
+    appendFileSync(
+      jsonlPath,
+      'llo"}\n{"type":"result","ok":true,"text":"done","session_id":"s1","turns":1,"cost_usd":0.25}',
+    );
     writeFileSync(jsonlPath.replace(/\.jsonl$/, '.exit'), '0\n');
     agent.write('y\r');
     agent.resize(90, 20);
     pty.exit({ exitCode: 0, signal: 0 });
 
     const result = await agent.result;
-    expect(result).toMatchObject({ reason: 'exit', exitCode: 0, ok: true, tokensIn: 10, tokensOut: 5, costUsd: 0.25, sessionId: 's1', finalText: 'done', eventCount: 4 });
+    expect(result).toMatchObject({
+      reason: 'exit',
+      exitCode: 0,
+      ok: true,
+      tokensIn: 10,
+      tokensOut: 5,
+      costUsd: 0.25,
+      sessionId: 's1',
+      finalText: 'done',
+      eventCount: 4,
+    });
     expect(pty.typed).toEqual(['y\r']);
     expect(pty.sizes).toEqual([[90, 20]]);
     expect(readFileSync(logPath, 'utf8')).toBe('{"type":"init"}\r\n');
@@ -80,8 +109,17 @@ describe('startAgent with a scripted pty', () => {
     const dir = mkdtempSync(path.join(root, 'b-'));
     const jsonlPath = path.join(dir, 't.1.jsonl');
     const { spawn, pty } = fakePty();
-    const agent = await startAgent({ command: { file: 'x', args: [], env: {}, cwd: dir }, backend: simBackend, logPath: path.join(dir, 'log'), jsonlPath, spawn });
-    appendFileSync(jsonlPath, '{"type":"result","ok":false,"text":"nope","session_id":"s","turns":0,"cost_usd":0}\n');
+    const agent = await startAgent({
+      command: { file: 'x', args: [], env: {}, cwd: dir },
+      backend: simBackend,
+      logPath: path.join(dir, 'log'),
+      jsonlPath,
+      spawn,
+    });
+    appendFileSync(
+      jsonlPath,
+      '{"type":"result","ok":false,"text":"nope","session_id":"s","turns":0,"cost_usd":0}\n',
+    );
     writeFileSync(path.join(dir, 't.1.exit'), '3\n');
     pty.exit({ exitCode: 0, signal: 0 });
     expect(await agent.result).toMatchObject({ exitCode: 3, ok: false, finalText: 'nope' });

@@ -1,16 +1,29 @@
 import { describe, expect, it } from 'vitest';
-import { WRONG_MARKER, parseSimDirectives, unsafePath, wrongContent } from '../../source/agents/sim-directives.js';
+import {
+  WRONG_MARKER,
+  parseSimDirectives,
+  unsafePath,
+  wrongContent,
+} from '../../source/agents/sim-directives.js';
 
 describe('parseSimDirectives', () => {
   it('reads a write block verbatim up to the >>> line, with a final newline', () => {
-    const plan = parseSimDirectives(['Make a greeting.', 'sim: write src/hello.txt <<<', 'hello', '  indented', '>>>', 'done'].join('\n'));
+    const plan = parseSimDirectives(
+      ['Make a greeting.', 'sim: write src/hello.txt <<<', 'hello', '  indented', '>>>', 'done'].join('\n'),
+    );
     expect(plan.errors).toEqual([]);
-    expect(plan.steps).toEqual([{ kind: 'write', path: 'src/hello.txt', content: 'hello\n  indented\n', append: false }]);
+    expect(plan.steps).toEqual([
+      { kind: 'write', path: 'src/hello.txt', content: 'hello\n  indented\n', append: false },
+    ]);
   });
 
   it('removes the directive line’s own indentation from an indented block (markdown lists)', () => {
-    const plan = parseSimDirectives(['- step:', '    sim: append notes.md <<<', '    first', '      second', '    >>>'].join('\n'));
-    expect(plan.steps).toEqual([{ kind: 'write', path: 'notes.md', content: 'first\n  second\n', append: true }]);
+    const plan = parseSimDirectives(
+      ['- step:', '    sim: append notes.md <<<', '    first', '      second', '    >>>'].join('\n'),
+    );
+    expect(plan.steps).toEqual([
+      { kind: 'write', path: 'notes.md', content: 'first\n  second\n', append: true },
+    ]);
   });
 
   it('treats sim: lines inside a block as content, and accepts CRLF prompts', () => {
@@ -42,16 +55,33 @@ describe('parseSimDirectives', () => {
   });
 
   it('acts on directive lines inside code fences too (documented: only the line start matters)', () => {
-    const plan = parseSimDirectives(['```', '  sim: run echo fenced', '```', 'Not a directive: sim: run echo inline'].join('\n'));
+    const plan = parseSimDirectives(
+      ['```', '  sim: run echo fenced', '```', 'Not a directive: sim: run echo inline'].join('\n'),
+    );
     expect(plan.steps).toEqual([{ kind: 'run', command: 'echo fenced' }]);
   });
 
   it('defaults to no delay and no failures when the prompt has no directives', () => {
-    expect(parseSimDirectives('Just write good code.')).toEqual({ steps: [], delayMs: 0, failAttempts: 0, wrongAttempts: 0, errors: [] });
+    expect(parseSimDirectives('Just write good code.')).toEqual({
+      steps: [],
+      delayMs: 0,
+      failAttempts: 0,
+      wrongAttempts: 0,
+      errors: [],
+    });
   });
 
   it('reports bad syntax with the prompt line number', () => {
-    const plan = parseSimDirectives(['intro', 'sim: delay soon', 'sim: teleport home', 'sim: run', 'sim: spam fast', 'sim: write x.txt'].join('\n'));
+    const plan = parseSimDirectives(
+      [
+        'intro',
+        'sim: delay soon',
+        'sim: teleport home',
+        'sim: run',
+        'sim: spam fast',
+        'sim: write x.txt',
+      ].join('\n'),
+    );
     expect(plan.errors).toEqual([
       'prompt line 2 (sim: delay): expected a whole number, got "soon"',
       expect.stringContaining('prompt line 3 (sim: teleport): unknown directive'),
@@ -62,11 +92,22 @@ describe('parseSimDirectives', () => {
   });
 
   it('reports an unterminated block', () => {
-    expect(parseSimDirectives('sim: write a.txt <<<\nhello').errors).toEqual(['prompt line 1 (sim: write): no closing ">>>" line']);
+    expect(parseSimDirectives('sim: write a.txt <<<\nhello').errors).toEqual([
+      'prompt line 1 (sim: write): no closing ">>>" line',
+    ]);
   });
 
   it('refuses absolute paths and paths that escape the working directory', () => {
-    const plan = parseSimDirectives(['sim: write /etc/passwd <<<', '>>>', 'sim: append ../outside.txt <<<', '>>>', 'sim: write a/../../b <<<', '>>>'].join('\n'));
+    const plan = parseSimDirectives(
+      [
+        'sim: write /etc/passwd <<<',
+        '>>>',
+        'sim: append ../outside.txt <<<',
+        '>>>',
+        'sim: write a/../../b <<<',
+        '>>>',
+      ].join('\n'),
+    );
     expect(plan.steps).toEqual([]);
     expect(plan.errors).toHaveLength(3);
     expect(plan.errors[0]).toContain('absolute path "/etc/passwd" refused');

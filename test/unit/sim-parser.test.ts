@@ -33,13 +33,27 @@ describe('sim output parser', () => {
       { type: 'tool-result', id: 'tool-2', isError: true, text: '\n(exit code 1)' },
       { type: 'text', text: SIM_QUESTION },
       { type: 'error', message: 'something odd' },
-      { type: 'result', ok: true, text: 'Done (simulated)', costUsd: 0, sessionId: 'sim-r1-t1-1-abc123', turns: 3 },
+      {
+        type: 'result',
+        ok: true,
+        text: 'Done (simulated)',
+        costUsd: 0,
+        sessionId: 'sim-r1-t1-1-abc123',
+        turns: 3,
+      },
     ]);
   });
 
   it('ignores banners, blank lines, broken JSON and unknown types', () => {
     const parser = createSimParser();
-    for (const line of ['nightshift sim agent (simulated — no model)', '', '{"type":"text"', '[1,2]', '{"no":"type"}', '{"type":"future"}']) {
+    for (const line of [
+      'nightshift sim agent (simulated — no model)',
+      '',
+      '{"type":"text"',
+      '[1,2]',
+      '{"no":"type"}',
+      '{"type":"future"}',
+    ]) {
       expect(parser.push(line)).toEqual([]);
     }
   });
@@ -62,13 +76,17 @@ describe('sim state classifier', () => {
     const screen = `{"type":"question","text":"${SIM_QUESTION}"}\n${SIM_QUESTION} `;
     expect(classify({ screen, lastEvent: { type: 'text', text: SIM_QUESTION } })).toBe('waiting-input');
     // Once answered, the question scrolls up and is no longer the last line.
-    expect(classify({ screen: `${screen}\n{"type":"text","text":"ok"}`, lastEvent: { type: 'text', text: 'ok' } })).toBe('thinking');
+    expect(
+      classify({ screen: `${screen}\n{"type":"text","text":"ok"}`, lastEvent: { type: 'text', text: 'ok' } }),
+    ).toBe('thinking');
   });
 
   it('tells tools from tests from thinking from idle', () => {
     expect(classify({ lastEvent: { type: 'tool-call', name: 'Write', input: 'a.txt' } })).toBe('tool');
     expect(classify({ lastEvent: { type: 'tool-call', name: 'Bash', input: 'npm test' } })).toBe('testing');
-    expect(classify({ lastEvent: { type: 'tool-call', name: 'Bash', input: 'python -m pytest -q' } })).toBe('testing');
+    expect(classify({ lastEvent: { type: 'tool-call', name: 'Bash', input: 'python -m pytest -q' } })).toBe(
+      'testing',
+    );
     expect(classify({ lastEvent: { type: 'tool-result', isError: false, text: '' } })).toBe('thinking');
     expect(classify({ lastEvent: { type: 'result', ok: true, text: '' } })).toBe('idle');
   });
@@ -93,7 +111,11 @@ describe('sim backend command', () => {
     expect(command.file).toBe(process.execPath);
     expect(command.args[0]).toMatch(/dist\/agents\/sim-agent\.js$/);
     expect(command.args.slice(1)).toEqual(['-p', 'sim: hang', '--x']);
-    expect(command.env).toEqual({ NIGHTSHIFT_TASK_ID: 't1', NIGHTSHIFT_ATTEMPT: '2', NIGHTSHIFT_RUN_ID: 'r1' });
+    expect(command.env).toEqual({
+      NIGHTSHIFT_TASK_ID: 't1',
+      NIGHTSHIFT_ATTEMPT: '2',
+      NIGHTSHIFT_RUN_ID: 'r1',
+    });
     expect(command.cwd).toBe('/tmp/work');
     expect(simBackend.simulated).toBe(true);
   });

@@ -14,7 +14,11 @@ import { newState, Store, WRITE_INTERVAL_MS } from '../../source/store/store.js'
 import type { Task } from '../../source/tasks/model.js';
 
 /** Polls `predicate` until it holds, failing after `timeoutMs`; never a fixed sleep. */
-async function waitFor(predicate: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+async function waitFor(
+  predicate: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await predicate())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
@@ -87,14 +91,20 @@ describe('Store.open', () => {
     const bytes = '{"version": 1, "project": "x", "tasks": [';
     await writeFile(paths.state, bytes);
     const error = await rejection(Store.open(root, { create: true }));
-    expect(error.message).toMatch(new RegExp(`^${paths.state.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is damaged: not valid JSON`));
+    expect(error.message).toMatch(
+      new RegExp(`^${paths.state.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is damaged: not valid JSON`),
+    );
     expect(error.hint).toContain('left untouched');
     expect(await readFile(paths.state, 'utf8')).toBe(bytes);
   });
 
   it('reports schema errors with the path inside the file and never overwrites it', async () => {
     await mkdir(paths.dir, { recursive: true });
-    const bytes = JSON.stringify({ version: 1, project: 'x', tasks: [task('a'), { ...task('b'), status: 'finished' }] });
+    const bytes = JSON.stringify({
+      version: 1,
+      project: 'x',
+      tasks: [task('a'), { ...task('b'), status: 'finished' }],
+    });
     await writeFile(paths.state, bytes);
     const error = await rejection(Store.open(root, { create: true }));
     expect(error.message).toContain(paths.state);
@@ -128,7 +138,13 @@ describe('migrations', () => {
     project: 'old',
     tasks: [
       { id: 'a', title: 'A', depends_on: [], created_at: '2023-01-01T00:00:00.000Z' },
-      { id: 'b', title: 'B', depends_on: ['a'], created_at: '2023-01-02T00:00:00.000Z', updated_at: '2023-01-03T00:00:00.000Z' },
+      {
+        id: 'b',
+        title: 'B',
+        depends_on: ['a'],
+        created_at: '2023-01-02T00:00:00.000Z',
+        updated_at: '2023-01-03T00:00:00.000Z',
+      },
     ],
   };
 
@@ -150,7 +166,9 @@ describe('migrations', () => {
     await store.close();
     const backups = await listBackups(paths);
     expect(backups).toHaveLength(1);
-    expect(path.basename(backups[0] ?? '')).toMatch(/^state-\d{4}-\d\d-\d\dT\d{6}\.\d{3}Z-pre-migration-v0\.json$/);
+    expect(path.basename(backups[0] ?? '')).toMatch(
+      /^state-\d{4}-\d\d-\d\dT\d{6}\.\d{3}Z-pre-migration-v0\.json$/,
+    );
     expect(await readFile(backups[0] ?? '', 'utf8')).toBe(bytes);
     const onDisk = stateSchema.parse(JSON.parse(await readFile(paths.state, 'utf8')));
     expect(onDisk.version).toBe(1);
@@ -176,7 +194,9 @@ describe('migrations', () => {
   });
 
   it('names the file and the missing step when a migration is missing', () => {
-    expect(() => migrateState({ version: 0 }, 'f.json', [], 1)).toThrow(/f\.json: no migration from state version 0 to 1/);
+    expect(() => migrateState({ version: 0 }, 'f.json', [], 1)).toThrow(
+      /f\.json: no migration from state version 0 to 1/,
+    );
   });
 });
 
@@ -280,7 +300,8 @@ describe('backups', () => {
     await store.close();
     await mkdir(paths.backups, { recursive: true });
     // Old backups from an earlier day, then fresh ones: the old ones go first.
-    for (let i = 0; i < 10; i++) await writeFile(path.join(paths.backups, `state-2000-01-01T0000${i}0.000Z-old.json`), '{}');
+    for (let i = 0; i < 10; i++)
+      await writeFile(path.join(paths.backups, `state-2000-01-01T0000${i}0.000Z-old.json`), '{}');
     const made: string[] = [];
     for (let i = 0; i < MAX_BACKUPS_KEPT; i++) made.push(await backupState(paths, 'x'));
     const kept = await listBackups(paths);
@@ -316,7 +337,9 @@ describe('atomicity under SIGKILL', () => {
   });
 
   function startWriter(): { child: ChildProcess; writes: () => number; exited: Promise<void> } {
-    const child = spawn(process.execPath, [childScript, root, '600'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [childScript, root, '600'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let writes = 0;
     child.stdout?.on('data', (chunk: Buffer) => {
       writes += (chunk.toString().match(/wrote \d+/g) ?? []).length;
@@ -337,7 +360,11 @@ describe('atomicity under SIGKILL', () => {
       const writer = startWriter();
       const target = round + 1;
       if (round % 2 === 0) {
-        await waitFor(async () => (await temps()).some((name) => name.includes(`.${writer.child.pid}.`)), 20_000, 'a temp file');
+        await waitFor(
+          async () => (await temps()).some((name) => name.includes(`.${writer.child.pid}.`)),
+          20_000,
+          'a temp file',
+        );
       } else {
         await waitFor(() => writer.writes() >= target, 20_000, `${target} writes`);
       }

@@ -5,7 +5,8 @@ import { UserError } from '../../source/errors.js';
 import { auditTasks, hasAuditErrors } from '../../source/tasks/audit.js';
 import { fromTaskMaster, taskMasterFromText } from '../../source/tasks/taskmaster.js';
 
-const fixture = (name: string): string => readFileSync(path.join(import.meta.dirname, '..', 'fixtures', 'taskmaster', name), 'utf8');
+const fixture = (name: string): string =>
+  readFileSync(path.join(import.meta.dirname, '..', 'fixtures', 'taskmaster', name), 'utf8');
 const VERIFY = ['npm test'];
 
 describe('Task Master import', () => {
@@ -14,7 +15,14 @@ describe('Task Master import', () => {
     expect(result).toBeDefined();
     const tasks = result?.tasks ?? [];
     expect(tasks.map((t) => t.id)).toEqual(['tm-1', 'tm-2.1', 'tm-2.2', 'tm-2.3', 'tm-3']);
-    expect(result?.epics).toEqual([{ id: 'tm-2', title: 'Build the API', description: 'REST endpoints for todos.\n\nExpress 5, JSON bodies.\n\nTest strategy: Supertest against every endpoint.' }]);
+    expect(result?.epics).toEqual([
+      {
+        id: 'tm-2',
+        title: 'Build the API',
+        description:
+          'REST endpoints for todos.\n\nExpress 5, JSON bodies.\n\nTest strategy: Supertest against every endpoint.',
+      },
+    ]);
     const byId = new Map(tasks.map((t) => [t.id, t]));
     // Subtasks inherit the parent's dependencies; numbers are siblings, "2.2" names a subtask.
     expect(byId.get('tm-2.1')?.dependsOn).toEqual(['tm-1']);
@@ -31,7 +39,9 @@ describe('Task Master import', () => {
       ['tm-3', 'blocked', 'deferred in Task Master'],
     ]);
     expect([...byId.values()].map((t) => t.priority)).toEqual([1, 0, 0, 0, -1]);
-    expect(byId.get('tm-1')?.description).toBe('Create the repository layout and the test runner.\n\nUse npm with vitest.');
+    expect(byId.get('tm-1')?.description).toBe(
+      'Create the repository layout and the test runner.\n\nUse npm with vitest.',
+    );
     expect(byId.get('tm-1')?.notes).toContain('Run npm test and see an empty suite pass.');
     expect(byId.get('tm-2.2')?.notes).toContain('Part of Task Master task 2: Build the API.');
     for (const task of tasks) expect(task.verification?.commands).toEqual(['npm test']);
@@ -55,7 +65,9 @@ describe('Task Master import', () => {
 
   it('refuses without --verify, naming the flag, because testStrategy is prose', () => {
     expect(() => taskMasterFromText(fixture('legacy-tasks.json'), 'tasks.json', [])).toThrow(UserError);
-    expect(() => taskMasterFromText(fixture('legacy-tasks.json'), 'tasks.json', [])).toThrow(/testStrategy is prose.*nothing was imported/);
+    expect(() => taskMasterFromText(fixture('legacy-tasks.json'), 'tasks.json', [])).toThrow(
+      /testStrategy is prose.*nothing was imported/,
+    );
     try {
       taskMasterFromText(fixture('legacy-tasks.json'), 'tasks.json', []);
     } catch (error) {
@@ -64,17 +76,28 @@ describe('Task Master import', () => {
   });
 
   it('leaves plan files, autodev files and invalid JSON to the plan-file parser', () => {
-    const plan = { tasks: [{ id: 'a', title: 'A', steps: ['x'], verification: { validate_commands: ['true'] } }] };
+    const plan = {
+      tasks: [{ id: 'a', title: 'A', steps: ['x'], verification: { validate_commands: ['true'] } }],
+    };
     expect(fromTaskMaster(plan, 'plan.json', VERIFY)).toBeUndefined();
-    const autodev = { tasks: [{ id: 1, title: 'A', details: 'd', passes: false, verification: { validate_commands: ['true'] } }] };
+    const autodev = {
+      tasks: [
+        { id: 1, title: 'A', details: 'd', passes: false, verification: { validate_commands: ['true'] } },
+      ],
+    };
     expect(fromTaskMaster(autodev, 'task.json', VERIFY)).toBeUndefined();
     expect(taskMasterFromText('{ "tasks": [', 'broken.json', VERIFY)).toBeUndefined();
     expect(fromTaskMaster({ tasks: [] }, 'empty.json', VERIFY)).toBeUndefined();
   });
 
   it('refuses several tags without a master tag, and names a task that does not fit', () => {
-    const twoTags = { a: { tasks: [{ id: 1, title: 'A', details: '' }] }, b: { tasks: [{ id: 1, title: 'B', details: '' }] } };
-    expect(() => fromTaskMaster(twoTags, 'tasks.json', VERIFY)).toThrow(/several tags and no "master" tag \(a, b\)/);
+    const twoTags = {
+      a: { tasks: [{ id: 1, title: 'A', details: '' }] },
+      b: { tasks: [{ id: 1, title: 'B', details: '' }] },
+    };
+    expect(() => fromTaskMaster(twoTags, 'tasks.json', VERIFY)).toThrow(
+      /several tags and no "master" tag \(a, b\)/,
+    );
     const untitled = { tasks: [{ id: 1, details: 'no title' }] };
     expect(() => fromTaskMaster(untitled, 'tasks.json', VERIFY)).toThrow(/tasks\.0\.title/);
   });
@@ -93,6 +116,9 @@ describe('Task Master import', () => {
       ['blocked', 'blocked in Task Master', 0],
       ['pending', undefined, 0],
     ]);
-    expect(result?.unmapped).toEqual(['tm-2: priority "urgent" is not critical/high/medium/low; imported as 0', 'tm-3: status "someday" is unknown; imported as pending']);
+    expect(result?.unmapped).toEqual([
+      'tm-2: priority "urgent" is not critical/high/medium/low; imported as 0',
+      'tm-3: status "someday" is unknown; imported as pending',
+    ]);
   });
 });
