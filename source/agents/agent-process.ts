@@ -13,12 +13,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, readFile, rm, type FileHandle } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { AgentState } from '../ipc/protocol.js';
 import type { AgentCommand, AgentEvent, Backend } from './backend.js';
 import { PROCESS_TAG_VAR, killTree } from './process-tree.js';
 import { spawnPty, type PtyExit, type SpawnPty } from './pty.js';
+import { RecordTail } from './record-tail.js';
 import { createScreen } from './screen.js';
 import { createMasker } from '../security/secrets.js';
 
@@ -121,7 +122,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentProce
   for (const file of [options.logPath, options.jsonlPath, exitPath])
     await mkdir(path.dirname(file), { recursive: true });
   await rm(exitPath, { force: true });
-  const tail = await JsonlTail.open(options.jsonlPath);
+  const tail = await RecordTail.open(options.jsonlPath);
   const log = createWriteStream(options.logPath, { flags: 'a' });
   // Known key patterns never reach the log file (DESIGN.md §8); the masker holds back a partial line.
   const masker = createMasker();
@@ -290,64 +291,5 @@ async function readExitCode(file: string): Promise<number | undefined> {
     return /^\d+$/.test(text) ? Number(text) : undefined;
   } catch {
     return undefined;
-  }
-}
-
-/**
- * Follows an append-only file from its size at open, handing out complete lines. Lines are split
- * on bytes, so a multi-byte character cut between two reads is decoded whole.
- */
-class JsonlTail {
-  private remainder = Buffer.alloc(0);
-  private reading: Promise<void> = Promise.resolve();
-  private queued = false;
-
-  private constructor(
-    private readonly handle: FileHandle,
-    private offset: number,
-  ) {}
-
-  static async open(file: string): Promise<JsonlTail> {
-    // Create it now (tee -a appends), and start at its current end: an earlier attempt's record
-    // in the same file is not this attempt's.
-    const handle = await open(file, 'a+');
-    const { size } = await handle.stat();
-    return new JsonlTail(handle, size);
-  }
-
-  /** Reads what is new (coalescing calls that arrive while a read is running). */
-  poke(onLines: (lines: string[]) => void): void {
-    if (this.queued) return;
-    this.queued = true;
-    this.reading = this.reading.then(async () => {
-      this.queued = false;
-      onLines(await this.readNew());
-    });
-  }
-
-  /** Everything up to the end of the file, including a last line without a newline; then closes. */
-  async finish(): Promise<string[]> {
-    await this.reading;
-    const lines = await this.readNew();
-    if (this.remainder.length > 0) lines.push(this.remainder.toString('utf8'));
-    this.remainder = Buffer.alloc(0);
-    await this.handle.close();
-    return lines;
-  }
-
-  private async readNew(): Promise<string[]> {
-    const lines: string[] = [];
-    const chunk = Buffer.alloc(64 * 1024);
-    for (;;) {
-      const { bytesRead } = await this.handle.read(chunk, 0, chunk.length, this.offset);
-      if (bytesRead === 0) return lines;
-      this.offset += bytesRead;
-      let data = Buffer.concat([this.remainder, chunk.subarray(0, bytesRead)]);
-      for (let newline = data.indexOf(0x0a); newline !== -1; newline = data.indexOf(0x0a)) {
-        lines.push(data.subarray(0, newline).toString('utf8').replace(/\r$/, ''));
-        data = data.subarray(newline + 1);
-      }
-      this.remainder = Buffer.from(data);
-    }
   }
 }
