@@ -22,6 +22,7 @@ import { spawnPty, type PtyExit, type SpawnPty } from './pty.js';
 import { RecordTail } from './record-tail.js';
 import { createScreen } from './screen.js';
 import { createMasker } from '../security/secrets.js';
+import type { Sandbox, SandboxScope } from '../sandbox/bwrap.js';
 
 const WRAPPER = '{ "$@"; echo $? > "$NIGHTSHIFT_EXIT_FILE"; } | tee -a "$NIGHTSHIFT_RECORD_FILE"';
 
@@ -53,6 +54,12 @@ export interface StartAgentOptions {
    * run, task and attempt so that a later engine can find a dead engine's agents (recovery).
    */
   readonly tag?: string;
+  /**
+   * The kernel sandbox the CLI runs in (DESIGN.md §8), with what it may write. Only the CLI is
+   * wrapped: the recording wrapper (tee, the exit file) stays outside, so an agent cannot rewrite
+   * its own record.
+   */
+  readonly sandbox?: { readonly sandbox: Sandbox; readonly scope: SandboxScope };
 }
 
 /** Why an agent ended. */
@@ -141,9 +148,13 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentProce
     NIGHTSHIFT_RECORD_FILE: options.jsonlPath,
     NIGHTSHIFT_EXIT_FILE: exitPath,
   });
+  const wrapped = options.sandbox
+    ? options.sandbox.sandbox.wrap(options.command.file, options.command.args, options.sandbox.scope)
+    : { file: options.command.file, args: options.command.args, env: {} };
+  Object.assign(env, wrapped.env);
   const pty = await (options.spawn ?? spawnPty)(
     '/bin/sh',
-    ['-c', WRAPPER, 'nightshift-agent', options.command.file, ...options.command.args],
+    ['-c', WRAPPER, 'nightshift-agent', wrapped.file, ...wrapped.args],
     { cwd: options.command.cwd, env, cols, rows },
   );
 

@@ -81,6 +81,11 @@ mode = ${toml(d.security.mode)}           # "blocklist" (deny listed commands) o
 blocked_commands = ${toml(d.security.blocked_commands)}       # added to the built-in defaults (sudo, curl|sh, git push, …)
 allowed_commands = ${toml(d.security.allowed_commands)}       # used in allowlist mode
 
+[sandbox]
+mode = ${toml(d.sandbox.mode)}                # agents and gates under bubblewrap: "auto" (where it works), "bwrap" (refuse to run without it), "off"
+network = ${toml(d.sandbox.network)}             # false: only loopback inside the sandbox (the model API must then be local)
+writable = ${toml(d.sandbox.writable)}               # more writable folders (worktree, /tmp, npm/pip/cargo caches, agent CLI state are already)
+
 [ui]
 max_fps = ${toml(d.ui.max_fps)}                # board frames per second at most (1-60)
 `;

@@ -101,6 +101,18 @@ export const configSchema = z
       })
       .strict()
       .default({ mode: 'blocklist', blocked_commands: [], allowed_commands: [] }),
+    sandbox: z
+      .object({
+        /** `bwrap`: agents and gates run under bubblewrap, and `run` refuses to start without it;
+         * `auto`: bwrap where it works (Linux with user namespaces), else off; `off`: never. */
+        mode: z.enum(['auto', 'bwrap', 'off']).default('auto'),
+        /** false: the sandbox has only loopback (the agent's model API must then be on loopback too). */
+        network: z.boolean().default(true),
+        /** Writable folders on top of the defaults (worktree, /tmp, npm/pip/cargo caches, CLI state). */
+        writable: z.array(z.string()).default([]),
+      })
+      .strict()
+      .default({ mode: 'auto', network: true, writable: [] }),
     ui: z
       .object({ max_fps: z.number().int().min(1).max(60).default(10) })
       .strict()

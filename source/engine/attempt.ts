@@ -27,6 +27,8 @@ import { repoCacheFor, repoIdentity } from './repo-cache.js';
 import { runIterativeAttempt } from './attempt-iterative.js';
 import { withTaskServer } from '../mcp/wiring.js';
 import { createReviewLoop } from '../review/review-loop.js';
+import { engineSocketPath } from '../ipc/socket-path.js';
+import type { Sandbox, SandboxScope } from '../sandbox/bwrap.js';
 
 /** What every attempt of a run shares. */
 export interface AttemptDeps {
@@ -38,6 +40,27 @@ export interface AttemptDeps {
   readonly integrationBranch: string;
   readonly policy: CommandPolicy;
   readonly nightshiftCommand: readonly string[];
+  /** The kernel sandbox every agent and gate command of the run is wrapped in; absent = none. */
+  readonly sandbox?: Sandbox;
+}
+
+/** What an attempt's sandbox may write besides its worktree (`extra`), and what it must still reach. */
+export function sandboxFor(
+  deps: Pick<AttemptDeps, 'sandbox' | 'paths'>,
+  worktree: string,
+  extra: readonly string[] = [],
+): { sandbox: Sandbox; scope: SandboxScope } | undefined {
+  if (!deps.sandbox || deps.sandbox.kind === 'off') return undefined;
+  return {
+    sandbox: deps.sandbox,
+    scope: {
+      worktree,
+      projectRoot: deps.paths.root,
+      writable: extra,
+      // The task tool server and the hook inside reach the engine through its socket.
+      readable: [path.dirname(engineSocketPath(deps.paths.root))],
+    },
+  };
 }
 
 /** Folders of the main checkout linked into each worktree so tests can run without reinstalling. */
@@ -195,6 +218,7 @@ export async function verify(
     env: { NIGHTSHIFT_TASK_ID: task.id },
     logFile: logs.log,
     mask: maskSecrets,
+    sandbox: sandboxFor(deps, worktree.path),
   });
 }
 
@@ -269,6 +293,8 @@ export async function runAgent(
     timeoutMs: deps.options.agentTimeoutMs,
     idleTimeoutMs: deps.options.idleTimeoutMs,
     tag: attemptProcessTag(runId, task.id, attempt),
+    // The attempt folder holds the CLI's private home, settings and the hook's denials file.
+    sandbox: sandboxFor(deps, worktree.path, [attemptDir]),
   });
   const agentId = handle.addAgent(
     {

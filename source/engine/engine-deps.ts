@@ -16,6 +16,8 @@ export interface EngineDeps {
   readonly store: Store;
   readonly options: RunOptions;
   readonly runAttempt: AttemptRunner;
+  /** Which sandbox the run's agents and gates are in, for the run's first line. */
+  readonly sandboxLine?: string | undefined;
   readonly now?: () => Date;
   /**
    * Epochs (`run --epochs N`): called when the queue is exhausted and epochs remain; re-plans and

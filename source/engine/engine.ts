@@ -122,7 +122,10 @@ export class Engine implements EngineHost {
       state.runs.push(this.#runRecord());
       if (state.runs.length > MAX_RUNS_KEPT) state.runs.splice(0, state.runs.length - MAX_RUNS_KEPT);
     });
-    this.#line('info', `run ${this.#run.id} started: backend ${options.backend}, parallel ${this.#parallel}`);
+    this.#line(
+      'info',
+      `run ${this.#run.id} started: backend ${options.backend}, parallel ${this.#parallel}${this.#deps.sandboxLine ? `; ${this.#deps.sandboxLine}` : ''}`,
+    );
     this.#emit({ type: 'run', run: this.#run });
 
     for (;;) {

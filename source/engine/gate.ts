@@ -21,6 +21,7 @@ import { UserError } from '../errors.js';
 import type { GateCheck, Task } from '../tasks/model.js';
 import { extractMetric, targetReached } from './completion.js';
 import { changedFiles } from './git.js';
+import type { Sandbox, SandboxScope } from '../sandbox/bwrap.js';
 
 /** Output kept per command, and for the gate's whole `output` (the tail; the log has it all). */
 export const GATE_OUTPUT_TAIL_BYTES = 64 * 1024;
@@ -49,6 +50,8 @@ export interface GateOptions {
   readonly signal?: AbortSignal;
   /** Applied to output before it is logged or returned (e.g. security's `maskSecrets`). */
   readonly mask?: (text: string) => string;
+  /** The kernel sandbox each command runs in (DESIGN.md §8); absent = none. */
+  readonly sandbox?: { readonly sandbox: Sandbox; readonly scope: SandboxScope };
 }
 
 /** What the gate concluded. */
@@ -115,15 +118,17 @@ async function runCommand(
     signal: AbortSignal | undefined;
     log: WriteStream | undefined;
     mask: (text: string) => string;
+    sandbox: GateOptions['sandbox'];
   },
 ): Promise<CommandRun> {
   const started = Date.now();
   const stdout = new Tail(GATE_OUTPUT_TAIL_BYTES);
   const output = new Tail(GATE_OUTPUT_TAIL_BYTES);
-  const subprocess = execa(command, {
-    shell: true,
+  const wrapped = options.sandbox?.sandbox.wrap('/bin/sh', ['-c', command], options.sandbox.scope);
+  const subprocess = execa(wrapped ? wrapped.file : command, wrapped ? wrapped.args : [], {
+    shell: wrapped === undefined,
     cwd: options.cwd,
-    env: options.env,
+    env: { ...options.env, ...wrapped?.env },
     stdin: 'ignore',
     buffer: false,
     reject: false,
@@ -272,6 +277,7 @@ export async function runGate(task: Task, options: GateOptions): Promise<GateRes
           signal: options.signal,
           log,
           mask,
+          sandbox: options.sandbox,
         });
         output.push(run.output.endsWith('\n') || run.output === '' ? run.output : `${run.output}\n`);
         const passed = run.exitCode === 0 && !run.timedOut && !run.aborted;

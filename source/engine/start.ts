@@ -25,6 +25,7 @@ import { dryRun } from './dry-run.js';
 import { registerEngine, unregisterEngine } from './registry.js';
 import { resolveRunOptions, type RunFlags, type RunOptions } from './run-options.js';
 import { nightshiftCommand } from './self-command.js';
+import { chooseSandbox } from '../sandbox/bwrap.js';
 
 /** Where the engine's progress goes while it runs in this process. */
 export interface EngineSinks {
@@ -50,6 +51,9 @@ export async function runEngine(root: string, flags: RunFlags, sinks: EngineSink
   const backend = createBackend(options.backend);
   const settings = config.backend[options.backend];
   if (!options.dryRun && !backend.simulated) await requireBinary(backend.binary(settings), options);
+  // Before anything else: a run that asked for bwrap where it cannot work must not start.
+  const sandbox = options.dryRun ? undefined : chooseSandbox(config.sandbox);
+  if (sandbox) sinks.onNotice?.(sandbox.describe);
 
   if (options.dryRun) {
     const store = await Store.open(root);
@@ -89,6 +93,7 @@ export async function runEngine(root: string, flags: RunFlags, sinks: EngineSink
       config,
       store,
       options,
+      sandboxLine: sandbox?.describe,
       replan: options.epochs > 1 ? createEpochReplanner({ paths, config, store, options }) : undefined,
       runAttempt: createAttemptRunner({
         paths,
@@ -99,6 +104,7 @@ export async function runEngine(root: string, flags: RunFlags, sinks: EngineSink
         integrationBranch,
         policy: policyFromConfig(config.security),
         nightshiftCommand: nightshiftCommand(),
+        sandbox,
       }),
     });
     if (sinks.onEvent) engine.subscribe(sinks.onEvent);

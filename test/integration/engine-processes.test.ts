@@ -39,7 +39,9 @@ async function waitForRunningAgent(project: SimProject, taskId: string, cmd: Reg
 
 describe('engine: agent processes', () => {
   it('recovers after the engine is killed with SIGKILL mid-attempt: interrupted, no leftover, nothing lost', async () => {
-    const project = await simProject();
+    // Without the sandbox: under bwrap the leftover dies with the agent's pid namespace, and this
+    // test is about recovery finding a leftover by its tag.
+    const project = await simProject({ config: { sandbox: { mode: 'off' } } });
     // Attempt 1 of `slow` sleeps in a grandchild of the agent, and leaves a `nohup` one behind that
     // the pty's hang-up does not end (as a CLI's detached helper would); later attempts go through.
     const sleepOnFirst =
