@@ -7,13 +7,18 @@ import { formatTextTable, type TextColumn } from './text-table.js';
 /** On a terminal, lists up to this many rows use the boxed Ink table (ink-table is ~4 ms a row); longer ones and pipes use the plain table. */
 export const INK_TABLE_MAX_ROWS = 100;
 
+/** A task's status as people read it: verified work waiting on its branch says so. */
+export function shownStatus(task: Task): string {
+  return task.landing ? 'verified, waiting to land' : task.status;
+}
+
 /** The rows of the task table. */
 export function taskRows(
   tasks: readonly Task[],
 ): { id: string; status: string; pri: string; deps: string; tries: string; title: string }[] {
   return tasks.map((task) => ({
     id: task.id,
-    status: task.status,
+    status: shownStatus(task),
     pri: String(task.priority),
     deps: task.dependsOn.join(',') || '-',
     tries: String(task.attempts.length),
@@ -38,7 +43,7 @@ export function plainTaskTable(tasks: readonly Task[]): string {
 /** Counts per status, e.g. `3 pending · 1 running · 5 done`. */
 export function statusCounts(tasks: readonly Task[]): string {
   const counts = new Map<string, number>();
-  for (const task of tasks) counts.set(task.status, (counts.get(task.status) ?? 0) + 1);
+  for (const task of tasks) counts.set(shownStatus(task), (counts.get(shownStatus(task)) ?? 0) + 1);
   return [...counts.entries()].map(([status, count]) => `${count} ${status}`).join(' · ');
 }
 
@@ -46,8 +51,12 @@ export function statusCounts(tasks: readonly Task[]): string {
 export function formatTaskDetail(task: Task): string {
   const lines: string[] = [
     `${task.id}  ${task.title}`,
-    `status: ${task.status}${task.blockReason ? ` (${task.blockReason})` : ''}`,
+    `status: ${shownStatus(task)}${task.blockReason ? ` (${task.blockReason})` : ''}`,
   ];
+  if (task.landing)
+    lines.push(
+      `waiting to land: ${task.landing.commit.slice(0, 12)} on ${task.landing.branch}${task.landing.files.length > 0 ? `; in the way: ${task.landing.files.join(', ')}` : ''}${task.landing.reason ? ` (${task.landing.reason})` : ''}`,
+    );
   lines.push(`priority: ${task.priority}${task.epic ? `   epic: ${task.epic}` : ''}`);
   if (task.dependsOn.length > 0) lines.push(`depends on: ${task.dependsOn.join(', ')}`);
   if (task.description) lines.push('', task.description);

@@ -115,5 +115,7 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown, text: string, file
   const schema = schemaAt(configSchema, path);
   const got = describeValue(valueAt(raw, path));
   const expected = schema !== undefined ? describeSchema(schema) : issue.message;
-  return [problem(file, text, path, `${keyPath || '(document)'}: expected ${expected}, got ${got}`)];
+  // The schema's own messages ("must be at most … the longest timer Node can hold") say why.
+  const why = schema !== undefined && issue.message.startsWith('must ') ? ` (${issue.message})` : '';
+  return [problem(file, text, path, `${keyPath || '(document)'}: expected ${expected}, got ${got}${why}`)];
 }

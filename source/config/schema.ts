@@ -4,6 +4,25 @@
  */
 import { z } from 'zod';
 
+/**
+ * Node's timers hold at most 2^31−1 ms (about 24.8 days); a longer delay fires at once, so a
+ * 30-day timeout would end every attempt immediately. Longer values are rejected with this message.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+/** {@link MAX_TIMER_MS} in whole seconds (2147483). */
+export const MAX_TIMER_SECONDS = Math.floor(MAX_TIMER_MS / 1000);
+
+/** A timeout in seconds that a timer can hold. */
+function timeoutSeconds(fallback: number) {
+  return z
+    .number()
+    .positive()
+    .max(MAX_TIMER_SECONDS, {
+      message: 'must fit in a Node timer: at most about 24.8 days',
+    })
+    .default(fallback);
+}
+
 /** Backends nightshift can drive. */
 export const BACKEND_NAMES = ['claude', 'codex', 'gemini', 'opencode', 'sim'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -58,9 +77,14 @@ export const configSchema = z
         max_retries: z.number().int().min(0).default(3),
         max_tasks: z.number().int().min(1).default(999),
         epochs: z.number().int().min(1).default(1),
-        agent_timeout_seconds: z.number().positive().default(3600),
-        idle_timeout_seconds: z.number().positive().default(600),
-        delay_between_tasks_ms: z.number().int().min(0).default(0),
+        agent_timeout_seconds: timeoutSeconds(3600),
+        idle_timeout_seconds: timeoutSeconds(600),
+        delay_between_tasks_ms: z
+          .number()
+          .int()
+          .min(0)
+          .max(MAX_TIMER_MS, { message: 'must fit in a Node timer: at most about 24.8 days' })
+          .default(0),
         auto_commit: z.boolean().default(true),
         max_cost_usd: z.number().min(0).default(0),
       })
@@ -90,7 +114,7 @@ export const configSchema = z
       .strict()
       .default({ every: 5, score_drop: 20 }),
     verification: z
-      .object({ timeout_seconds: z.number().positive().default(1800) })
+      .object({ timeout_seconds: timeoutSeconds(1800) })
       .strict()
       .default({ timeout_seconds: 1800 }),
     security: z

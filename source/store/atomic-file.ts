@@ -7,6 +7,7 @@
 import { open, readdir, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Adapter } from 'lowdb';
+import { UserError } from '../errors.js';
 
 let tempCounter = 0;
 
@@ -16,10 +17,30 @@ function tempName(file: string): string {
   return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${tempCounter}.tmp`);
 }
 
-/** Replaces `file` with `text` atomically and durably. */
+/**
+ * A write that failed, as an error naming the file a person has to make room for (a full disk
+ * says only "ENOSPC" otherwise, with no path).
+ */
+export function writeError(file: string, error: unknown): Error {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOSPC' || code === 'EDQUOT')
+    return new UserError(`could not write ${file}: the disk is full (${code})`, {
+      hint: 'free some space on that disk and run the command again; nothing was half-written',
+    });
+  if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM')
+    return new UserError(`could not write ${file}: ${code}`, { hint: 'check the folder is writable' });
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/** Replaces `file` with `text` atomically and durably; no temp file is left when it fails. */
 export async function writeFileAtomic(file: string, text: string): Promise<void> {
   const temp = tempName(file);
-  const handle = await open(temp, 'w', 0o644);
+  let handle;
+  try {
+    handle = await open(temp, 'w', 0o644);
+  } catch (error) {
+    throw writeError(file, error);
+  }
   try {
     try {
       await handle.writeFile(text, 'utf8');
@@ -30,7 +51,7 @@ export async function writeFileAtomic(file: string, text: string): Promise<void>
     await rename(temp, file);
   } catch (error) {
     await unlink(temp).catch(() => undefined);
-    throw error;
+    throw writeError(file, error);
   }
   await syncDirectory(path.dirname(file));
 }

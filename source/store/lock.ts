@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { UserError, errorMessage } from '../errors.js';
 import { projectPaths, type ProjectPaths } from '../paths.js';
-import { isPidAlive } from './atomic-file.js';
+import { isPidAlive, writeError } from './atomic-file.js';
 import type { Store } from './store.js';
 
 /** Who holds the lock: the engine for a run, or a CLI command for one write. */
@@ -151,7 +151,13 @@ let tempCounter = 0;
 async function createExclusive(paths: ProjectPaths, info: LockInfo): Promise<boolean> {
   tempCounter += 1;
   const temp = `${paths.lock}.${process.pid}.${tempCounter}.tmp`;
-  await writeFile(temp, `${JSON.stringify(info)}\n`, { flag: 'wx', mode: 0o644 });
+  try {
+    await writeFile(temp, `${JSON.stringify(info)}\n`, { flag: 'wx', mode: 0o644 });
+  } catch (error) {
+    // A full disk creates the file and then fails to fill it: never leave it behind.
+    await unlink(temp).catch(() => undefined);
+    throw writeError(paths.lock, error);
+  }
   try {
     await link(temp, paths.lock);
     return true;

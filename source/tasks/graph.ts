@@ -19,6 +19,8 @@ export interface GraphTask {
   readonly dependsOn?: readonly string[] | undefined;
   readonly status?: TaskStatus | undefined;
   readonly priority?: number | undefined;
+  /** Verified work waiting to land: not ready for an agent, though pending. */
+  readonly landing?: unknown;
 }
 
 /** Weight of one task for critical paths, e.g. its estimated minutes; the default is 1. */
@@ -283,7 +285,10 @@ export function criticalPathLength<T extends GraphTask>(
 export function readyTasks<T extends GraphTask>(tasks: readonly T[], weight?: TaskWeight<T>): T[] {
   const byId = indexById(tasks);
   const ready = [...byId.values()].filter(
-    (task) => statusOf(task) === 'pending' && depsOf(task).every((dep) => byId.get(dep)?.status === 'done'),
+    (task) =>
+      statusOf(task) === 'pending' &&
+      task.landing === undefined &&
+      depsOf(task).every((dep) => byId.get(dep)?.status === 'done'),
   );
   const paths = criticalPathLength(tasks, weight);
   return ready.sort(

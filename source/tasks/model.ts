@@ -113,6 +113,23 @@ export const attemptSchema = z.object({
 /** One attempt of an agent at a task. */
 export type Attempt = z.infer<typeof attemptSchema>;
 
+/**
+ * Verified work committed on its branch that could not land yet (DESIGN §6): the task shows as
+ * "verified, waiting to land" and lands without another agent run once what is in the way is gone.
+ */
+export const landingSchema = z.object({
+  /** `nightshift/<task>`, holding the verified commit. */
+  branch: z.string(),
+  commit: z.string(),
+  /** Files of the main checkout whose uncommitted edits stand in the way (may be empty). */
+  files: z.array(z.string()).default([]),
+  /** What stands in the way, in words (edits, a rebase in progress, …). */
+  reason: z.string().default(''),
+  since: z.string(),
+});
+/** A verified commit waiting to land. */
+export type Landing = z.infer<typeof landingSchema>;
+
 export const taskSchema = z.object({
   id: z.string().min(1),
   title: z.string().min(1),
@@ -124,6 +141,8 @@ export const taskSchema = z.object({
   docs: z.array(z.string()).default([]),
   status: z.enum(TASK_STATUSES).default('pending'),
   blockReason: z.string().optional(),
+  /** Set while verified work waits on its branch to land (status stays `pending`). */
+  landing: landingSchema.optional(),
   verification: verificationSchema.default({ pathPatterns: [], commands: [], env: {} }),
   completion: completionSchema.default({ kind: 'boolean' }),
   execution: executionSchema.default({ strategy: 'single_pass' }),

@@ -73,7 +73,19 @@ describe('parseConfig', () => {
       '/p/nightshift.toml:2: run.max_retries: expected an integer ≥ 0, got 1.5',
     );
     expect(userError(() => parseConfig('[run]\nagent_timeout_seconds = 0\n', FILE)).message).toBe(
-      '/p/nightshift.toml:2: run.agent_timeout_seconds: expected a number > 0, got 0',
+      '/p/nightshift.toml:2: run.agent_timeout_seconds: expected a number > 0 and ≤ 2147483, got 0',
+    );
+  });
+
+  it('rejects timeouts longer than a Node timer holds (they would fire at once)', () => {
+    expect(userError(() => parseConfig('[run]\nagent_timeout_seconds = 2592000\n', FILE)).message).toBe(
+      '/p/nightshift.toml:2: run.agent_timeout_seconds: expected a number > 0 and ≤ 2147483, got 2592000 (must fit in a Node timer: at most about 24.8 days)',
+    );
+    expect(userError(() => parseConfig('[verification]\ntimeout_seconds = 1e9\n', FILE)).message).toMatch(
+      /verification\.timeout_seconds: .*≤ 2147483.*Node timer/,
+    );
+    expect(parseConfig('[run]\nagent_timeout_seconds = 2147483\n', FILE).run.agent_timeout_seconds).toBe(
+      2147483,
     );
   });
 
