@@ -168,3 +168,75 @@ export function timeCli(project, args) {
 export function requireBuild() {
   if (!existsSync(cliPath)) throw new Error(`${cliPath} is missing: run \`npm run build\` first`);
 }
+
+/**
+ * A store of `count` tasks written straight into a sim project's state.json (faster than `task
+ * import` at 10,000 tasks, and with history): a seeded mix of statuses, about half with a
+ * dependency, done ones with one or two finished attempts (checks, quality, summary).
+ */
+export function largeStore(count, { seed = 7 } = {}) {
+  const project = simProject();
+  const random = seededRandom(seed);
+  const at = '2026-01-01T00:00:00.000Z';
+  const id = (i) => `t${String(i).padStart(5, '0')}`;
+  const statuses = ['done', 'done', 'done', 'pending', 'pending', 'blocked'];
+  const tasks = Array.from({ length: count }, (_, i) => {
+    const status = statuses[Math.floor(random() * statuses.length)];
+    const attempts =
+      status === 'pending'
+        ? []
+        : Array.from({ length: 1 + Math.floor(random() * 2) }, (_, k) => ({
+            n: k + 1,
+            runId: 'r1',
+            backend: 'sim',
+            agentName: 'Ada',
+            startedAt: at,
+            endedAt: at,
+            outcome: status === 'blocked' || k === 0 ? 'failed' : 'passed',
+            exitCode: 0,
+            checks: [{ kind: 'command', name: `test -f f${i}.txt`, passed: true, detail: '', durationMs: 3 }],
+            tokensIn: 1200,
+            tokensOut: 80,
+            costUsd: 0,
+            summary: `Wrote f${i}.txt with its line.`,
+            commit: '0123456789abcdef0123456789abcdef01234567',
+            sessionId: `sim-r1-${id(i)}-${k + 1}`,
+            logPath: `.nightshift/logs/r1/${id(i)}.${k + 1}.log`,
+            quality: {
+              score: 90,
+              files: 1,
+              insertions: 1,
+              deletions: 0,
+              outsidePatterns: [],
+              testsChanged: 0,
+              todosAdded: 0,
+              verifyMs: 3,
+              reasons: ['small change'],
+            },
+          }));
+    return {
+      id: id(i),
+      title: `Task ${i}`,
+      description: `Task number ${i}: write its file.\nsim: write f${i}.txt <<<\nline ${i}\n>>>`,
+      priority: 0,
+      steps: [`do what task ${i} says`],
+      dependsOn: i > 0 && random() < 0.5 ? [id(Math.floor(random() * i))] : [],
+      docs: [],
+      status,
+      ...(status === 'blocked' ? { blockReason: 'gate failed 4 times' } : {}),
+      verification: { pathPatterns: [], commands: [`test -f f${i}.txt`], env: {} },
+      completion: { kind: 'boolean' },
+      execution: { strategy: 'single_pass' },
+      attempts,
+      notes: '',
+      learning: [],
+      createdAt: at,
+      updatedAt: at,
+    };
+  });
+  const file = path.join(project.dir, '.nightshift', 'state.json');
+  const state = JSON.parse(readFileSync(file, 'utf8'));
+  state.tasks = tasks;
+  writeFileSync(file, `${JSON.stringify(state, null, 2)}\n`);
+  return project;
+}

@@ -12,7 +12,6 @@
  * one last read of the `.jsonl` file is complete.
  */
 import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { AgentState } from '../ipc/protocol.js';
@@ -20,9 +19,13 @@ import type { AgentCommand, AgentEvent, Backend } from './backend.js';
 import { PROCESS_TAG_VAR, killTree } from './process-tree.js';
 import { spawnPty, type PtyExit, type SpawnPty } from './pty.js';
 import { RecordTail } from './record-tail.js';
+import { CappedLog } from './capped-log.js';
 import { createScreen } from './screen.js';
 import { createMasker } from '../security/secrets.js';
 import type { Sandbox, SandboxScope } from '../sandbox/bwrap.js';
+
+/** The default cap of an attempt's log (`[run] max_log_mb`). */
+export const DEFAULT_MAX_LOG_BYTES = 50 * 1024 * 1024;
 
 const WRAPPER = '{ "$@"; echo $? > "$NIGHTSHIFT_EXIT_FILE"; } | tee -a "$NIGHTSHIFT_RECORD_FILE"';
 
@@ -33,6 +36,8 @@ export interface StartAgentOptions {
   readonly backend: Pick<Backend, 'createParser' | 'classify'>;
   /** The attempt's raw terminal log (appended). */
   readonly logPath: string;
+  /** Cap of the log in bytes, rotated at half of it (see CappedLog); 0 = none. Default 50 MB. */
+  readonly maxLogBytes?: number;
   /** The attempt's structured record: the CLI's stdout, appended by tee; events are parsed from it. */
   readonly jsonlPath: string;
   /** Where the wrapper writes the CLI's exit status. Default: `jsonlPath` with `.exit` for `.jsonl`. */
@@ -130,12 +135,11 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentProce
     await mkdir(path.dirname(file), { recursive: true });
   await rm(exitPath, { force: true });
   const tail = await RecordTail.open(options.jsonlPath);
-  const log = createWriteStream(options.logPath, { flags: 'a' });
+  const log = new CappedLog(options.logPath, options.maxLogBytes ?? DEFAULT_MAX_LOG_BYTES);
   // Known key patterns never reach the log file (DESIGN.md §8); the masker holds back a partial line.
   const masker = createMasker();
-  // A full disk must not crash the engine over a log: the record (.jsonl) is what counts.
-  let logError: Error | undefined;
-  log.on('error', (error) => (logError ??= error));
+  // A full disk must not crash the engine over a log (CappedLog stops writing on an error): the
+  // record (.jsonl) is what counts.
   // The engine's screen feeds only the state classifier (boards stream the pty themselves), so a
   // short scrollback keeps 8 agents' terminals small.
   const screen = createScreen({ cols, rows, scrollback: 100 });
@@ -216,7 +220,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentProce
   pty.onData((data) => {
     lastOutputAt = Date.now();
     if (!exited) {
-      if (!logError) log.write(masker.push(data));
+      log.write(masker.push(data));
       screen.write(data);
     }
     emit('data', data);
@@ -250,7 +254,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentProce
     // Whatever the CLI left behind (a dev server, a `setsid` daemon) goes too, then wait for a
     // stop in progress, so that when the result resolves nothing of the agent is alive.
     await Promise.all([killTree(pty.pid, { graceMs, tag }), stopping]);
-    await new Promise<void>((resolve) => (logError ? resolve() : log.end(masker.flush(), resolve)));
+    await log.end(masker.flush());
     await screen.flush();
     const exitCode = await readExitCode(exitPath);
     const reason = stopReason ?? 'exit';

@@ -1,15 +1,17 @@
 /**
  * `nightshift status`: queue counts, agents, cost and the last events, from the running engine when
- * there is one, else from the store.
+ * there is one, else from the store: its small summary (`.nightshift/status.json`) when that was
+ * made from the state.json there now, else state.json itself. Loads only what it shows (DESIGN.md
+ * §9: ≤ 250 ms at 10,000 tasks): the engine client only when an engine runs, no schema.
  */
 import type { Command } from 'commander';
 import type { EngineSnapshot } from '../ipc/protocol.js';
-import { connectEngine } from '../ipc/client.js';
+import { projectPaths } from '../paths.js';
+import { readLock } from '../store/lock.js';
+import { readStateForDisplay } from '../store/read-state.js';
+import { readStatusSummary, summarize, type StatusSummary } from '../store/status-summary.js';
 import { findProjectRoot } from './project.js';
 import { printJson, printLine } from './output.js';
-import { readStateForDisplay } from '../store/read-state.js';
-import { runningEngineSocket } from './engine-connection.js';
-import { statusCounts } from './task-format.js';
 
 /** Registers `status`. */
 export function registerStatus(program: Command): void {
@@ -20,24 +22,25 @@ export function registerStatus(program: Command): void {
     .action(async (options: { json?: boolean }) => {
       const root = findProjectRoot();
       const snapshot = await engineSnapshot(root);
-      const state = snapshot ? undefined : await readStateForDisplay(root);
-      const tasks = snapshot?.tasks ?? state?.tasks ?? [];
-      const lastRun = state?.runs.at(-1);
+      const summary: StatusSummary = snapshot
+        ? summarize(snapshot)
+        : (readStatusSummary(projectPaths(root)) ?? summarize(await readStateForDisplay(root)));
+      const lastRun = snapshot ? undefined : summary.lastRun;
       if (options.json) {
         const counts: Record<string, number> = { pending: 0, running: 0, verifying: 0, done: 0, blocked: 0 };
-        for (const task of tasks) counts[task.status] = (counts[task.status] ?? 0) + 1;
+        for (const [status, count] of Object.entries(summary.counts)) counts[status] = count;
         printJson({
-          project: snapshot?.project ?? state?.project,
+          project: summary.project,
           engine: snapshot ? { pid: snapshot.pid, run: snapshot.run } : null,
           counts,
-          total: tasks.length,
+          total: summary.total,
           agents: snapshot?.agents ?? [],
           lastRun: lastRun ?? null,
           recent: snapshot?.recent.slice(-10) ?? [],
         });
         return;
       }
-      printLine(`project ${snapshot?.project ?? state?.project ?? ''}  (${root})`);
+      printLine(`project ${summary.project}  (${root})`);
       if (snapshot?.run) {
         const run = snapshot.run;
         const mode = run.stopping ? 'stopping' : run.paused ? 'paused' : 'running';
@@ -51,7 +54,10 @@ export function registerStatus(program: Command): void {
             `last run: ${lastRun.id} ${lastRun.outcome ?? 'unfinished'}, ${lastRun.tasksDone} done, $${lastRun.costUsd.toFixed(4)}`,
           );
       }
-      printLine(`tasks: ${tasks.length === 0 ? 'none' : `${tasks.length} (${statusCounts(tasks)})`}`);
+      const counts = Object.entries(summary.counts)
+        .map(([status, count]) => `${count} ${status}`)
+        .join(' · ');
+      printLine(`tasks: ${summary.total === 0 ? 'none' : `${summary.total} (${counts})`}`);
       for (const agent of snapshot?.agents ?? []) {
         const label = agent.simulated ? ' (simulated)' : '';
         printLine(
@@ -64,9 +70,13 @@ export function registerStatus(program: Command): void {
 }
 
 async function engineSnapshot(root: string): Promise<EngineSnapshot | undefined> {
-  const socketPath = await runningEngineSocket(root);
+  // As runningEngineSocket (engine-connection.ts), without loading the engine client when none runs.
+  const lock = await readLock(projectPaths(root));
+  const socketPath =
+    lock?.alive && lock.info.kind === 'engine' && lock.info.socket ? lock.info.socket : undefined;
   if (!socketPath) return undefined;
   try {
+    const { connectEngine } = await import('../ipc/client.js');
     const client = await connectEngine({ socketPath, reconnect: false, readonly: true });
     try {
       return client.current() ?? undefined;

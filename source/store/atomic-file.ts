@@ -105,10 +105,13 @@ export async function sweepStaleTemps(file: string): Promise<void> {
 export class AtomicJsonFile<T> implements Adapter<T> {
   /** The file this adapter writes. */
   readonly file: string;
+  readonly #serialize: (data: T) => string;
   #writes = 0;
 
-  constructor(file: string) {
+  /** `serialize` makes the file's text; default indented JSON. */
+  constructor(file: string, serialize: (data: T) => string = (data) => `${JSON.stringify(data, null, 2)}\n`) {
     this.file = file;
+    this.#serialize = serialize;
   }
 
   /** Writes completed so far (tests count them to prove coalescing). */
@@ -123,7 +126,7 @@ export class AtomicJsonFile<T> implements Adapter<T> {
 
   /** Serializes and atomically replaces the file. */
   async write(data: T): Promise<void> {
-    await writeFileAtomic(this.file, `${JSON.stringify(data, null, 2)}\n`);
+    await writeFileAtomic(this.file, this.#serialize(data));
     this.#writes += 1;
   }
 }

@@ -3,6 +3,12 @@
  * atomic adapter. Reads are plain property access; writes mutate in memory at once and reach the
  * disk coalesced, at most about ten times a second, because an engine may update state on every
  * agent event and a 5 MB state rewritten per event would dominate its CPU and disk.
+ *
+ * What a write costs grows with what changed (state-text.ts): `updateTask` replaces one task by a
+ * changed copy and only that task is checked and serialised again; `updateMeta` changes what is
+ * outside the tasks. `update` may change anything, so the next write checks every task again.
+ * After each write a small summary (counts, last run) goes to `.nightshift/status.json` for
+ * `nightshift status` (status-summary.ts).
  */
 import { readFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -10,6 +16,9 @@ import { Low } from 'lowdb';
 import { UserError, errorMessage } from '../errors.js';
 import { projectPaths, type ProjectPaths } from '../paths.js';
 import { STATE_VERSION, stateSchema, type State } from './schema.js';
+import type { Task } from '../tasks/model.js';
+import { StateText, issuePath } from './state-text.js';
+import { writeStatusSummary } from './status-summary.js';
 import { migrateState, type RawState } from './migrations.js';
 import { AtomicJsonFile, sweepStaleTemps } from './atomic-file.js';
 import { backupState } from './backup.js';
@@ -25,13 +34,6 @@ export interface StoreOpenOptions {
   readonly project?: string;
   /** Called when a background (coalesced) write fails; the error is also rethrown by `flush`. */
   readonly onWriteError?: (error: Error) => void;
-}
-
-/** Formats zod's issue path as `tasks[3].status`. */
-function issuePath(segments: readonly PropertyKey[]): string {
-  let out = '';
-  for (const s of segments) out += typeof s === 'number' ? `[${s}]` : out ? `.${String(s)}` : String(s);
-  return out || '(root)';
 }
 
 /** A damaged file is reported and left exactly as it is, so the user can inspect or restore it. */
@@ -75,6 +77,7 @@ export class Store {
   readonly #db: Low<State>;
   readonly #adapter: AtomicJsonFile<State>;
   readonly #onWriteError: ((error: Error) => void) | undefined;
+  readonly #text = new StateText();
   /** Version the file had before an in-memory migration; backed up before the first write. */
   #migratedFrom: number | undefined;
   #dirty = false;
@@ -91,7 +94,7 @@ export class Store {
     options: StoreOpenOptions,
   ) {
     this.paths = paths;
-    this.#adapter = new AtomicJsonFile<State>(paths.state);
+    this.#adapter = new AtomicJsonFile<State>(paths.state, (data) => this.#render(data));
     this.#db = new Low(this.#adapter, state);
     this.#migratedFrom = migratedFrom;
     this.#onWriteError = options.onWriteError;
@@ -143,6 +146,11 @@ export class Store {
     return this.#adapter.writes;
   }
 
+  /** Tasks checked and serialised again by the last write (the others were reused). */
+  get lastTasksWritten(): number {
+    return this.#text.lastRendered;
+  }
+
   /** Whether there are changes not yet on disk. */
   get dirty(): boolean {
     return this.#dirty;
@@ -155,6 +163,38 @@ export class Store {
    */
   update(mutator: (draft: State) => void): void {
     if (this.#closed) throw new Error('Store.update after close()');
+    // Tasks may have been changed in place: check and serialise them all on the next write.
+    this.#text.forgetTasks();
+    mutator(this.#db.data);
+    this.#dirty = true;
+    this.#schedule();
+  }
+
+  /**
+   * Replaces task `id` by a changed copy (snapshots of it already handed out stay as they were) and
+   * schedules a write in which only this task is checked and serialised again. Returns the new
+   * task, or undefined when there is no such task.
+   */
+  updateTask(id: string, mutate: (task: Task) => void): Task | undefined {
+    if (this.#closed) throw new Error('Store.updateTask after close()');
+    const tasks = this.#db.data.tasks;
+    const index = tasks.findIndex((t) => t.id === id);
+    const current = tasks[index];
+    if (!current) return undefined;
+    const next = structuredClone(current);
+    mutate(next);
+    tasks[index] = next;
+    this.#dirty = true;
+    this.#schedule();
+    return next;
+  }
+
+  /**
+   * Changes what is outside the tasks (runs, learning, epics, plan). The mutator must not touch
+   * `tasks`: their kept texts are reused by the next write (use `update` or `updateTask` for them).
+   */
+  updateMeta(mutator: (draft: Omit<State, 'tasks'>) => void): void {
+    if (this.#closed) throw new Error('Store.updateMeta after close()');
     mutator(this.#db.data);
     this.#dirty = true;
     this.#schedule();
@@ -233,19 +273,24 @@ export class Store {
     return write;
   }
 
-  async #write(): Promise<void> {
-    // Never write a state the next open would reject as damaged: that would brick the project.
-    const check = stateSchema.safeParse(this.#db.data);
-    if (!check.success) {
-      const first = check.error.issues[0];
-      throw new Error(
-        `refusing to write an invalid state to ${this.paths.state}: ${first ? `${issuePath(first.path)}: ${first.message}` : ''}`,
-      );
+  /** The file's text; never a state the next open would reject as damaged (that would brick the project). */
+  #render(data: State): string {
+    try {
+      return this.#text.render(data);
+    } catch (error) {
+      // The kept texts of the tasks checked before the bad one are still right; the bad one is not kept.
+      throw new Error(`refusing to write an invalid state to ${this.paths.state}: ${errorMessage(error)}`);
     }
+  }
+
+  async #write(): Promise<void> {
     if (this.#migratedFrom !== undefined) {
+      // Check before taking the backup, as the write itself does.
+      this.#render(this.#db.data);
       await backupState(this.paths, `pre-migration-v${this.#migratedFrom}`);
       this.#migratedFrom = undefined;
     }
     await this.#db.write();
+    await writeStatusSummary(this.paths, this.#db.data);
   }
 }

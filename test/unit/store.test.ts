@@ -11,6 +11,7 @@ import { backupState, listBackups, MAX_BACKUPS_KEPT } from '../../source/store/b
 import { MIGRATIONS, migrateState, type Migration } from '../../source/store/migrations.js';
 import { STATE_VERSION, stateSchema, type State } from '../../source/store/schema.js';
 import { newState, Store, WRITE_INTERVAL_MS } from '../../source/store/store.js';
+import { readStatusSummary } from '../../source/store/status-summary.js';
 import type { Task } from '../../source/tasks/model.js';
 
 /** Polls `predicate` until it holds, failing after `timeoutMs`; never a fixed sleep. */
@@ -279,6 +280,109 @@ describe('writes', () => {
       state.tasks = [];
     });
     await store.close();
+  });
+});
+
+describe('write cost follows what changed', () => {
+  async function storeOf(count: number): Promise<Store> {
+    const store = await Store.open(root, { create: true, project: 'big' });
+    store.update((state) => {
+      for (let i = 0; i < count; i++) state.tasks.push(task(`t${i}`));
+    });
+    await store.flush();
+    return store;
+  }
+
+  it('checks and serialises only the task updateTask changed; the file holds the whole state', async () => {
+    const store = await storeOf(300);
+    expect(store.lastTasksWritten).toBe(300);
+    const before = store.state.tasks[7];
+    const changed = store.updateTask('t7', (t) => {
+      t.status = 'done';
+      t.notes = 'finished';
+    });
+    // A changed copy: what was handed out before stays as it was.
+    expect(changed).not.toBe(before);
+    expect(before?.status).toBe('pending');
+    store.updateMeta((state) => {
+      state.learning.push({ at: '2024-01-01T00:00:00.000Z', text: 'a lesson' });
+    });
+    await store.flush();
+    expect(store.lastTasksWritten).toBe(1);
+    const onDisk = JSON.parse(await readFile(paths.state, 'utf8')) as State;
+    expect(onDisk).toEqual(store.state);
+    expect(onDisk.tasks[7]).toMatchObject({ id: 't7', status: 'done', notes: 'finished' });
+    expect(onDisk.learning).toHaveLength(1);
+    // One task per line.
+    expect(
+      (await readFile(paths.state, 'utf8')).split('\n').filter((l) => l.startsWith('{"id":"t')),
+    ).toHaveLength(300);
+    // A later open reads it back and validates it whole.
+    await store.close();
+    expect((await Store.open(root)).state).toEqual(onDisk);
+  });
+
+  it('checks every task again after update (which may change tasks in place)', async () => {
+    const store = await storeOf(50);
+    store.update((state) => {
+      const first = state.tasks[0];
+      if (first) first.priority = 3;
+    });
+    await store.flush();
+    expect(store.lastTasksWritten).toBe(50);
+    expect((JSON.parse(await readFile(paths.state, 'utf8')) as State).tasks[0]?.priority).toBe(3);
+    await store.close();
+  });
+
+  it('refuses an invalid change made with updateTask, keeping the file', async () => {
+    const errors: Error[] = [];
+    const store = await Store.open(root, { create: true, onWriteError: (e) => errors.push(e) });
+    store.update((state) => {
+      state.tasks.push(task('a'), task('b'));
+    });
+    await store.flush();
+    const bytes = await readFile(paths.state, 'utf8');
+    store.updateTask('b', (t) => {
+      t.status = 'bogus' as Task['status'];
+    });
+    await expect(store.flush()).rejects.toThrow(/refusing to write an invalid state .*tasks\[1\]\.status/);
+    expect(await readFile(paths.state, 'utf8')).toBe(bytes);
+    store.updateTask('b', (t) => {
+      t.status = 'pending';
+    });
+    await store.close();
+    expect(errors).toHaveLength(1);
+  });
+
+  it('leaves a summary for status, used only while state.json is the file it was made from', async () => {
+    const store = await storeOf(10);
+    store.updateTask('t1', (t) => {
+      t.status = 'done';
+    });
+    store.updateMeta((state) => {
+      state.runs.push({
+        id: 'r1',
+        startedAt: '2024-01-01T00:00:00.000Z',
+        backend: 'sim',
+        parallel: 1,
+        tasksDone: 1,
+        attempts: 1,
+        tokensIn: 0,
+        tokensOut: 0,
+        costUsd: 0,
+      });
+    });
+    await store.close();
+    expect(readStatusSummary(paths)).toEqual({
+      project: 'big',
+      counts: { pending: 9, done: 1 },
+      total: 10,
+      lastRun: expect.objectContaining({ id: 'r1', tasksDone: 1 }) as unknown,
+    });
+    // Restored from elsewhere (a backup, an edit): the summary no longer describes it.
+    const text = await readFile(paths.state, 'utf8');
+    await writeFile(paths.state, text.replace('"done"', '"blocked"'));
+    expect(readStatusSummary(paths)).toBeUndefined();
   });
 });
 
