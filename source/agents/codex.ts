@@ -142,7 +142,7 @@ async function buildCommand(request: AgentRequest): Promise<AgentCommand> {
     '--json',
     '--skip-git-repo-check',
     '-s',
-    'workspace-write',
+    process.env['NIGHTSHIFT_CODEX_SANDBOX'] || 'workspace-write', // danger-full-access when our bwrap holds it and nesting fails (sandbox/bwrap.ts)
     '-C',
     request.cwd,
     ...(model ? ['-m', model] : []),

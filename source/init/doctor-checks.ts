@@ -9,6 +9,7 @@ import { errorMessage } from '../errors.js';
 import { projectPaths } from '../paths.js';
 import { checkNodePty } from './pty-check.js';
 import { readStoreSummary } from './project-store.js';
+import { probeBwrap } from '../sandbox/bwrap.js';
 import { PROBE_TIMEOUT_MS, findOnPath, firstLine, gitRepositoryInfo, runProbe } from './probe.js';
 
 /** How a check came out. `fail` makes `doctor` exit 1. */
@@ -66,8 +67,34 @@ export async function runDoctorChecks(options: DoctorOptions): Promise<CheckResu
   const results: CheckResult[] = [checkNode(), pty, ...git, ...backends];
   if (required.has('sim'))
     results.push({ status: 'ok', check: 'sim', detail: 'built in (simulated agent, no model)' });
-  results.push(configOutcome.result, store);
+  results.push(checkSandbox(config), configOutcome.result, store);
   return results;
+}
+
+/** bwrap works here (`bwrap --ro-bind / / true`): fail when the project asked for it, else warn. */
+export function checkSandbox(config: Config | undefined): CheckResult {
+  const mode = config?.sandbox.mode ?? 'auto';
+  if (mode === 'off')
+    return {
+      status: 'warn',
+      check: 'sandbox',
+      detail: '[sandbox] mode = "off": agents run with your permissions',
+    };
+  if (process.platform !== 'linux')
+    return {
+      status: 'warn',
+      check: 'sandbox',
+      detail: `bubblewrap needs Linux; agents run unsandboxed on ${process.platform}`,
+    };
+  const probe = probeBwrap();
+  if (probe.ok)
+    return { status: 'ok', check: 'sandbox', detail: `${probe.detail}: agents and gates run under bwrap` };
+  return {
+    status: mode === 'bwrap' ? 'fail' : 'warn',
+    check: 'sandbox',
+    detail: probe.detail,
+    fix: 'apt-get install bubblewrap (Debian/Ubuntu) and allow unprivileged user namespaces, or set [sandbox] mode = "off"',
+  };
 }
 
 /** True when no check failed. */

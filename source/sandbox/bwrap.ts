@@ -242,11 +242,24 @@ export interface BwrapProbe {
   readonly detail: string;
 }
 
-/** Runs `bwrap --ro-bind / / … true`: the check behind `doctor` and `run`'s refusal. */
+/** Runs `bwrap --ro-bind / / … sh -c true`: the check behind `doctor` and `run`'s refusal. */
 export function probeBwrap(bwrap = bwrapBinary()): BwrapProbe {
   const result = spawnSync(
     bwrap,
-    ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--unshare-pid', '--die-with-parent', 'true'],
+    [
+      '--ro-bind',
+      '/',
+      '/',
+      '--dev',
+      '/dev',
+      '--proc',
+      '/proc',
+      '--unshare-pid',
+      '--die-with-parent',
+      '/bin/sh',
+      '-c',
+      'true',
+    ],
     { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   if (result.error) {
@@ -269,18 +282,50 @@ export function probeBwrap(bwrap = bwrapBinary()): BwrapProbe {
   return { ok: true, detail: (version.stdout || 'bwrap').trim() };
 }
 
+/** True when a bwrap sandbox can start another one inside (as codex's own sandbox does). */
+export function probeNestedBwrap(bwrap = bwrapBinary()): boolean {
+  const inner = ['--ro-bind', '/', '/', '--dev', '/dev', '--unshare-pid', '/bin/sh', '-c', 'true'];
+  const result = spawnSync(
+    bwrap,
+    [
+      '--ro-bind',
+      '/',
+      '/',
+      '--dev',
+      '/dev',
+      '--proc',
+      '/proc',
+      '--unshare-pid',
+      '--die-with-parent',
+      bwrap,
+      ...inner,
+    ],
+    { encoding: 'utf8', timeout: 10_000, stdio: 'ignore' },
+  );
+  return result.status === 0;
+}
+
 /**
  * The sandbox for a run: `off` when configured so; bwrap when it works here. A project that asked
  * for bwrap (`mode = "bwrap"`) where it cannot work gets an error, never a silent run without it; a
  * project on `mode = "auto"` (the default) runs without it, and `run`'s first line says so and why.
  */
-export function chooseSandbox(settings: SandboxSettings, probe: () => BwrapProbe = probeBwrap): Sandbox {
+export function chooseSandbox(
+  settings: SandboxSettings,
+  probe: () => BwrapProbe = probeBwrap,
+  nestedProbe: () => boolean = probeNestedBwrap,
+): Sandbox {
   if (settings.mode === 'off') return NO_SANDBOX;
   const probed: BwrapProbe =
     process.platform === 'linux'
       ? probe()
       : { ok: false, detail: `bubblewrap needs Linux; this is ${process.platform}` };
-  if (probed.ok) return bwrapSandbox(settings);
+  if (probed.ok) {
+    // codex starts its own bubblewrap sandbox inside ours; where namespaces do not nest, codex's
+    // is turned off (`-s danger-full-access`) and ours is the one that holds (agents/codex.ts).
+    if (!nestedProbe()) process.env['NIGHTSHIFT_CODEX_SANDBOX'] = 'danger-full-access';
+    return bwrapSandbox(settings);
+  }
   if (settings.mode === 'bwrap')
     throw new UserError(`[sandbox] mode = "bwrap" but bwrap cannot work here: ${probed.detail}`, {
       hint: 'install bubblewrap (apt-get install bubblewrap) and check it with `nightshift doctor`, or set [sandbox] mode = "off" in nightshift.toml to run agents without it',

@@ -2,7 +2,7 @@
  * `nightshift doctor`, run as the built CLI in temporary git repositories, with a PATH that holds
  * only git (and fake agent CLIs when a test adds them), so the result does not depend on the machine.
  */
-import { chmod, mkdir, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -13,13 +13,14 @@ interface DoctorJson {
   readonly checks: { status: string; check: string; detail: string; fix?: string }[];
 }
 
-/** A folder with only `git` in it, to use as PATH: no agent CLI can be found. */
+/** A folder with only `git` and `bwrap` in it, to use as PATH: no agent CLI can be found. */
 let bareBin: string;
 
 beforeAll(async () => {
   bareBin = await tempDir('nightshift-bin-');
   const git = (await execa('sh', ['-c', 'command -v git'])).stdout.trim();
   await symlink(git, path.join(bareBin, 'git'));
+  await symlink('/usr/bin/bwrap', path.join(bareBin, 'bwrap'));
 });
 
 /** A project initialised with `backend`, in a fresh git repository. */
@@ -48,6 +49,9 @@ describe('nightshift doctor', () => {
     expect(line(result.stdout, 'config')).toMatch(/^ok\s+config\s+.*nightshift\.toml \(backend sim\)/);
     expect(line(result.stdout, 'store')).toMatch(/^ok\s+store\s+.*state\.json \(project/);
     expect(line(result.stdout, 'sim')).toMatch(/^ok\s+sim\s+built in/);
+    expect(line(result.stdout, 'sandbox')).toMatch(
+      /^ok\s+sandbox\s+bubblewrap [\d.]+: agents and gates run under bwrap/,
+    );
     for (const [cli, pkg] of [
       ['claude', '@anthropic-ai/claude-code'],
       ['codex', '@openai/codex'],
@@ -58,6 +62,18 @@ describe('nightshift doctor', () => {
       expect(result.stdout).toContain(`fix: npm install -g ${pkg}`);
     }
     expect(result.stdout).toContain('no failures, 4 warnings');
+  });
+
+  it('fails when [sandbox] mode = "bwrap" and bwrap cannot create namespaces; warns on auto', async () => {
+    const repo = await project('sim');
+    const broken = { PATH: bareBin, NIGHTSHIFT_BWRAP: '/bin/false' };
+    const auto = await runCli(['doctor'], { cwd: repo, env: broken });
+    expect(line(auto.stdout, 'sandbox')).toMatch(/^warn\s+sandbox\s+bwrap cannot create namespaces here/);
+    const toml = path.join(repo, 'nightshift.toml');
+    await writeFile(toml, (await readFile(toml, 'utf8')).replace(/^mode = "auto"/m, 'mode = "bwrap"'));
+    const asked = await runCli(['doctor'], { cwd: repo, env: broken });
+    expect(asked.exitCode).toBe(1);
+    expect(line(asked.stdout, 'sandbox')).toMatch(/^fail\s+sandbox\s+bwrap cannot create namespaces here/);
   });
 
   it('fails when the configured backend is missing, and exits 1', async () => {

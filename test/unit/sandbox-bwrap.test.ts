@@ -1,0 +1,115 @@
+/**
+ * The sandbox's choices (source/sandbox/bwrap.ts): which sandbox a run gets for each mode and probe
+ * result, what codex's own sandbox is set to, and the mount order that keeps the main checkout
+ * read-only under a broad writable folder. Real bwrap runs are in test/integration/sandbox-*.test.ts.
+ */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { execa } from 'execa';
+import { afterEach, describe, expect, it } from 'vitest';
+import { bwrapArguments, chooseSandbox, probeBwrap } from '../../source/sandbox/bwrap.js';
+import { UserError } from '../../source/errors.js';
+import { tempDir, tempGitRepo } from '../support/cli.js';
+
+const works = () => ({ ok: true, detail: 'bubblewrap 0.8.0' });
+const broken = () => ({ ok: false, detail: 'bwrap cannot create namespaces here' });
+const settings = { network: true, writable: [] as string[] };
+
+afterEach(() => {
+  delete process.env['NIGHTSHIFT_CODEX_SANDBOX'];
+});
+
+describe('chooseSandbox', () => {
+  it('auto: bwrap where it works, else off saying why', () => {
+    expect(chooseSandbox({ ...settings, mode: 'auto' }, works, () => true).kind).toBe('bwrap');
+    const off = chooseSandbox({ ...settings, mode: 'auto' }, broken, () => true);
+    expect(off.kind).toBe('off');
+    expect(off.describe).toContain('bwrap cannot create namespaces here');
+  });
+
+  it('bwrap: refuses with a clear message and a hint when bwrap cannot work', () => {
+    const choose = () => chooseSandbox({ ...settings, mode: 'bwrap' }, broken, () => true);
+    expect(choose).toThrow(UserError);
+    expect(choose).toThrow(/\[sandbox\] mode = "bwrap" but bwrap cannot work here/);
+  });
+
+  it('off: never probes', () => {
+    const sandbox = chooseSandbox({ ...settings, mode: 'off' }, () => {
+      throw new Error('probed');
+    });
+    expect(sandbox.kind).toBe('off');
+    expect(sandbox.wrap('git', ['status'], { worktree: '/w', projectRoot: '/p' })).toEqual({
+      file: 'git',
+      args: ['status'],
+      env: {},
+    });
+  });
+
+  it("turns codex's own sandbox off only when namespaces do not nest inside ours", () => {
+    chooseSandbox({ ...settings, mode: 'auto' }, works, () => true);
+    expect(process.env['NIGHTSHIFT_CODEX_SANDBOX']).toBeUndefined();
+    chooseSandbox({ ...settings, mode: 'auto' }, works, () => false);
+    expect(process.env['NIGHTSHIFT_CODEX_SANDBOX']).toBe('danger-full-access');
+  });
+});
+
+describe('bwrapArguments', () => {
+  it('binds the root read-only first, the worktree writable, the .git link read-only, secrets hidden last', async () => {
+    const home = await tempDir('nightshift-home-');
+    await mkdir(path.join(home, '.ssh'));
+    await mkdir(path.join(home, '.claude'));
+    const repo = await tempGitRepo();
+    await execa('git', ['commit', '-q', '--allow-empty', '-m', 'x'], { cwd: repo });
+    const worktree = path.join(await tempDir('nightshift-wt-'), 't-1');
+    await execa('git', ['worktree', 'add', '-q', '-B', 'nightshift/t', worktree], { cwd: repo });
+    const { args, env } = bwrapArguments(
+      { mode: 'bwrap', ...settings, writable: [home] },
+      { worktree, projectRoot: repo },
+      home,
+    );
+    const text = args.join(' ');
+    expect(args.slice(0, 3)).toEqual(['--ro-bind', '/', '/']);
+    expect(text).toContain(`--bind ${worktree} ${worktree}`);
+    expect(text).toContain(`--bind ${path.join(home, '.claude')} `);
+    expect(text).toContain(`--bind ${path.join(repo, '.git', 'objects')} `);
+    expect(text).toContain(`--bind ${path.join(repo, '.git', 'worktrees', 't-1')} `);
+    expect(text).not.toMatch(new RegExp(`--bind ${repo}/\\.git/refs `));
+    expect(text.indexOf(`--tmpfs ${path.join(home, '.ssh')}`)).toBeGreaterThan(
+      text.indexOf(`--bind ${home} `),
+    );
+    expect(text).toMatch(new RegExp(`--ro-bind ${worktree}/\\.git ${worktree}/\\.git`));
+    expect(args).toContain('--unshare-pid');
+    expect(args).toContain('--die-with-parent');
+    expect(args).not.toContain('--unshare-net');
+    expect(env['GIT_CEILING_DIRECTORIES']).toBe(path.dirname(worktree));
+    const cut = bwrapArguments(
+      { mode: 'bwrap', network: false, writable: [] },
+      { worktree, projectRoot: repo },
+      home,
+    );
+    expect(cut.args).toContain('--unshare-net');
+  });
+
+  it('keeps the main checkout read-only when a writable folder contains it', async () => {
+    const home = await tempDir('nightshift-home-');
+    const repo = path.join(home, 'project');
+    await mkdir(repo);
+    const worktree = await tempDir('nightshift-wt-');
+    const { args } = bwrapArguments(
+      { mode: 'bwrap', ...settings, writable: ['~'] },
+      { worktree, projectRoot: repo },
+      home,
+    );
+    const text = args.join(' ');
+    expect(text.lastIndexOf(`--ro-bind ${repo} ${repo}`)).toBeGreaterThan(text.indexOf(`--bind ${home} ${home}`));
+  });
+});
+
+describe.skipIf(!probeBwrap().ok)('probeBwrap', () => {
+  it('names a missing bwrap', () => {
+    expect(probeBwrap('/nonexistent/bwrap')).toEqual({
+      ok: false,
+      detail: expect.stringContaining('bwrap is not installed') as string,
+    });
+  });
+});
