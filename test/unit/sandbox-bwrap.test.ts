@@ -101,7 +101,9 @@ describe('bwrapArguments', () => {
       home,
     );
     const text = args.join(' ');
-    expect(text.lastIndexOf(`--ro-bind ${repo} ${repo}`)).toBeGreaterThan(text.indexOf(`--bind ${home} ${home}`));
+    expect(text.lastIndexOf(`--ro-bind ${repo} ${repo}`)).toBeGreaterThan(
+      text.indexOf(`--bind ${home} ${home}`),
+    );
   });
 });
 
