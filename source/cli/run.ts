@@ -12,6 +12,7 @@ import { runEngine } from '../engine/start.js';
 import type { RunFlags } from '../engine/run-options.js';
 import { nightshiftCommand } from '../engine/self-command.js';
 import { findProjectRoot } from './project.js';
+import type { EngineEvent } from '../ipc/protocol.js';
 import { jsonPrinter, linePrinter } from './event-lines.js';
 import { waitFor } from './wait.js';
 import { ENGINE_START_MS, boardSession, comeBackCommand, connectLocal, hasTty, loadBoard } from './attach.js';
@@ -63,7 +64,16 @@ export async function runForeground(root: string, options: RunCliOptions): Promi
   const write = (text: string): void => {
     process.stdout.write(text);
   };
-  const onEvent = options.json ? jsonPrinter(write) : linePrinter(write, { verbose: options.verbose });
+  const print = options.json ? jsonPrinter(write) : linePrinter(write, { verbose: options.verbose });
+  // The last line names what is blocked (the engine's own last line only counts it).
+  const blocked = new Map<string, string>();
+  const onEvent = (event: EngineEvent): void => {
+    if (event.type === 'task') {
+      if (event.task.status === 'blocked') blocked.set(event.task.id, event.task.blockReason ?? 'blocked');
+      else blocked.delete(event.task.id);
+    }
+    print(event);
+  };
   let stop: ((reason: 'interrupted') => void) | undefined;
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -78,7 +88,7 @@ export async function runForeground(root: string, options: RunCliOptions): Promi
   const handled: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const signal of handled) process.on(signal, onSignal);
   try {
-    return await runEngine(root, options, {
+    const code = await runEngine(root, options, {
       onEvent,
       onOutput: write,
       onNotice: (message) => process.stderr.write(`nightshift: ${message}\n`),
@@ -86,9 +96,18 @@ export async function runForeground(root: string, options: RunCliOptions): Promi
         stop = control.stop;
       },
     });
+    if (!options.json && blocked.size > 0) write(`${blockedLine(blocked)}\n`);
+    return code;
   } finally {
     for (const signal of handled) process.off(signal, onSignal);
   }
+}
+
+/** "blocked: a (reason), b (reason) · retry with `nightshift task retry a b`" */
+export function blockedLine(blocked: ReadonlyMap<string, string>): string {
+  const ids = [...blocked.keys()];
+  const named = [...blocked].map(([id, reason]) => `${id} (${reason})`).join(', ');
+  return `blocked: ${named} · retry with \`nightshift task retry ${ids.join(' ')}\`, see why with \`nightshift logs ${ids[0] ?? ''}\``;
 }
 
 /** `run --detach`: starts the daemon and says how to watch it. */

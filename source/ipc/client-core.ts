@@ -53,6 +53,12 @@ export const RECONNECT_MAX_DELAY_MS = 2000;
 /** Default time to keep retrying. */
 export const RECONNECT_TIMEOUT_MS = 60_000;
 
+/** NIGHTSHIFT_RECONNECT_TIMEOUT_MS, when set to a positive number (tests, flaky links). */
+function reconnectTimeoutFromEnv(): number | undefined {
+  const value = Number(process.env['NIGHTSHIFT_RECONNECT_TIMEOUT_MS']);
+  return Number.isFinite(value) && value > 0 ? value : undefined;
+}
+
 /** The engine refused us in words (a version mismatch): retrying cannot help. */
 class Refusal extends UserError {}
 
@@ -92,6 +98,8 @@ class ClientCore {
   private cancelSleep: (() => void) | undefined;
   /** The engine's last `error` message on this connection, if any. */
   private lastServerError: string | undefined;
+  /** The run ended: the engine exits next, so its connection closing is expected, not lost. */
+  private runEnded = false;
 
   constructor(
     private readonly connect: Connector,
@@ -174,6 +182,7 @@ class ClientCore {
         return;
       case 'event':
         if (!this.snapshot) return;
+        if (message.event.type === 'ended') this.runEnded = true;
         this.snapshot = applyEvent(this.snapshot, message.event);
         for (const listener of [...this.eventListeners]) listener(message.event);
         return;
@@ -215,8 +224,8 @@ class ClientCore {
     this.connected = false;
     this.failPending('the connection to the engine was lost');
     if (this.closed || !wasConnected) return;
-    if (this.options.reconnect !== true) {
-      this.finish(reason);
+    if (this.options.reconnect !== true || this.runEnded || this.snapshot?.run?.endedAt !== undefined) {
+      this.finish(this.runEnded ? 'the run ended and its engine exited' : reason);
       return;
     }
     this.emitConnection('lost', reason);
@@ -224,7 +233,7 @@ class ClientCore {
   }
 
   private async reconnect(firstReason: string): Promise<void> {
-    const timeoutMs = this.options.reconnectTimeoutMs ?? RECONNECT_TIMEOUT_MS;
+    const timeoutMs = this.options.reconnectTimeoutMs ?? reconnectTimeoutFromEnv() ?? RECONNECT_TIMEOUT_MS;
     const deadline = Date.now() + timeoutMs;
     let delay = RECONNECT_FIRST_DELAY_MS;
     let lastError = firstReason;

@@ -13,6 +13,7 @@ import { GraphView } from './GraphView.js';
 import { Header } from './Header.js';
 import { HelpOverlay } from './HelpOverlay.js';
 import { LogPane } from './LogPane.js';
+import { RunSummary } from './RunSummary.js';
 import { StatusLine } from './StatusLine.js';
 import { TaskDetail } from './TaskDetail.js';
 import { TaskForm } from './TaskForm.js';
@@ -147,14 +148,23 @@ function Panes({ model }: { readonly model: BoardModel }): React.JSX.Element {
   );
   const right = (
     <>
-      <AgentPane
-        {...layout.agents}
-        agents={model.agents}
-        selectedId={model.selectedAgent?.id ?? null}
-        focused={state.focus === 'agents'}
-        paused={model.engine.snapshot?.run?.paused ?? false}
-        now={model.now}
-      />
+      {model.outcome !== null ? (
+        <RunSummary
+          {...layout.agents}
+          run={model.engine.snapshot?.run ?? null}
+          tasks={model.tasks}
+          outcome={model.outcome}
+        />
+      ) : (
+        <AgentPane
+          {...layout.agents}
+          agents={model.agents}
+          selectedId={model.selectedAgent?.id ?? null}
+          focused={state.focus === 'agents'}
+          paused={model.engine.snapshot?.run?.paused ?? false}
+          now={model.now}
+        />
+      )}
       <LogPane {...layout.log} content={model.log} scroll={state.logScroll} focused={state.focus === 'log'} />
     </>
   );

@@ -76,7 +76,10 @@ export function Header(props: HeaderProps): React.JSX.Element {
   ];
   const fraction = progress.total === 0 ? 0 : progress.done / progress.total;
   const counts = `${progress.done}/${progress.total} done`;
-  const tail = `${progress.blocked > 0 ? ` · ${progress.blocked} blocked` : ''} · ETA ${progress.etaMs === undefined ? '—' : formatDuration(progress.etaMs)}`;
+  const eta = progress.etaMs === undefined ? 'unknown' : formatDuration(progress.etaMs);
+  // An ended run has nothing left to estimate.
+  const ended = (props.outcome ?? run?.outcome) !== undefined && (props.outcome ?? run?.outcome) !== null;
+  const tail = `${progress.blocked > 0 ? ` · ${progress.blocked} blocked` : ''}${ended ? '' : ` · ETA ${eta}`}`;
   const barWidth = Math.max(4, Math.min(30, width - counts.length - tail.length - 8));
   const bar = progressBar(fraction, barWidth);
   const second: Row = [

@@ -5,6 +5,7 @@
 import React from 'react';
 import { Box, Text } from 'ink';
 import { Lines, type Row } from './Lines.js';
+import { displayText, sliceColumns, textWidth } from './text.js';
 import { useTheme } from './theme.js';
 
 /** Props of Pane. */
@@ -21,13 +22,13 @@ export interface PaneProps {
 /** A pane of `height` lines including its title rule. */
 export function Pane({ title, hint, focused, width, height, rows }: PaneProps): React.JSX.Element {
   const theme = useTheme();
-  const left = `${focused ? '▶' : '─'} ${title} `;
-  const right = hint ? ` ${hint} ─` : '';
-  const fill = Math.max(0, width - [...left].length - [...right].length);
+  const left = `${focused ? '▶' : '─'} ${displayText(title)} `;
+  const right = hint ? ` ${displayText(hint)} ─` : '';
+  const fill = Math.max(0, width - textWidth(left) - textWidth(right));
   return (
     <Box flexDirection="column" width={width} height={height} overflow="hidden">
       <Text wrap="truncate" color={focused ? theme.focus : theme.border} bold={focused}>
-        {left + '─'.repeat(fill) + right}
+        {sliceColumns(left + '─'.repeat(fill) + right, width)}
       </Text>
       <Lines rows={rows} width={width} height={height - 1} />
     </Box>

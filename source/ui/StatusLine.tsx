@@ -22,9 +22,11 @@ export function StatusLine({ state, connection, outcome, width }: StatusLineProp
   const theme = useTheme();
   const mode = state.mode;
   let row: Row = [];
-  if (connection.status === 'lost')
+  // Once the run has ended its engine exits: the connection going is expected, not news.
+  const live = outcome === null;
+  if (live && connection.status === 'lost')
     row = [{ text: 'engine connection lost — reconnecting…', colour: theme.notice.warn, bold: true }];
-  else if (connection.status === 'closed')
+  else if (live && connection.status === 'closed')
     row = [
       { text: `engine connection closed: ${connection.detail}`, colour: theme.notice.error, bold: true },
     ];
@@ -46,7 +48,10 @@ export function StatusLine({ state, connection, outcome, width }: StatusLineProp
     ];
   } else if (state.notice) row = [{ text: state.notice.text, colour: theme.notice[state.notice.level] }];
   else if (outcome !== null)
-    row = [{ text: `run ended: ${outcome} — q leaves the board`, colour: theme.text.dim }];
+    row = [
+      { text: `run ended (${outcome})`, bold: true },
+      { text: ' — this is the final state; q leaves the board', colour: theme.text.dim },
+    ];
   else if (state.filter) row = [{ text: `filter: ${state.filter} (esc clears)`, colour: theme.text.dim }];
   return <Lines rows={[row]} width={width} height={1} />;
 }

@@ -7,6 +7,7 @@ import type { FormField, FormPurpose } from './board-state.js';
 import { wrapText } from './format.js';
 import type { Row } from './Lines.js';
 import { Pane } from './Pane.js';
+import { displayText, dropColumns, textWidth } from './text.js';
 import { useTheme } from './theme.js';
 
 /** Props of TaskForm. */
@@ -37,8 +38,9 @@ export function TaskForm({
     const focused = index === field;
     // Show the end of a long value: that is where the cursor is.
     const room = Math.max(1, width - labelWidth - 4);
-    const chars = [...f.value];
-    const shown = chars.length > room ? `…${chars.slice(chars.length - room + 1).join('')}` : f.value;
+    const value = displayText(f.value);
+    const over = textWidth(value) - room;
+    const shown = over > 0 ? `…${dropColumns(value, over + 1)}` : value;
     rows.push([
       {
         text: `${focused ? '▸' : ' '} ${f.label}:`.padEnd(labelWidth + 1),

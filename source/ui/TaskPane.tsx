@@ -8,6 +8,7 @@ import type { AgentView } from '../ipc/protocol.js';
 import type { Task } from '../tasks/model.js';
 import { cell, truncate } from './format.js';
 import { windowStart } from './layout.js';
+import { displayText, textWidth } from './text.js';
 import type { Row, Segment } from './Lines.js';
 import { Pane } from './Pane.js';
 import { openDependencies, type TaskGroup } from './task-groups.js';
@@ -59,7 +60,7 @@ function taskRow(task: Task, context: RowContext): Row {
   } else if (task.status === 'done' && task.attempts.length > 1) suffix = `${task.attempts.length} attempts`;
   const idWidth = Math.min(16, Math.max(4, context.idWidth)) + 1;
   const fixed = 4 + idWidth;
-  const suffixWidth = Math.min([...suffix].length, Math.max(0, width - fixed - 12));
+  const suffixWidth = Math.min(textWidth(displayText(suffix)), Math.max(0, width - fixed - 12));
   const titleWidth = Math.max(0, width - fixed - (suffixWidth > 0 ? suffixWidth + 2 : 0));
   const inverse = selected && context.focused;
   const segments: Segment[] = [

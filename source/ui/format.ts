@@ -2,6 +2,7 @@
  * Small pure formatters for the board: durations, money, token counts, fixed-width cells.
  * Every line the board draws is cut to its pane's width here, so Ink never has to wrap.
  */
+import { displayText, sliceColumns, textWidth } from './text.js';
 
 /** `42s`, `3m05s`, `2h14m`. */
 export function formatDuration(ms: number): string {
@@ -26,38 +27,39 @@ export function formatTokens(count: number): string {
   return `${(count / 1_000_000).toFixed(1)}M`;
 }
 
-/** Cuts `text` to `width` columns with an ellipsis (the board's glyphs are all one column wide). */
+/** Cuts `text` to `width` display columns with an ellipsis; the text is sanitised first (text.ts). */
 export function truncate(text: string, width: number): string {
   if (width <= 0) return '';
-  const chars = [...text];
-  if (chars.length <= width) return text;
+  const clean = displayText(text);
+  if (textWidth(clean) <= width) return clean;
   if (width === 1) return '…';
-  return `${chars.slice(0, width - 1).join('')}…`;
+  return `${sliceColumns(clean, width - 1)}…`;
 }
 
-/** Pads or cuts `text` to exactly `width` columns. */
+/** Pads or cuts `text` to exactly `width` display columns. */
 export function cell(text: string, width: number): string {
   const cut = truncate(text, width);
-  return cut + ' '.repeat(Math.max(0, width - [...cut].length));
+  return cut + ' '.repeat(Math.max(0, width - textWidth(cut)));
 }
 
-/** Splits text into lines no wider than `width`, breaking at spaces when it can. */
+/** Splits text into lines no wider than `width` display columns, breaking at spaces when it can. */
 export function wrapText(text: string, width: number): string[] {
   const out: string[] = [];
   const max = Math.max(1, width);
   for (const paragraph of text.split('\n')) {
     let line = '';
-    for (const word of paragraph.split(' ')) {
+    for (const word of displayText(paragraph).split(' ')) {
       const candidate = line.length === 0 ? word : `${line} ${word}`;
-      if ([...candidate].length <= max) {
+      if (textWidth(candidate) <= max) {
         line = candidate;
         continue;
       }
       if (line.length > 0) out.push(line);
       let rest = word;
-      while ([...rest].length > max) {
-        out.push([...rest].slice(0, max).join(''));
-        rest = [...rest].slice(max).join('');
+      while (textWidth(rest) > max) {
+        const head = sliceColumns(rest, max) || [...rest][0] || '';
+        out.push(head);
+        rest = rest.slice(head.length);
       }
       line = rest;
     }
@@ -66,38 +68,9 @@ export function wrapText(text: string, width: number): string[] {
   return out;
 }
 
-/**
- * Strips terminal control sequences (CSI, OSC, two-byte escapes) and control characters from one
- * line of agent output; tabs become two spaces. A scanner rather than a regex keeps the control
- * characters out of source (and out of the lint's way).
- */
+/** One line of agent output as display text (escapes and control characters removed; text.ts). */
 export function plainLine(text: string): string {
-  let out = '';
-  for (let i = 0; i < text.length; i += 1) {
-    const code = text.charCodeAt(i);
-    if (code === 0x1b) {
-      const next = text[i + 1];
-      if (next === '[') {
-        // CSI: parameters and intermediates, then one final byte in @..~.
-        i += 2;
-        while (i < text.length && !(text.charCodeAt(i) >= 0x40 && text.charCodeAt(i) <= 0x7e)) i += 1;
-      } else if (next === ']') {
-        // OSC: up to BEL or ST (ESC \).
-        i += 2;
-        while (
-          i < text.length &&
-          text.charCodeAt(i) !== 0x07 &&
-          !(text.charCodeAt(i) === 0x1b && text[i + 1] === '\\')
-        )
-          i += 1;
-        if (text.charCodeAt(i) === 0x1b) i += 1;
-      } else i += 1;
-      continue;
-    }
-    if (code === 0x09) out += '  ';
-    else if (code >= 0x20 && code !== 0x7f) out += text[i] ?? '';
-  }
-  return out;
+  return displayText(text);
 }
 
 /** Frames of the activity spinner; one column each. */

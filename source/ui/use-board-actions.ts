@@ -35,6 +35,8 @@ export interface ActionContext {
   readonly attachSize: { readonly cols: number; readonly rows: number };
   readonly resizeScreen: (cols: number, rows: number) => void;
   readonly ended: boolean;
+  /** Clears the terminal and draws the whole frame again (ctrl-l). */
+  readonly redraw: () => void;
   readonly onExit: (exit: BoardExit) => void;
 }
 
@@ -292,6 +294,8 @@ export function useBoardActions(context: ActionContext): BoardActions {
           return dispatch({ type: 'form-field', delta: action === 'next-field' ? 1 : -1 });
         case 'backspace':
           return dispatch({ type: 'text-backspace' });
+        case 'redraw':
+          return c.redraw();
         default:
           return assertNever(action);
       }

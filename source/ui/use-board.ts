@@ -2,7 +2,8 @@
  * Everything the Board component draws, derived in one place: engine view, board state, layout,
  * selections, the log's content, and the key pipeline. Board.tsx only picks views.
  */
-import { useEffect } from 'react';
+import { useCallback, useEffect } from 'react';
+import { useStdout } from 'ink';
 import type { AgentView, EngineClient } from '../ipc/protocol.js';
 import type { Task } from '../tasks/model.js';
 import type { BoardState } from './board-state.js';
@@ -14,6 +15,7 @@ import { HELP_ROW_COUNT } from './HelpOverlay.js';
 import { computeLayout, type BoardLayout } from './layout.js';
 import { logContent, type LogContent } from './log-content.js';
 import { maxLogScroll } from './LogPane.js';
+import { summaryHeight } from './RunSummary.js';
 import { queueProgress, type QueueProgress, type TaskGroup } from './task-groups.js';
 import type { Theme } from './theme.js';
 import { useBoardActions, type BoardExit } from './use-board-actions.js';
@@ -25,6 +27,9 @@ import type { TerminalSize } from './use-terminal-size.js';
 
 /** How long a notice stays on screen. */
 export const NOTICE_MS = 4000;
+
+/** Clear the screen and its scrollback, cursor home (ctrl-l). */
+const CLEAR_SCREEN = '\x1b[2J\x1b[3J\x1b[H';
 
 /** Inputs of useBoard. */
 export interface UseBoardOptions {
@@ -66,7 +71,9 @@ export function useBoard({ client, readonly, size, theme, onExit }: UseBoardOpti
   const tasks = snapshot?.tasks ?? NO_TASKS;
   const agents = snapshot?.agents ?? NO_AGENTS;
   const run = snapshot?.run ?? null;
-  const layout = computeLayout(size, agents.length);
+  const outcome = engine.ended?.outcome ?? run?.outcome ?? null;
+  // At the end the agents pane gives way to the run's summary (RunSummary), sized to it.
+  const layout = computeLayout(size, outcome !== null ? summaryHeight(tasks) - 1 : agents.length);
   const { filter: activeFilter, groups, selectedTask, selectedAgent } = deriveSelection(state, snapshot);
   const attachedId = state.mode.kind === 'attach' ? state.mode.agentId : null;
   const screenAgent = attachedId ?? selectedAgent?.id ?? null;
@@ -79,7 +86,6 @@ export function useBoard({ client, readonly, size, theme, onExit }: UseBoardOpti
     recent: snapshot?.recent ?? [],
     theme,
   });
-  const outcome = engine.ended?.outcome ?? run?.outcome ?? null;
   const attachSize = { cols: layout.width, rows: layout.bodyHeight - 1 };
 
   let modeRows = 0;
@@ -91,6 +97,9 @@ export function useBoard({ client, readonly, size, theme, onExit }: UseBoardOpti
     modeRows = detailTask ? detailRows(detailTask, layout.width, theme).length : 0;
   }
 
+  const { write } = useStdout();
+  // Ink erases its frame, writes this, and draws the whole frame again on a clean screen.
+  const redraw = useCallback(() => write(CLEAR_SCREEN), [write]);
   const actions = useBoardActions({
     client,
     readonly,
@@ -105,6 +114,7 @@ export function useBoard({ client, readonly, size, theme, onExit }: UseBoardOpti
     attachSize,
     resizeScreen: screen.resize,
     ended: outcome !== null,
+    redraw,
     onExit,
   });
   useKeys(store, actions);
@@ -133,8 +143,10 @@ export function useBoard({ client, readonly, size, theme, onExit }: UseBoardOpti
   useEffect(() => {
     if (status === 'restored') dispatch({ type: 'notice', text: 'reconnected', level: 'info' });
   }, [status, dispatch]);
+  // An ended run is a final state: its engine exits and the board stays on the end until `q`.
+  // Only a connection lost for good in the middle of a run closes the board by itself.
   useEffect(() => {
-    if (status === 'closed') onExit(outcome !== null ? 'engine-ended' : 'connection-closed');
+    if (status === 'closed' && outcome === null) onExit('connection-closed');
   }, [status, outcome, onExit]);
 
   return {

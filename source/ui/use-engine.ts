@@ -72,7 +72,10 @@ export function useEngine(client: EngineClient): EngineView {
     const offSnapshot = client.onSnapshot(schedule);
     const offConnection = client.onConnection((status, detail) => {
       setConnection({ status, detail });
-      schedule();
+      // Publish with it: the board must see the end of the run (an 'ended' event still waiting
+      // for the timer) in the same frame as the engine's connection closing after it.
+      if (timer) clearTimeout(timer);
+      publish();
     });
     // The client may have moved on between the first render and this subscription.
     schedule();

@@ -13,7 +13,8 @@ vi.hoisted(() => {
 
 import { cleanup } from 'ink-testing-library';
 import { BINDINGS } from '../../source/ui/keys/bindings.js';
-import { makeAgent, makeLine } from './fake-client.js';
+import stringWidth from 'string-width';
+import { makeAgent, makeLine, makeTask } from './fake-client.js';
 import { KEY, renderBoard, stripAnsi, waitFor, waitForText } from './helpers.js';
 import { sampleClient } from './sample.js';
 
@@ -204,21 +205,67 @@ describe('board frames', () => {
     expect(board.frame()).not.toContain('connection lost');
   });
 
-  it('closes with connection-closed when the client gives up, engine-ended after the run ended', async () => {
+  it('closes with connection-closed when the client gives up in the middle of a run', async () => {
     const client = sampleClient();
     const board = renderBoard(client);
     await waitForText(board.frame, 'todo-api');
     client.connection('closed', 'gave up after 60 s');
     await waitFor(() => board.exits.length > 0);
     expect(board.exits).toEqual(['connection-closed']);
+  });
 
-    const ended = sampleClient();
-    const second = renderBoard(ended);
-    await waitForText(second.frame, 'todo-api');
-    ended.push({ type: 'ended', exitCode: 0, outcome: 'done' });
-    await waitForText(second.frame, 'run ended: done');
-    ended.connection('closed', 'engine exited');
-    await waitFor(() => second.exits.length > 0);
-    expect(second.exits).toEqual(['engine-ended']);
+  it('stays on an ended run as a final state until q: summary, no connection alarm', async () => {
+    const client = sampleClient();
+    const board = renderBoard(client, { columns: 120, rows: 35 });
+    await waitForText(board.frame, 'todo-api');
+    client.push({ type: 'agent-removed', agentId: 'agent-1' });
+    client.push({ type: 'ended', exitCode: 2, outcome: 'blocked' });
+    const plain = (): string => stripAnsi(board.frame());
+    await waitForText(plain, 'run ended (blocked)', 'run blocked · 1/5 done · 1 blocked');
+    // The engine exits after the run: its connection going is not news, and the board stays.
+    client.connection('lost', 'socket closed');
+    client.connection('closed', 'the run ended and its engine exited');
+    await waitForText(plain, 'docs API docs — failed 3 attempts: mkdocs missing');
+    const frame = stripAnsi(board.frame());
+    expect(frame).not.toContain('connection lost');
+    expect(frame).not.toContain('connection closed');
+    expect(frame).toContain('nightshift task retry docs');
+    expect(frame).toMatch(/\$1\.25/);
+    expect(board.exits).toEqual([]);
+    board.stdin.write('q');
+    await waitFor(() => board.exits.length > 0);
+    expect(board.exits).toEqual(['engine-ended']);
+  });
+
+  it('measures wide characters and strips tabs and control characters: every row fits its width', async () => {
+    const client = sampleClient();
+    const board = renderBoard(client, { columns: 120, rows: 35 });
+    await waitForText(board.frame, 'todo-api');
+    client.push({
+      type: 'task',
+      task: makeTask({
+        id: 'cjk',
+        title: '日本語のタイトルがとても長い場合の表示テスト漢字漢字漢字漢字漢字漢字漢字',
+      }),
+    });
+    client.push({ type: 'task', task: makeTask({ id: 'emoji', title: 'ship 🚀🚀 it ✔️ 👨‍👩‍👧 done 👍🏻' }) });
+    client.push({ type: 'task', task: makeTask({ id: 'tabs', title: 'a\tb\u001b[31mred\u0007\r\nnext' }) });
+    await waitForText(board.frame, 'cjk', 'emoji', 'tabs');
+    const text = lines(board.frame());
+    expect(text.length).toBe(34);
+    for (const line of text) expect(stringWidth(line), line).toBeLessThanOrEqual(120);
+    const tabs = lineOf(board.frame(), 'tabs');
+    expect(tabs).toContain('a  bred next');
+    expect(lineOf(board.frame(), 'emoji')).toContain('ship 🚀🚀 it ✔ 👨👩👧 done 👍');
+    // A CJK title is cut by columns, with its ellipsis inside the pane.
+    expect(lineOf(board.frame(), 'cjk')).toContain('…');
+  });
+
+  it('redraws the whole screen on ctrl-l', async () => {
+    const board = renderBoard(sampleClient());
+    await waitForText(board.frame, 'todo-api');
+    const before = board.frames.length;
+    board.stdin.write('\x0c');
+    await waitFor(() => board.frames.slice(before).some((frame) => frame.includes('\x1b[2J')));
   });
 });

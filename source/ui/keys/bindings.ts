@@ -37,7 +37,8 @@ export type ActionName =
   | 'cancel'
   | 'next-field'
   | 'prev-field'
-  | 'backspace';
+  | 'backspace'
+  | 'redraw';
 
 /** One row of the table. */
 export interface Binding {
@@ -218,6 +219,12 @@ export const BINDINGS: readonly Binding[] = [
   },
   { action: 'prev-field', keys: ['shift-tab', 'up'], description: 'previous field', modes: ['form'] },
   { action: 'backspace', keys: ['backspace'], description: 'delete a character', modes: ['form', 'filter'] },
+  {
+    action: 'redraw',
+    keys: ['ctrl-l'],
+    description: 'redraw the screen',
+    modes: ['normal', 'help', 'detail', 'graph', 'filter', 'form', 'confirm'],
+  },
 ];
 
 /** The parts of Ink's Key that name a key. */

@@ -1,0 +1,94 @@
+/**
+ * Text as the terminal shows it: every string the board draws is sanitised (no control
+ * characters, escapes, tabs or zero-width joiners that the terminal and Ink would measure
+ * differently) and measured in display columns (CJK and emoji take two), so a row is exactly as
+ * wide as the board thinks and the frame never drifts.
+ */
+import stringWidth from 'string-width';
+
+/** Columns a tab becomes in a single-line field. */
+const TAB = '  ';
+
+/**
+ * Code points a terminal and Ink disagree about: zero-width joiners and other format characters,
+ * variation selectors (✔️ is one column in tmux, two for Ink), skin-tone modifiers. Dropping them
+ * turns an emoji sequence into its base glyphs, each measured alike by both.
+ */
+const AMBIGUOUS = /\p{Cf}|[\u{FE00}-\u{FE0F}]|[\u{1F3FB}-\u{1F3FF}]/gu;
+
+/**
+ * One line of display text: terminal control sequences (CSI, OSC, two-byte escapes) and C0/C1
+ * control characters removed, tabs as two spaces, line breaks as one space. Idempotent.
+ */
+export function displayText(text: string): string {
+  // Fast path: printable ASCII needs nothing.
+  if (/^[\x20-\x7e]*$/.test(text)) return text;
+  let out = '';
+  for (let i = 0; i < text.length; i += 1) {
+    const code = text.charCodeAt(i);
+    if (code === 0x1b) {
+      const next = text[i + 1];
+      if (next === '[') {
+        // CSI: parameters and intermediates, then one final byte in @..~.
+        i += 2;
+        while (i < text.length && !(text.charCodeAt(i) >= 0x40 && text.charCodeAt(i) <= 0x7e)) i += 1;
+      } else if (next === ']') {
+        // OSC: up to BEL or ST (ESC \).
+        i += 2;
+        while (
+          i < text.length &&
+          text.charCodeAt(i) !== 0x07 &&
+          !(text.charCodeAt(i) === 0x1b && text[i + 1] === '\\')
+        )
+          i += 1;
+        if (text.charCodeAt(i) === 0x1b) i += 1;
+      } else i += 1;
+      continue;
+    }
+    if (code === 0x09) out += TAB;
+    else if (code === 0x0a) out += ' ';
+    else if (code >= 0x20 && code !== 0x7f && !(code >= 0x80 && code <= 0x9f)) out += text[i] ?? '';
+  }
+  return out.replace(AMBIGUOUS, '');
+}
+
+/** Display columns of already sanitised text. */
+export function textWidth(text: string): number {
+  if (/^[\x20-\x7e]*$/.test(text)) return text.length;
+  return stringWidth(text);
+}
+
+const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/** The grapheme clusters of `text` with their widths. */
+function graphemes(text: string): { text: string; width: number }[] {
+  return [...segmenter.segment(text)].map(({ segment }) => ({ text: segment, width: stringWidth(segment) }));
+}
+
+/** The longest start of `text` at most `width` columns wide (never splits a wide glyph). */
+export function sliceColumns(text: string, width: number): string {
+  if (width <= 0) return '';
+  if (/^[\x20-\x7e]*$/.test(text)) return text.slice(0, width);
+  let out = '';
+  let used = 0;
+  for (const glyph of graphemes(text)) {
+    if (used + glyph.width > width) break;
+    out += glyph.text;
+    used += glyph.width;
+  }
+  return out;
+}
+
+/** `text` without its first `columns` columns (a wide glyph cut in half is dropped). */
+export function dropColumns(text: string, columns: number): string {
+  if (columns <= 0) return text;
+  if (/^[\x20-\x7e]*$/.test(text)) return text.slice(columns);
+  let used = 0;
+  let index = 0;
+  for (const glyph of graphemes(text)) {
+    if (used >= columns) break;
+    used += glyph.width;
+    index += glyph.text.length;
+  }
+  return text.slice(index);
+}
