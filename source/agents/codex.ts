@@ -1,14 +1,25 @@
 /**
  * OpenAI Codex CLI (`@openai/codex`, checked with 0.169.0). Runs
- * `codex exec --json --skip-git-repo-check -s workspace-write -C DIR [-m M] PROMPT` with a private
- * CODEX_HOME per attempt, and reads its JSONL: `thread.started`, `turn.*`, `item.*`, `error`.
+ * `codex exec --json --skip-git-repo-check -s workspace-write -C DIR [-c K=V]… [-m M] PROMPT` and
+ * reads its JSONL: `thread.started`, `turn.*`, `item.*`, `error`.
+ *
+ * The user's own codex home (CODEX_HOME, else ~/.codex) is used as it is: their login (auth.json,
+ * which codex refreshes in place, under its own lock), config.toml (providers, profiles),
+ * AGENTS.md and `rules/*.rules` stay theirs, and nothing of it is copied. nightshift layers on top:
+ * its MCP server with `-c mcp_servers.NAME.…` overrides, and its command policy as
+ * `$CODEX_HOME/rules/nightshift.rules` — codex 0.169 has no flag for an extra rules file and loads
+ * every `*.rules` there, so that one file (rewritten for each attempt, marked as nightshift's) is
+ * also seen by the user's own codex sessions; it only forbids what the project's policy forbids.
  *
  * Policy (DESIGN.md §8): codex's hooks silently do not run unless trusted, so the guard is its
- * execpolicy — `prefix_rule(..., decision="forbidden")` lines in `$CODEX_HOME/rules/default.rules` —
- * plus the workspace-write sandbox. A denial shows only on codex's stderr (the screen), and as a
- * `declined` command item when the model's call is refused.
+ * execpolicy — `prefix_rule(..., decision="forbidden")` lines — plus the workspace-write sandbox. A
+ * denial shows only on codex's stderr (the screen), and as a `declined` command item when the
+ * model's call is refused.
+ *
+ * `NIGHTSHIFT_CODEX_BASE_URL` (tests, self-hosted gateways) layers a `nightshift` provider with
+ * that base URL through `-c` overrides; the rest of the user's config still applies.
  */
-import { appendFile, copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import type { AgentCommand, AgentEvent, AgentRequest, Backend, OutputParser } from './backend.js';
@@ -33,14 +44,24 @@ import { readMcpServers, type McpServers } from '../mcp/servers-file.js';
 /** Env var (in the request's env or nightshift's own) that points codex at another Responses API. */
 export const CODEX_BASE_URL_VAR = 'NIGHTSHIFT_CODEX_BASE_URL';
 
+/** The name of nightshift's rules file in the user's `$CODEX_HOME/rules/`. */
+export const CODEX_RULES_FILE = 'nightshift.rules';
+
 /** A TOML/Starlark string literal (both accept JSON's escapes for what we write). */
 function quoted(text: string): string {
   return JSON.stringify(text);
 }
 
-/** The content of `$CODEX_HOME/rules/default.rules` for the request's policy. */
+/** The user's codex home: CODEX_HOME from the request's env or nightshift's, else ~/.codex. */
+export function codexHome(request: Pick<AgentRequest, 'env'>): string {
+  return request.env['CODEX_HOME'] || process.env['CODEX_HOME'] || path.join(homedir(), '.codex');
+}
+
+/** The content of `$CODEX_HOME/rules/nightshift.rules` for the request's policy. */
 export function codexRules(request: AgentRequest): string {
-  const lines = ['# Written by nightshift for one attempt (DESIGN.md §8). Do not edit.'];
+  const lines = [
+    '# Written by nightshift for its agents (DESIGN.md §8); rewritten for every attempt. Do not edit.',
+  ];
   const decision = request.policy.mode === 'blocklist' ? 'forbidden' : 'allow';
   if (request.policy.mode === 'allowlist') {
     lines.push('# Allowlist mode: listed prefixes run; the workspace-write sandbox confines the rest.');
@@ -60,82 +81,46 @@ export function codexRules(request: AgentRequest): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** The `config.toml` that points codex at `baseUrl` through a provider of its own. */
-export function codexProviderConfig(baseUrl: string): string {
+/** `-c` overrides that add a `nightshift` provider at `baseUrl` and select it. */
+export function codexProviderOverrides(baseUrl: string): string[] {
   return [
-    'model_provider = "nightshift"',
-    '',
-    '[model_providers.nightshift]',
-    'name = "nightshift"',
-    `base_url = ${quoted(baseUrl)}`,
-    'wire_api = "responses"',
-    'env_key = "OPENAI_API_KEY"',
-    '',
-  ].join('\n');
+    'model_provider="nightshift"',
+    'model_providers.nightshift.name="nightshift"',
+    `model_providers.nightshift.base_url=${quoted(baseUrl)}`,
+    'model_providers.nightshift.wire_api="responses"',
+    'model_providers.nightshift.env_key="OPENAI_API_KEY"',
+  ].flatMap((override) => ['-c', override]);
 }
 
 /** Seconds codex waits for an MCP server to start (its default of 10 is tight on a loaded machine). */
 const MCP_STARTUP_TIMEOUT_SEC = 30;
 
-/**
- * `[mcp_servers.NAME]` tables for the request's stdio MCP servers (the task tool server), leaving
- * out any name the config text already defines: a second table of the same name is a TOML error.
- */
-export function codexMcpTables(servers: McpServers, existing = ''): string {
-  const tables: string[] = [];
+/** A TOML key segment: bare when it can be, else quoted. */
+function keySegment(name: string): string {
+  return /^[A-Za-z0-9_-]+$/.test(name) ? name : quoted(name);
+}
+
+/** `-c mcp_servers.NAME.…` overrides for the request's stdio MCP servers (the task tool server). */
+export function codexMcpOverrides(servers: McpServers): string[] {
+  const overrides: string[] = [];
   for (const [name, server] of Object.entries(servers)) {
-    const header = `[mcp_servers.${/^[A-Za-z0-9_-]+$/.test(name) ? name : quoted(name)}]`;
-    if (existing.includes(`[mcp_servers.${name}]`) || existing.includes(`[mcp_servers.${quoted(name)}]`))
-      continue;
-    const env = Object.entries(server.env).map(([key, value]) => `${quoted(key)} = ${quoted(value)}`);
-    tables.push(
-      [
-        header,
-        `command = ${quoted(server.command)}`,
-        `args = [${server.args.map(quoted).join(', ')}]`,
-        `env = { ${env.join(', ')} }`,
-        `startup_timeout_sec = ${MCP_STARTUP_TIMEOUT_SEC}`,
-        '',
-      ].join('\n'),
+    const key = `mcp_servers.${keySegment(name)}`;
+    const env = Object.entries(server.env).map(([k, v]) => `${quoted(k)} = ${quoted(v)}`);
+    overrides.push(
+      `${key}.command=${quoted(server.command)}`,
+      `${key}.args=[${server.args.map(quoted).join(', ')}]`,
+      `${key}.env={ ${env.join(', ')} }`,
+      `${key}.startup_timeout_sec=${MCP_STARTUP_TIMEOUT_SEC}`,
     );
   }
-  return tables.join('\n');
-}
-
-/** Appends the request's MCP servers to the private home's config.toml (creating it if needed). */
-async function addMcpServers(configPath: string, servers: McpServers): Promise<void> {
-  if (Object.keys(servers).length === 0) return;
-  const existing = await readFile(configPath, 'utf8').catch(() => '');
-  const tables = codexMcpTables(servers, existing);
-  if (tables === '') return;
-  const separator = existing === '' ? '' : existing.endsWith('\n') ? '\n' : '\n\n';
-  await appendFile(configPath, `${separator}${tables}`);
-}
-
-/** Copies `name` from the user's codex home when it exists; a missing file is normal. */
-async function copyIfPresent(fromDir: string, toDir: string, name: string): Promise<void> {
-  try {
-    await copyFile(path.join(fromDir, name), path.join(toDir, name));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
+  return overrides.flatMap((override) => ['-c', override]);
 }
 
 async function buildCommand(request: AgentRequest): Promise<AgentCommand> {
-  const codexHome = path.join(request.attemptDir, 'codex-home');
-  await mkdir(path.join(codexHome, 'rules'), { recursive: true });
-  await writeFile(path.join(codexHome, 'rules', 'default.rules'), codexRules(request));
-  // The user's login and provider must keep working in the private home.
-  const userHome = process.env['CODEX_HOME'] || path.join(homedir(), '.codex');
-  await copyIfPresent(userHome, codexHome, 'auth.json');
+  const rulesDir = path.join(codexHome(request), 'rules');
+  await mkdir(rulesDir, { recursive: true });
+  await writeFile(path.join(rulesDir, CODEX_RULES_FILE), codexRules(request));
   const baseUrl = request.env[CODEX_BASE_URL_VAR] ?? process.env[CODEX_BASE_URL_VAR];
-  if (baseUrl) {
-    // Not merged into the user's config: a second top-level model_provider would be a TOML error.
-    await writeFile(path.join(codexHome, 'config.toml'), codexProviderConfig(baseUrl));
-  } else {
-    await copyIfPresent(userHome, codexHome, 'config.toml');
-  }
-  await addMcpServers(path.join(codexHome, 'config.toml'), await readMcpServers(request.mcpConfigPath));
   const model = modelFor(request);
   const args = [
     'exec',
@@ -145,6 +130,8 @@ async function buildCommand(request: AgentRequest): Promise<AgentCommand> {
     process.env['NIGHTSHIFT_CODEX_SANDBOX'] || 'workspace-write', // danger-full-access when our bwrap holds it and nesting fails (sandbox/bwrap.ts)
     '-C',
     request.cwd,
+    ...(baseUrl ? codexProviderOverrides(baseUrl) : []),
+    ...codexMcpOverrides(await readMcpServers(request.mcpConfigPath)),
     ...(model ? ['-m', model] : []),
     ...request.settings.extra_args,
     // Last, so that extra_args cannot be taken as the prompt.
@@ -153,7 +140,7 @@ async function buildCommand(request: AgentRequest): Promise<AgentCommand> {
   return {
     file: codexBackend.binary(request.settings),
     args,
-    env: agentEnv(request, { CODEX_HOME: codexHome }),
+    env: agentEnv(request, { CODEX_HOME: codexHome(request) }),
     cwd: request.cwd,
   };
 }
@@ -171,10 +158,20 @@ function commandText(item: JsonObject): string {
   return unwrapShell(asString(command) ?? '');
 }
 
+/** What a command prints when codex's sandbox cannot start its helper (bubblewrap installed). */
+const SANDBOX_HELPER_MISSING = /bwrap: execvp codex-linux-sandbox/;
+
+/** The error nightshift reports for it, once per run: every command the agent runs fails the same way. */
+export const SANDBOX_HELPER_MESSAGE =
+  'codex cannot run any command: bubblewrap could not start codex-linux-sandbox. codex creates that ' +
+  'helper in CODEX_HOME and refuses to when CODEX_HOME is under /tmp; set CODEX_HOME to a folder ' +
+  'outside /tmp (the default ~/.codex is).';
+
 /** The parser for one codex run. */
 export function createCodexParser(): OutputParser {
   let threadId: string | undefined;
   let lastMessage = '';
+  let sandboxReported = false;
   const announced = new Set<string>();
 
   const call = (id: string | undefined, name: string, input: string): AgentEvent[] => {
@@ -221,7 +218,12 @@ export function createCodexParser(): OutputParser {
         const exitCode = asNumber(item['exit_code']);
         const isError = status === 'failed' || (exitCode !== undefined && exitCode !== 0);
         const text = asString(item['aggregated_output']) ?? '';
-        return [...events, { type: 'tool-result', ...(id !== undefined && { id }), isError, text }];
+        const result: AgentEvent = { type: 'tool-result', ...(id !== undefined && { id }), isError, text };
+        if (isError && SANDBOX_HELPER_MISSING.test(text) && !sandboxReported) {
+          sandboxReported = true;
+          return [...events, result, { type: 'error', message: SANDBOX_HELPER_MESSAGE }];
+        }
+        return [...events, result];
       }
       case 'file_change':
       case 'mcp_tool_call':

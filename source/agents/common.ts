@@ -233,3 +233,37 @@ export function shellQuote(word: string): string {
 export function shellCommand(argv: readonly string[]): string {
   return argv.map(shellQuote).join(' ');
 }
+
+/**
+ * Parses JSON with comments (`//`, `/* *\/`) and trailing commas, as gemini and opencode accept in
+ * their settings files. Throws like JSON.parse on anything else that is not JSON.
+ */
+export function parseJsonc(text: string): unknown {
+  let out = '';
+  let inString = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const char = text[i]!;
+    if (inString) {
+      out += char;
+      if (char === '\\') {
+        out += text[i + 1] ?? '';
+        i += 1;
+      } else if (char === '"') inString = false;
+    } else if (char === '"') {
+      inString = true;
+      out += char;
+    } else if (char === '/' && text[i + 1] === '/') {
+      while (i < text.length && text[i] !== '\n') i += 1;
+      out += '\n';
+    } else if (char === '/' && text[i + 1] === '*') {
+      const end = text.indexOf('*/', i + 2);
+      i = end < 0 ? text.length : end + 1;
+      out += ' ';
+    } else out += char;
+  }
+  // Trailing commas before } or ], outside strings (the split keeps string literals whole).
+  const parts = out.split(/("(?:[^"\\]|\\.)*")/);
+  return JSON.parse(
+    parts.map((part, index) => (index % 2 === 1 ? part : part.replace(/,(\s*[}\]])/g, '$1'))).join(''),
+  );
+}

@@ -22,6 +22,7 @@ import {
   modelFor,
   oneLine,
   parseJsonLine,
+  parseJsonc,
   promptArgument,
   summarizeToolCall,
   type JsonObject,
@@ -93,17 +94,46 @@ export function geminiPolicy(request: AgentRequest): string {
   return `${[header, ...rules.map((rule) => ['[[rule]]', ...rule].join('\n'))].join('\n\n')}\n`;
 }
 
+/** The user's `~/.gemini` (GEMINI_CLI_HOME moves it, as gemini itself does). */
+function userGeminiDir(request: AgentRequest): string {
+  return path.join(request.env['GEMINI_CLI_HOME'] ?? process.env['GEMINI_CLI_HOME'] ?? homedir(), '.gemini');
+}
+
+/** The user's settings.json, read as gemini reads it (comments and trailing commas allowed); {} when absent. */
+export async function readUserSettings(file: string): Promise<JsonObject> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return {}; // No user settings: the usual case on a build machine.
+  }
+  try {
+    return asObject(parseJsonc(text)) ?? {};
+  } catch {
+    // gemini itself reports a broken settings file (and exits); the run then shows its reason.
+    return {};
+  }
+}
+
+/**
+ * The model used when neither nightshift's settings, the user's gemini settings (`model.name`) nor
+ * GEMINI_MODEL name one. Without a model gemini 0.61 routes every turn through "auto" (a classifier
+ * call to a flash-lite model first), which made one task take 4½ min instead of ~40 s.
+ */
+export const GEMINI_DEFAULT_MODEL = 'gemini-2.5-pro';
+
+/** The model the user configured for gemini, or '' when none. */
+function userModel(settings: JsonObject): string {
+  const model = settings['model'];
+  return asString(model) ?? asString(asObject(model)?.['name']) ?? '';
+}
+
 /**
  * The user's gemini settings with the request's MCP servers added to `mcpServers` (the user's own
- * servers stay). Unparsable user settings (gemini accepts comments) are left out for this run.
+ * servers stay). Settings with comments are read too (gemini accepts them).
  */
 export async function geminiSettings(servers: McpServers, userSettingsPath: string): Promise<JsonObject> {
-  let base: JsonObject = {};
-  try {
-    base = asObject(JSON.parse(await readFile(userSettingsPath, 'utf8'))) ?? {};
-  } catch {
-    // No user settings (the usual case on a build machine), or JSON with comments.
-  }
+  const base = await readUserSettings(userSettingsPath);
   const ours = Object.fromEntries(
     // trust: the agent runs with --approval-mode yolo anyway; this keeps tool calls from asking.
     Object.entries(servers).map(([name, server]) => [
@@ -125,10 +155,7 @@ export async function geminiSettings(servers: McpServers, userSettingsPath: stri
 async function mcpHomeEnv(request: AgentRequest): Promise<Record<string, string>> {
   const servers = await readMcpServers(request.mcpConfigPath);
   if (Object.keys(servers).length === 0) return {};
-  const userDir = path.join(
-    request.env['GEMINI_CLI_HOME'] ?? process.env['GEMINI_CLI_HOME'] ?? homedir(),
-    '.gemini',
-  );
+  const userDir = userGeminiDir(request);
   const home = path.join(request.attemptDir, 'gemini-home');
   const dir = path.join(home, '.gemini');
   await mkdir(dir, { recursive: true });
@@ -144,7 +171,11 @@ async function mcpHomeEnv(request: AgentRequest): Promise<Record<string, string>
 async function buildCommand(request: AgentRequest): Promise<AgentCommand> {
   const policyPath = path.join(request.attemptDir, 'gemini-policy.toml');
   await writeFile(policyPath, geminiPolicy(request));
-  const model = modelFor(request);
+  const configured =
+    modelFor(request) ||
+    (request.env['GEMINI_MODEL'] ?? process.env['GEMINI_MODEL'] ?? '') ||
+    userModel(await readUserSettings(path.join(userGeminiDir(request), 'settings.json')));
+  const model = configured || GEMINI_DEFAULT_MODEL;
   const args = [
     '-p',
     await promptArgument(request),

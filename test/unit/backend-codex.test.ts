@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -6,59 +7,68 @@ import { codexBackend, createCodexParser, unwrapShell } from '../../source/agent
 import { agentClis, parseFixture, runCli, skipReason, testRequest } from '../support/agent-clis.js';
 
 describe('codex backend', () => {
-  it('builds exec with a private CODEX_HOME holding rules and the user login', async () => {
+  it("builds exec in the user's own CODEX_HOME: nothing copied, rules and MCP layered on", async () => {
     const userHome = await mkdtemp(path.join(tmpdir(), 'ns-codex-user-'));
     await writeFile(path.join(userHome, 'auth.json'), '{"OPENAI_API_KEY":"sk-x"}');
     await writeFile(path.join(userHome, 'config.toml'), 'model = "o3"\n');
-    const saved = process.env['CODEX_HOME'];
-    process.env['CODEX_HOME'] = userHome;
-    try {
-      const request = await testRequest({
-        settings: { model: 'gpt-5', plan_model: '', extra_args: [], command: '' },
-      });
-      const command = await codexBackend.buildCommand(request);
-      const home = path.join(request.attemptDir, 'codex-home');
-      expect(command.file).toBe('codex');
-      expect(command.args).toEqual([
-        'exec',
-        '--json',
-        '--skip-git-repo-check',
-        '-s',
-        'workspace-write',
-        '-C',
-        '/work/repo',
-        '-m',
-        'gpt-5',
-        'Fix the failing test.',
-      ]);
-      expect(command.env).toMatchObject({ CODEX_HOME: home, NIGHTSHIFT_TASK_ID: 'T1' });
-      expect(await readFile(path.join(home, 'auth.json'), 'utf8')).toContain('sk-x');
-      expect(await readFile(path.join(home, 'config.toml'), 'utf8')).toBe('model = "o3"\n');
-      const rules = await readFile(path.join(home, 'rules', 'default.rules'), 'utf8');
-      expect(rules).toContain(
-        'prefix_rule(pattern=["sudo"], decision="forbidden", justification="nightshift policy: commands matching \\"sudo\\" are not allowed in this run")',
-      );
-      expect(rules).toContain('prefix_rule(pattern=["git", "push"], decision="forbidden"');
-      expect(rules).toContain('# not expressible as a prefix rule: curl * | sh');
-    } finally {
-      if (saved === undefined) delete process.env['CODEX_HOME'];
-      else process.env['CODEX_HOME'] = saved;
-    }
+    const mcp = path.join(userHome, 'mcp.json');
+    await writeFile(
+      mcp,
+      JSON.stringify({
+        mcpServers: { nightshift: { command: '/usr/bin/node', args: ['mcp'], env: { A: 'b' } } },
+      }),
+    );
+    const request = await testRequest({
+      settings: { model: 'gpt-5', plan_model: '', extra_args: [], command: '' },
+      env: { NIGHTSHIFT_TASK_ID: 'T1', CODEX_HOME: userHome },
+      mcpConfigPath: mcp,
+    });
+    const command = await codexBackend.buildCommand(request);
+    expect(command.file).toBe('codex');
+    expect(command.args).toEqual([
+      'exec',
+      '--json',
+      '--skip-git-repo-check',
+      '-s',
+      'workspace-write',
+      '-C',
+      '/work/repo',
+      '-c',
+      'mcp_servers.nightshift.command="/usr/bin/node"',
+      '-c',
+      'mcp_servers.nightshift.args=["mcp"]',
+      '-c',
+      'mcp_servers.nightshift.env={ "A" = "b" }',
+      '-c',
+      'mcp_servers.nightshift.startup_timeout_sec=30',
+      '-m',
+      'gpt-5',
+      'Fix the failing test.',
+    ]);
+    // The user's home is codex's home: no private copy of the login, no CODEX_HOME of our own.
+    expect(command.env['CODEX_HOME']).toBe(userHome);
+    expect(existsSync(path.join(request.attemptDir, 'codex-home'))).toBe(false);
+    expect(await readFile(path.join(userHome, 'config.toml'), 'utf8')).toBe('model = "o3"\n');
+    const rules = await readFile(path.join(userHome, 'rules', 'nightshift.rules'), 'utf8');
+    expect(rules).toContain(
+      'prefix_rule(pattern=["sudo"], decision="forbidden", justification="nightshift policy: commands matching \\"sudo\\" are not allowed in this run")',
+    );
+    expect(rules).toContain('prefix_rule(pattern=["git", "push"], decision="forbidden"');
+    expect(rules).toContain('# not expressible as a prefix rule: curl * | sh');
   });
 
-  it('writes a responses provider when a base URL is given, and allow rules in allowlist mode', async () => {
+  it('layers a responses provider when a base URL is given, and allow rules in allowlist mode', async () => {
+    const userHome = await mkdtemp(path.join(tmpdir(), 'ns-codex-user-'));
     const request = await testRequest({
-      env: { NIGHTSHIFT_CODEX_BASE_URL: 'http://127.0.0.1:4000/v1' },
+      env: { NIGHTSHIFT_CODEX_BASE_URL: 'http://127.0.0.1:4000/v1', CODEX_HOME: userHome },
       policy: { mode: 'allowlist', blocked: [], allowed: ['npm test'] },
     });
-    await codexBackend.buildCommand(request);
-    const home = path.join(request.attemptDir, 'codex-home');
-    const config = await readFile(path.join(home, 'config.toml'), 'utf8');
-    expect(config).toContain('model_provider = "nightshift"');
-    expect(config).toContain('[model_providers.nightshift]');
-    expect(config).toContain('base_url = "http://127.0.0.1:4000/v1"');
-    expect(config).toContain('wire_api = "responses"');
-    expect(await readFile(path.join(home, 'rules', 'default.rules'), 'utf8')).toContain(
+    const command = await codexBackend.buildCommand(request);
+    expect(command.args).toContain('model_provider="nightshift"');
+    expect(command.args).toContain('model_providers.nightshift.base_url="http://127.0.0.1:4000/v1"');
+    expect(command.args).toContain('model_providers.nightshift.wire_api="responses"');
+    expect(existsSync(path.join(userHome, 'config.toml'))).toBe(false);
+    expect(await readFile(path.join(userHome, 'rules', 'nightshift.rules'), 'utf8')).toContain(
       'prefix_rule(pattern=["npm", "test"], decision="allow")',
     );
   });
@@ -140,11 +150,11 @@ describe('codex backend', () => {
   it.skipIf(installed === undefined)(
     'writes rules that codex itself reads as forbidding the blocked commands',
     async () => {
-      const request = await testRequest();
-      await codexBackend.buildCommand(request);
-      const rules = path.join(request.attemptDir, 'codex-home', 'rules', 'default.rules');
       const home = await mkdtemp(path.join(tmpdir(), 'ns-codex-home-'));
       await mkdir(home, { recursive: true });
+      const request = await testRequest({ env: { CODEX_HOME: home } });
+      await codexBackend.buildCommand(request);
+      const rules = path.join(home, 'rules', 'nightshift.rules');
       const check = (...cmd: string[]): string =>
         runCli('codex', ['execpolicy', 'check', '--rules', rules, ...cmd], { CODEX_HOME: home });
       expect(check('git', 'push', 'origin', 'main')).toContain('forbidden');

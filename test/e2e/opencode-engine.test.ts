@@ -1,0 +1,6 @@
+/**
+ * The engine with the real opencode CLI against its loopback fake model server: see test/support/agent-e2e.ts.
+ */
+import { agentEngineSuite } from '../support/agent-e2e.js';
+
+agentEngineSuite('opencode');

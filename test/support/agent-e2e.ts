@@ -1,0 +1,189 @@
+/**
+ * The end-to-end suite every CLI driven through a fake model server runs (test/e2e/<cli>-engine.test.ts):
+ * the ENGINE (`nightshift run --no-ui`) with the REAL CLI from the test cache, its user config in a
+ * scratch HOME, and the loopback fake scripting the model's turns.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  addTask,
+  agentProject,
+  API_OF,
+  cliSkip,
+  type AgentProject,
+  type FakeModelCli,
+} from './agent-project.js';
+import { killProcessesIn } from './claude-env.js';
+import {
+  attemptOf,
+  byMarker,
+  say,
+  shell,
+  startFakeModel,
+  steps,
+  write,
+  type FakeModel,
+  type ModelScript,
+} from './fake-models.js';
+
+/** What the reflect template says first (templates/prompts/reflect.md). */
+const REFLECT_MARKER = 'You are reviewing a failed attempt';
+/** How long one `nightshift run` may take: opencode needs ~80 s per attempt on a loaded 2-core machine. */
+const RUN_MS = 600_000;
+const LESSON = 'b.txt must say "B" on one line, as the check expects.';
+
+/** A script that also answers the reflect prompt with the JSON lesson the template asks for. */
+function withReflection(script: ModelScript): ModelScript {
+  return (conversation) =>
+    conversation.userText.includes(REFLECT_MARKER)
+      ? say(JSON.stringify({ lesson: LESSON, steps: null, notes: null, verification: null }))
+      : script(conversation);
+}
+
+/** Registers the suite for `cli`. */
+export function agentEngineSuite(cli: FakeModelCli): void {
+  const skip = cliSkip(cli);
+  if (skip !== undefined) console.warn(`skipping the engine + real ${cli} e2e tests: ${skip}`);
+
+  describe.skipIf(skip !== undefined)(
+    `the engine with the real ${cli} CLI against its fake model server`,
+    () => {
+      let fake: FakeModel | undefined;
+      let project: AgentProject | undefined;
+
+      afterEach(async () => {
+        await fake?.close();
+        fake = undefined;
+        if (project) {
+          const leftover = killProcessesIn([project.dir, project.stateHome]);
+          project = undefined;
+          expect(leftover, 'processes left behind by the run').toEqual([]);
+        }
+      });
+
+      async function setUp(
+        script: ModelScript,
+        options: Parameters<typeof agentProject>[2] = {},
+      ): Promise<{ fake: FakeModel; project: AgentProject }> {
+        fake = await startFakeModel({
+          api: API_OF[cli],
+          script: withReflection(script),
+          log: process.env['FAKE_MODEL_LOG'] ? (line) => console.log(line) : undefined,
+        });
+        project = await agentProject(cli, fake.baseUrl, options);
+        return { fake, project };
+      }
+
+      const describeRun = (run: { exitCode: number; stdout: string; stderr: string }, f: FakeModel): string =>
+        `exit ${run.exitCode}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}\n--- requests\n${f.requests
+          .map((r) => `${r.method} ${r.path}${r.agent ? ' (agent)' : ''}`)
+          .join('\n')}`;
+
+      it(
+        'runs two dependent tasks: both commit, in order; tokens are what the fake sent',
+        { timeout: RUN_MS + 60_000 },
+        async () => {
+          const started = Date.now();
+          const { fake: f, project: p } = await setUp(
+            byMarker({
+              first: steps([write('a.txt', 'A\n'), shell('cat a.txt'), say('Wrote a.txt.')]),
+              // The second task reads what the first committed: it runs on top of it.
+              second: steps([shell('cat a.txt'), write('b.txt', 'B\n'), say('Wrote b.txt after a.txt.')]),
+            }),
+          );
+          expect((await p.run(addTask('first', 'first', { verify: ['test -f a.txt'] }))).exitCode).toBe(0);
+          const added = await p.run(
+            addTask('second', 'second', { verify: ['test -f a.txt', 'test -f b.txt'], dependsOn: ['first'] }),
+          );
+          expect(added.exitCode, added.stderr).toBe(0);
+          const before = Number(await p.git('rev-list', '--count', 'main'));
+
+          const run = await p.run(['run', '--no-ui', '-v'], { timeoutMs: RUN_MS });
+          console.log(`${cli} engine two dependent tasks: ${Date.now() - started} ms`);
+          expect(run.exitCode, describeRun(run, f)).toBe(0);
+
+          const first = p.task('first');
+          const second = p.task('second');
+          expect(first.status, describeRun(run, f)).toBe('done');
+          expect(second.status, describeRun(run, f)).toBe('done');
+          expect(first.attempts.map((a) => a.outcome)).toEqual(['passed']);
+          expect(second.attempts.map((a) => a.outcome)).toEqual(['passed']);
+          // The second task's agent saw the first task's file: it ran on the first one's commit.
+          expect(f.toolResults().some((text) => text.includes('A'))).toBe(true);
+          // Two commits on main, the first task's first.
+          expect(Number(await p.git('rev-list', '--count', 'main')) - before).toBe(2);
+          const subjects = (await p.git('log', '-2', '--format=%s', 'main')).split('\n');
+          expect(subjects[0]).toMatch(/^nightshift\(second\)/);
+          expect(subjects[1]).toMatch(/^nightshift\(first\)/);
+          expect(readFileSync(path.join(p.dir, 'a.txt'), 'utf8')).toBe('A\n');
+          expect(readFileSync(path.join(p.dir, 'b.txt'), 'utf8')).toBe('B\n');
+          expect(await p.git('status', '--porcelain')).toBe('');
+
+          // Tokens recorded are exactly what the fake reported, summed over both attempts.
+          const attempts = [...first.attempts, ...second.attempts];
+          const sent = f.sent();
+          expect(sent.tokensIn).toBeGreaterThan(0);
+          expect(attempts.reduce((sum, a) => sum + a.tokensIn, 0)).toBe(sent.tokensIn);
+          expect(attempts.reduce((sum, a) => sum + a.tokensOut, 0)).toBe(sent.tokensOut);
+        },
+      );
+
+      it('fails the gate, reflects, and passes on the retry', { timeout: RUN_MS + 60_000 }, async () => {
+        const { fake: f, project: p } = await setUp(
+          byMarker({
+            retry: (c) =>
+              attemptOf(c) >= 2
+                ? steps([write('b.txt', 'B\n'), say('Wrote B.')])(c)
+                : steps([write('b.txt', 'wrong\n'), say('Wrote something.')])(c),
+          }),
+        );
+        expect((await p.run(addTask('retry', 'retry', { verify: ['grep -qx B b.txt'] }))).exitCode).toBe(0);
+        const run = await p.run(['run', '--no-ui'], { timeoutMs: RUN_MS });
+        expect(run.exitCode, describeRun(run, f)).toBe(0);
+        const task = p.task('retry');
+        expect(task.status, describeRun(run, f)).toBe('done');
+        expect(task.attempts.map((a) => a.outcome)).toEqual(['failed', 'passed']);
+        expect(task.attempts[0]!.reflection).toBe(LESSON);
+        // The retry's prompt carried the lesson.
+        const retryPrompt = f.conversations.find((c) => /attempt 2 of/i.test(c.userText));
+        expect(retryPrompt?.userText).toContain(LESSON);
+        expect(readFileSync(path.join(p.dir, 'b.txt'), 'utf8')).toBe('B\n');
+      });
+
+      it(
+        'the policy canary: git push is refused by the CLI and nothing reaches the remote',
+        { timeout: RUN_MS + 60_000 },
+        async () => {
+          const { fake: f, project: p } = await setUp(
+            byMarker({ push: steps([shell('git push origin main'), say('Tried to push.')]) }),
+          );
+          const remote = await tempBare(p);
+          const remoteHead = (await p.git('ls-remote', 'origin', 'refs/heads/main')).trim();
+          await p.git('commit', '-q', '--allow-empty', '-m', 'not pushed yet');
+          expect((await p.run(addTask('push', 'push', { verify: ['git --version'] }))).exitCode).toBe(0);
+          const run = await p.run(['run', '--no-ui', '-v'], { timeoutMs: RUN_MS });
+          expect(run.exitCode, describeRun(run, f)).toBe(0);
+          expect((await p.git('ls-remote', 'origin', 'refs/heads/main')).trim()).toBe(remoteHead);
+          // The CLI's own mechanism refused it, and said why.
+          expect(
+            f.toolResults().some((text) => /nightshift policy|rule which prevents/i.test(text)),
+            JSON.stringify(f.toolResults()),
+          ).toBe(true);
+          expect(remote).toBeTruthy();
+        },
+      );
+    },
+  );
+}
+
+/** Adds a bare repository as `origin` and pushes main to it. */
+async function tempBare(p: AgentProject): Promise<string> {
+  const { execa } = await import('execa');
+  const { tempDir } = await import('./cli.js');
+  const remote = await tempDir(`nightshift-${p.cli}-remote-`);
+  await execa('git', ['init', '-q', '--bare', remote]);
+  await p.git('remote', 'add', 'origin', remote);
+  await p.git('push', '-q', 'origin', 'main');
+  return remote;
+}
