@@ -10,8 +10,14 @@ import { SHELLS } from './command-view.js';
 
 /** Where a command runs and whose home it must not touch. */
 export interface RuleContext {
+  /** The work tree: what `inside` means. */
   readonly cwd: string;
   readonly home: string;
+  /**
+   * Where the command really runs after a `cd` earlier in the same line (`cd /elsewhere && rm -rf
+   * dir`): relative paths resolve against it. Absent = `cwd`; null = a `cd` to a computed place.
+   */
+  readonly dir?: string | null;
 }
 
 const PRIVILEGE = new Set(['sudo', 'su', 'doas', 'pkexec', 'run0']);
@@ -48,6 +54,8 @@ export const REASONS = {
     `rm -r of ${target} is blocked by nightshift: it is outside the work tree (or is the work tree itself). Only delete paths inside the current project, using relative paths such as ./build.`,
   removeDynamic: (target: string) =>
     `rm -r of ${target} is blocked by nightshift: the target is computed at run time (a variable, substitution or piped input), so nightshift cannot tell that it stays inside the work tree. Name the paths literally, relative to the project (e.g. rm -rf ./build).`,
+  gitAlias:
+    'Defining git aliases is blocked by nightshift: an alias can hide a command the policy denies. Run the git command itself.',
   removeGit:
     "Deleting .git is blocked by nightshift: the work tree's history and worktree link live there. Remove the specific files you mean instead.",
   chmodOutside: (p: string, target: string) =>
@@ -86,7 +94,8 @@ export function classifyPath(
   if (pwd) text = ctx.cwd + text.slice(pwd[0].length);
   if (/^~|^\$HOME\b|^\$\{HOME\}/.test(text)) return 'outside';
   if (/[$`]|<\(/.test(text)) return 'dynamic';
-  const resolved = path.resolve(ctx.cwd, text);
+  if (ctx.dir === null && !path.isAbsolute(text)) return 'dynamic';
+  const resolved = path.resolve(ctx.dir ?? ctx.cwd, text);
   const relative = path.relative(ctx.cwd, resolved);
   if (relative === '') return 'root';
   if (relative.startsWith('..') || path.isAbsolute(relative)) return 'outside';
@@ -194,6 +203,8 @@ export function checkView(view: CommandView, ctx: RuleContext): string | undefin
   const program = view.words[0] ?? '';
   if (PRIVILEGE.has(program)) return REASONS.privilege(program);
   if (program === 'git' && view.words[1] === 'push') return REASONS.gitPush;
+  if (program === 'git' && view.words[1] === 'config' && view.words.some((w) => /^alias\./i.test(w)))
+    return REASONS.gitAlias;
   if (program === 'rm') {
     const denied = checkRemove(view, ctx);
     if (denied) return denied;

@@ -125,9 +125,27 @@ function basename(program: string): string {
   return slash === -1 ? program : program.slice(slash + 1);
 }
 
-/** Drops git's global options so `git -C dir -c k=v push` reads as `git push`. */
-function normalizeGit(words: readonly string[]): readonly string[] {
-  return ['git', ...skipOptions(words.slice(1), GIT_OPTIONS_WITH_VALUE)];
+/**
+ * Drops git's global options so `git -C dir -c k=v push` reads as `git push`, and expands an alias
+ * defined on the same line (`git -c alias.p=push p` reads as `git push`; a `!` alias is a script).
+ */
+function normalizeGit(words: readonly string[]): { words: readonly string[]; script?: string } {
+  const aliases = new Map<string, string>();
+  const args = words.slice(1);
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? '';
+    const value =
+      arg === '-c' ? args[i + 1] : arg.startsWith('-c') && arg.length > 2 ? arg.slice(2) : undefined;
+    const match = value === undefined ? null : /^alias\.([^=]+)=(.*)$/is.exec(value);
+    if (match?.[1] !== undefined) aliases.set(match[1].toLowerCase(), match[2] ?? '');
+    if (!arg.startsWith('-')) break;
+  }
+  const rest = skipOptions(args, GIT_OPTIONS_WITH_VALUE);
+  const alias = aliases.get((rest[0] ?? '').toLowerCase());
+  if (alias === undefined) return { words: ['git', ...rest] };
+  if (alias.trimStart().startsWith('!'))
+    return { words: ['git', ...rest], script: alias.trimStart().slice(1) };
+  return { words: ['git', ...alias.split(/\s+/).filter(Boolean), ...rest.slice(1)] };
 }
 
 /** The script a shell runs with `-c` (also `-lc`, `-ec`, …), if any. */
@@ -173,8 +191,9 @@ export function expandCommand(command: SimpleCommand): ExpandedCommand {
   // Bounded: each step consumes at least the wrapper's own name.
   for (let guard = 0; guard < 16 && words.length > 0; guard++) {
     const program = basename(words[0] ?? '');
-    const normalized = program === 'git' ? normalizeGit(words) : [program, ...words.slice(1)];
-    views.push({ words: normalized, argsFromInput });
+    const git = program === 'git' ? normalizeGit(words) : undefined;
+    if (git?.script !== undefined) scripts.push(git.script);
+    views.push({ words: git ? git.words : [program, ...words.slice(1)], argsFromInput });
     const args = words.slice(1);
     if (SHELLS.has(program)) {
       const script = shellScript(program === 'busybox' ? args.slice(1) : args);

@@ -14,6 +14,7 @@
  *   wc) only read paths inside the work tree unless the project allows them by name.
  */
 import os from 'node:os';
+import path from 'node:path';
 import type { CommandPolicy } from '../agents/backend.js';
 import { expandCommand, isWrapper, SHELLS, type CommandView } from './command-view.js';
 import {
@@ -189,11 +190,29 @@ function evaluateScript(script: string, c: Compiled, depth: number): Deny {
       command: script,
     };
   }
+  let current = c;
   for (const pipeline of parseShell(script)) {
-    const denied = evaluatePipeline(pipeline, c, depth);
+    const denied = evaluatePipeline(pipeline, current, depth);
     if (denied) return denied;
+    // `cd /elsewhere && rm -rf dir`: later commands resolve relative paths from where `cd` went.
+    const dir = cdTarget(pipeline, current.ctx);
+    if (dir !== undefined) current = { ...current, ctx: { ...current.ctx, dir } };
   }
   return undefined;
+}
+
+/** Where a lone `cd`/`pushd` (also `builtin cd`) moves to; null when computed; undefined for other commands. */
+function cdTarget(pipeline: Pipeline, ctx: RuleContext): string | null | undefined {
+  if (pipeline.commands.length !== 1) return undefined;
+  const command = pipeline.commands[0];
+  if (!command) return undefined;
+  const words = expandCommand(command).views.at(-1)?.words ?? [];
+  if (words[0] !== 'cd' && words[0] !== 'pushd') return undefined;
+  const target = words.slice(1).find((word) => !word.startsWith('-') || word === '-');
+  if (target === undefined || target === '~' || target.startsWith('~/'))
+    return path.join(ctx.home, (target ?? '~').slice(2));
+  if (target === '-' || /[$`*?]/.test(target) || ctx.dir === null) return null;
+  return path.resolve(ctx.dir ?? ctx.cwd, target);
 }
 
 function evaluatePipeline(pipeline: Pipeline, c: Compiled, depth: number): Deny {

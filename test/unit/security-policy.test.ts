@@ -130,6 +130,57 @@ describe('evaluateCommand with the default policy', () => {
   });
 });
 
+/**
+ * The bypasses of issue 10, tried against the real CLIs before the policy parsed: each must now be
+ * denied. (The kernel sandbox stops the git-metadata ones too; this is the second rail.)
+ */
+const bypasses: readonly [string, RegExp][] = [
+  ['cd /elsewhere && rm -rf dir', /rm -r of dir is blocked.*outside the work tree/],
+  ['cd /tmp; rm -rf build', /outside the work tree/],
+  ['cd .. && rm -rf repo', /outside the work tree/],
+  ['cd "$OTHER" && rm -rf dir', /computed at run time/],
+  ['(cd / && rm -rf etc)', /outside the work tree/],
+  ['cd ~ && rm -r projects', /outside the work tree/],
+  ['pushd /srv >/dev/null; rm -rf data', /outside the work tree/],
+  ['rm -r /abs/dir', /outside the work tree/],
+  ['rm -fr /abs/dir', /outside the work tree/],
+  ['rm -Rf /abs/dir', /outside the work tree/],
+  ['rm --recursive --force /abs/dir', /outside the work tree/],
+  ['git -C . push', /agents never push/],
+  ['git -C /other/repo push origin main', /agents never push/],
+  ['git -c core.sshCommand=ssh push', /agents never push/],
+  ['git -c alias.p=push p', /agents never push/],
+  ['git -c alias.p=push p origin main', /agents never push/],
+  ["git -c 'alias.p=!git push' p", /agents never push/],
+  ['git -calias.x=push x', /agents never push/],
+  ['git config alias.p push', /Defining git aliases/],
+  ['git config --global alias.sync "push --force"', /Defining git aliases/],
+  ['env git push', /agents never push/],
+  ['command git push', /agents never push/],
+  ['exec git push', /agents never push/],
+  ['env -u HOME FOO=1 git push', /agents never push/],
+  ['echo y | git push', /agents never push/],
+  ["bash -c 'git push'", /agents never push/],
+  ['sh -c "cd / && rm -rf etc"', /outside the work tree/],
+  [`bash -lc 'bash -c "git push"'`, /agents never push/],
+  ['echo /abs | xargs rm -rf', /computed at run time/],
+  ['xargs -n1 git push < remotes.txt', /agents never push/],
+];
+
+describe('the bypasses of issue 10', () => {
+  it.each(bypasses)('denies %j', (command, reason) => {
+    const verdict = judge(command);
+    expect(verdict.decision).toBe('deny');
+    expect(verdict.reason).toMatch(reason);
+  });
+
+  it('still allows work inside the tree after a cd into it', () => {
+    expect(judge('cd src && rm -rf build')).toMatchObject({ decision: 'allow' });
+    expect(judge(`cd ${cwd}/pkg && rm -rf dist`)).toMatchObject({ decision: 'allow' });
+    expect(judge('git -c alias.st=status st')).toMatchObject({ decision: 'allow' });
+  });
+});
+
 describe('project patterns', () => {
   const policy = policyFromConfig({
     mode: 'blocklist',
