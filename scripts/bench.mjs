@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench [-- SECTION…]`: nightshift's performance figures (DESIGN.md §9). Prints figures,
+// `npm run bench [-- [--quick] SECTION…]`: nightshift's performance figures (DESIGN.md §9). Prints figures,
 // never asserts. Each section is a module scripts/bench/NN-name.mjs exporting `name`, `title` and
 // `run({ print })`; they run in file-name order, and naming sections runs only those
 // (`npm run bench -- engine cli`). Add a section by adding a file. Runs the built CLI (dist/).
@@ -7,7 +7,12 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import os from 'node:os';
 import { cleanup, requireBuild } from './bench/_lib.mjs';
+
+// --quick: fewer runs and shorter windows in every section (BENCH_QUICK=1), for a first look.
+if (process.argv.includes('--quick')) process.env.BENCH_QUICK = '1';
+const quick = process.env.BENCH_QUICK === '1';
 
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'bench');
 const files = readdirSync(dir)
@@ -27,7 +32,14 @@ if (unknown.length > 0) {
 }
 requireBuild();
 const chosen = wanted.length > 0 ? sections.filter((s) => wanted.includes(s.name)) : sections;
-console.log(`nightshift bench — node ${process.version}, ${process.platform}/${process.arch}`);
+const load = () =>
+  os
+    .loadavg()
+    .map((n) => n.toFixed(2))
+    .join(' ');
+console.log(
+  `nightshift bench — node ${process.version}, ${process.platform}/${process.arch}, ${os.cpus().length} cores, load ${load()}${quick ? ', quick' : ''}`,
+);
 let failed = false;
 for (const section of chosen) {
   console.log(`\n## ${section.name}: ${section.title}`);
@@ -40,6 +52,8 @@ for (const section of chosen) {
   } finally {
     cleanup();
   }
-  console.log(`  (section took ${((performance.now() - started) / 1000).toFixed(1)} s)`);
+  console.log(
+    `  (section took ${((performance.now() - started) / 1000).toFixed(1)} s; load after it ${load()})`,
+  );
 }
 process.exitCode = failed ? 1 : 0;

@@ -20,7 +20,7 @@ export const name = 'engine';
 export const title = 'Engine overhead per task (instant sim agent, trivial gate, parallel 1)';
 
 export async function run({ print }) {
-  const count = Number(process.env.BENCH_ENGINE_TASKS ?? 200);
+  const count = Number(process.env.BENCH_ENGINE_TASKS ?? (process.env.BENCH_QUICK === '1' ? 50 : 200));
   const tasks = Array.from({ length: count }, (_, i) =>
     simTask(`t${String(i).padStart(4, '0')}`, `sim: write f${i}.txt <<<\nline ${i}\n>>>`, ['true']),
   );

@@ -26,7 +26,7 @@ async function timeInPty(project, args) {
 
 export async function run({ print }) {
   const count = Number(process.env.BENCH_CLI_TASKS ?? 1000);
-  const runs = Number(process.env.BENCH_CLI_RUNS ?? 20);
+  const runs = Number(process.env.BENCH_CLI_RUNS ?? (process.env.BENCH_QUICK === '1' ? 5 : 20));
   const random = seededRandom(7);
   const tasks = Array.from({ length: count }, (_, i) => {
     const deps = i > 0 && random() < 0.5 ? [`t${String(Math.floor(random() * i)).padStart(4, '0')}`] : [];

@@ -1,5 +1,6 @@
 // The board's cost (DESIGN.md §9): a board attached through a real pty (node-pty, 120x35, CI unset)
-// to an engine whose 8 sim agents each stream 1,000 lines/s (`sim: spam 1000 20`). Measured: the
+// to an engine whose sim agents each stream 1,000 lines/s (`sim: spam 1000 20`), side by side for
+// 1, 8 and 32 agents (BENCH_BOARD_AGENTS=1,8,32; BENCH_QUICK=1: 8 agents, shorter windows). Measured: the
 // board process's CPU (% of one core, /proc/<pid>/stat utime+stime over the window), the bytes it
 // writes to its terminal per second, and the peak RSS (VmHWM) of engine and board; plus the idle
 // figure: the same board on a paused engine with nothing running, for 10 s.
@@ -15,14 +16,15 @@ import { pathToFileURL } from 'node:url';
 import { check, cliPath, requireBuild, simProject, simTask, cleanup } from './_lib.mjs';
 
 export const name = 'board';
-export const title = 'board attached through a pty while 8 sim agents stream 1,000 lines/s each';
+export const title = 'board attached through a pty while 1, 8 and 32 sim agents stream 1,000 lines/s each';
 
-const AGENTS = 8;
+const QUICK = process.env.BENCH_QUICK === '1';
+const AGENT_COUNTS = (process.env.BENCH_BOARD_AGENTS ?? (QUICK ? '8' : '1,8,32')).split(',').map(Number);
 const LINES_PER_SECOND = Number(process.env.BENCH_BOARD_RATE ?? 1000);
-const SPAM_SECONDS = 20;
+const SPAM_SECONDS = QUICK ? 8 : 20;
 /** Measure inside the spam period: skip its first second (agents starting), stop before its end. */
-const LOAD_WINDOW_MS = 15_000;
-const IDLE_WINDOW_MS = 10_000;
+const LOAD_WINDOW_MS = QUICK ? 5_000 : 15_000;
+const IDLE_WINDOW_MS = QUICK ? 3_000 : 10_000;
 const BUDGET = { cpu: 10, bytes: 40 * 1024, idleBytes: 1024, rssMb: 200 };
 
 const clockTicks = (() => {
@@ -97,11 +99,19 @@ const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB/s`;
 const verdict = (ok) => (ok ? 'within' : 'OVER');
 
 export async function run({ print }) {
+  for (const [index, agents] of AGENT_COUNTS.entries()) {
+    print(`— ${agents} agent${agents === 1 ? '' : 's'} —`);
+    await measureBoard(agents, index === 0, (line) => print(`  ${line}`));
+  }
+}
+
+/** One engine with `agents` spamming sim agents and a board on it; the idle figure when `withIdle`. */
+async function measureBoard(agents, withIdle, print) {
   const pty = (await import('node-pty')).default;
   // A first task holds the spam tasks back, so the engine can be paused and the board measured idle.
   const tasks = [
     simTask('hold', 'sim: delay 1500\nsim: run true', ['true']),
-    ...Array.from({ length: AGENTS }, (_, i) =>
+    ...Array.from({ length: agents }, (_, i) =>
       simTask(`spam-${i + 1}`, `sim: spam ${LINES_PER_SECOND} ${SPAM_SECONDS}`, ['true'], {
         depends_on: ['hold'],
       }),
@@ -113,7 +123,7 @@ export async function run({ print }) {
   delete env.NO_COLOR; // measure the board as people see it, in colour
   delete env.FORCE_COLOR;
   const status = () => JSON.parse(check(project.cli(['status', '--json']), 'status').stdout);
-  check(project.cli(['run', '--detach', '--parallel', String(AGENTS)]), 'run --detach');
+  check(project.cli(['run', '--detach', '--parallel', String(agents)]), 'run --detach');
   check(project.cli(['pause']), 'pause');
   const enginePid = status().engine.pid;
 
@@ -146,13 +156,13 @@ export async function run({ print }) {
       'the hold task to finish',
     );
     await sleep(1_000); // let the board settle after the last change before measuring idle
-    const idle = await measure(handle, enginePid, IDLE_WINDOW_MS);
+    const idle = withIdle ? await measure(handle, enginePid, IDLE_WINDOW_MS) : undefined;
 
     check(project.cli(['resume']), 'resume');
     await waitUntil(
-      () => status().agents.filter((a) => a.state !== 'exited').length >= AGENTS,
+      () => status().agents.filter((a) => a.state !== 'exited').length >= agents,
       30_000,
-      `${AGENTS} agents to run`,
+      `${agents} agents to run`,
     );
     await sleep(1_000);
     const load = await measure(handle, enginePid, LOAD_WINDOW_MS);
@@ -161,7 +171,7 @@ export async function run({ print }) {
     const output = folderBytes(path.join(project.dir, '.nightshift', 'logs'));
 
     print(
-      `load: ${AGENTS} agents × ${LINES_PER_SECOND} lines/s, measured over ${load.seconds.toFixed(1)} s; agent output so far ${(output / 1024 / 1024).toFixed(1)} MB`,
+      `load: ${agents} agents × ${LINES_PER_SECOND} lines/s, measured over ${load.seconds.toFixed(1)} s; agent output so far ${(output / 1024 / 1024).toFixed(1)} MB`,
     );
     print(
       `board CPU             ${load.cpu.toFixed(1)}% of one core     budget ≤ ${BUDGET.cpu}%        ${verdict(load.cpu <= BUDGET.cpu)}`,
@@ -169,14 +179,15 @@ export async function run({ print }) {
     print(
       `board → terminal      ${kb(load.bytesPerSecond).padEnd(18)}  budget ≤ ${kb(BUDGET.bytes).padEnd(10)} ${verdict(load.bytesPerSecond <= BUDGET.bytes)}`,
     );
-    print(
-      `idle board → terminal ${kb(idle.bytesPerSecond).padEnd(18)}  budget ≤ ${kb(BUDGET.idleBytes).padEnd(10)} ${verdict(idle.bytesPerSecond <= BUDGET.idleBytes)}   (CPU ${idle.cpu.toFixed(1)}%, ${idle.seconds.toFixed(1)} s, engine paused, nothing running)`,
-    );
+    if (idle)
+      print(
+        `idle board → terminal ${kb(idle.bytesPerSecond).padEnd(18)}  budget ≤ ${kb(BUDGET.idleBytes).padEnd(10)} ${verdict(idle.bytesPerSecond <= BUDGET.idleBytes)}   (CPU ${idle.cpu.toFixed(1)}%, ${idle.seconds.toFixed(1)} s, engine paused, nothing running)`,
+      );
     print(
       `peak RSS: board ${boardRss.toFixed(0)} MB + engine ${engineRss.toFixed(0)} MB = ${(boardRss + engineRss).toFixed(0)} MB   budget ≤ ${BUDGET.rssMb} MB   ${verdict(boardRss + engineRss <= BUDGET.rssMb)}   (after ${(output / 1024 / 1024).toFixed(0)} MB of output, not the budget's 1 GB)`,
     );
     print(
-      `for reference: engine CPU ${load.engineCpu.toFixed(1)}% of one core under load, ${idle.engineCpu.toFixed(1)}% idle`,
+      `for reference: engine CPU ${load.engineCpu.toFixed(1)}% of one core under load${idle ? `, ${idle.engineCpu.toFixed(1)}% idle` : ''}`,
     );
   } finally {
     if (!exited) board.write('q');

@@ -14,6 +14,9 @@ import { loadConfig } from '../config/load.js';
 import { findProjectRoot } from './project.js';
 import { collect, parseIds, printJson, printLine } from './output.js';
 import { readState, writeTasks } from './task-access.js';
+import { readStateForDisplay } from '../store/read-state.js';
+import { STATE_VERSION } from '../store/version.js';
+import type { State } from '../store/schema.js';
 import {
   formatTaskDetail,
   INK_TABLE_MAX_ROWS,
@@ -54,7 +57,7 @@ export function registerTask(program: Command): void {
     .addOption(new Option('--status <status>', 'only tasks with this status').choices([...TASK_STATUSES]))
     .option('--json', 'print the tasks as JSON')
     .action(async (options: { status?: string; json?: boolean }) => {
-      const state = await readState(await projectRoot());
+      const state = await readStateForList(await projectRoot());
       const tasks = options.status ? state.tasks.filter((t) => t.status === options.status) : state.tasks;
       if (options.json) return printJson(tasks);
       if (tasks.length === 0) {
@@ -298,4 +301,14 @@ async function taskFromFlags(root: string, options: AddOptions): Promise<TaskInp
     createdAt: now,
     updatedAt: now,
   };
+}
+
+/**
+ * The state for `task list`: a file in this version's format was checked by the Store that wrote
+ * it, so it is shown as parsed (checking 10,000 tasks against the schema again costs more than
+ * everything else the command does); an older one is migrated by opening the Store.
+ */
+async function readStateForList(root: string): Promise<State> {
+  const state = await readStateForDisplay(root);
+  return state.version === STATE_VERSION ? state : readState(root);
 }
