@@ -20,6 +20,7 @@ import { PROCESS_TAG_VAR, killTree } from './process-tree.js';
 import { spawnPty, type PtyExit, type SpawnPty } from './pty.js';
 import { RecordTail } from './record-tail.js';
 import { CappedLog } from './capped-log.js';
+import { createToolTracker } from './common.js';
 import { createScreen } from './screen.js';
 import { createMasker } from '../security/secrets.js';
 import type { Sandbox, SandboxScope } from '../sandbox/bwrap.js';
@@ -144,6 +145,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentProce
   // short scrollback keeps 8 agents' terminals small.
   const screen = createScreen({ cols, rows, scrollback: 100 });
   const parser = options.backend.createParser();
+  const tools = createToolTracker();
 
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env[key] = value;
@@ -197,6 +199,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentProce
       for (const event of parser.push(line)) {
         summary.count += 1;
         lastEvent = event;
+        tools.push(event);
         if (event.type === 'usage') {
           summary.tokensIn += event.tokensIn;
           summary.tokensOut += event.tokensOut;
@@ -239,9 +242,20 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentProce
   // The classifier reads the screen on a timer, never per chunk: a snapshot walks every visible line.
   const ticker = setInterval(() => {
     pump();
+    // While a tool runs, its silence is not the agent's: the idle clock starts when it finishes.
+    const runningTool = tools.running();
+    if (runningTool !== undefined) lastOutputAt = Date.now();
     const idleMs = Date.now() - lastOutputAt;
     if (options.idleTimeoutMs && idleMs >= options.idleTimeoutMs) void stop('idle');
-    setState(options.backend.classify({ screen: screen.snapshot(), lastEvent, idleMs, exited: false }));
+    setState(
+      options.backend.classify({
+        screen: screen.snapshot(),
+        lastEvent,
+        ...(runningTool !== undefined && { runningTool }),
+        idleMs,
+        exited: false,
+      }),
+    );
   }, options.classifyIntervalMs ?? 250);
   const wallTimer = options.timeoutMs ? setTimeout(() => void stop('timeout'), options.timeoutMs) : undefined;
 

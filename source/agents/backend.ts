@@ -79,6 +79,11 @@ export interface ClassifyInput {
   readonly screen: string;
   /** The most recent structured event, if any. */
   readonly lastEvent: AgentEvent | undefined;
+  /**
+   * The tool call that has started and not yet finished, if any (see `createToolTracker`): while a
+   * tool runs the agent is `tool` or `testing`, never `idle`, however quiet the tool is.
+   */
+  readonly runningTool?: Extract<AgentEvent, { type: 'tool-call' }>;
   /** Milliseconds since the agent last produced any output. */
   readonly idleMs: number;
   readonly exited: boolean;

@@ -124,6 +124,9 @@ export function classifyAgent(input: ClassifyInput, waiting: readonly RegExp[] =
   if (input.exited) return 'exited';
   const tail = input.screen.split('\n').slice(-SCREEN_TAIL_LINES).join('\n');
   if ([...COMMON_WAITING, ...waiting].some((pattern) => pattern.test(tail))) return 'waiting-input';
+  // A running tool (a test suite, a build) may be silent for minutes: it is working, not idle.
+  const running = input.runningTool;
+  if (running !== undefined) return looksLikeTestRun(running.input) ? 'testing' : 'tool';
   if (input.idleMs > STALLED_MS) return 'stalled';
   if (input.idleMs > IDLE_MS) return 'idle';
   const event = input.lastEvent;
@@ -143,6 +146,47 @@ export function classifyAgent(input: ClassifyInput, waiting: readonly RegExp[] =
     default:
       return assertNever(event);
   }
+}
+
+/** Tool calls that have started and not finished, read from the structured stream. */
+export interface ToolTracker {
+  /** Feeds one event. */
+  readonly push: (event: AgentEvent) => void;
+  /** The most recently started tool call still running, or undefined. */
+  readonly running: () => Extract<AgentEvent, { type: 'tool-call' }> | undefined;
+}
+
+/**
+ * Tracks running tool calls: a `tool-call` opens one, its `tool-result` (same id; without ids, the
+ * oldest open call) closes it. A denial, the agent's next words or the final result close all: the
+ * CLI has moved on (codex reports a refused command without a result, claude may not answer a call
+ * it abandons). Usage events change nothing, so the usage claude sends right after a tool call does
+ * not make a running tool look like thinking.
+ */
+export function createToolTracker(): ToolTracker {
+  const open: Extract<AgentEvent, { type: 'tool-call' }>[] = [];
+  return {
+    push: (event) => {
+      switch (event.type) {
+        case 'tool-call':
+          open.push(event);
+          break;
+        case 'tool-result': {
+          const index = event.id === undefined ? 0 : open.findIndex((call) => call.id === event.id);
+          if (index >= 0 && index < open.length) open.splice(index, 1);
+          break;
+        }
+        case 'denied':
+        case 'text':
+        case 'result':
+          open.length = 0;
+          break;
+        default:
+          break;
+      }
+    },
+    running: () => open.at(-1),
+  };
 }
 
 /** One command-policy pattern as words, with `*` standing for any text (DESIGN.md §8). */

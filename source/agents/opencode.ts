@@ -113,6 +113,9 @@ async function buildCommand(request: AgentRequest): Promise<AgentCommand> {
 const DENIAL_TEXT =
   /rule which prevents|permission.*(denied|rejected)|rejected permission|PermissionDenied|PermissionRejected/i;
 
+/** A rejection by opencode's external_directory permission (a path outside the worktree). */
+const OUTSIDE_WORKTREE = /external_directory|outside (of )?the (project|working) directory/i;
+
 /** The parser for one opencode run. */
 export function createOpencodeParser(): OutputParser {
   let sessionId: string | undefined;
@@ -131,7 +134,14 @@ export function createOpencodeParser(): OutputParser {
     ];
     if (isError && DENIAL_TEXT.test(text)) {
       const command = asString(input?.['command']) ?? summarizeToolCall(name, input);
-      events.push({ type: 'denied', command, reason: oneLine(text, 200) });
+      if (OUTSIDE_WORKTREE.test(text)) {
+        // Not the command policy: opencode refuses paths outside --dir (its external_directory
+        // permission, rejected in `run` mode) and ends the session. Say that, in its own words.
+        events.push({
+          type: 'error',
+          message: `opencode refused a path outside the worktree in: ${oneLine(command, 120)} (${oneLine(text, 160)})`,
+        });
+      } else events.push({ type: 'denied', command, reason: oneLine(text, 200) });
     }
     return events;
   };

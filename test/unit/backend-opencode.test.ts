@@ -137,3 +137,29 @@ describe('opencode backend', () => {
     expect(resolved).toContain('"sudo *": "deny"');
   });
 });
+
+describe('opencode refusals that are not the command policy', () => {
+  it('a path outside the worktree is an error in opencode words, not "denied by policy"', () => {
+    const parser = createOpencodeParser();
+    const line = JSON.stringify({
+      type: 'tool_use',
+      sessionID: 'ses_1',
+      part: {
+        type: 'tool',
+        tool: 'bash',
+        callID: 'c1',
+        state: {
+          status: 'error',
+          input: { command: 'cat /etc/hostname' },
+          error:
+            'The user has specified a rule which prevents you from using this specific tool call. Here are some of the relevant rules [{"permission":"external_directory","pattern":"/etc/*","action":"ask"}]',
+        },
+      },
+    });
+    const events = parser.push(line);
+    expect(events.some((e) => e.type === 'denied')).toBe(false);
+    expect(events.find((e) => e.type === 'error')).toMatchObject({
+      message: expect.stringContaining('outside the worktree in: cat /etc/hostname') as string,
+    });
+  });
+});
