@@ -2,7 +2,7 @@
 // medians of repeated runs of the built CLI, each a new node process, on a 1,000-task store.
 import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import pty from 'node-pty';
+import pty from '@lydell/node-pty';
 import { cliPath, median, ms, percentile, seededRandom, simProject, simTask, timeCli } from './_lib.mjs';
 
 export const name = 'cli';

@@ -107,7 +107,7 @@ export async function run({ print }) {
 
 /** One engine with `agents` spamming sim agents and a board on it; the idle figure when `withIdle`. */
 async function measureBoard(agents, withIdle, print) {
-  const pty = (await import('node-pty')).default;
+  const pty = (await import('@lydell/node-pty')).default;
   // A first task holds the spam tasks back, so the engine can be paused and the board measured idle.
   const tasks = [
     simTask('hold', 'sim: delay 1500\nsim: run true', ['true']),

@@ -60,7 +60,7 @@ export function codexHome(request: Pick<AgentRequest, 'env'>): string {
 /** The content of `$CODEX_HOME/rules/nightshift.rules` for the request's policy. */
 export function codexRules(request: AgentRequest): string {
   const lines = [
-    '# Written by nightshift for its agents (DESIGN.md §8); rewritten for every attempt. Do not edit.',
+    '# Written by nightshift for its agents (their command policy); rewritten for every attempt. Do not edit.',
   ];
   const decision = request.policy.mode === 'blocklist' ? 'forbidden' : 'allow';
   if (request.policy.mode === 'allowlist') {

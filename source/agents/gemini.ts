@@ -90,7 +90,7 @@ export function geminiPolicy(request: AgentRequest): string {
       ...(blocklist ? [`denyMessage = ${JSON.stringify(denyReason(pattern.text))}`] : []),
     ]);
   }
-  const header = '# Written by nightshift for one attempt (DESIGN.md §8). Do not edit.';
+  const header = '# Written by nightshift for one attempt (its command policy). Do not edit.';
   return `${[header, ...rules.map((rule) => ['[[rule]]', ...rule].join('\n'))].join('\n\n')}\n`;
 }
 

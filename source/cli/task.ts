@@ -5,6 +5,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { UserError } from '../errors.js';
+import { templatesDir } from '../paths.js';
 import type { TaskInput } from '../tasks/model.js';
 import { parsePlanFile, toPlanFile } from '../tasks/plan-file.js';
 import { findTask, nextTask } from '../tasks/queue.js';
@@ -124,9 +125,13 @@ export function registerTask(program: Command): void {
   task
     .command('import')
     .description(
-      'import a plan file (DESIGN §5 format; autodev task.json imports unchanged; Task Master tasks.json with --verify)',
+      'import a plan file ({"tasks": […]}; autodev task.json imports unchanged; Task Master tasks.json with --verify)',
     )
     .argument('<file>', 'the plan file')
+    .addHelpText(
+      'after',
+      `\nThe plan file format, as a JSON Schema: ${templatesDir}/plan.schema.json\n\`nightshift task export\` writes the queue in this format.`,
+    )
     .option('--append', 'add to the queue (default)')
     .option('--replace', 'replace the whole queue (a backup is taken first)')
     .option('--json', 'print what was imported as JSON')

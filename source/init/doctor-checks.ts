@@ -3,11 +3,11 @@
  * fix. External programs are probed with a deadline so one hung CLI cannot hang the doctor.
  */
 import { stat } from 'node:fs/promises';
+import { probePty } from '../agents/pty.js';
 import { loadConfig } from '../config/load.js';
 import type { BackendName, Config } from '../config/schema.js';
 import { errorMessage } from '../errors.js';
 import { projectPaths } from '../paths.js';
-import { checkNodePty } from './pty-check.js';
 import { readStoreSummary } from './project-store.js';
 import { probeBwrap } from '../sandbox/bwrap.js';
 import { PROBE_TIMEOUT_MS, findOnPath, firstLine, gitRepositoryInfo, runProbe } from './probe.js';
@@ -100,6 +100,13 @@ export function checkSandbox(config: Config | undefined): CheckResult {
 /** True when no check failed. */
 export function allPassed(results: readonly CheckResult[]): boolean {
   return results.every((result) => result.status !== 'fail');
+}
+
+/** The pty every agent runs in: loaded and proven by running `echo ok` in it. */
+async function checkNodePty(root: string, timeoutMs: number): Promise<CheckResult> {
+  const probe = await probePty(root, timeoutMs);
+  if (probe.ok) return { status: 'ok', check: 'node-pty', detail: probe.detail };
+  return { status: 'fail', check: 'node-pty', detail: probe.problem, fix: probe.fix };
 }
 
 function checkNode(): CheckResult {

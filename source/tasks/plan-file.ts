@@ -6,6 +6,7 @@
  */
 import type { z } from 'zod';
 import { UserError } from '../errors.js';
+import { templatesDir } from '../paths.js';
 import type { State } from '../store/schema.js';
 import { jsonErrorOffset, lineAndColumn } from './json-location.js';
 import { executionSchema } from './model.js';
@@ -60,7 +61,7 @@ function parseJson(text: string, file: string): unknown {
     throw new UserError(
       `${file}:${line}:${column}: not valid JSON: ${reason} (line ${line}, column ${column})`,
       {
-        hint: 'fix the JSON syntax; templates/plan.schema.json describes the format',
+        hint: `fix the JSON syntax; ${PLAN_SCHEMA_FILE} describes the format`,
       },
     );
   }
@@ -77,6 +78,9 @@ export function formatJsonPath(path: readonly PropertyKey[]): string {
   return text === '' ? '(top level)' : text;
 }
 
+/** The plan file's JSON Schema, in the installed package (a file every user has). */
+const PLAN_SCHEMA_FILE = `${templatesDir}/plan.schema.json`;
+
 function planFileError(issues: readonly z.core.$ZodIssue[], raw: unknown, file: string): UserError {
   const lines = issues.slice(0, MAX_LISTED_ISSUES).map((issue) => {
     const where = formatJsonPath(issue.path);
@@ -85,7 +89,7 @@ function planFileError(issues: readonly z.core.$ZodIssue[], raw: unknown, file: 
   });
   if (issues.length > MAX_LISTED_ISSUES) lines.push(`  … and ${issues.length - MAX_LISTED_ISSUES} more`);
   return new UserError(`${file} is not a valid plan file:\n${lines.join('\n')}`, {
-    hint: 'templates/plan.schema.json describes the format',
+    hint: `${PLAN_SCHEMA_FILE} describes the format`,
   });
 }
 

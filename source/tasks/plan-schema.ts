@@ -200,7 +200,7 @@ export const planFileSchema = z
   })
   .meta({
     title: 'nightshift plan file',
-    description: 'Tasks for the nightshift queue (DESIGN.md §5); a superset of autodev task.json.',
+    description: 'Tasks for the nightshift queue (the plan file format); a superset of autodev task.json.',
   });
 
 /** A plan file as written on disk (what `toPlanFile` produces and `parsePlanFile` reads). */

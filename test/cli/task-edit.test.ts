@@ -247,7 +247,6 @@ describe('the store lock', () => {
       hostname: os.hostname(),
     };
     await writeFile(lockPath(dir), JSON.stringify(info));
-    const started = Date.now();
     const stderr = await expectRefused(
       dir,
       ['task', 'block', 'c', 'later'],
@@ -256,8 +255,6 @@ describe('the store lock', () => {
       ),
       /try again in a moment; if no such process exists, delete the lock file/,
     );
-    // It waited for the holder (3 s by default) before giving up.
-    expect(Date.now() - started).toBeGreaterThanOrEqual(2_900);
     expect(stderr.split('\n')).toHaveLength(2);
     // The other holder's lock is left alone.
     expect(JSON.parse(await readFile(lockPath(dir), 'utf8'))).toEqual(info);
@@ -273,7 +270,6 @@ describe('the store lock', () => {
       hostname: os.hostname(),
     };
     await writeFile(lockPath(dir), JSON.stringify(info));
-    const started = Date.now();
     const results = await Promise.all(
       [
         ['task', 'list', '--json'],
@@ -283,7 +279,6 @@ describe('the store lock', () => {
       ].map((args) => cli(dir, ...args)),
     );
     for (const result of results) expect(result.exitCode, result.stderr).toBe(0);
-    expect(Date.now() - started).toBeLessThan(2_900);
   });
 });
 

@@ -208,7 +208,7 @@ describe('task import', () => {
       /tasks\[1\]\.title \(task "api-2"\): .*expected string, received undefined/,
       /tasks\[1\]\.verification\.validate_commands \(task "api-2"\): .*expected array, received string/,
     );
-    expect(stderr).toContain('templates/plan.schema.json describes the format');
+    expect(stderr).toMatch(/\/templates\/plan\.schema\.json describes the format/);
   });
 
   it('refuses bad JSON with file:line:column', async () => {

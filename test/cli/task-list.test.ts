@@ -5,8 +5,8 @@
 import { cp, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { spawnPty } from '../../source/agents/pty.js';
 import { cliPath, runCli, tempDir, tempGitRepo, type CliResult } from '../support/cli.js';
-import { spawn as spawnPty } from 'node-pty';
 
 /** One task of a plan file, as these tests write them. */
 interface PlanTask {
@@ -147,7 +147,7 @@ describe('task list', () => {
     const env: Record<string, string> = {};
     for (const [key, value] of Object.entries(process.env))
       if (value !== undefined && key !== 'CI') env[key] = value;
-    const term = spawnPty(process.execPath, [cliPath, 'task', 'list'], {
+    const term = await spawnPty(process.execPath, [cliPath, 'task', 'list'], {
       cwd: dir,
       cols: 120,
       rows: 30,

@@ -41,6 +41,15 @@ const REFLECT_MARKER = 'You are reviewing a failed attempt';
 const LESSON =
   'greet must return "Hello, NAME!" with a comma and an exclamation mark, as test-greet.js expects.';
 
+/*
+ * Deadlines, not durations: each bounds a wait and holds on a loaded 2-core machine (a claude run
+ * takes seconds on an idle machine, several times that beside other test suites). The retry runs
+ * claude three times (attempt, reflection, attempt 2) and the gate twice.
+ */
+const RUN_MS = 120_000;
+const RETRY_RUN_MS = 210_000;
+const TEST_MS = 240_000;
+
 /** A coding scenario, plus the reflect agent's answer: the JSON object the reflect template asks for. */
 function withReflection(coding: Scenario): Scenario {
   return (request) =>
@@ -73,6 +82,7 @@ const ADD_GREET = [
 
 describe.skipIf(claude.skip !== undefined)(
   'the engine with the real claude CLI against the fake Anthropic API',
+  { timeout: TEST_MS },
   () => {
     let server: FakeAnthropic | undefined;
     let project: ClaudeProject | undefined;
@@ -129,7 +139,7 @@ describe.skipIf(claude.skip !== undefined)(
       expect(added.exitCode, added.stderr).toBe(0);
       const before = (await p.git('rev-list', '--count', 'main')).trim();
 
-      const run = await p.cli(['run', '--no-ui', '-v'], { timeoutMs: 45_000 });
+      const run = await p.cli(['run', '--no-ui', '-v'], { timeoutMs: RUN_MS });
       console.log(`claude engine writes-passing-code: ${Date.now() - started} ms\n${run.stdout}`);
 
       expect(run.exitCode, describeRun(run, fake)).toBe(0);
@@ -202,7 +212,7 @@ describe.skipIf(claude.skip !== undefined)(
       );
       expect((await p.cli(ADD_GREET)).exitCode).toBe(0);
 
-      const run = await p.cli(['run', '--no-ui'], { timeoutMs: 45_000 });
+      const run = await p.cli(['run', '--no-ui'], { timeoutMs: RETRY_RUN_MS });
       console.log(`claude engine fails-then-passes: ${Date.now() - started} ms\n${run.stdout}`);
 
       expect(run.exitCode, describeRun(run, fake)).toBe(0);
@@ -268,7 +278,7 @@ describe.skipIf(claude.skip !== undefined)(
       ]);
       expect(added.exitCode, added.stderr).toBe(0);
 
-      const run = await p.cli(['run', '--no-ui', '-v'], { timeoutMs: 45_000 });
+      const run = await p.cli(['run', '--no-ui', '-v'], { timeoutMs: RUN_MS });
       console.log(`claude engine tries-blocked-command: ${Date.now() - started} ms\n${run.stdout}`);
 
       expect(run.exitCode, describeRun(run, fake)).toBe(0);

@@ -11,7 +11,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { cliPath, repoRoot, tempDir, tempGitRepo } from '../support/cli.js';
+import { cliPath, tempDir, tempGitRepo } from '../support/cli.js';
+import { ensureClaudeCli } from '../support/claude-env.js';
 import { startFakeAnthropic, type FakeAnthropic, type Scenario } from '../support/fake-anthropic.js';
 import {
   DENIED_SUMMARY_PREFIX,
@@ -19,25 +20,10 @@ import {
   writesPassingCode,
 } from '../support/fake-anthropic-scenarios.js';
 
-const cacheDir = path.join(repoRoot, '.test-cache', 'clis');
-const claudeBin = path.join(cacheDir, 'node_modules', '.bin', 'claude');
-
-async function ensureClaude(): Promise<string | undefined> {
-  if (existsSync(claudeBin)) return undefined;
-  try {
-    await execa(
-      'npm',
-      ['install', '--prefix', cacheDir, '--no-audit', '--no-fund', '@anthropic-ai/claude-code'],
-      { timeout: 300_000 },
-    );
-    return existsSync(claudeBin) ? undefined : `npm install finished but ${claudeBin} is missing`;
-  } catch (error) {
-    return `cannot install @anthropic-ai/claude-code into ${cacheDir}: ${String(error)}`;
-  }
-}
-
-const skipReason = await ensureClaude();
+const claude = await ensureClaudeCli();
+const skipReason = claude.skip;
 if (skipReason) console.warn(`skipping the real-claude e2e tests: ${skipReason}`);
+const claudeBin = claude.cli?.path ?? 'claude';
 
 /** One JSON event of claude's stream-json output. */
 type StreamEvent = Readonly<Record<string, unknown>>;

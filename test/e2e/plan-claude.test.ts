@@ -6,34 +6,20 @@
  * The CLI comes from the shared test cache (.test-cache/clis); when it is missing the test installs
  * it there (scripts/install-agent-clis.sh), and skips with the reason only when that fails.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
-import { repoRoot, tempDir } from '../support/cli.js';
+import { tempDir } from '../support/cli.js';
+import { ensureClaudeCli } from '../support/claude-env.js';
 import { cleanupProjects, simProject } from '../support/engine-fixtures.js';
 import { startFakeAnthropic, type FakeAnthropic } from '../support/fake-anthropic.js';
 import { writesPlan } from '../support/fake-anthropic-plan.js';
 
-const claudeBin = path.join(repoRoot, '.test-cache', 'clis', 'node_modules', '.bin', 'claude');
-
-async function ensureClaude(): Promise<string | undefined> {
-  if (existsSync(claudeBin)) return undefined;
-  try {
-    await execa('bash', [path.join(repoRoot, 'scripts', 'install-agent-clis.sh'), 'claude'], {
-      timeout: 300_000,
-    });
-    return existsSync(claudeBin)
-      ? undefined
-      : `scripts/install-agent-clis.sh claude finished but ${claudeBin} is missing`;
-  } catch (error) {
-    return `cannot install the claude CLI with scripts/install-agent-clis.sh: ${String(error)}`;
-  }
-}
-
-const skipReason = await ensureClaude();
+const claude = await ensureClaudeCli();
+const skipReason = claude.skip;
 if (skipReason) console.warn(`skipping the real-claude planner test: ${skipReason}`);
+const claudeBin = claude.cli?.path ?? 'claude';
 
 const SPEC = [
   '# Greeting CLI',

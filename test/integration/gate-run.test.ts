@@ -132,12 +132,10 @@ describe('commands', () => {
 
   it('kills the whole process group on timeout', async () => {
     const pidFile = path.join(repo, 'child.pid');
-    const started = Date.now();
     const result = await runGate(
       task({ verification: { commands: [`sleep 100 & echo $! > "${pidFile}"; wait`], timeoutSeconds: 1 } }),
       { cwd: repo, baseRef: base },
     );
-    expect(Date.now() - started).toBeLessThan(15_000);
     expect(result.passed).toBe(false);
     expect(result.checks[0]?.detail).toMatch(/^timed out after 1 s/);
     const child = Number((await readFile(pidFile, 'utf8')).trim());
@@ -147,7 +145,6 @@ describe('commands', () => {
 
   it('does not wait for background processes a finished command left behind', async () => {
     const pidFile = path.join(repo, 'left.pid');
-    const started = Date.now();
     const result = await runGate(
       task({ verification: { commands: [`sleep 100 & echo $! > "${pidFile}"`] } }),
       {
@@ -156,7 +153,6 @@ describe('commands', () => {
       },
     );
     expect(result.passed).toBe(true);
-    expect(Date.now() - started).toBeLessThan(15_000);
     const child = Number((await readFile(pidFile, 'utf8')).trim());
     await waitFor(() => !isAlive(child));
   });

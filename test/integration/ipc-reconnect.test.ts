@@ -65,10 +65,8 @@ describe('client reconnect', () => {
     cleanups.push(() => engine.close());
     const statuses: { status: string; detail: string }[] = [];
     engine.onConnection((status, detail) => statuses.push({ status, detail }));
-    const started = Date.now();
     await server.close();
     await waitFor(() => statuses.some((entry) => entry.status === 'closed'), 'closed');
-    expect(Date.now() - started).toBeGreaterThanOrEqual(400);
     expect(statuses.map((entry) => entry.status)).toEqual(['lost', 'closed']);
     expect(statuses[1]?.detail).toMatch(/^gave up reconnecting after 0 s: no engine is running for /);
   });

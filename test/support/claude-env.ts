@@ -39,10 +39,15 @@ function cachedClaude(): AgentCli | undefined {
 /**
  * The claude CLI from the test cache; when it is missing, installs it with
  * `scripts/install-agent-clis.sh claude` (what CI runs) and says why when that fails (e.g. offline).
+ * NIGHTSHIFT_CLI_INSTALL=0 skips the install: the tests that need claude are skipped at once.
  */
 export async function ensureClaudeCli(): Promise<ClaudeLookup> {
   const cached = cachedClaude();
   if (cached) return { cli: cached };
+  if (process.env['NIGHTSHIFT_CLI_INSTALL'] === '0')
+    return {
+      skip: `the claude CLI is not in ${cliCacheDir} and NIGHTSHIFT_CLI_INSTALL=0 (install it with scripts/install-agent-clis.sh claude)`,
+    };
   const install = await execa('bash', [path.join(repoRoot, 'scripts', 'install-agent-clis.sh'), 'claude'], {
     reject: false,
     timeout: 300_000,
