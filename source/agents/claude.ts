@@ -10,7 +10,7 @@
  * (`nightshift hook pre-tool-use`) is the real guard: rules match prefixes, the hook sees the whole
  * command line (DESIGN.md §8).
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { AgentCommand, AgentEvent, AgentRequest, Backend, OutputParser } from './backend.js';
 import {
@@ -96,6 +96,8 @@ async function mcpServerNames(file: string | undefined): Promise<readonly string
 
 async function buildCommand(request: AgentRequest): Promise<AgentCommand> {
   const settingsPath = path.join(request.attemptDir, 'claude-settings.json');
+  // `run --dry-run` builds the command before any attempt folder exists.
+  await mkdir(request.attemptDir, { recursive: true });
   const settings = claudeSettings(request, await mcpServerNames(request.mcpConfigPath));
   await writeFile(settingsPath, `${JSON.stringify(settings, null, 2)}\n`);
   const model = modelFor(request);

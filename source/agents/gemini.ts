@@ -170,6 +170,8 @@ async function mcpHomeEnv(request: AgentRequest): Promise<Record<string, string>
 
 async function buildCommand(request: AgentRequest): Promise<AgentCommand> {
   const policyPath = path.join(request.attemptDir, 'gemini-policy.toml');
+  // `run --dry-run` builds the command before any attempt folder exists.
+  await mkdir(request.attemptDir, { recursive: true });
   await writeFile(policyPath, geminiPolicy(request));
   const configured =
     modelFor(request) ||

@@ -2,6 +2,7 @@
  * Agent state from the structured stream (DESIGN.md §4): canned fixture streams of the real CLIs,
  * fed event by event through the parser, the tool tracker and the classifier, as agent-process does.
  */
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AgentEvent, Backend } from '../../source/agents/backend.js';
 import { claudeBackend } from '../../source/agents/claude.js';
@@ -9,7 +10,7 @@ import { codexBackend } from '../../source/agents/codex.js';
 import { createToolTracker, IDLE_MS } from '../../source/agents/common.js';
 import { geminiBackend } from '../../source/agents/gemini.js';
 import { opencodeBackend } from '../../source/agents/opencode.js';
-import { fixtureLines } from '../support/agent-clis.js';
+import { fixtureLines, testRequest } from '../support/agent-clis.js';
 
 /** The state after each event of a fixture, with the agent `idleMs` quiet since it. */
 async function states(
@@ -91,4 +92,16 @@ describe('captured sessions (real CLIs against test/support/fake-models.ts)', ()
       expect(events.filter((e) => e.type === 'tool-result' && !e.isError)).toHaveLength(2);
     },
   );
+});
+
+describe('commands built before the attempt folder exists (run --dry-run)', () => {
+  it.each([
+    ['claude', claudeBackend],
+    ['gemini', geminiBackend],
+  ] as const)('%s writes its per-attempt file into a folder it creates', async (_name, backend) => {
+    const request = await testRequest();
+    const attemptDir = path.join(request.attemptDir, 'not', 'made', 'yet');
+    const command = await backend.buildCommand({ ...request, attemptDir });
+    expect(command.args.some((arg) => arg.startsWith(attemptDir))).toBe(true);
+  });
 });
