@@ -2,19 +2,20 @@
  * Finds the command policy for a hook call without loading the full configuration machinery: the
  * hook runs before every Bash call an agent makes, so it reads only what it needs. Order: the
  * `NIGHTSHIFT_POLICY` JSON the engine passes, else the `[security]` table of the nearest
- * `nightshift.toml` above `cwd`, else the defaults. A policy that cannot be read falls back to the
- * defaults (never to "allow everything"), and says why on `warning`.
+ * `nightshift.toml` above `cwd`, else the defaults. A policy that cannot be read (bad JSON, a
+ * `[security]` table that does not parse) denies every command — never a looser default — and says
+ * why on `warning`.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'smol-toml';
 import type { CommandPolicy } from '../agents/backend.js';
-import { defaultPolicy, policyFromConfig } from './policy.js';
+import { defaultPolicy, denyAllPolicy, policyFromConfig } from './policy.js';
 
 /** A policy and where it came from, with a warning when a source was unusable. */
 export interface LoadedPolicy {
   readonly policy: CommandPolicy;
-  readonly source: 'env' | 'config' | 'default';
+  readonly source: 'env' | 'config' | 'default' | 'deny-all';
   readonly warning?: string;
 }
 
@@ -75,9 +76,9 @@ export function loadPolicy(env: Readonly<Record<string, string | undefined>>, cw
       return { policy: parsePolicyJson(fromEnv), source: 'env' };
     } catch (error) {
       return {
-        policy: defaultPolicy(),
-        source: 'default',
-        warning: `ignoring NIGHTSHIFT_POLICY: ${String(error)}`,
+        policy: denyAllPolicy(),
+        source: 'deny-all',
+        warning: `NIGHTSHIFT_POLICY cannot be read, so every command is denied: ${String(error)}`,
       };
     }
   }
@@ -87,9 +88,9 @@ export function loadPolicy(env: Readonly<Record<string, string | undefined>>, cw
     return { policy: policyFromConfigFile(file), source: 'config' };
   } catch (error) {
     return {
-      policy: defaultPolicy(),
-      source: 'default',
-      warning: `using the default policy: ${String(error)}`,
+      policy: denyAllPolicy(),
+      source: 'deny-all',
+      warning: `[security] of ${file} cannot be read, so every command is denied: ${String(error)}`,
     };
   }
 }

@@ -140,6 +140,11 @@ export function policyFromConfig(security: {
   };
 }
 
+/** The policy for a `[security]` that cannot be read: allowlist mode with nothing allowed. */
+export function denyAllPolicy(): CommandPolicy {
+  return { mode: 'allowlist', blocked: [...DEFAULT_BLOCKED_COMMANDS], allowed: [] };
+}
+
 /** The policy with nothing but the defaults (blocklist mode). */
 export function defaultPolicy(): CommandPolicy {
   return policyFromConfig({ mode: 'blocklist', blocked_commands: [], allowed_commands: [] });

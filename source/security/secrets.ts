@@ -52,6 +52,13 @@ const PATTERNS: readonly SecretPattern[] = [
     replace: (_m, kind = '') => `${kind} ${MASK}`,
   },
   {
+    // AWS credentials files and configs: `aws_secret_access_key = …` (any case, ini/yaml/json).
+    name: 'aws-secret',
+    regex:
+      /\b(aws_secret_access_key|aws_session_token|secret_access_key)(["']?\s*[=:]\s*)(["']?)([A-Za-z0-9/+=]{16,})\3/gi,
+    replace: (_m, name = '', sep = '', quote = '') => `${name}${sep}${quote}****${quote}`,
+  },
+  {
     // Env-style names only (upper case), so `const token = getToken()` in code is left alone.
     name: 'assignment',
     regex:

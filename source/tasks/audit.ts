@@ -144,12 +144,20 @@ function auditContent(task: AuditedTask, report: Report): void {
   });
 }
 
+/** Linux caps one argv string at 128 KiB (MAX_ARG_STRLEN); a gate command is one (`sh -c CMD`). */
+export const MAX_COMMAND_BYTES = 128 * 1024 - 1;
+
 function auditVerification(task: AuditedTask, report: Report): void {
   const commands = task.verification?.commands ?? [];
   const patterns = task.verification?.pathPatterns ?? [];
   commands.forEach((command, index) => {
     if (typeof command !== 'string' || command.trim() === '')
       report(`verification.commands[${index}]`, 'empty command');
+    else if (Buffer.byteLength(command) > MAX_COMMAND_BYTES)
+      report(
+        `verification.commands[${index}]`,
+        `command is ${Buffer.byteLength(command)} bytes; Linux runs at most ${MAX_COMMAND_BYTES} bytes in one argument (sh -c CMD fails with E2BIG): put it in a script file in the repository and run that`,
+      );
   });
   patterns.forEach((pattern, index) => {
     if (typeof pattern !== 'string' || pattern.trim() === '')

@@ -99,6 +99,15 @@ describe('auditTasks', () => {
     expect(on(issues, 'a', 'verification.pathPatterns[0]')).toHaveLength(1);
   });
 
+  it('rejects a verify command too long to run (over 128 KiB: E2BIG), and takes one just under', () => {
+    const long = `test "$(cat x)" = "${'a'.repeat(128 * 1024)}"`;
+    const issues = auditTasks([input('a', { verification: { commands: ['npm test', long] } })], []);
+    expect(on(issues, 'a', 'verification.commands[1]')[0]).toMatchObject({ severity: 'error' });
+    expect(on(issues, 'a', 'verification.commands[1]')[0]?.message).toMatch(/E2BIG.*script file/);
+    const fits = auditTasks([input('b', { verification: { commands: ['x'.repeat(100_000)] } })], []);
+    expect(on(fits, 'b', 'verification.commands[0]')).toHaveLength(0);
+  });
+
   it('rejects a verification weaker than the task it replaces', () => {
     const before = existing('a', {
       verification: { commands: ['npm test', 'npm run lint'], pathPatterns: ['src/**'] },
