@@ -66,6 +66,18 @@ function printSummary(result: ScaffoldResult): void {
   printLine(
     '  nightshift doctor                                    # check node-pty, git and the agent CLIs',
   );
+  const toCommit = filesToCommit(result);
+  if (toCommit.length > 0) {
+    printLine();
+    printLine(
+      `Commit what init wrote (agents work in worktrees made from HEAD, so they see only committed files): git add ${toCommit.join(' ')} && git commit -m "Set up nightshift"`,
+    );
+  }
+}
+
+/** What init created or changed that belongs in the repository: all but .nightshift/ (ignored). */
+function filesToCommit(result: ScaffoldResult): string[] {
+  return [...result.created, ...result.updated].filter((file) => !file.startsWith('.nightshift'));
 }
 
 function printLine(text = ''): void {

@@ -73,6 +73,13 @@ describe('nightshift init', () => {
     expect(result.stdout).toContain('created  nightshift.toml');
     expect(result.stdout).toContain('nightshift plan --intent');
     expect(result.stdout).toContain('nightshift task add');
+    // The last line says to commit what init wrote, never .nightshift/.
+    const last = result.stdout.trim().split('\n').at(-1) ?? '';
+    expect(last).toMatch(
+      /^Commit what init wrote .*git add .*nightshift\.toml.*AGENT\.md.*\.skills\/.*&& git commit/,
+    );
+    expect(last).toContain('.gitignore');
+    expect(last).not.toContain('.nightshift/');
     // A temp folder is not a git repository: a warning, not a failure.
     expect(result.stderr).toMatch(/not a git repository.*git init/);
   });
