@@ -51,8 +51,11 @@ function usage(inputChars: number, outputChars: number): void {
   });
 }
 
+/** What the final result reports as the attempt's cost (`sim: cost`). */
+let resultCostUsd = 0;
+
 function finish(ok: boolean, text: string): never {
-  emit({ type: 'result', ok, text, session_id: sessionId, turns, cost_usd: 0 });
+  emit({ type: 'result', ok, text, session_id: sessionId, turns, cost_usd: resultCostUsd });
   process.exit(ok ? 0 : 1);
 }
 
@@ -133,6 +136,7 @@ async function main(): Promise<void> {
     finish(false, `Refused (simulated): ${plan.errors.length} bad sim directive(s); nothing was changed.`);
   }
 
+  resultCostUsd = plan.costUsd;
   const who = process.env['NIGHTSHIFT_ROLE'] === 'plan' ? 'planner' : 'agent';
   const intro = `Simulated ${who}, no model. Task ${taskId}, attempt ${attempt}: ${plan.steps.length} step(s) from the prompt's sim: directives.`;
   emit({ type: 'text', text: intro });

@@ -16,6 +16,7 @@
  *   sim: hang                    print, then produce nothing and never exit
  *   sim: ask                     print a yes/no question and wait for a line on stdin
  *   sim: spam LINES_PER_S SECONDS  text lines at that rate, for benchmarks
+ *   sim: cost USD                the attempt's final result reports this cost (budgets, reports)
  *   sim: on-attempt N            the directives after it, up to the next `sim: on-attempt`, apply
  *                                only on attempt N (NIGHTSHIFT_ATTEMPT; for a planner, the round);
  *                                `sim: on-attempt any` makes the following ones apply on every
@@ -39,6 +40,8 @@ export interface SimPlan {
   readonly delayMs: number;
   readonly failAttempts: number;
   readonly wrongAttempts: number;
+  /** Dollars the final result reports (`sim: cost`); 0 by default, as a model-less agent costs nothing. */
+  readonly costUsd: number;
   /** Problems found (bad syntax, unsafe paths), each naming its prompt line; the sim refuses to act if any. */
   readonly errors: readonly string[];
 }
@@ -57,6 +60,7 @@ export function parseSimDirectives(prompt: string, attempt?: number): SimPlan {
   let delayMs = 0;
   let failAttempts = 0;
   let wrongAttempts = 0;
+  let costUsd = 0;
   // The attempt the directives being read apply to; undefined = every attempt.
   let scope: number | undefined;
   const active = (): boolean => attempt === undefined || scope === undefined || scope === attempt;
@@ -132,6 +136,13 @@ export function parseSimDirectives(prompt: string, attempt?: number): SimPlan {
         if (value !== undefined && active()) wrongAttempts = value;
         break;
       }
+      case 'cost': {
+        const value = Number(rest);
+        if (rest === '' || !Number.isFinite(value) || value < 0)
+          errors.push(`${where}: expected "sim: cost USD"`);
+        else if (active()) costUsd = value;
+        break;
+      }
       case 'hang':
         push({ kind: 'hang' });
         break;
@@ -153,11 +164,11 @@ export function parseSimDirectives(prompt: string, attempt?: number): SimPlan {
         break;
       default:
         errors.push(
-          `${where}: unknown directive; known: write, append, run, delay, fail-attempts, wrong-attempts, hang, ask, spam, on-attempt`,
+          `${where}: unknown directive; known: write, append, run, delay, fail-attempts, wrong-attempts, hang, ask, spam, cost, on-attempt`,
         );
     }
   }
-  return { steps, delayMs, failAttempts, wrongAttempts, errors };
+  return { steps, delayMs, failAttempts, wrongAttempts, costUsd, errors };
 }
 
 /** Why a directive path is refused, or undefined when it is a safe relative path. */

@@ -39,7 +39,7 @@ export type SimLine =
       readonly type: 'usage';
       readonly input_tokens: number;
       readonly output_tokens: number;
-      readonly cost_usd: 0;
+      readonly cost_usd: number;
     }
   | {
       readonly type: 'result';
@@ -47,7 +47,7 @@ export type SimLine =
       readonly text: string;
       readonly session_id: string;
       readonly turns: number;
-      readonly cost_usd: 0;
+      readonly cost_usd: number;
     }
   | { readonly type: 'error'; readonly message: string };
 

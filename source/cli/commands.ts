@@ -48,6 +48,11 @@ export const commands: readonly CommandEntry[] = [
     load: async () => (await import('./status.js')).registerStatus,
   },
   {
+    name: 'report',
+    description: 'the night at a glance: outcomes, attempts, time, tokens, cost, and what needs you',
+    load: async () => (await import('./report.js')).registerReport,
+  },
+  {
     name: 'logs',
     description: "print an attempt's terminal log (a task id, or a running agent's name)",
     load: async () => (await import('./logs.js')).registerLogs,

@@ -9,7 +9,7 @@ import { templatesDir } from '../paths.js';
 import type { TaskInput } from '../tasks/model.js';
 import { parsePlanFile, toPlanFile } from '../tasks/plan-file.js';
 import { findTask, nextTask } from '../tasks/queue.js';
-import { taskMasterFromText } from '../tasks/taskmaster.js';
+import { parseVerifyMap, taskMasterFromText } from '../tasks/taskmaster.js';
 import type { TaskWrite } from '../tasks/task-write.js';
 import { loadConfig } from '../config/load.js';
 import { findProjectRoot } from './project.js';
@@ -27,6 +27,11 @@ import {
 } from './task-format.js';
 import { TASK_STATUSES } from '../tasks/model.js';
 import { slugifyTitle, uniqueTaskId } from '../tasks/task-id.js';
+import { registerTaskEdit } from './task-edit.js';
+import { registerTaskDiff } from './task-diff.js';
+import { readKeptAttempts } from '../report/attempt-archive.js';
+import { projectPaths } from '../paths.js';
+import { sortTasks, TASK_SORT_KEYS } from './task-format.js';
 
 interface AddOptions {
   readonly title?: string;
@@ -38,6 +43,8 @@ interface AddOptions {
   readonly priority?: string;
   readonly epic?: string;
   readonly id?: string;
+  readonly backend?: string;
+  readonly model?: string;
   readonly file?: string;
   readonly json?: boolean;
 }
@@ -56,10 +63,16 @@ export function registerTask(program: Command): void {
     .command('list')
     .description('list tasks with status, priority, dependencies and attempts')
     .addOption(new Option('--status <status>', 'only tasks with this status').choices([...TASK_STATUSES]))
+    .addOption(
+      new Option('--sort <key>', 'order by this key (cost and tokens: highest first)')
+        .choices([...TASK_SORT_KEYS])
+        .default('queue'),
+    )
     .option('--json', 'print the tasks as JSON')
-    .action(async (options: { status?: string; json?: boolean }) => {
+    .action(async (options: { status?: string; sort?: string; json?: boolean }) => {
       const state = await readStateForList(await projectRoot());
-      const tasks = options.status ? state.tasks.filter((t) => t.status === options.status) : state.tasks;
+      const filtered = options.status ? state.tasks.filter((t) => t.status === options.status) : state.tasks;
+      const tasks = sortTasks(filtered, (options.sort ?? 'queue') as (typeof TASK_SORT_KEYS)[number]);
       if (options.json) return printJson(tasks);
       if (tasks.length === 0) {
         printLine(
@@ -94,10 +107,22 @@ export function registerTask(program: Command): void {
     .argument('<id>', 'task id')
     .option('--json', 'print the task as JSON')
     .action(async (id: string, options: { json?: boolean }) => {
-      const state = await readState(await projectRoot());
-      const found = findTask(state, id);
-      if (options.json) printJson(found);
-      else printLine(formatTaskDetail(found));
+      const root = await projectRoot();
+      const found = findTask(await readState(root), id);
+      if (options.json) return printJson(found);
+      printLine(formatTaskDetail(found));
+      const kept = await readKeptAttempts(projectPaths(root).dir, found.id);
+      if (kept.length > 0) {
+        printLine('\nkept for inspection (nightshift task diff ID --attempt N):');
+        for (const attempt of kept) {
+          const files = [
+            attempt.diff && 'diff',
+            attempt.prompt && 'prompt',
+            attempt.gate && 'gate output',
+          ].filter(Boolean);
+          printLine(`  #${attempt.n} ${files.join(', ')}  ${attempt.dir}`);
+        }
+      }
     });
 
   task
@@ -112,6 +137,8 @@ export function registerTask(program: Command): void {
     .option('--priority <n>', 'higher runs first among ready tasks', '0')
     .option('--epic <id>', 'epic the task belongs to')
     .option('--id <id>', 'task id (default: from the title)')
+    .option('--backend <name>', "the backend for this task instead of the run's")
+    .option('--model <name>', "the model for this task's agent instead of the backend's")
     .option('-f, --file <task.json>', 'read the task (plan file format, one task or {tasks:[…]}) from a file')
     .option('--json', 'print the added task ids as JSON')
     .action(async (options: AddOptions) => {
@@ -140,19 +167,37 @@ export function registerTask(program: Command): void {
       "Task Master's tasks.json: a command every imported task must pass (repeatable)",
       collect,
     )
+    .option(
+      '--verify-map <file>',
+      'Task Master: per-task commands, JSON {"3": ["npm test -- api"], "3.2": "pytest"}; others run --verify',
+    )
+    .option('--tag <name>', 'Task Master: the tag to import (default: master, or the only tag)')
     .action(
       async (
         file: string,
-        options: { append?: boolean; replace?: boolean; json?: boolean; verify?: string[] },
+        options: {
+          append?: boolean;
+          replace?: boolean;
+          json?: boolean;
+          verify?: string[];
+          verifyMap?: string;
+          tag?: string;
+        },
       ) => {
         if (options.append && options.replace) throw new UserError('choose one of --append and --replace');
         const root = await projectRoot();
         const text = await readText(file);
+        const verifyMap = options.verifyMap
+          ? parseVerifyMap(await readText(options.verifyMap), options.verifyMap)
+          : undefined;
         // Task Master's tasks.json is recognised by its fields; see tasks/taskmaster.ts.
-        const taskMaster = taskMasterFromText(text, file, options.verify ?? []);
-        if (!taskMaster && options.verify)
+        const taskMaster = taskMasterFromText(text, file, options.verify ?? [], {
+          ...(options.tag ? { tag: options.tag } : {}),
+          ...(verifyMap ? { verifyMap } : {}),
+        });
+        if (!taskMaster && (options.verify || verifyMap || options.tag))
           throw new UserError(
-            `--verify is for Task Master files; ${file} is a plan file, whose tasks carry their own verification`,
+            `--verify, --verify-map and --tag are for Task Master files; ${file} is a plan file, whose tasks carry their own verification`,
           );
         const plan = taskMaster ?? parsePlanFile(text, file);
         const outcome = await writeTasks(root, {
@@ -160,6 +205,7 @@ export function registerTask(program: Command): void {
           tasks: plan.tasks,
           epics: plan.epics,
           replace: options.replace ?? false,
+          ...('learning' in plan && plan.learning.length > 0 ? { learning: plan.learning } : {}),
         });
         if (options.json)
           printJson({
@@ -182,7 +228,7 @@ export function registerTask(program: Command): void {
     .option('-o, --output <file>', 'write to a file instead of stdout')
     .action(async (options: { output?: string }) => {
       const state = await readState(await projectRoot());
-      const text = `${JSON.stringify(toPlanFile(state), null, 2)}\n`;
+      const text = `${JSON.stringify(toPlanFile(state), null, 2)}\n`; // includes the learning journal
       if (options.output) {
         await writeFile(options.output, text);
         printLine(`wrote ${state.tasks.length} tasks to ${options.output}`);
@@ -228,6 +274,9 @@ export function registerTask(program: Command): void {
         (await writeTasks(await projectRoot(), { op: 'block', id, reason: reason.join(' ') })).summary,
       );
     });
+
+  registerTaskEdit(task, projectRoot);
+  registerTaskDiff(task, projectRoot);
 
   const dep = task.command('dep').description('edit dependencies between tasks');
   dep
@@ -303,6 +352,8 @@ async function taskFromFlags(root: string, options: AddOptions): Promise<TaskInp
     steps: options.step ?? [],
     dependsOn: options.dependsOn ?? [],
     verification: { commands: options.verify ?? [], pathPatterns: options.path ?? [], env: {} },
+    ...(options.backend ? { backend: options.backend } : {}),
+    ...(options.model ? { model: options.model } : {}),
     createdAt: now,
     updatedAt: now,
   };

@@ -28,7 +28,8 @@ export async function applyTaskWriteToStore(store: Store, write: TaskWrite): Pro
     state.tasks = draft.tasks;
     state.epics = draft.epics;
     // A learning note also adds to the project's journal (only then: other writes leave it as it is).
-    if (write.op === 'learn') state.learning = draft.learning;
+    if (write.op === 'learn' || (write.op === 'add' && (write.learning ?? []).length > 0))
+      state.learning = draft.learning;
   });
   return { summary, backup };
 }

@@ -10,9 +10,12 @@
  *   re-plan, an edit): the contract may only grow. Every previous command and path pattern must still
  *   be there, and numeric completion may not fall back to boolean. `allowWeakerVerification` turns
  *   these into warnings for a user who means it (`--force`).
+ * - Commands that cannot fail (`true`, `:`, `exit 0`, `echo …`, `… || true`) verify nothing: a task
+ *   whose every command is one of them passes with a warning, since the gate would pass any work.
  * - Field names are the task model's (camelCase, `verification.commands`), since tasks come from
  *   more places than plan files; plan-file parse errors use the file's own JSON paths.
  */
+import { BACKEND_NAMES } from '../config/schema.js';
 import type { Task, TaskInput } from './model.js';
 import { findCycles, formatCycle } from './graph.js';
 import { didYouMean } from './suggest.js';
@@ -69,6 +72,7 @@ export function auditTasks(
     auditContent(task, report);
     auditVerification(task, report);
     auditContracts(task, report);
+    auditBackend(task, report);
     const previous = existingById.get(task.id);
     if (previous !== undefined && options.replace === true) {
       auditAgainstPrevious(task, previous, options.allowWeakerVerification === true, report);
@@ -176,9 +180,38 @@ function auditVerification(task: AuditedTask, report: Report): void {
       'warning',
     );
   }
+  const real = commands.filter((command) => typeof command === 'string' && command.trim() !== '');
+  if (real.length > 0 && real.every(cannotFail)) {
+    report(
+      'verification.commands',
+      `${real.length === 1 ? `the only check, "${real[0]?.trim() ?? ''}", cannot fail` : 'no check can fail'}: ` +
+        'the gate will pass any work; add a command that fails until the work is done',
+      'warning',
+    );
+  }
   const timeout = task.verification?.timeoutSeconds;
   if (timeout !== undefined && !(timeout > 0))
     report('verification.timeoutSeconds', `must be positive, not ${timeout}`);
+}
+
+/** Commands that exit 0 whatever the work is. */
+const CANNOT_FAIL =
+  /^(?:true|:|\/bin\/true|\/usr\/bin\/true|exit\s+0|(?:echo|printf)(?:\s[^;&|\n]*)?|[^\n]*\|\|\s*(?:true|:))\s*;?$/;
+
+/** Whether a verification command exits 0 whatever the work is (`true`, `echo ok`, `npm test || true`). */
+export function cannotFail(command: string): boolean {
+  return CANNOT_FAIL.test(command.trim());
+}
+
+function auditBackend(task: AuditedTask, report: Report): void {
+  const backend = task.backend;
+  if (backend !== undefined && !(BACKEND_NAMES as readonly string[]).includes(backend)) {
+    report(
+      'backend',
+      `unknown backend "${backend}"${didYouMean(backend, BACKEND_NAMES)}; use one of ${BACKEND_NAMES.join(', ')}`,
+    );
+  }
+  if (task.model !== undefined && task.model.trim() === '') report('model', 'empty model name: leave it out');
 }
 
 function auditContracts(task: AuditedTask, report: Report): void {

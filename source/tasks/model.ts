@@ -152,6 +152,10 @@ export const taskSchema = z.object({
   learning: z.array(z.string()).default([]),
   /** Best metric value kept so far (numeric completion). */
   bestMetric: z.number().optional(),
+  /** The backend that runs this task, instead of the run's (`[backend] default` or `run --backend`). */
+  backend: z.string().optional(),
+  /** The model for this task's agent, instead of the backend's configured one. */
+  model: z.string().optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

@@ -7,7 +7,7 @@
 import type { z } from 'zod';
 import { UserError } from '../errors.js';
 import { templatesDir } from '../paths.js';
-import type { State } from '../store/schema.js';
+import type { LearningEntry, State } from '../store/schema.js';
 import { jsonErrorOffset, lineAndColumn } from './json-location.js';
 import { executionSchema } from './model.js';
 import type { Completion, Epic, Execution, Task, TaskInput, TaskStatus } from './model.js';
@@ -21,6 +21,8 @@ export interface ParsedPlan {
   readonly source?: string;
   readonly epics: Epic[];
   readonly tasks: TaskInput[];
+  /** The project's learning journal the file carries (autodev's `learning_journal`). */
+  readonly learning: LearningEntry[];
 }
 
 /** Most schema problems listed in one error; the rest are counted. */
@@ -44,6 +46,17 @@ export function parsePlanFile(text: string, file: string): ParsedPlan {
       description: epic.description ?? '',
     })),
     tasks: plan.tasks.map(toTaskInput),
+    learning: (plan.learning_journal ?? []).flatMap((entry): LearningEntry[] => {
+      const text = (entry.summary ?? entry.text ?? '').trim();
+      if (text === '') return [];
+      return [
+        {
+          at: entry.at ?? new Date(0).toISOString(),
+          ...(entry.task_id === undefined ? {} : { taskId: String(entry.task_id) }),
+          text,
+        },
+      ];
+    }),
   };
 }
 
@@ -216,15 +229,31 @@ function toTaskInput(raw: PlanTask): TaskInput {
     execution: toExecution(raw),
     notes: notes.filter((note) => note.trim() !== '').join('\n'),
     learning: [...(raw.learning ?? []), ...noteTexts(raw.learning_notes)],
+    ...(nonBlank(raw.backend) === undefined ? {} : { backend: raw.backend?.trim() }),
+    ...(nonBlank(raw.model) === undefined ? {} : { model: raw.model?.trim() }),
   };
 }
 
 /** The queue as a plan file (`task export`); `parsePlanFile` reads it back to the same tasks. */
-export function toPlanFile(state: Pick<State, 'project' | 'epics' | 'tasks' | 'plan'>): PlanFile {
+export function toPlanFile(
+  state: Pick<State, 'project' | 'epics' | 'tasks' | 'plan'> & {
+    readonly learning?: readonly LearningEntry[];
+  },
+): PlanFile {
+  const journal = state.learning ?? [];
   return {
     project: state.project,
     ...(state.plan === undefined ? {} : { source: state.plan.source }),
     ...(state.epics.length === 0 ? {} : { epics: state.epics.map((epic) => ({ ...epic })) }),
+    ...(journal.length === 0
+      ? {}
+      : {
+          learning_journal: journal.map((entry) => ({
+            ...(entry.taskId === undefined ? {} : { task_id: entry.taskId }),
+            summary: entry.text,
+            at: entry.at,
+          })),
+        }),
     tasks: state.tasks.map(toPlanTask),
   };
 }
@@ -288,5 +317,7 @@ function toPlanTask(task: Task): PlanFile['tasks'][number] {
     ...(status === 'blocked' && task.blockReason !== undefined ? { block_reason: task.blockReason } : {}),
     ...(task.notes === '' ? {} : { notes: task.notes }),
     ...(task.learning.length === 0 ? {} : { learning: [...task.learning] }),
+    ...(task.backend === undefined ? {} : { backend: task.backend }),
+    ...(task.model === undefined ? {} : { model: task.model }),
   };
 }

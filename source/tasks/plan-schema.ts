@@ -174,6 +174,13 @@ const planTaskSchema = z.looseObject({
     .optional()
     .meta({ description: 'autodev: strings are added to notes.' }),
   learning: strings.optional().meta({ description: 'Lessons from earlier attempts.' }),
+  backend: z.string().optional().meta({
+    description: "The backend for this task (claude, codex, gemini, opencode, sim) instead of the run's.",
+  }),
+  model: z
+    .string()
+    .optional()
+    .meta({ description: "The model for this task's agent instead of the backend's." }),
   learning_notes: z
     .array(z.unknown())
     .optional()
@@ -196,6 +203,17 @@ export const planFileSchema = z
       .optional()
       .meta({ description: 'Where the plan came from: an intent or a document path.' }),
     epics: z.array(planEpicSchema).optional(),
+    learning_journal: z
+      .array(
+        z.looseObject({
+          task_id: idSchema.optional(),
+          summary: z.string().optional(),
+          text: z.string().optional(),
+          at: z.string().optional(),
+        }),
+      )
+      .optional()
+      .meta({ description: "autodev: the project's learning journal; kept as nightshift's journal." }),
     tasks: z.array(planTaskSchema),
   })
   .meta({

@@ -4,9 +4,10 @@
  * engine stays the only writer of state.json while it runs (DESIGN.md §3).
  */
 import { appendLearning, appendTaskLearning } from '../engine/history.js';
-import type { State } from '../store/schema.js';
+import type { LearningEntry, State } from '../store/schema.js';
 import { UserError } from '../errors.js';
 import type { Epic, TaskInput } from './model.js';
+import { editTask, removeTasks, type TaskChanges } from './task-edit.js';
 import {
   type Clock,
   systemClock,
@@ -26,12 +27,18 @@ export type TaskWrite =
       readonly tasks: readonly TaskInput[];
       readonly epics?: readonly Epic[];
       readonly replace?: boolean;
+      /** Journal entries the import carries (autodev's learning journal), added to the project's. */
+      readonly learning?: readonly LearningEntry[];
     }
   | { readonly op: 'reset'; readonly ids?: readonly string[] }
   | { readonly op: 'retry'; readonly ids?: readonly string[] }
   | { readonly op: 'block'; readonly id: string; readonly reason: string }
   | { readonly op: 'dep-add'; readonly taskId: string; readonly dependsOn: string }
   | { readonly op: 'dep-rm'; readonly taskId: string; readonly dependsOn: string }
+  /** Changes to one task's fields (`task edit`), audited; `force` lets the verification get weaker. */
+  | { readonly op: 'edit'; readonly id: string; readonly changes: TaskChanges; readonly force?: boolean }
+  /** Removes tasks (`task rm`); `cascade` removes the tasks that depend on them too. */
+  | { readonly op: 'rm'; readonly ids: readonly string[]; readonly cascade?: boolean }
   /** A learning note (an agent's, through the task tool server): the task's learning and the journal. */
   | { readonly op: 'learn'; readonly taskId?: string; readonly text: string };
 
@@ -53,11 +60,14 @@ export function applyTaskWrite(state: State, write: TaskWrite, now: Clock = syst
       // --replace makes the queue exactly the incoming tasks (import --replace, re-plan).
       const result = addTasks(state, [...write.tasks], { replace, prune: replace, now });
       mergeEpics(state, write.epics ?? [], replace);
+      for (const entry of write.learning ?? []) state.learning = appendLearning(state.learning, entry);
       const parts = [
         `added ${plural(result.added.length, 'task')}${result.added.length > 0 && result.added.length <= 10 ? `: ${result.added.join(', ')}` : ''}`,
       ];
       if (result.replaced.length > 0) parts.push(`updated ${plural(result.replaced.length, 'task')}`);
       if (result.removed.length > 0) parts.push(`removed ${plural(result.removed.length, 'task')}`);
+      const journal = write.learning?.length ?? 0;
+      if (journal > 0) parts.push(`kept ${journal} learning journal ${journal === 1 ? 'entry' : 'entries'}`);
       const warnings = result.warnings.map(
         (issue) => `\n  warning: task "${issue.taskId}" ${issue.field}: ${issue.message}`,
       );
@@ -82,6 +92,18 @@ export function applyTaskWrite(state: State, write: TaskWrite, now: Clock = syst
     case 'dep-rm':
       removeDependency(state, write.taskId, write.dependsOn, now);
       return `${write.taskId} no longer depends on ${write.dependsOn}`;
+    case 'edit': {
+      const result = editTask(state, write.id, write.changes, { force: write.force === true, now });
+      if (result.changed.length === 0) return `${write.id}: nothing changed`;
+      const warnings = result.warnings.map(
+        (issue) => `\n  warning: task "${issue.taskId}" ${issue.field}: ${issue.message}`,
+      );
+      return `edited ${write.id}: ${result.changed.join(', ')}${warnings.join('')}`;
+    }
+    case 'rm': {
+      const removed = removeTasks(state, write.ids, write.cascade === true);
+      return `removed ${plural(removed.length, 'task')}: ${removed.join(', ')}`;
+    }
     case 'learn': {
       const text = write.text.trim();
       if (text === '') throw new UserError('a learning note needs text');

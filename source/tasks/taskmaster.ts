@@ -2,7 +2,8 @@
  * Task Master's tasks.json (claude-task-master) as nightshift tasks, for `task import`.
  *
  * Formats read: the legacy `{tasks: [...], metadata?}` and the tagged `{"master": {tasks, metadata}, "<tag>": …}`
- * (the `master` tag, or the only tag; other tags are reported, not imported). Each task:
+ * (the `master` tag, the tag chosen with `--tag`, or the only tag; other tags are reported, not
+ * imported). Each task:
  * `{id: number, title, description, details, testStrategy, status, dependencies: number[],
  * priority: high|medium|low, subtasks: [{id, title, description, details, status, dependencies}]}`.
  *
@@ -88,6 +89,7 @@ function locateTasks(
   raw: unknown,
   file: string,
   unmapped: string[],
+  wantedTag?: string,
 ): { tasks: unknown; tag?: string } | undefined {
   if (!isObject(raw)) return undefined;
   if ('tasks' in raw) return looksLikeTaskMasterTasks(raw['tasks']) ? { tasks: raw['tasks'] } : undefined;
@@ -95,12 +97,18 @@ function locateTasks(
     ([, value]) => isObject(value) && looksLikeTaskMasterTasks(value['tasks']),
   );
   if (tags.length === 0) return undefined;
-  const chosen = tags.find(([name]) => name === 'master') ?? (tags.length === 1 ? tags[0] : undefined);
+  if (wantedTag !== undefined && !tags.some(([name]) => name === wantedTag)) {
+    throw new UserError(
+      `${file}: no Task Master tag "${wantedTag}"; its tags are ${tags.map(([name]) => `"${name}"`).join(', ')}`,
+    );
+  }
+  const chosen =
+    tags.find(([name]) => name === (wantedTag ?? 'master')) ?? (tags.length === 1 ? tags[0] : undefined);
   if (chosen === undefined) {
     throw new UserError(
       `${file}: a Task Master file with several tags and no "master" tag (${tags.map(([name]) => name).join(', ')})`,
       {
-        hint: 'copy the tag you want into a file of its own as {"master": {...}} and import that',
+        hint: `choose one with --tag, e.g. --tag ${tags[0]?.[0] ?? 'NAME'}`,
       },
     );
   }
@@ -113,17 +121,30 @@ function locateTasks(
   return { tasks: (chosen[1] as { tasks: unknown }).tasks, tag: chosen[0] };
 }
 
+/** Choices for a Task Master import beyond the commands every task runs. */
+export interface TaskMasterOptions {
+  /** The tag to import (default `master`, or the only tag). */
+  readonly tag?: string;
+  /**
+   * Per-task verification commands, by Task Master id (`3`, `3.2`) or nightshift id (`tm-3`,
+   * `tm-3.2`); a parent's entry applies to its subtasks. Tasks not in the map run `verify`.
+   */
+  readonly verifyMap?: Readonly<Record<string, readonly string[]>>;
+}
+
 /**
  * The tasks of a Task Master file, or undefined when `raw` (parsed JSON) is not one. `verify` are
- * the commands every task's gate runs; without any, a UserError explains the `--verify` flag.
+ * the commands every task's gate runs unless the map gives its own; a task with neither is a
+ * UserError that explains `--verify` and `--verify-map`.
  */
 export function fromTaskMaster(
   raw: unknown,
   file: string,
   verify: readonly string[],
+  options: TaskMasterOptions = {},
 ): TaskMasterImport | undefined {
   const unmapped: string[] = [];
-  const located = locateTasks(raw, file, unmapped);
+  const located = locateTasks(raw, file, unmapped, options.tag);
   if (located === undefined) return undefined;
   const parsed = tmFileSchema.safeParse({ tasks: located.tasks });
   if (!parsed.success) {
@@ -139,11 +160,39 @@ export function fromTaskMaster(
   }
   const source = parsed.data.tasks;
   const count = source.reduce((sum, task) => sum + Math.max(1, task.subtasks?.length ?? 0), 0);
-  if (verify.filter((command) => command.trim() !== '').length === 0) {
+  const map = options.verifyMap ?? {};
+  const mapped = (tmId: string, parentId?: string): readonly string[] | undefined =>
+    map[tmId] ??
+    map[`tm-${tmId}`] ??
+    (parentId === undefined ? undefined : (map[parentId] ?? map[`tm-${parentId}`]));
+  const usedKeys = new Set<string>();
+  const checksFor = (tmId: string, parentId?: string): readonly string[] => {
+    for (const key of [tmId, `tm-${tmId}`, ...(parentId === undefined ? [] : [parentId, `tm-${parentId}`])])
+      if (map[key] !== undefined) usedKeys.add(key);
+    const own = mapped(tmId, parentId)?.filter((command) => command.trim() !== '');
+    return own !== undefined && own.length > 0 ? own : verify;
+  };
+  const unchecked = source.flatMap((task) =>
+    task.subtasks && task.subtasks.length > 0
+      ? task.subtasks
+          .map((sub) => `${task.id}.${sub.id}`)
+          .filter((id) => checksFor(id, String(task.id)).length === 0)
+      : checksFor(String(task.id)).length === 0
+        ? [String(task.id)]
+        : [],
+  );
+  usedKeys.clear();
+  if (unchecked.length > 0 && Object.keys(map).length > 0) {
+    throw new UserError(
+      `${file}: Task Master task${unchecked.length === 1 ? '' : 's'} ${unchecked.slice(0, 10).join(', ')} ha${unchecked.length === 1 ? 's' : 've'} no check in the verify map and no --verify default; nothing was imported`,
+      { hint: 'add them to the map, or give a default for the rest: --verify "npm test"' },
+    );
+  }
+  if (unchecked.length > 0) {
     throw new UserError(
       `${file} is a Task Master file: its testStrategy is prose, not commands, so nothing would verify its ${count} task${count === 1 ? '' : 's'}; nothing was imported`,
       {
-        hint: 'give the commands every imported task must pass: nightshift task import tasks.json --verify "npm test" (repeatable); each testStrategy is kept in the task\'s notes',
+        hint: 'give the commands every imported task must pass: nightshift task import tasks.json --verify "npm test" (repeatable), or per task with --verify-map FILE ({"3": ["npm test -- api"]}); each testStrategy is kept in the task\'s notes',
       },
     );
   }
@@ -169,7 +218,7 @@ export function fromTaskMaster(
     const id = String(task.id);
     const parentDeps = (task.dependencies ?? []).flatMap((dep) => resolveTop(String(dep), `tm-${id}`));
     if (!task.subtasks || task.subtasks.length === 0) {
-      tasks.push(toTask(`tm-${id}`, task, parentDeps, task.status, unmapped, verify));
+      tasks.push(toTask(`tm-${id}`, task, parentDeps, task.status, unmapped, checksFor(id)));
       continue;
     }
     epics.push({
@@ -202,7 +251,7 @@ export function fromTaskMaster(
         [...new Set([...parentDeps, ...own])],
         sub.status ?? task.status,
         unmapped,
-        verify,
+        checksFor(`${id}.${sub.id}`, id),
       );
       tasks.push({
         ...input,
@@ -211,6 +260,8 @@ export function fromTaskMaster(
       });
     }
   }
+  for (const key of Object.keys(map))
+    if (!usedKeys.has(key)) unmapped.push(`verify map entry "${key}" matches no imported task`);
   if (extraFields.size > 0) unmapped.push(`fields not imported: ${[...extraFields].sort().join(', ')}`);
   if (source.some((task) => task.testStrategy || task.subtasks?.some((sub) => sub.testStrategy))) {
     unmapped.push(
@@ -285,6 +336,7 @@ export function taskMasterFromText(
   text: string,
   file: string,
   verify: readonly string[],
+  options: TaskMasterOptions = {},
 ): TaskMasterImport | undefined {
   let raw: unknown;
   try {
@@ -292,5 +344,31 @@ export function taskMasterFromText(
   } catch {
     return undefined; // the plan-file parser reports the syntax error with its line and column
   }
-  return fromTaskMaster(raw, file, verify);
+  return fromTaskMaster(raw, file, verify, options);
+}
+
+/**
+ * Reads a `--verify-map` file: JSON `{ "<task id>": "command" | ["command", …] }`. Errors name the
+ * file and the entry.
+ */
+export function parseVerifyMap(text: string, file: string): Record<string, string[]> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (error) {
+    throw new UserError(`${file}: not valid JSON (${(error as Error).message})`, {
+      hint: 'the verify map is JSON: {"3": ["npm test -- api"], "3.2": "pytest tests/test_db.py"}',
+    });
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new UserError(`${file}: the verify map must be a JSON object of task id → commands`);
+  const map: Record<string, string[]> = {};
+  for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
+    const commands: unknown[] = typeof value === 'string' ? [value] : Array.isArray(value) ? value : [0];
+    const texts = commands.filter((command): command is string => typeof command === 'string');
+    if (texts.length !== commands.length)
+      throw new UserError(`${file}: entry "${key}" must be a command or a list of commands`);
+    map[key] = texts;
+  }
+  return map;
 }

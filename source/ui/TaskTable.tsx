@@ -12,6 +12,9 @@ export interface TaskRow {
   readonly pri: string;
   readonly deps: string;
   readonly tries: string;
+  readonly tokens: string;
+  readonly cost: string;
+  readonly agent: string;
   readonly title: string;
 }
 
@@ -22,5 +25,10 @@ export interface TaskTableProps {
 
 /** A bordered table of tasks. */
 export function TaskTable({ rows }: TaskTableProps): React.JSX.Element {
-  return <Table data={[...rows]} columns={['id', 'status', 'pri', 'deps', 'tries', 'title']} />;
+  return (
+    <Table
+      data={[...rows]}
+      columns={['id', 'status', 'pri', 'deps', 'tries', 'tokens', 'cost', 'agent', 'title']}
+    />
+  );
 }

@@ -63,7 +63,7 @@ async function addTask(dir: string, title: string, ...more: string[]): Promise<C
     '--step',
     'do it',
     '--verify',
-    'true',
+    'test -f done.txt',
     ...more,
   );
   expect(result.exitCode, result.stderr).toBe(0);

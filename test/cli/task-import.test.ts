@@ -86,9 +86,18 @@ describe('task import', () => {
     const result = await cli(dir, 'task', 'import', autodevPlan);
     expect(result).toEqual({
       exitCode: 0,
-      stdout: `added 4 tasks: P0-1, P0-2, P1-1, P1-2 from ${autodevPlan}`,
+      stdout: `added 4 tasks: P0-1, P0-2, P1-1, P1-2, kept 1 learning journal entry from ${autodevPlan}`,
       stderr: '',
     });
+    // autodev's learning journal becomes the project's, fed into later prompts.
+    const journal = (
+      JSON.parse(await readFile(path.join(dir, '.nightshift', 'state.json'), 'utf8')) as {
+        learning: { taskId?: string; text: string }[];
+      }
+    ).learning;
+    expect(journal).toEqual([
+      expect.objectContaining({ taskId: 'P0-1', text: 'Prefer uv run for python commands' }),
+    ]);
     const tasks = await storedTasks(dir);
     expect(tasks.map((task) => [task.id, task['status']])).toEqual([
       ['P0-1', 'done'],

@@ -174,10 +174,10 @@ describe('task list', () => {
     const result = await cli(dir, 'task', 'list');
     expect(result.exitCode).toBe(0);
     const lines = result.stdout.split('\n');
-    expect(lines[0]).toMatch(/^ID\s+STATUS\s+PRI\s+DEPS\s+TRIES\s+TITLE$/);
+    expect(lines[0]).toMatch(/^ID\s+STATUS\s+PRI\s+DEPS\s+TRIES\s+TOKENS\s+COST\s+AGENT\s+TITLE$/);
     expect(result.stdout).not.toMatch(/[│┌└─]/);
     expect(lines).toHaveLength(1 + 150 + 1);
-    expect(lines[2]).toMatch(/^t-001\s+pending\s+0\s+t-000\s+0\s+Title of t-001$/);
+    expect(lines[2]).toMatch(/^t-001\s+pending\s+0\s+t-000\s+0\s+-\s+-\s+-\s+Title of t-001$/);
     expect(lines.at(-1)).toBe('150 tasks: 150 pending');
   });
 });

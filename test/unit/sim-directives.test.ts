@@ -63,6 +63,7 @@ describe('parseSimDirectives', () => {
 
   it('defaults to no delay and no failures when the prompt has no directives', () => {
     expect(parseSimDirectives('Just write good code.')).toEqual({
+      costUsd: 0,
       steps: [],
       delayMs: 0,
       failAttempts: 0,

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../source/errors.js';
 import { auditTasks, hasAuditErrors } from '../../source/tasks/audit.js';
-import { fromTaskMaster, taskMasterFromText } from '../../source/tasks/taskmaster.js';
+import { fromTaskMaster, parseVerifyMap, taskMasterFromText } from '../../source/tasks/taskmaster.js';
 
 const fixture = (name: string): string =>
   readFileSync(path.join(import.meta.dirname, '..', 'fixtures', 'taskmaster', name), 'utf8');
@@ -61,6 +61,59 @@ describe('Task Master import', () => {
       ['tm-2', 'pending', ['tm-1']],
     ]);
     expect(result?.unmapped[0]).toBe('tag "feature-ui" (1 tasks) was not imported: only "master" is');
+  });
+
+  it('imports another tag with --tag, and refuses a tag the file does not have', () => {
+    const result = taskMasterFromText(fixture('tagged-tasks.json'), 'tasks.json', VERIFY, {
+      tag: 'feature-ui',
+    });
+    expect(result?.tasks.map((t) => t.id)).toEqual(['tm-1']);
+    expect(result?.unmapped[0]).toBe('tag "master" (2 tasks) was not imported: only "feature-ui" is');
+    expect(() =>
+      taskMasterFromText(fixture('tagged-tasks.json'), 'tasks.json', VERIFY, { tag: 'nope' }),
+    ).toThrow(/no Task Master tag "nope"; its tags are "master", "feature-ui"/);
+    const twoTags = {
+      a: { tasks: [{ id: 1, title: 'A', details: '' }] },
+      b: { tasks: [{ id: 1, title: 'B', details: '' }] },
+    };
+    expect(fromTaskMaster(twoTags, 'tasks.json', VERIFY, { tag: 'b' })?.tasks[0]?.title).toBe('B');
+  });
+
+  it('takes per-task checks from a verify map (by Task Master or nightshift id; a parent covers its subtasks)', () => {
+    const raw = {
+      tasks: [
+        { id: 1, title: 'One', details: 'd' },
+        {
+          id: 2,
+          title: 'Two',
+          details: 'd',
+          subtasks: [
+            { id: 1, title: 'Two a' },
+            { id: 2, title: 'Two b' },
+          ],
+        },
+        { id: 3, title: 'Three', details: 'd' },
+      ],
+    };
+    const map = parseVerifyMap(
+      '{"1": "pytest tests/one.py", "tm-2": ["npm test -- two"], "2.2": ["make b"], "9": "x"}',
+      'map.json',
+    );
+    const result = fromTaskMaster(raw, 'tasks.json', ['npm test'], { verifyMap: map });
+    expect(result?.tasks.map((t) => [t.id, t.verification?.commands])).toEqual([
+      ['tm-1', ['pytest tests/one.py']],
+      ['tm-2.1', ['npm test -- two']],
+      ['tm-2.2', ['make b']],
+      ['tm-3', ['npm test']],
+    ]);
+    expect(result?.unmapped).toContain('verify map entry "9" matches no imported task');
+    // Without a default, a task the map leaves out is refused, named.
+    expect(() => fromTaskMaster(raw, 'tasks.json', [], { verifyMap: map })).toThrow(
+      /Task Master task 3 has no check in the verify map and no --verify default/,
+    );
+    expect(() => parseVerifyMap('{"1": 3}', 'map.json')).toThrow(
+      /entry "1" must be a command or a list of commands/,
+    );
   });
 
   it('refuses without --verify, naming the flag, because testStrategy is prose', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { auditTasks, formatAuditIssues, hasAuditErrors } from '../../source/tasks/audit.js';
+import { auditTasks, cannotFail, formatAuditIssues, hasAuditErrors } from '../../source/tasks/audit.js';
 import type { AuditIssue } from '../../source/tasks/audit.js';
 import { taskSchema } from '../../source/tasks/model.js';
 import type { Task, TaskInput } from '../../source/tasks/model.js';
@@ -28,6 +28,33 @@ function on(issues: readonly AuditIssue[], taskId: string, field: string): Audit
 }
 
 describe('auditTasks', () => {
+  it('warns when no check can fail (true, echo, || true), and names the only check', () => {
+    for (const command of ['true', ':', 'exit 0', 'echo ok', 'npm test || true', '/bin/true'])
+      expect(cannotFail(command), command).toBe(true);
+    for (const command of [
+      'npm test',
+      'test -f a.txt',
+      'echo "FAIL" >&2; exit 1',
+      'false',
+      'echo ok && npm test',
+    ])
+      expect(cannotFail(command), command).toBe(false);
+    const issues = auditTasks([input('t', { verification: { commands: ['true'] } })], []);
+    expect(hasAuditErrors(issues)).toBe(false);
+    const warned = on(issues, 't', 'verification.commands');
+    expect(warned.map((issue) => issue.severity)).toEqual(['warning']);
+    expect(warned[0]?.message).toContain('the only check, "true", cannot fail');
+    const two = auditTasks([input('u', { verification: { commands: ['echo hi', ':'] } })], []);
+    expect(on(two, 'u', 'verification.commands')[0]?.message).toMatch(/^no check can fail/);
+    expect(auditTasks([input('v', { verification: { commands: ['true', 'npm test'] } })], [])).toEqual([]);
+  });
+
+  it('refuses an unknown per-task backend with a suggestion', () => {
+    const issues = auditTasks([input('b', { backend: 'codx', model: 'x' })], []);
+    expect(on(issues, 'b', 'backend')[0]?.message).toMatch(/unknown backend "codx".*did you mean "codex"/);
+    expect(auditTasks([input('c', { backend: 'codex', model: 'gpt-5' })], [])).toEqual([]);
+  });
+
   it('passes well-formed tasks without any issue', () => {
     expect(auditTasks([input('a'), input('b', { dependsOn: ['a'] })], [])).toEqual([]);
   });
