@@ -33,11 +33,11 @@ export function StatusLine({ state, connection, outcome, width }: StatusLineProp
   else if (mode.kind === 'confirm') {
     const question =
       mode.intent.kind === 'stop-agent'
-        ? `stop agent ${mode.intent.agentName}?`
-        : 'stop the whole run? agents are stopped, attempts closed as interrupted.';
+        ? `stop ${mode.intent.agentName} on ${mode.intent.taskId} #${mode.intent.attempt}? the attempt fails; the task restarts (blocked if out of retries)`
+        : 'stop the whole run? every agent stops, attempts close as interrupted, the run ends';
     row = [
-      { text: `${question} `, colour: theme.notice.warn, bold: true },
-      { text: '(y/n)', colour: theme.text.key },
+      { text: 'y/n ', colour: theme.text.key, bold: true },
+      { text: question, colour: theme.notice.warn, bold: true },
     ];
   } else if (mode.kind === 'filter') {
     row = [

@@ -11,7 +11,13 @@ export type Pane = (typeof PANES)[number];
 
 /** What a confirmation (y/n) is about. */
 export type ConfirmIntent =
-  | { readonly kind: 'stop-agent'; readonly agentId: string; readonly agentName: string }
+  | {
+      readonly kind: 'stop-agent';
+      readonly agentId: string;
+      readonly agentName: string;
+      readonly taskId: string;
+      readonly attempt: number;
+    }
   | { readonly kind: 'stop-run' };
 
 /** What a form creates. */

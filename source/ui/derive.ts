@@ -31,12 +31,16 @@ export function deriveSelection(state: BoardState, snapshot: EngineSnapshot | nu
       ? state.selectedTask
       : (order[0] ?? null);
   const selectedTask = tasks.find((task) => task.id === selectedId) ?? null;
+  // An agent that ended leaves nothing selected (use-board says so) rather than the selection
+  // jumping to another agent that a following `x` would then stop.
   const selectedAgent =
     agents.find((agent) => agent.id === state.selectedAgent) ??
-    (state.focus === 'agents' ? (agents[0] ?? null) : null);
+    (state.focus === 'agents' && state.selectedAgent === null ? (agents[0] ?? null) : null);
+  // Destructive keys act on what the focused pane shows selected: from the task pane, only the
+  // agent working on the selected task (never the other pane's selection).
   const targetAgent =
     state.focus === 'tasks'
-      ? (agents.find((agent) => agent.taskId === selectedTask?.id) ?? selectedAgent)
+      ? (agents.find((agent) => agent.taskId === selectedTask?.id && agent.state !== 'exited') ?? null)
       : selectedAgent;
   return { filter, groups, order, selectedTask, selectedAgent, targetAgent };
 }

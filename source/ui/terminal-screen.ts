@@ -4,10 +4,10 @@
  * Ink 6 has no alternate-screen option, so the board writes the sequences itself (DESIGN.md §7).
  */
 
-/** Enter the alternate screen, hide the cursor. */
-export const ENTER_ALT_SCREEN = '\x1b[?1049h\x1b[?25l';
-/** Show the cursor, leave the alternate screen. */
-export const LEAVE_ALT_SCREEN = '\x1b[?25h\x1b[?1049l';
+/** Enter the alternate screen, hide the cursor, turn on bracketed paste (keys/key-reader.ts). */
+export const ENTER_ALT_SCREEN = '\x1b[?1049h\x1b[?25l\x1b[?2004h';
+/** Bracketed paste off, show the cursor, leave the alternate screen. */
+export const LEAVE_ALT_SCREEN = '\x1b[?2004l\x1b[?25h\x1b[?1049l';
 
 /** Signals after which the terminal must be restored. */
 const SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];

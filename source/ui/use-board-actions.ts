@@ -205,12 +205,23 @@ export function useBoardActions(context: ActionContext): BoardActions {
         case 'stop-agent': {
           if (refuseReadOnly()) return;
           const agent = targetAgent;
-          if (!agent) return notice('no agent selected');
+          if (!agent)
+            return notice(
+              state.focus === 'tasks'
+                ? `no agent works on ${selectedTask?.id ?? 'the selected task'}`
+                : 'no agent selected',
+            );
           return dispatch({
             type: 'enter-mode',
             mode: {
               kind: 'confirm',
-              intent: { kind: 'stop-agent', agentId: agent.id, agentName: agent.name },
+              intent: {
+                kind: 'stop-agent',
+                agentId: agent.id,
+                agentName: agent.name,
+                taskId: agent.taskId,
+                attempt: agent.attempt,
+              },
             },
           });
         }
@@ -226,6 +237,11 @@ export function useBoardActions(context: ActionContext): BoardActions {
           if (refuseReadOnly()) return;
           const taskId = state.mode.kind === 'detail' ? state.mode.taskId : selectedTask?.id;
           if (!taskId) return notice('select a task first');
+          const blocking = tasks.find((t) => t.id === taskId);
+          if (blocking?.status === 'running' || blocking?.status === 'verifying')
+            return notice(`${taskId} is ${blocking.status}: stop its agent first (x), then block it`);
+          if (blocking?.status === 'blocked' || blocking?.status === 'done')
+            return notice(`${taskId} is already ${blocking.status}`);
           const mode = {
             kind: 'form',
             purpose: { kind: 'block', taskId },

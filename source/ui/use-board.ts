@@ -2,7 +2,7 @@
  * Everything the Board component draws, derived in one place: engine view, board state, layout,
  * selections, the log's content, and the key pipeline. Board.tsx only picks views.
  */
-import { useCallback, useEffect } from 'react';
+import { useCallback, useEffect, useRef } from 'react';
 import { useStdout } from 'ink';
 import type { AgentView, EngineClient } from '../ipc/protocol.js';
 import type { Task } from '../tasks/model.js';
@@ -138,6 +138,22 @@ export function useBoard({ client, readonly, size, theme, onExit }: UseBoardOpti
       dispatch({ type: 'notice', text: 'the agent ended; detached', level: 'info' });
     }
   }, [attachedId, snapshot, dispatch]);
+
+  // The selected agent ended: say so, and leave nothing selected rather than jumping.
+  const previousAgents = useRef(agents);
+  const selectedAgentId = state.selectedAgent;
+  useEffect(() => {
+    const before = previousAgents.current;
+    previousAgents.current = agents;
+    if (selectedAgentId === null || agents.some((agent) => agent.id === selectedAgentId)) return;
+    const gone = before.find((agent) => agent.id === selectedAgentId);
+    if (gone)
+      dispatch({
+        type: 'notice',
+        text: `${gone.name} ended (${gone.taskId} #${gone.attempt}); no agent selected`,
+        level: 'info',
+      });
+  }, [agents, selectedAgentId, dispatch]);
 
   const status = engine.connection.status;
   useEffect(() => {

@@ -1,72 +1,76 @@
 /**
- * The board's single input pipeline. Outside attach mode one `useInput` resolves each key through
- * the binding table; in the filter and forms, unbound printable keys are typed text. While
- * attached, that handler is inactive and only a raw listener runs: every byte goes to the agent's
- * terminal untouched (ctrl-c included) and only ctrl-] (0x1d) comes back (STYLE.md §2).
+ * The board's single input pipeline: one raw listener reads every chunk of stdin and splits it
+ * into keys in order (keys/key-reader.ts), so a burst typed over ssh or a bracketed paste loses
+ * nothing and merges nothing. Outside attach mode each key resolves through the binding table; in
+ * the filter and forms, unbound printable keys and pastes are typed text. While attached, every
+ * byte goes to the agent's terminal untouched (ctrl-c included) and only ctrl-] (0x1d) comes back
+ * (STYLE.md §2).
  */
-import { useCallback, useLayoutEffect, useSyncExternalStore } from 'react';
-import { useInput, useStdin, type Key } from 'ink';
+import { useLayoutEffect, useRef } from 'react';
+import { useStdin } from 'ink';
 import type { BoardStore } from './board-store.js';
-import { keyName, resolveAction } from './keys/bindings.js';
+import { resolveAction } from './keys/bindings.js';
+import { KeyReader, type KeyToken } from './keys/key-reader.js';
 import type { BoardActions } from './use-board-actions.js';
 
 /** The byte ctrl-] sends: the way back from an agent's terminal (telnet's escape, too). */
 export const DETACH_BYTE = '\x1d';
 
+/** Bracketed paste markers dropped from what goes to an attached agent. */
+function withoutPasteMarkers(data: string): string {
+  return data.split('\x1b[200~').join('').split('\x1b[201~').join('');
+}
+
 /** Routes keyboard input to `actions` for as long as the component is mounted. */
 export function useKeys(store: BoardStore, actions: BoardActions): void {
-  const attached = useSyncExternalStore(store.subscribe, () => store.getState().mode.kind === 'attach');
-
-  // Stable, and reads the store at each key: keys that arrive in one tick each see the state the
-  // previous one left (Ink re-subscribes a changed handler only after the next frame).
-  const onKey = useCallback(
-    (input: string, key: Key) => {
-      const handle = (text: string, flags: Key): void => {
-        const { mode, focus } = store.getState();
-        // Until Ink drops this handler, attach mode belongs to the raw listener alone.
-        if (mode.kind === 'attach') return;
-        const action = resolveAction(keyName(text, flags), { mode: mode.kind, focus });
-        if (action) actions.perform(action);
-        else if (
-          (mode.kind === 'filter' || mode.kind === 'form') &&
-          !flags.ctrl &&
-          !flags.meta &&
-          text.length > 0
-        )
-          actions.insertText(text);
-      };
-      const { mode } = store.getState();
-      const typing = mode.kind === 'filter' || mode.kind === 'form';
-      // Keys typed faster than a read (ssh, key repeat) arrive as one chunk: outside text fields
-      // each character is its own key.
-      if (!typing && input.length > 1 && !key.ctrl && !key.meta)
-        for (const char of input) handle(char, { ...key, shift: char !== char.toLowerCase() });
-      else handle(input, key);
-    },
-    [store, actions],
-  );
-  useInput(onKey, { isActive: !attached });
-
   const { internal_eventEmitter: events, setRawMode } = useStdin();
-  // A layout effect, so no byte typed right after `a` slips past both listeners.
+  const reader = useRef(new KeyReader());
+
+  // A layout effect, so no byte typed right after the first frame slips past.
   useLayoutEffect(() => {
-    if (!attached) return;
-    // Raw mode stays on while attached even though the useInput above let go of it.
     setRawMode(true);
-    const onInput = (chunk: string | Buffer): void => {
-      const data = typeof chunk === 'string' ? chunk : chunk.toString('utf8');
-      const stop = data.indexOf(DETACH_BYTE);
-      if (stop === -1) {
-        actions.sendToAgent(data);
+    const onToken = (token: KeyToken): void => {
+      const { mode, focus } = store.getState();
+      const typing = mode.kind === 'filter' || mode.kind === 'form';
+      if (token.kind === 'paste') {
+        // One-line fields: line breaks and tabs become spaces.
+        if (typing) actions.insertText(token.text.replace(/\r\n|[\r\n\t]/g, ' '));
         return;
       }
-      if (stop > 0) actions.sendToAgent(data.slice(0, stop));
-      actions.perform('detach');
+      const action = resolveAction(token.name, { mode: mode.kind, focus });
+      if (action) actions.perform(action);
+      else if (typing && token.text !== undefined) actions.insertText(token.text);
+    };
+    const onInput = (chunk: string | Buffer): void => {
+      let data = typeof chunk === 'string' ? chunk : chunk.toString('utf8');
+      while (data.length > 0) {
+        if (store.getState().mode.kind === 'attach') {
+          // Every byte is the agent's until ctrl-]; what follows it is the board's again.
+          const stop = data.indexOf(DETACH_BYTE);
+          const forAgent = withoutPasteMarkers(stop === -1 ? data : data.slice(0, stop));
+          if (forAgent.length > 0) actions.sendToAgent(forAgent);
+          if (stop === -1) return;
+          actions.perform('detach');
+          data = data.slice(stop + 1);
+          continue;
+        }
+        // Keys one by one: `a` (attach) in a burst hands the rest of the burst to the agent.
+        const tokens = reader.current.feed(data);
+        data = '';
+        for (const [index, token] of tokens.entries()) {
+          onToken(token);
+          if (store.getState().mode.kind === 'attach' && index < tokens.length - 1) {
+            const rest = tokens.slice(index + 1);
+            data = rest.map((t) => (t.kind === 'key' ? (t.text ?? '') : t.text)).join('');
+            break;
+          }
+        }
+      }
     };
     events.on('input', onInput);
     return () => {
       events.off('input', onInput);
       setRawMode(false);
     };
-  }, [attached, events, setRawMode, actions]);
+  }, [events, setRawMode, store, actions]);
 }

@@ -8,7 +8,7 @@ vi.hoisted(() => {
 });
 
 import { cleanup } from 'ink-testing-library';
-import { makeRun } from './fake-client.js';
+import { makeAgent, makeRun } from './fake-client.js';
 import { KEY, renderBoard, waitFor, waitForText } from './helpers.js';
 import { sampleClient } from './sample.js';
 
@@ -111,19 +111,69 @@ describe('board keys', () => {
     await waitForText(board.frame, 'parallelism is already 1');
   });
 
-  it('stops an agent with x after y', async () => {
+  it('stops an agent with x after y, saying what happens next', async () => {
     const { client, board } = await ready();
     board.stdin.write('x');
-    await waitForText(board.frame, 'stop agent ada? (y/n)');
+    await waitForText(board.frame, 'y/n stop ada on models #1? the attempt fails; the task restarts');
     board.stdin.write('n');
-    await waitFor(() => !board.frame().includes('stop agent ada?'));
+    await waitFor(() => !board.frame().includes('stop ada'));
     expect(client.commands).toEqual([]);
     board.stdin.write('x');
-    await waitForText(board.frame, 'stop agent ada?');
+    await waitForText(board.frame, 'stop ada on models #1?');
     board.stdin.write('y');
     await waitFor(() =>
       client.commands.some((c) => c.name === 'stop-agent' && c.args['agentId'] === 'agent-1'),
     );
+  });
+
+  it('x from the task pane acts on the selected task only, never the agents pane selection', async () => {
+    const client = sampleClient();
+    client.push({
+      type: 'agent',
+      agent: makeAgent({ id: 'agent-2', name: 'bob', taskId: 'auth', state: 'tool', action: 'Edit' }),
+    });
+    const board = renderBoard(client, { columns: 120, rows: 35 });
+    await waitForText(board.frame, 'todo-api', 'bob');
+    // Pick bob in the agents pane, then go back to the tasks pane and select a task no agent works on.
+    board.stdin.write(KEY.tab);
+    board.stdin.write('j');
+    await waitFor(() => /▸.*bob/.test(board.frame()));
+    board.stdin.write(KEY.shiftTab);
+    await waitForText(board.frame, '▶ tasks');
+    board.stdin.write('jj');
+    await waitFor(
+      () => /▸ ⧗ routes/.test(board.frame()),
+      () => board.frame(),
+    );
+    board.stdin.write('x');
+    await waitForText(board.frame, 'no agent works on routes');
+    expect(client.commands.filter((c) => c.name === 'stop-agent')).toEqual([]);
+    expect(board.frame()).not.toContain('y/n');
+  });
+
+  it('b on a running task refuses before asking for a reason', async () => {
+    const { client, board } = await ready();
+    board.stdin.write('b');
+    await waitForText(board.frame, 'models is running: stop its agent first (x), then block it');
+    expect(board.frame()).not.toContain('reason:');
+    expect(client.commands).toEqual([]);
+  });
+
+  it('says so when the selected agent ends, and selects nothing instead of jumping', async () => {
+    const client = sampleClient();
+    client.push({
+      type: 'agent',
+      agent: makeAgent({ id: 'agent-2', name: 'bob', taskId: 'auth', state: 'tool', action: 'Edit' }),
+    });
+    const board = renderBoard(client, { columns: 120, rows: 35 });
+    await waitForText(board.frame, 'bob');
+    board.stdin.write(KEY.tab);
+    await waitFor(() => /▸.*ada/.test(board.frame()));
+    client.push({ type: 'agent-removed', agentId: 'agent-1' });
+    await waitForText(board.frame, 'ada ended (models #1); no agent selected');
+    expect(/▸.*bob/.test(board.frame())).toBe(false);
+    board.stdin.write('x');
+    await waitForText(board.frame, 'no agent selected');
   });
 
   it('blocks the selected task with a typed reason', async () => {
@@ -184,6 +234,28 @@ describe('board keys', () => {
       steps: ['add a login form'],
       verification: { commands: ['npm test -- login'] },
     });
+  });
+
+  it('processes a burst of keys in one chunk in order, and a bracketed paste, in the form', async () => {
+    const { client, board } = await ready();
+    // A burst as ssh delivers it: the key, the title, tab, the step, tab, the command, enter.
+    board.stdin.write('nFix 日本 bug\tdo it\techo ok\r');
+    await waitForText(board.frame, 'added task fix-bug');
+    expect(client.commands.find((c) => c.name === 'add-task')?.args['task']).toMatchObject({
+      title: 'Fix 日本 bug',
+      steps: ['do it'],
+      verification: { commands: ['echo ok'] },
+    });
+    // A paste arrives split across chunks; its line breaks and tabs do not submit or move fields.
+    board.stdin.write('n');
+    await waitForText(board.frame, 'title:');
+    board.stdin.write('\x1b[200~Pasted\ttitle\n');
+    board.stdin.write('second line\x1b[201~');
+    board.stdin.write(KEY.enter);
+    await waitForText(board.frame, 'added task pasted-title-second-line');
+    // The filter takes a burst too, ending with enter.
+    board.stdin.write('/docs\r');
+    await waitForText(board.frame, 'tasks 1/5 · /docs');
   });
 
   it('attaches to the agent: typed text goes to pty-input, ctrl-] returns', async () => {
