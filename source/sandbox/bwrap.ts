@@ -19,6 +19,7 @@ import { existsSync, mkdirSync, readFileSync, realpathSync, statSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../errors.js';
+import { packageRoot } from '../paths.js';
 
 /** The `[sandbox]` table of nightshift.toml. */
 export interface SandboxSettings {
@@ -117,7 +118,7 @@ export function bwrapSandbox(settings: SandboxSettings, options: BwrapOptions = 
     kind: 'bwrap',
     describe: `sandbox: bwrap (read-only filesystem except the worktree, /tmp and caches; ${net})`,
     wrap: (file, args, scope) => {
-      const built = bwrapArguments(settings, scope, home);
+      const built = bwrapArguments(settings, scope, home, file);
       return { file: bwrap, args: [...built.args, '--', file, ...args], env: built.env };
     },
   };
@@ -160,6 +161,25 @@ function expandHome(file: string, home: string): string {
   return path.resolve(file);
 }
 
+/**
+ * The folders directly under /tmp that hold nightshift's own install, the command's file and the
+ * PATH's folders (each resolved through symlinks), so the private /tmp does not hide them.
+ */
+export function programFolders(command: string, env: NodeJS.ProcessEnv = process.env): string[] {
+  const candidates = [packageRoot, ...(env['PATH'] ?? '').split(path.delimiter).filter(Boolean)];
+  if (command.includes('/')) candidates.push(command);
+  const tops = new Set<string>();
+  for (const candidate of candidates) {
+    for (const file of [path.resolve(candidate), real(candidate)]) {
+      const relative = path.relative('/tmp', file);
+      if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) continue;
+      const top = path.join('/tmp', relative.split(path.sep)[0] ?? '');
+      if (existsSync(top)) tops.add(top);
+    }
+  }
+  return [...tops].sort();
+}
+
 /** True when `inner` is `outer` or lies under it. */
 function within(inner: string, outer: string): boolean {
   const relative = path.relative(outer, inner);
@@ -171,6 +191,8 @@ export function bwrapArguments(
   settings: SandboxSettings,
   scope: SandboxScope,
   home: string,
+  command = '',
+  env: NodeJS.ProcessEnv = process.env,
 ): { args: string[]; env: Record<string, string> } {
   const args: string[] = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp'];
   const worktree = real(scope.worktree);
@@ -179,6 +201,11 @@ export function bwrapArguments(
   for (const file of [projectRoot, ...(scope.readable ?? []).map(real)]) {
     if (within(file, '/tmp') && file !== '/tmp' && existsSync(file)) args.push('--ro-bind', file, file);
   }
+  // What the command runs from must stay visible too: nightshift itself (the hook and the task tool
+  // server run its CLI), the agent CLI and the PATH. A checkout or a CLI cache under /tmp would
+  // otherwise vanish under the private /tmp (claude exited 1 in a CI clone under /tmp). The whole
+  // top folder under /tmp is kept, read-only, because npm's .bin links point into sibling folders.
+  for (const top of programFolders(command, env)) args.push('--ro-bind', top, top);
 
   const writable = new Set<string>();
   const addWritable = (file: string): void => {
@@ -227,13 +254,13 @@ export function bwrapArguments(
   args.push('--unshare-pid', '--unshare-ipc', '--die-with-parent');
   if (!settings.network) args.push('--unshare-net');
 
-  const env: Record<string, string> = {
+  const added: Record<string, string> = {
     NIGHTSHIFT_SANDBOX: 'bwrap',
     TMPDIR: '/tmp',
     // With its `.git` gone, git must not search upward into an enclosing repository.
     GIT_CEILING_DIRECTORIES: path.dirname(worktree),
   };
-  return { args, env };
+  return { args, env: added };
 }
 
 /** Whether bwrap can run here, and why not. */

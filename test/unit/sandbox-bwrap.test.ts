@@ -3,11 +3,17 @@
  * result, what codex's own sandbox is set to, and the mount order that keeps the main checkout
  * read-only under a broad writable folder. Real bwrap runs are in test/integration/sandbox-*.test.ts.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
-import { bwrapArguments, chooseSandbox, probeBwrap } from '../../source/sandbox/bwrap.js';
+import {
+  bwrapArguments,
+  bwrapSandbox,
+  chooseSandbox,
+  probeBwrap,
+  programFolders,
+} from '../../source/sandbox/bwrap.js';
 import { UserError } from '../../source/errors.js';
 import { tempDir, tempGitRepo } from '../support/cli.js';
 
@@ -113,5 +119,33 @@ describe.skipIf(!probeBwrap().ok)('probeBwrap', () => {
       ok: false,
       detail: expect.stringContaining('bwrap is not installed') as string,
     });
+  });
+});
+
+describe.skipIf(!probeBwrap().ok)('a program under /tmp', () => {
+  it('still runs inside the sandbox: its top folder under /tmp is kept, read-only, under the private /tmp', async () => {
+    // A CLI cache or a checkout under /tmp (a CI clone) holds the agent CLI behind an npm .bin link.
+    const cache = await tempDir('nightshift-clis-');
+    await mkdir(path.join(cache, 'node_modules', 'tool', 'bin'), { recursive: true });
+    await mkdir(path.join(cache, 'node_modules', '.bin'), { recursive: true });
+    const program = path.join(cache, 'node_modules', 'tool', 'bin', 'tool.sh');
+    await writeFile(program, '#!/bin/sh\necho tool ran\n', { mode: 0o755 });
+    const link = path.join(cache, 'node_modules', '.bin', 'tool');
+    await symlink('../tool/bin/tool.sh', link);
+    expect(programFolders(link, { PATH: '/usr/bin' })).toContain(
+      path.join('/tmp', path.relative('/tmp', cache).split(path.sep)[0] ?? ''),
+    );
+
+    const repo = await tempGitRepo();
+    await execa('git', ['commit', '-q', '--allow-empty', '-m', 'x'], { cwd: repo });
+    const worktree = path.join(await tempDir('nightshift-wt-'), 't-1');
+    await execa('git', ['worktree', 'add', '-q', '-B', 'nightshift/t', worktree], { cwd: repo });
+    const sandbox = bwrapSandbox({ mode: 'bwrap', ...settings });
+    const wrapped = sandbox.wrap(link, [], { worktree, projectRoot: repo });
+    const result = await execa(wrapped.file, wrapped.args, { cwd: worktree, reject: false });
+    expect(result.stdout).toBe('tool ran');
+    // Read-only: the program cannot be changed from inside.
+    const write = sandbox.wrap('/bin/sh', ['-c', `echo x > ${program}`], { worktree, projectRoot: repo });
+    expect((await execa(write.file, write.args, { cwd: worktree, reject: false })).exitCode).not.toBe(0);
   });
 });
