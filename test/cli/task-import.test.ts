@@ -182,7 +182,9 @@ describe('task import', () => {
     const result = await cli(dir, 'task', 'import', '--replace', autodevPlan);
     expect(result.exitCode, result.stderr).toBe(0);
     const lines = result.stdout.split('\n');
-    expect(lines[0]).toBe(`added 4 tasks: P0-1, P0-2, P1-1, P1-2, removed 2 tasks, kept 1 learning journal entry from ${autodevPlan}`);
+    expect(lines[0]).toBe(
+      `added 4 tasks: P0-1, P0-2, P1-1, P1-2, removed 2 tasks, kept 1 learning journal entry from ${autodevPlan}`,
+    );
     const backup = /^backup of the previous queue: (.+)$/.exec(lines[1] ?? '')?.[1] ?? '';
     expect(path.dirname(backup)).toBe(backupsDir(dir));
     expect(path.basename(backup)).toMatch(/^state-\d{4}-\d\d-\d\dT\d{6}\.\d{3}Z-add\.json$/);
