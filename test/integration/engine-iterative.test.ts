@@ -25,7 +25,9 @@ interface Experiment {
 
 describe('engine: an iterative numeric task', () => {
   it('keeps an improvement, reverts a regression, and lands only the kept changes', async () => {
-    const project = await simProject();
+    const scripts = await tempDir('nightshift-iter-');
+    // Without the sandbox: the counter lives outside the worktree, which bwrap makes read-only.
+    const project = await simProject({ config: { sandbox: { mode: 'off' } } });
     await writeFile(
       path.join(project.dir, 'score.js'),
       "const fs = require('node:fs');\nconsole.log(JSON.stringify({ score: Number(fs.readFileSync('value.txt', 'utf8').trim()) }));\n",
@@ -33,7 +35,6 @@ describe('engine: an iterative numeric task', () => {
     await writeFile(path.join(project.dir, 'package.json'), '{ "type": "commonjs" }\n');
     await writeFile(path.join(project.dir, 'value.txt'), '10\n');
     await project.commitAll('metric: score.js reads value.txt');
-    const scripts = await tempDir('nightshift-iter-');
     const iterate = path.join(scripts, 'iterate.sh');
     // Iteration 1 improves (20), 2 regresses (5), 3 improves (30).
     await writeFile(
