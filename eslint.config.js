@@ -10,7 +10,7 @@ const nonUiBoundary = {
     },
     {
       group: ['**/ui/*', '../ui', '../ui/*'],
-      message: 'engine/, agents/, store/, config/, tasks/ and ipc/ never import ui/.',
+      message: 'Only cli/ imports ui/: the engine rooms, agents/, store/, config/, tasks/ and ipc/ never do.',
     },
   ],
 };
@@ -47,6 +47,12 @@ export default tseslint.config(
   {
     files: [
       'source/engine/**',
+      'source/attempt/**',
+      'source/gate/**',
+      'source/git/**',
+      'source/history/**',
+      'source/daemon/**',
+      'source/protocol/**',
       'source/agents/**',
       'source/store/**',
       'source/config/**',
@@ -57,7 +63,20 @@ export default tseslint.config(
   },
   {
     files: ['source/ui/**'],
-    rules: { 'no-console': 'error' },
+    rules: {
+      'no-console': 'error',
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/cli/*', '../cli', '../cli/*'],
+              message: 'ui/ never imports cli/: cli/ opens the board.',
+            },
+          ],
+        },
+      ],
+    },
   },
   {
     files: ['**/*.js', '**/*.mjs'],

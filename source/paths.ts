@@ -13,6 +13,15 @@ export const templatesDir: string = path.join(packageRoot, 'templates');
 /** The shipped skills folder. */
 export const skillsDir: string = path.join(packageRoot, 'skills');
 
+/**
+ * How to invoke this very nightshift from a child process (hooks, the detached engine, the task
+ * tool server): the node binary plus the CLI script, so it works without `nightshift` on PATH,
+ * e.g. `[/usr/bin/node, /…/dist/cli/index.js]`.
+ */
+export function nightshiftCommand(): string[] {
+  return [process.execPath, path.join(packageRoot, 'dist', 'cli', 'index.js')];
+}
+
 /** The files of one project, all derived from its root. */
 export interface ProjectPaths {
   readonly root: string;

@@ -4,19 +4,11 @@
  * shape and regex stays inside `agents/<name>.ts`. Backends know nothing of tasks beyond the prompt.
  */
 import type { BackendName, BackendSettings } from '../config/schema.js';
-import type { AgentState } from '../ipc/protocol.js';
+import type { AgentState } from '../protocol/types.js';
+import type { CommandPolicy } from '../security/command-policy.js';
 
 /** Why an agent is being run. */
 export type AgentRole = 'coding' | 'plan' | 'reflect' | 'review' | 'regression';
-
-/** The command policy handed to each CLI's own mechanism (DESIGN.md §8). */
-export interface CommandPolicy {
-  readonly mode: 'blocklist' | 'allowlist';
-  /** Command patterns denied (blocklist mode): defaults plus the project's `blocked_commands`. */
-  readonly blocked: readonly string[];
-  /** Command patterns allowed (allowlist mode). */
-  readonly allowed: readonly string[];
-}
 
 /** Everything a backend needs to build one agent invocation. */
 export interface AgentRequest {

@@ -6,7 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { AgentEvent, AgentRequest, ClassifyInput } from './backend.js';
-import type { AgentState } from '../ipc/protocol.js';
+import type { AgentState } from '../protocol/types.js';
 import { assertNever } from '../errors.js';
 
 /** A parsed JSON object whose fields are read through the guards below. */

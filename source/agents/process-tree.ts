@@ -16,6 +16,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 /** The environment variable that marks every process of one agent. */
 export const PROCESS_TAG_VAR = 'NIGHTSHIFT_PROCESS_TAG';
 
+/** The process tag every process of one attempt carries. */
+export function attemptProcessTag(runId: string, taskId: string, attempt: number): string {
+  return `ns-${runId}-${taskId}-${attempt}`;
+}
+
 /** The fields of /proc/PID/stat that matter here. */
 interface ProcStat {
   readonly pid: number;

@@ -14,7 +14,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError, assertNever } from '../errors.js';
-import type { AgentState } from '../ipc/protocol.js';
+import type { AgentState } from '../protocol/types.js';
 import type { AgentEvent, Backend, ClassifyInput, OutputParser } from './backend.js';
 
 /**

@@ -3,8 +3,8 @@
  */
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
-import type { CommandName } from '../ipc/protocol.js';
-import { requireEngine } from './engine-connection.js';
+import type { CommandName } from '../protocol/types.js';
+import { requireEngine } from '../ipc/engine-connection.js';
 import { findProjectRoot } from './project.js';
 import { printLine } from './output.js';
 

@@ -1,7 +1,7 @@
 /**
  * Plain output of a run without a board: timestamped lines for people, NDJSON for scripts.
  */
-import type { EngineEvent } from '../ipc/protocol.js';
+import type { EngineEvent } from '../protocol/types.js';
 
 /** `HH:MM:SS` of an ISO time, in local time. */
 function clock(iso: string): string {

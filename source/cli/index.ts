@@ -22,7 +22,7 @@ if (process.argv[2] === 'hook' && process.argv[3] === 'pre-tool-use' && process.
     import('commander'),
     import('./run-cli.js'),
     import('./commands.js'),
-    import('./version.js'),
+    import('../version.js'),
   ]);
   const program = new Command('nightshift')
     .description(

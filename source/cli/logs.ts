@@ -7,8 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { UserError } from '../errors.js';
 import type { State } from '../store/schema.js';
 import { findProjectRoot } from './project.js';
-import { readState } from './task-access.js';
-import { requireEngine, runningEngineSocket } from './engine-connection.js';
+import { readState } from '../ipc/task-access.js';
+import { requireEngine, runningEngineSocket } from '../ipc/engine-connection.js';
 
 /** Registers `logs`. */
 export function registerLogs(program: Command): void {

@@ -3,9 +3,9 @@
  * (DESIGN.md §3), with each run's progress when its engine answers quickly.
  */
 import type { Command } from 'commander';
-import { listEngines, registryPath, type RegistryEntry } from '../engine/registry.js';
+import { listEngines, registryPath, type RegistryEntry } from '../daemon/registry.js';
 import { connectEngine } from '../ipc/client.js';
-import type { EngineSnapshot } from '../ipc/protocol.js';
+import type { EngineSnapshot } from '../protocol/types.js';
 import { printJson, printLine } from './output.js';
 import { formatTextTable } from './text-table.js';
 

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
 import { UserError } from '../errors.js';
-import { recentLearnings } from '../engine/history.js';
+import { recentLearnings } from '../tasks/learning.js';
 import { Store } from '../store/store.js';
 import type { PlanInfo } from '../store/schema.js';
 import { enqueuePlan } from '../plan/enqueue.js';

@@ -9,7 +9,7 @@ import { buildReport } from '../report/build-report.js';
 import { formatReportMarkdown, formatReportText } from '../report/format-report.js';
 import { findProjectRoot } from './project.js';
 import { printJson, printLine } from './output.js';
-import { readState } from './task-access.js';
+import { readState } from '../ipc/task-access.js';
 
 /** Registers `report`. */
 export function registerReport(program: Command): void {

@@ -5,7 +5,7 @@
  * §9: ≤ 250 ms at 10,000 tasks): the engine client only when an engine runs, no schema.
  */
 import type { Command } from 'commander';
-import type { EngineSnapshot } from '../ipc/protocol.js';
+import type { EngineSnapshot } from '../protocol/types.js';
 import { projectPaths } from '../paths.js';
 import { readLock } from '../store/lock.js';
 import { readStateForDisplay } from '../store/read-state.js';

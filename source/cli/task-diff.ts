@@ -9,7 +9,7 @@ import { readKeptAttempts, type KeptAttempt } from '../report/attempt-archive.js
 import { findTask } from '../tasks/queue.js';
 import type { Task } from '../tasks/model.js';
 import { printJson, printLine } from './output.js';
-import { readState } from './task-access.js';
+import { readState } from '../ipc/task-access.js';
 
 interface DiffOptions {
   readonly attempt?: string;

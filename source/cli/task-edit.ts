@@ -14,7 +14,7 @@ import { findTask } from '../tasks/queue.js';
 import { EDITABLE_FIELDS, type TaskChanges } from '../tasks/task-edit.js';
 import type { Task } from '../tasks/model.js';
 import { collect, printLine } from './output.js';
-import { readState, writeTasks } from './task-access.js';
+import { readState, writeTasks } from '../ipc/task-access.js';
 
 interface EditOptions {
   readonly title?: string;

@@ -14,7 +14,7 @@ import type { TaskWrite } from '../tasks/task-write.js';
 import { loadConfig } from '../config/load.js';
 import { findProjectRoot } from './project.js';
 import { collect, parseIds, printJson, printLine } from './output.js';
-import { readState, writeTasks } from './task-access.js';
+import { readState, writeTasks } from '../ipc/task-access.js';
 import { readStateForDisplay } from '../store/read-state.js';
 import { STATE_VERSION } from '../store/version.js';
 import type { State } from '../store/schema.js';

@@ -3,13 +3,13 @@
  */
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
-import { runGate } from '../engine/gate.js';
-import { requireHead } from '../engine/git.js';
+import { runGate } from '../gate/gate.js';
+import { requireHead } from '../git/git.js';
 import { maskSecrets } from '../security/secrets.js';
 import { findTask } from '../tasks/queue.js';
 import { findProjectRoot } from './project.js';
 import { printJson, printLine } from './output.js';
-import { readState } from './task-access.js';
+import { readState } from '../ipc/task-access.js';
 
 /** Registers `verify`. */
 export function registerVerify(program: Command): void {

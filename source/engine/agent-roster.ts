@@ -4,8 +4,8 @@
  * agent: 8 agents printing 1,000 lines/s would otherwise be 16,000 messages a second for every
  * board (DESIGN.md §7: batching engine updates, not maxFps, is what cuts the board's CPU).
  */
-import type { AgentView, EngineEvent } from '../ipc/protocol.js';
-import type { LiveAgentControl } from './attempt-types.js';
+import type { AgentView, EngineEvent } from '../protocol/types.js';
+import type { LiveAgentControl } from '../attempt/types.js';
 
 /** How often batched agent updates go out. */
 export const AGENT_FLUSH_MS = 100;

@@ -2,11 +2,11 @@
  * An attempt's life in the store and on the board: the record opened when it starts, the handle
  * attempt.ts reports through, and the record closed with its result.
  */
-import type { EventLine } from '../ipc/protocol.js';
+import type { EventLine } from '../protocol/types.js';
 import { MAX_ATTEMPTS_KEPT, type Task } from '../tasks/model.js';
 import { agentName } from './agent-names.js';
 import type { AgentRoster } from './agent-roster.js';
-import type { AttemptHandle, AttemptResult } from './attempt-types.js';
+import type { AttemptHandle, AttemptResult } from '../attempt/types.js';
 
 /** What a handle needs from the engine. */
 export interface AttemptHandleHost {

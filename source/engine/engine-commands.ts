@@ -3,10 +3,10 @@
  * supplies what each one needs through EngineCommandTarget.
  */
 import { UserError, assertNever } from '../errors.js';
-import type { CommandName } from '../ipc/protocol.js';
+import type { CommandName } from '../protocol/types.js';
 import type { TaskInput } from '../tasks/model.js';
 import type { TaskWrite } from '../tasks/task-write.js';
-import type { LiveAgentControl } from './attempt-types.js';
+import type { LiveAgentControl } from '../attempt/types.js';
 
 /** What the commands act on. */
 export interface EngineCommandTarget {

@@ -2,12 +2,12 @@
  * What an Engine is built from, and what a re-plan (epochs) gets from it.
  */
 import type { Config } from '../config/schema.js';
-import type { EventLine } from '../ipc/protocol.js';
+import type { EventLine } from '../protocol/types.js';
 import type { ProjectPaths } from '../paths.js';
 import type { Store } from '../store/store.js';
 import type { TaskWrite } from '../tasks/task-write.js';
-import type { AttemptRunner } from './attempt-types.js';
-import type { RunOptions } from './run-options.js';
+import type { AttemptRunner } from '../attempt/types.js';
+import type { RunOptions } from '../config/run-options.js';
 
 /** What the engine needs from the outside world. */
 export interface EngineDeps {

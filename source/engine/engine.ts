@@ -14,7 +14,7 @@ import type {
   EngineSnapshot,
   EventLine,
   RunView,
-} from '../ipc/protocol.js';
+} from '../protocol/types.js';
 import type { RunRecord } from '../store/schema.js';
 import { MAX_RUNS_KEPT } from '../store/schema.js';
 import { readyTasks } from '../tasks/graph.js';
@@ -22,8 +22,9 @@ import type { Task } from '../tasks/model.js';
 import type { TaskWrite } from '../tasks/task-write.js';
 import { applyTaskWriteToStore } from '../store/apply-task-write.js';
 import { EXIT, runOutcome } from './run-outcome.js';
-import { appendEvent, appendLearning, recentLearnings } from './history.js';
-import type { AttemptHandle, AttemptRunner } from './attempt-types.js';
+import { appendEvent } from '../history/history.js';
+import { appendLearning, recentLearnings } from '../tasks/learning.js';
+import type { AttemptHandle, AttemptRunner } from '../attempt/types.js';
 import type { EngineDeps } from './engine-deps.js';
 import { AgentRoster } from './agent-roster.js';
 import {

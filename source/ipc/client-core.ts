@@ -5,16 +5,14 @@
  */
 import { UserError, errorMessage } from '../errors.js';
 import {
-  PROTOCOL_VERSION,
   applyEvent,
-  type ClientMessage,
   type CommandName,
   type CommandResult,
   type EngineClient,
   type EngineEvent,
   type EngineSnapshot,
-  type ServerMessage,
-} from './protocol.js';
+} from '../protocol/types.js';
+import { PROTOCOL_VERSION, type ClientMessage, type ServerMessage } from './messages.js';
 
 /** What a transport reports to the client. */
 export interface TransportHandlers {

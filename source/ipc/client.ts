@@ -5,7 +5,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { UserError } from '../errors.js';
 import { createClient, type ClientOptions } from './client-core.js';
-import type { EngineClient } from './protocol.js';
+import type { EngineClient } from '../protocol/types.js';
 import { socketConnector, streamTransport } from './transport.js';
 
 export type { ClientOptions } from './client-core.js';

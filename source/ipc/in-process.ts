@@ -9,7 +9,7 @@ import {
   type EngineEvent,
   type EngineHost,
   type EngineSnapshot,
-} from './protocol.js';
+} from '../protocol/types.js';
 
 /** A client that calls `host` directly. */
 export function inProcessClient(host: EngineHost): EngineClient {

@@ -7,13 +7,12 @@ import { errorMessage } from '../errors.js';
 import { BoundedWriter, encodeMessage, formatBytes, MAX_LINE_BYTES, readMessages } from './ndjson.js';
 import {
   COMMAND_NAMES,
-  PROTOCOL_VERSION,
   type CommandName,
   type EngineEvent,
   type EngineHost,
-  type ServerMessage,
   READ_ONLY_COMMANDS,
-} from './protocol.js';
+} from '../protocol/types.js';
+import { PROTOCOL_VERSION, type ServerMessage } from './messages.js';
 
 /** Commands a read-only client may send: watching an agent's terminal changes nothing. */
 export { READ_ONLY_COMMANDS };

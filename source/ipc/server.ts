@@ -7,7 +7,7 @@ import net from 'node:net';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { UserError, errorMessage } from '../errors.js';
-import type { EngineHost } from './protocol.js';
+import type { EngineHost } from '../protocol/types.js';
 import { EngineConnection, EventHub, stderrLog, type ConnectionOptions } from './server-connection.js';
 import { prepareSocketDir } from './socket-path.js';
 

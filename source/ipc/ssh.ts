@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { UserError } from '../errors.js';
 import { createClient, type ClientOptions, type Connector } from './client-core.js';
-import type { EngineClient } from './protocol.js';
+import type { EngineClient } from '../protocol/types.js';
 import { streamTransport } from './transport.js';
 
 /** Where a remote engine is: an ssh destination and the project path on that machine. */

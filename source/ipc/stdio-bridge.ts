@@ -8,7 +8,7 @@ import net from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { errorMessage } from '../errors.js';
 import { encodeMessage } from './ndjson.js';
-import type { ServerMessage } from './protocol.js';
+import type { ServerMessage } from './messages.js';
 
 /** Settings of `bridgeStdio`. */
 export interface BridgeOptions {

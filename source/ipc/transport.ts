@@ -6,7 +6,7 @@ import type { Readable, Writable } from 'node:stream';
 import { UserError, errorMessage } from '../errors.js';
 import type { Transport, TransportHandlers } from './client-core.js';
 import { encodeMessage, MAX_LINE_BYTES, readMessages } from './ndjson.js';
-import type { ServerMessage } from './protocol.js';
+import type { ServerMessage } from './messages.js';
 import { rootOfSocket } from './socket-path.js';
 
 /**

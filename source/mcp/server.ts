@@ -7,7 +7,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { z } from 'zod';
 import { TASK_STATUSES } from '../tasks/model.js';
-import { version } from '../cli/version.js';
+import { version } from '../version.js';
 import {
   addDependency,
   addLearning,

@@ -2,10 +2,10 @@
  * Where the task tool server reads and writes the queue. Reads come from the running engine's
  * snapshot when one runs (the store file may be up to ~100 ms behind it), else from state.json.
  * Writes go through the engine's `task-write` command, or under the store lock without an engine:
- * exactly the path `nightshift task …` takes (cli/task-access.ts), so the engine stays the only
+ * exactly the path `nightshift task …` takes (ipc/task-access.ts), so the engine stays the only
  * writer of state.json while it runs (DESIGN.md §3).
  */
-import { writeTasks } from '../cli/task-access.js';
+import { writeTasks } from '../ipc/task-access.js';
 import { connectEngine } from '../ipc/client.js';
 import { projectPaths } from '../paths.js';
 import type { LearningEntry } from '../store/schema.js';

@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
-import { git, head, identityConfig, isRepo } from '../engine/git.js';
+import { git, head, identityConfig, isRepo } from '../git/git.js';
 import { connectEngine } from '../ipc/client.js';
 import { projectPaths } from '../paths.js';
 import { backupState } from '../store/backup.js';

@@ -7,13 +7,13 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startAgent, type AgentResult } from '../agents/agent-process.js';
-import type { AgentEvent, Backend, CommandPolicy } from '../agents/backend.js';
+import type { AgentEvent, Backend } from '../agents/backend.js';
+import type { CommandPolicy } from '../security/command-policy.js';
 import type { BackendSettings } from '../config/schema.js';
 import { UserError } from '../errors.js';
-import { attemptLogPaths } from '../engine/history.js';
-import { nightshiftCommand } from '../engine/self-command.js';
+import { attemptLogPaths } from '../history/history.js';
 import { findOnPath } from '../init/probe.js';
-import type { ProjectPaths } from '../paths.js';
+import { nightshiftCommand, type ProjectPaths } from '../paths.js';
 
 /** How often a stop request is looked for while the planner runs. */
 const STOP_POLL_MS = 200;

@@ -5,8 +5,8 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { oneLine } from '../engine/history.js';
-import { bulletList, loadPrompt, renderTemplate, truncateMiddle } from '../engine/prompts.js';
+import { oneLine } from '../text.js';
+import { bulletList, loadPrompt, renderTemplate, truncateMiddle } from '../attempt/prompts.js';
 import { templatesDir } from '../paths.js';
 import type { Task } from '../tasks/model.js';
 

@@ -11,7 +11,7 @@ import { createBackend } from '../agents/factory.js';
 import type { BackendName, Config } from '../config/schema.js';
 import { BACKEND_NAMES } from '../config/schema.js';
 import { UserError, errorMessage } from '../errors.js';
-import { summariseEvent } from '../engine/event-summary.js';
+import { summariseEvent } from '../history/event-summary.js';
 import { projectPaths } from '../paths.js';
 import { policyFromConfig } from '../security/policy.js';
 import { auditTasks, formatAuditIssues } from '../tasks/audit.js';

@@ -16,14 +16,14 @@ import { existsSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors.js';
-import { git, head, isRepo, resetHard, revParse, uncommittedFiles } from '../engine/git.js';
+import { git, head, isRepo, resetHard, revParse, uncommittedFiles } from '../git/git.js';
 import {
   integrationBranchOf,
   listWorktrees,
   pruneWorktrees,
   removeWorktree,
   worktreesDir,
-} from '../engine/worktree.js';
+} from '../git/worktree.js';
 import { projectPaths, type ProjectPaths } from '../paths.js';
 import { backupState } from '../store/backup.js';
 import { readLock, withStoreWrite } from '../store/lock.js';

@@ -4,9 +4,9 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { AttemptHandle, AttemptResult } from '../engine/attempt-types.js';
-import { diffText, git } from '../engine/git.js';
-import type { Worktree } from '../engine/worktree.js';
+import type { AttemptHandle, AttemptResult } from '../attempt/types.js';
+import { diffText, git } from '../git/git.js';
+import type { Worktree } from '../git/worktree.js';
 import type { Quality, Task } from '../tasks/model.js';
 import { describeQuality, scoreQuality } from './quality.js';
 

@@ -6,9 +6,9 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { appendJsonLine } from '../engine/history.js';
+import { appendJsonLine } from '../history/history.js';
 import type { ProjectPaths } from '../paths.js';
-import { lastJsonAnswer } from '../engine/json-answer.js';
+import { lastJsonAnswer } from '../attempt/json-answer.js';
 
 /** How bad a finding is (templates/prompts/review.md). */
 export type Severity = 'high' | 'medium' | 'low';

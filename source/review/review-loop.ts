@@ -13,12 +13,13 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { AttemptContext, AttemptResult } from '../engine/attempt-types.js';
-import { runAgent, type AttemptDeps } from '../engine/attempt.js';
-import { diffText, revParse } from '../engine/git.js';
-import { attemptLogPaths, oneLine } from '../engine/history.js';
-import { bulletList, loadPrompt, renderTemplate, truncateMiddle } from '../engine/prompts.js';
-import { createWorktree, removeWorktree, type Worktree } from '../engine/worktree.js';
+import { runAgent } from '../attempt/agent-run.js';
+import type { AttemptContext, AttemptDeps, AttemptResult } from '../attempt/types.js';
+import { diffText, revParse } from '../git/git.js';
+import { attemptLogPaths } from '../history/history.js';
+import { oneLine } from '../text.js';
+import { bulletList, loadPrompt, renderTemplate, truncateMiddle } from '../attempt/prompts.js';
+import { createWorktree, removeWorktree, type Worktree } from '../git/worktree.js';
 import { errorMessage } from '../errors.js';
 import { recordQuality } from './assess.js';
 import {

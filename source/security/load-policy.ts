@@ -9,7 +9,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'smol-toml';
-import type { CommandPolicy } from '../agents/backend.js';
+import type { CommandPolicy } from './command-policy.js';
 import { defaultPolicy, denyAllPolicy, policyFromConfig } from './policy.js';
 
 /** A policy and where it came from, with a warning when a source was unusable. */

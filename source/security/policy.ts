@@ -15,7 +15,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import type { CommandPolicy } from '../agents/backend.js';
+import type { CommandPolicy } from './command-policy.js';
 import { expandCommand, isWrapper, SHELLS, type CommandView } from './command-view.js';
 import {
   checkPipelinePrograms,

@@ -7,7 +7,7 @@
  */
 import { appendFileSync } from 'node:fs';
 import os from 'node:os';
-import type { CommandPolicy } from '../agents/backend.js';
+import type { CommandPolicy } from './command-policy.js';
 import { checkSecretPath } from './builtin-rules.js';
 import { loadPolicy } from './load-policy.js';
 import { evaluateCommand } from './policy.js';

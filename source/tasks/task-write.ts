@@ -3,7 +3,7 @@
  * itself when no engine runs, or sends it to the engine (`task-write` command) when one does, so the
  * engine stays the only writer of state.json while it runs (DESIGN.md §3).
  */
-import { appendLearning, appendTaskLearning } from '../engine/history.js';
+import { appendLearning, appendTaskLearning } from './learning.js';
 import type { LearningEntry, State } from '../store/schema.js';
 import { UserError } from '../errors.js';
 import type { Epic, TaskInput } from './model.js';

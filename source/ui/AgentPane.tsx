@@ -3,7 +3,7 @@
  * attempt, state with a spinner while it works, elapsed, tokens, cost, and its current action.
  */
 import React from 'react';
-import type { AgentState, AgentView } from '../ipc/protocol.js';
+import type { AgentState, AgentView } from '../protocol/types.js';
 import { cell, formatCost, formatDuration, formatTokens, spinnerFrame } from './format.js';
 import { windowStart } from './layout.js';
 import type { Row } from './Lines.js';

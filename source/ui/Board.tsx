@@ -6,7 +6,7 @@
 import React, { useMemo } from 'react';
 import { Box } from 'ink';
 import { assertNever } from '../errors.js';
-import type { EngineClient } from '../ipc/protocol.js';
+import type { EngineClient } from '../protocol/types.js';
 import { AgentPane } from './AgentPane.js';
 import { Footer } from './Footer.js';
 import { GraphView } from './GraphView.js';

@@ -3,7 +3,7 @@
  * and ETA. Two lines, each cut to the width.
  */
 import React from 'react';
-import type { AgentView, RunView } from '../ipc/protocol.js';
+import type { AgentView, RunView } from '../protocol/types.js';
 import { backendLabel } from './AgentPane.js';
 import { formatCost, formatDuration } from './format.js';
 import { Lines, type Row } from './Lines.js';

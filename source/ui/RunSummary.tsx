@@ -4,8 +4,7 @@
  * engine reported the end (no agent runs any more); the board stays on it until `q`.
  */
 import React from 'react';
-import { commands } from '../cli/commands.js';
-import type { RunView } from '../ipc/protocol.js';
+import type { RunView } from '../protocol/types.js';
 import type { Task } from '../tasks/model.js';
 import { formatCost, formatDuration } from './format.js';
 import type { Row } from './Lines.js';
@@ -25,11 +24,9 @@ export interface RunSummaryProps {
 /** Blocked tasks listed by name before the rest is summed up as "and N more". */
 const MAX_BLOCKED_ROWS = 8;
 
-/** The commands a person runs after a run: a report when the CLI has one, retry when something is blocked. */
+/** The commands a person runs after a run: the report, and retry when something is blocked. */
 export function nextCommands(blocked: readonly Task[]): string[] {
-  const next: string[] = [];
-  if (commands.some((command) => command.name === 'report')) next.push('nightshift report');
-  else next.push('nightshift status');
+  const next: string[] = ['nightshift report'];
   if (blocked.length === 1) next.push(`nightshift task retry ${blocked[0]?.id ?? ''}`);
   else if (blocked.length > 1) next.push(`nightshift task retry ${blocked.map((task) => task.id).join(' ')}`);
   next.push('nightshift logs TASK');

@@ -4,7 +4,7 @@
  */
 import React from 'react';
 import { assertNever } from '../errors.js';
-import type { AgentView } from '../ipc/protocol.js';
+import type { AgentView } from '../protocol/types.js';
 import type { Task } from '../tasks/model.js';
 import { cell, truncate } from './format.js';
 import { windowStart } from './layout.js';

@@ -3,7 +3,7 @@
  * and agent are selected. Pure, so the render and the key actions (which run between renders)
  * agree on what is selected.
  */
-import type { AgentView, EngineSnapshot } from '../ipc/protocol.js';
+import type { AgentView, EngineSnapshot } from '../protocol/types.js';
 import type { Task } from '../tasks/model.js';
 import type { BoardState } from './board-state.js';
 import { groupTasks, taskOrder, type TaskGroup } from './task-groups.js';

@@ -2,7 +2,7 @@
  * What the log pane shows: the selected agent's terminal screen, or its structured output lines
  * (`l` toggles), or, with no agent selected, the engine's recent event lines.
  */
-import type { AgentView, EventLine } from '../ipc/protocol.js';
+import type { AgentView, EventLine } from '../protocol/types.js';
 import { clockTime, plainLine } from './format.js';
 import type { Row } from './Lines.js';
 import type { Theme } from './theme.js';

@@ -5,7 +5,7 @@
  */
 import React from 'react';
 import { render, type Instance } from 'ink';
-import type { EngineClient } from '../ipc/protocol.js';
+import type { EngineClient } from '../protocol/types.js';
 import { Board } from './Board.js';
 import { ErrorBoundary } from './ErrorBoundary.js';
 import { holdAlternateScreen } from './terminal-screen.js';

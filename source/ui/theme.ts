@@ -4,7 +4,7 @@
  */
 import { createContext, useContext } from 'react';
 import type { TaskStatus } from '../tasks/model.js';
-import type { AgentState, EventLine } from '../ipc/protocol.js';
+import type { AgentState, EventLine } from '../protocol/types.js';
 
 /** A colour Ink understands, or undefined for "the terminal's default" (always under NO_COLOR). */
 export type Colour = string | undefined;

@@ -9,7 +9,7 @@ import {
   type CommandName,
   type EngineClient,
   type EngineSnapshot,
-} from '../ipc/protocol.js';
+} from '../protocol/types.js';
 import { assertNever } from '../errors.js';
 import { moveSelection } from './board-state.js';
 import type { BoardStore } from './board-store.js';

@@ -4,7 +4,7 @@
  */
 import { useCallback, useEffect, useRef } from 'react';
 import { useStdout } from 'ink';
-import type { AgentView, EngineClient } from '../ipc/protocol.js';
+import type { AgentView, EngineClient } from '../protocol/types.js';
 import type { Task } from '../tasks/model.js';
 import type { BoardState } from './board-state.js';
 import { useBoardStore } from './board-store.js';

@@ -4,7 +4,7 @@
  * maxFps) is what keeps the board's CPU low under load (DESIGN.md §7).
  */
 import { useEffect, useRef, useState } from 'react';
-import type { EngineClient, EngineSnapshot } from '../ipc/protocol.js';
+import type { EngineClient, EngineSnapshot } from '../protocol/types.js';
 import { OutputRings } from './output-rings.js';
 
 /**

@@ -5,7 +5,7 @@
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import xterm from '@xterm/headless';
-import type { EngineClient } from '../ipc/protocol.js';
+import type { EngineClient } from '../protocol/types.js';
 import { PUBLISH_MS } from './use-engine.js';
 
 /** The size agents' ptys start with (agents/agent-process.ts uses the same default). */

@@ -191,7 +191,7 @@ describe.skipIf(claude.skip !== undefined)(
 
       // -v shows the agent's tool calls, summarised. (The tool's name shows twice today, `▸ Write:
       // Write: /…/greet.js`: the real backends' tool-call input starts with it and
-      // engine/event-summary.ts adds it again; tolerated here, reported.)
+      // history/event-summary.ts adds it again; tolerated here, reported.)
       expect(run.stdout).toMatch(/\[agent-1\] ▸ Write: (Write: )?\/\S*\/greet\.js\n/);
       expect(run.stdout).toMatch(/\[agent-1\] ▸ Bash: (Bash: )?node test-greet\.js\n/);
       expect(run.stdout).toContain('[agent-1]   ↳ greet ok');

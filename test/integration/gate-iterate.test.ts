@@ -1,5 +1,5 @@
 /**
- * engine/iterate.ts on a real repository with the real gate, commit and revert; the agent is a
+ * attempt/iterate.ts on a real repository with the real gate, commit and revert; the agent is a
  * fake that writes a scripted metric into the tree.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -7,8 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runGate } from '../../source/engine/gate.js';
-import { appendExperiment, runIterations, type ExperimentEntry } from '../../source/engine/iterate.js';
+import { runGate } from '../../source/gate/gate.js';
+import { appendExperiment, runIterations, type ExperimentEntry } from '../../source/attempt/iterate.js';
 import { taskSchema, type Task, type TaskInput } from '../../source/tasks/model.js';
 
 let repo: string;

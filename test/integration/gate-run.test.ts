@@ -1,5 +1,5 @@
 /**
- * engine/gate.ts on real temporary repositories with real shell commands.
+ * gate/gate.ts on real temporary repositories with real shell commands.
  */
 import { readFileSync } from 'node:fs';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { formatGateOutput, runGate } from '../../source/engine/gate.js';
+import { formatGateOutput, runGate } from '../../source/gate/gate.js';
 import { taskSchema, type Task, type TaskInput } from '../../source/tasks/model.js';
 
 let repo: string;

@@ -1,5 +1,5 @@
 /**
- * engine/git.ts on real temporary repositories.
+ * git/git.ts on real temporary repositories.
  */
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -16,7 +16,7 @@ import {
   isRepo,
   resetHard,
   revertCommit,
-} from '../../source/engine/git.js';
+} from '../../source/git/git.js';
 
 let repo: string;
 

@@ -1,5 +1,5 @@
 /**
- * engine/worktree.ts on real temporary repositories: create, commit inside, integrate into the
+ * git/worktree.ts on real temporary repositories: create, commit inside, integrate into the
  * main checkout, conflicts, a dirty main checkout, removal and pruning.
  */
 import { existsSync } from 'node:fs';
@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { commitAll, head } from '../../source/engine/git.js';
+import { commitAll, head } from '../../source/git/git.js';
 import {
   createWorktree,
   integrate,
@@ -17,7 +17,7 @@ import {
   pruneWorktrees,
   removeWorktree,
   worktreesDir,
-} from '../../source/engine/worktree.js';
+} from '../../source/git/worktree.js';
 
 let scratch: string;
 let repo: string;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectEngine } from '../../source/ipc/client.js';
 import { encodeMessage, readMessages } from '../../source/ipc/ndjson.js';
-import type { EngineClient } from '../../source/ipc/protocol.js';
+import type { EngineClient } from '../../source/protocol/types.js';
 import { serveEngine } from '../../source/ipc/server.js';
 import { MAX_SOCKET_PATH_BYTES, engineSocketPath } from '../../source/ipc/socket-path.js';
 import { FakeHost, lineEvent, tempDir, waitFor } from './ipc-support.js';

@@ -14,7 +14,7 @@ import {
   type EngineHost,
   type EngineSnapshot,
   type EventLine,
-} from '../../source/ipc/protocol.js';
+} from '../../source/protocol/types.js';
 
 /** A snapshot with nothing in it. */
 export function emptySnapshot(project = 'demo'): EngineSnapshot {

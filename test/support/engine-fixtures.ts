@@ -276,7 +276,7 @@ export function processesUnder(dir: string): ProcessInfo[] {
   );
 }
 
-/** The NIGHTSHIFT_PROCESS_TAG of an attempt (engine/recovery.ts's attemptProcessTag). */
+/** The NIGHTSHIFT_PROCESS_TAG of an attempt (agents/process-tree.ts's attemptProcessTag). */
 export function attemptTag(runId: string, taskId: string, attempt: number): string {
   return `ns-${runId}-${taskId}-${attempt}`;
 }

@@ -12,7 +12,7 @@ import {
   type EngineSnapshot,
   type EventLine,
   type RunView,
-} from '../../source/ipc/protocol.js';
+} from '../../source/protocol/types.js';
 import type { Task } from '../../source/tasks/model.js';
 
 /** One command the board sent. */

@@ -9,7 +9,7 @@ vi.hoisted(() => {
   delete process.env['CI'];
 });
 
-import type { EngineClient } from '../../source/ipc/protocol.js';
+import type { EngineClient } from '../../source/protocol/types.js';
 import { runBoard } from '../../source/ui/run-board.js';
 import { ENTER_ALT_SCREEN, holdAlternateScreen, LEAVE_ALT_SCREEN } from '../../source/ui/terminal-screen.js';
 import { waitFor } from './helpers.js';

@@ -1,5 +1,5 @@
 /**
- * engine/completion.ts: metric extraction and comparison, on strings.
+ * gate/completion.ts: metric extraction and comparison, on strings.
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -9,7 +9,7 @@ import {
   parseJsonPath,
   targetReached,
   type NumericCompletion,
-} from '../../source/engine/completion.js';
+} from '../../source/gate/completion.js';
 
 const maximize: NumericCompletion = {
   kind: 'numeric',

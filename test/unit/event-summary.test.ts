@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { summariseEvent } from '../../source/engine/event-summary.js';
+import { summariseEvent } from '../../source/history/event-summary.js';
 
 describe('summariseEvent', () => {
   it('names the tool once whether or not the backend already prefixed its input', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { inProcessClient } from '../../source/ipc/in-process.js';
-import { applyEvent, type AgentView, type EngineEvent } from '../../source/ipc/protocol.js';
+import { applyEvent, type AgentView, type EngineEvent } from '../../source/protocol/types.js';
 import { FakeHost, emptySnapshot, lineEvent } from '../integration/ipc-support.js';
 
 const agent: AgentView = {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { lastJsonAnswer } from '../../source/engine/json-answer.js';
-import { parseReflection } from '../../source/engine/reflect.js';
+import { lastJsonAnswer } from '../../source/attempt/json-answer.js';
+import { parseReflection } from '../../source/attempt/reflect.js';
 
 describe('lastJsonAnswer', () => {
   it('takes the last object the reader accepts, skipping broken and unwanted ones', () => {

@@ -1,24 +1,19 @@
 /**
- * engine/prompts.ts (templates, override chain, task values) and the pure parts of history.ts.
+ * attempt/prompts.ts (templates, override chain, task values) history/history.ts and tasks/learning.ts.
  */
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  appendEvent,
-  appendLearning,
-  appendProgress,
-  appendTaskLearning,
-  attemptLogPaths,
-} from '../../source/engine/history.js';
+import { appendEvent, appendProgress, attemptLogPaths } from '../../source/history/history.js';
+import { appendLearning, appendTaskLearning } from '../../source/tasks/learning.js';
 import {
   buildTaskPromptValues,
   loadPrompt,
   PROMPT_NAMES,
   renderTemplate,
   truncateMiddle,
-} from '../../source/engine/prompts.js';
+} from '../../source/attempt/prompts.js';
 import { projectPaths, templatesDir } from '../../source/paths.js';
 import { taskSchema, type Task, type TaskInput } from '../../source/tasks/model.js';
 

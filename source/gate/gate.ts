@@ -20,7 +20,7 @@ import picomatch from 'picomatch';
 import { UserError } from '../errors.js';
 import type { GateCheck, Task } from '../tasks/model.js';
 import { extractMetric, targetReached } from './completion.js';
-import { changedFiles } from './git.js';
+import { changedFiles } from '../git/git.js';
 import type { Sandbox, SandboxScope } from '../sandbox/bwrap.js';
 
 /** Output kept per command, and for the gate's whole `output` (the tail; the log has it all). */

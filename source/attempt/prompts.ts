@@ -15,7 +15,7 @@ import path from 'node:path';
 import { UserError } from '../errors.js';
 import { templatesDir } from '../paths.js';
 import type { Task } from '../tasks/model.js';
-import { oneLine } from './history.js';
+import { oneLine } from '../text.js';
 
 /** The prompts nightshift ships. */
 export const PROMPT_NAMES = ['plan', 'code', 'regression', 'reflect', 'review'] as const;

@@ -3,8 +3,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UserError } from '../errors.js';
-import { connectEngine } from '../ipc/client.js';
-import type { EngineClient } from '../ipc/protocol.js';
+import { connectEngine } from './client.js';
+import type { EngineClient } from '../protocol/types.js';
 import { projectPaths } from '../paths.js';
 import { readLock } from '../store/lock.js';
 

@@ -4,13 +4,15 @@
  * experiments.jsonl; what was kept lands like any passing attempt.
  */
 import type { AgentResult } from '../agents/agent-process.js';
-import type { AttemptContext, AttemptResult } from './attempt-types.js';
-import { land, renderCodePrompt, verify, type AttemptDeps } from './attempt.js';
-import { commitAll, revertCommit } from './git.js';
-import type { AttemptLogPaths } from './history.js';
+import { renderCodePrompt } from './code-prompt.js';
+import { land } from './land.js';
+import type { AttemptContext, AttemptDeps, AttemptResult } from './types.js';
+import { verify } from './verify.js';
+import { commitAll, revertCommit } from '../git/git.js';
+import type { AttemptLogPaths } from '../history/history.js';
 import { appendExperiment, runIterations } from './iterate.js';
-import type { Worktree } from './worktree.js';
-import { repoCacheFor, repoIdentity } from './repo-cache.js';
+import type { Worktree } from '../git/worktree.js';
+import { repoCacheFor, repoIdentity } from '../git/repo-cache.js';
 
 /** Runs the keep/revert loop for one attempt. `runAgent` runs the coding agent with a prompt. */
 export async function runIterativeAttempt(

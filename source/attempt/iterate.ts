@@ -14,10 +14,15 @@
  */
 import { UserError } from '../errors.js';
 import type { Task } from '../tasks/model.js';
-import { compareMetric, targetReached, type MetricComparison, type NumericCompletion } from './completion.js';
-import type { GateResult } from './gate.js';
-import { commitAll, revertCommit } from './git.js';
-import { appendJsonLine } from './history.js';
+import {
+  compareMetric,
+  targetReached,
+  type MetricComparison,
+  type NumericCompletion,
+} from '../gate/completion.js';
+import type { GateResult } from '../gate/gate.js';
+import { commitAll, revertCommit } from '../git/git.js';
+import { appendJsonLine } from '../history/history.js';
 
 /** One line of `.nightshift/experiments.jsonl`. */
 export interface ExperimentEntry {

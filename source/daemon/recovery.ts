@@ -3,13 +3,8 @@
  * closed as `interrupted`, any of its agents' processes still alive are killed, its tasks go back to
  * pending, and its worktrees are kept for inspection.
  */
-import { killTree, taggedProcesses } from '../agents/process-tree.js';
+import { attemptProcessTag, killTree, taggedProcesses } from '../agents/process-tree.js';
 import type { Store } from '../store/store.js';
-
-/** The process tag every process of one attempt carries (see agents/process-tree.ts). */
-export function attemptProcessTag(runId: string, taskId: string, attempt: number): string {
-  return `ns-${runId}-${taskId}-${attempt}`;
-}
 
 /** What recovery did, for the user. */
 export interface RecoveryReport {

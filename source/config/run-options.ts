@@ -1,8 +1,8 @@
 /**
  * The settings of one run: nightshift.toml's [run] table overridden by `run` flags.
  */
-import type { BackendName, Config } from '../config/schema.js';
-import { BACKEND_NAMES } from '../config/schema.js';
+import type { BackendName, Config } from './schema.js';
+import { BACKEND_NAMES } from './schema.js';
 import { UserError } from '../errors.js';
 
 /** Everything the engine needs to know about how to run. */

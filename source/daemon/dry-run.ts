@@ -10,9 +10,10 @@ import path from 'node:path';
 import { shellQuote } from '../ipc/ssh.js';
 import type { State } from '../store/schema.js';
 import { topologicalOrder } from '../tasks/graph.js';
-import type { AttemptContext } from './attempt-types.js';
-import { agentRequest, renderCodePrompt, type AttemptDeps } from './attempt.js';
-import { recentLearnings } from './history.js';
+import { agentRequest } from '../attempt/agent-run.js';
+import { renderCodePrompt } from '../attempt/code-prompt.js';
+import type { AttemptContext, AttemptDeps } from '../attempt/types.js';
+import { recentLearnings } from '../tasks/learning.js';
 
 /** Prints the plan of the next run through `write`; returns how many tasks it covered. */
 export async function dryRun(

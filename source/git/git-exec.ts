@@ -1,5 +1,5 @@
 /**
- * The one place nightshift starts git (engine/git.ts builds on it): a clean environment, errors
+ * The one place nightshift starts git (git/git.ts builds on it): a clean environment, errors
  * people can act on, and an optional trace of every call.
  */
 import { spawn } from 'node:child_process';

@@ -8,23 +8,24 @@ import { createBackend } from '../agents/factory.js';
 import { loadConfig } from '../config/load.js';
 import { UserError } from '../errors.js';
 import { findOnPath } from '../init/probe.js';
-import type { EngineEvent } from '../ipc/protocol.js';
+import type { EngineEvent } from '../protocol/types.js';
 import { serveEngine, type EngineServer } from '../ipc/server.js';
 import { engineSocketPath } from '../ipc/socket-path.js';
-import { projectPaths } from '../paths.js';
+import { nightshiftCommand, projectPaths } from '../paths.js';
 import { policyFromConfig } from '../security/policy.js';
 import { acquireLock } from '../store/lock.js';
 import { Store } from '../store/store.js';
-import { createAttemptRunner } from './attempt.js';
+import { createAttemptRunner } from '../attempt/attempt.js';
+import type { AttemptDeps } from '../attempt/types.js';
+import { createReviewLoop } from '../review/review-loop.js';
 import { createEpochReplanner } from '../plan/epoch.js';
-import { Engine } from './engine.js';
-import { integrationBranchOf } from './worktree.js';
-import { requireHead } from './git.js';
+import { Engine } from '../engine/engine.js';
+import { integrationBranchOf } from '../git/worktree.js';
+import { requireHead } from '../git/git.js';
 import { recoverState } from './recovery.js';
 import { dryRun } from './dry-run.js';
 import { registerEngine, unregisterEngine } from './registry.js';
-import { resolveRunOptions, type RunFlags, type RunOptions } from './run-options.js';
-import { nightshiftCommand } from './self-command.js';
+import { resolveRunOptions, type RunFlags, type RunOptions } from '../config/run-options.js';
 import { chooseSandbox } from '../sandbox/bwrap.js';
 
 /** Where the engine's progress goes while it runs in this process. */
@@ -66,6 +67,7 @@ export async function runEngine(root: string, flags: RunFlags, sinks: EngineSink
       integrationBranch: await integrationBranchOf(root),
       policy: policyFromConfig(config.security),
       nightshiftCommand: nightshiftCommand(),
+      sandbox,
     };
     await dryRun(deps, store.state, (text) => sinks.onOutput?.(text));
     return 0;
@@ -88,6 +90,17 @@ export async function runEngine(root: string, flags: RunFlags, sinks: EngineSink
       );
     }
     const integrationBranch = await integrationBranchOf(root);
+    const attemptDeps: AttemptDeps = {
+      paths,
+      config,
+      options,
+      backend,
+      settings,
+      integrationBranch,
+      policy: policyFromConfig(config.security),
+      nightshiftCommand: nightshiftCommand(),
+      sandbox,
+    };
     const engine = new Engine({
       paths,
       config,
@@ -95,16 +108,8 @@ export async function runEngine(root: string, flags: RunFlags, sinks: EngineSink
       options,
       sandboxLine: sandbox?.describe,
       replan: options.epochs > 1 ? createEpochReplanner({ paths, config, store, options }) : undefined,
-      runAttempt: createAttemptRunner({
-        paths,
-        config,
-        options,
-        backend,
-        settings,
-        integrationBranch,
-        policy: policyFromConfig(config.security),
-        nightshiftCommand: nightshiftCommand(),
-        sandbox,
+      runAttempt: createAttemptRunner(attemptDeps, {
+        afterAttempt: createReviewLoop(attemptDeps).afterAttempt,
       }),
     });
     if (sinks.onEvent) engine.subscribe(sinks.onEvent);

@@ -1,28 +1,20 @@
 /**
  * The append-only history files of a project (DESIGN §3, §5): `.nightshift/progress.md` (one
  * markdown line per attempt, for people), `.nightshift/events.jsonl` (one JSON line per event), the
- * per-attempt logs under `.nightshift/logs/<run>/`, and the bounded learning journals kept in the
- * store. Appends use O_APPEND with one write per line, so concurrent appenders never interleave
+ * per-attempt logs under `.nightshift/logs/<run>/` (the learning journals kept in the store are
+ * tasks/learning.ts). Appends use O_APPEND with one write per line, so concurrent appenders never interleave
  * inside a line.
  */
 import { existsSync } from 'node:fs';
 import { appendFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { ProjectPaths } from '../paths.js';
-import type { LearningEntry } from '../store/schema.js';
-import { MAX_JOURNAL_KEPT } from '../store/schema.js';
-import { MAX_LEARNING_KEPT } from '../tasks/model.js';
+import { oneLine } from '../text.js';
 
 /** Appends one line (a newline is added) to `file`, creating its folder. */
 async function appendLine(file: string, line: string): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
   await appendFile(file, `${line}\n`, 'utf8');
-}
-
-/** Collapses whitespace so a value fits on one markdown or log line. */
-export function oneLine(text: string, maxChars = 300): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > maxChars ? `${flat.slice(0, maxChars - 1)}…` : flat;
 }
 
 /** One attempt's line in `progress.md`. */
@@ -101,39 +93,4 @@ export function attemptLogPaths(
   const dir = path.join(paths.logs, safeName(runId));
   const base = path.join(dir, `${safeName(taskId)}.${attempt}`);
   return { dir, log: `${base}.log`, jsonl: `${base}.jsonl` };
-}
-
-/**
- * The project's learning journal with `entry` appended, bounded to the newest `max` entries. An
- * entry repeating an earlier text (same task, same words) replaces it instead of piling up, so a
- * lesson learned three times is one line, moved to the end. Pure: returns a new array.
- */
-export function appendLearning(
-  journal: readonly LearningEntry[],
-  entry: LearningEntry,
-  max: number = MAX_JOURNAL_KEPT,
-): LearningEntry[] {
-  const text = oneLine(entry.text, 1000);
-  if (!text) return journal.slice(-max);
-  const key = (e: LearningEntry): string => `${e.taskId ?? ''}\u0000${oneLine(e.text, 1000).toLowerCase()}`;
-  const fresh: LearningEntry = { ...entry, text };
-  const kept = journal.filter((e) => key(e) !== key(fresh));
-  return [...kept, fresh].slice(-Math.max(1, max));
-}
-
-/** A task's own `learning` list with `lesson` appended: deduplicated, bounded. Pure. */
-export function appendTaskLearning(
-  learning: readonly string[],
-  lesson: string,
-  max: number = MAX_LEARNING_KEPT,
-): string[] {
-  const text = oneLine(lesson, 1000);
-  if (!text) return learning.slice(-max);
-  const kept = learning.filter((existing) => existing.toLowerCase() !== text.toLowerCase());
-  return [...kept, text].slice(-Math.max(1, max));
-}
-
-/** The journal texts for a prompt's `learnings`: newest last, at most `max`. */
-export function recentLearnings(journal: readonly LearningEntry[], max = 10): string[] {
-  return journal.slice(-max).map((entry) => (entry.taskId ? `${entry.taskId}: ${entry.text}` : entry.text));
 }

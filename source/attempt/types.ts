@@ -2,8 +2,29 @@
  * The seam between the engine's bookkeeping (engine.ts) and the work of one attempt (attempt.ts):
  * an attempt reports through an AttemptHandle and returns an AttemptResult.
  */
-import type { AgentView, EventLine } from '../ipc/protocol.js';
+import type { Backend } from '../agents/backend.js';
+import type { RunOptions } from '../config/run-options.js';
+import type { BackendSettings, Config } from '../config/schema.js';
+import type { Worktree } from '../git/worktree.js';
+import type { ProjectPaths } from '../paths.js';
+import type { Sandbox } from '../sandbox/bwrap.js';
+import type { AgentView, EventLine } from '../protocol/types.js';
+import type { CommandPolicy } from '../security/command-policy.js';
 import type { AttemptOutcome, GateCheck, Task, TaskStatus } from '../tasks/model.js';
+
+/** What every attempt of a run shares. */
+export interface AttemptDeps {
+  readonly paths: ProjectPaths;
+  readonly config: Config;
+  readonly options: RunOptions;
+  readonly backend: Backend;
+  readonly settings: BackendSettings;
+  readonly integrationBranch: string;
+  readonly policy: CommandPolicy;
+  readonly nightshiftCommand: readonly string[];
+  /** The kernel sandbox every agent and gate command of the run is wrapped in; absent = none. */
+  readonly sandbox?: Sandbox;
+}
 
 /** Control over a live agent, for the board's attach, stop and resize. */
 export interface LiveAgentControl {
@@ -64,3 +85,13 @@ export interface AttemptContext {
 
 /** Runs one attempt of a task from worktree to gate to commit. */
 export type AttemptRunner = (context: AttemptContext) => Promise<AttemptResult>;
+
+/**
+ * Called after every attempt (passed or not) while its worktree still exists; the composition root
+ * plugs the review loop in here. Must not throw.
+ */
+export type AfterAttempt = (
+  context: AttemptContext,
+  worktree: Worktree,
+  result: AttemptResult,
+) => Promise<void>;

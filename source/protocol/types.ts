@@ -1,12 +1,10 @@
 /**
- * What crosses between an engine and its clients (boards, `status`, `task` writes), whether the
- * engine is in-process, on the local Unix socket, or at the far end of an ssh channel (DESIGN.md §3).
- * Wire format: one JSON message per line.
+ * What engine, agents and clients (boards, `status`, `task` writes) share: the views of a run, the
+ * events that change them, the commands a client may send, and the two interfaces between them
+ * (EngineHost on the engine's side, EngineClient on the client's), whatever the transport
+ * (DESIGN.md §3). The wire messages that carry them are ipc/messages.ts.
  */
 import type { Task } from '../tasks/model.js';
-
-/** Protocol version; a client with another major version is refused with a clear message. */
-export const PROTOCOL_VERSION = 1;
 
 /** What an agent is doing, as classified from its output (DESIGN.md §4). */
 export type AgentState =
@@ -108,31 +106,6 @@ export const READ_ONLY_COMMANDS: ReadonlySet<CommandName> = new Set<CommandName>
   'subscribe-pty',
   'unsubscribe-pty',
 ]);
-
-/** Client → engine. */
-export type ClientMessage =
-  | { readonly type: 'hello'; readonly version: number; readonly readonly?: boolean }
-  | {
-      readonly type: 'command';
-      readonly id: number;
-      readonly name: CommandName;
-      readonly args: Readonly<Record<string, unknown>>;
-    };
-
-/** Engine → client. */
-export type ServerMessage =
-  | { readonly type: 'snapshot'; readonly state: EngineSnapshot }
-  | { readonly type: 'event'; readonly event: EngineEvent }
-  | {
-      readonly type: 'result';
-      readonly id: number;
-      readonly ok: boolean;
-      readonly error?: string;
-      readonly value?: unknown;
-    }
-  /** Raw pty bytes of an agent a client subscribed to (base64 is not needed: JSON strings carry UTF-8). */
-  | { readonly type: 'pty'; readonly agentId: string; readonly data: string }
-  | { readonly type: 'error'; readonly message: string };
 
 /** Outcome of a command. */
 export interface CommandResult {

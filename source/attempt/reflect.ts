@@ -5,10 +5,9 @@
  * agent gives nothing usable, the lesson is the failure itself, so the next attempt still sees it.
  */
 import type { AgentResult } from '../agents/agent-process.js';
-import type { AttemptContext, AttemptResult } from './attempt-types.js';
-import type { AttemptDeps } from './attempt.js';
+import type { AttemptContext, AttemptDeps, AttemptResult } from './types.js';
 import { runReflectAgent } from './reflect-agent.js';
-import { appendTaskLearning } from './history.js';
+import { appendTaskLearning } from '../tasks/learning.js';
 import { lastJsonAnswer } from './json-answer.js';
 
 /** What the reflect template asks the agent to answer with (templates/prompts/reflect.md). */

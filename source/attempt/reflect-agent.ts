@@ -4,13 +4,13 @@
  */
 import type { AgentResult } from '../agents/agent-process.js';
 import { errorMessage } from '../errors.js';
-import type { AttemptContext, AttemptResult } from './attempt-types.js';
-import { runAgent, type AttemptDeps } from './attempt.js';
-import { diffText, git } from './git.js';
+import { runAgent } from './agent-run.js';
+import type { AttemptContext, AttemptDeps, AttemptResult } from './types.js';
+import { diffText, git } from '../git/git.js';
 import { isEnvFile } from '../security/secrets.js';
 import { buildTaskPromptValues, loadPrompt, renderTemplate, truncateMiddle } from './prompts.js';
-import type { AttemptLogPaths } from './history.js';
-import type { Worktree } from './worktree.js';
+import type { AttemptLogPaths } from '../history/history.js';
+import type { Worktree } from '../git/worktree.js';
 
 /** The reflect agent's result, or undefined when it could not run (the caller falls back). */
 export async function runReflectAgent(

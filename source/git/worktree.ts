@@ -11,8 +11,8 @@
  * Worktrees hold only tracked files: ignored folders of the main checkout such as `node_modules`
  * are absent unless listed in `links` of {@link createWorktree}, which symlinks them in.
  *
- * Callers serialise {@link integrate} calls of one repository (one merge at a time); the rest may
- * run concurrently for different tasks.
+ * {@link integrate} calls of one repository must not overlap: the engine lands through the
+ * repository's landing queue (landing.ts); the rest may run concurrently for different tasks.
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';

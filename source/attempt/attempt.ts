@@ -1,0 +1,182 @@
+/**
+ * One attempt of one task (DESIGN.md §4–§6): a fresh worktree from the integration branch, the
+ * prompt, the agent in a pty, the gate, then commit + rebase + fast-forward on success, or
+ * reflection on failure. Reports through the AttemptHandle; never touches the store directly.
+ */
+import { mkdir } from 'node:fs/promises';
+import type { AgentResult } from '../agents/agent-process.js';
+import { errorMessage } from '../errors.js';
+import { repoCacheFor } from '../git/repo-cache.js';
+import { createWorktree, removeWorktree, type Worktree } from '../git/worktree.js';
+import { appendProgress, attemptLogPaths, type AttemptLogPaths } from '../history/history.js';
+import { runAgent } from './agent-run.js';
+import { renderCodePrompt } from './code-prompt.js';
+import { runIterativeAttempt } from './iterative.js';
+import { land } from './land.js';
+import { reflectOnFailure } from './reflect.js';
+import type {
+  AfterAttempt,
+  AttemptContext,
+  AttemptDeps,
+  AttemptHandle,
+  AttemptResult,
+  AttemptRunner,
+} from './types.js';
+import { verify } from './verify.js';
+
+/** Folders of the main checkout linked into each worktree so tests can run without reinstalling. */
+const LINKED_FOLDERS = ['node_modules', '.venv', 'venv'];
+
+/** What the composition root plugs into every attempt. */
+export interface AttemptHooks {
+  /** After every attempt, with its worktree still there (the quality check and review loop). */
+  readonly afterAttempt?: AfterAttempt;
+}
+
+/** The attempt runner the engine calls. */
+export function createAttemptRunner(deps: AttemptDeps, hooks: AttemptHooks = {}): AttemptRunner {
+  return async (context) => {
+    const { task, attempt, runId, handle } = context;
+    const logs = attemptLogPaths(deps.paths, runId, task.id, attempt);
+    await mkdir(logs.dir, { recursive: true });
+    handle.updateTask((t) => {
+      const current = t.attempts.at(-1);
+      if (current) current.logPath = logs.log;
+    });
+    let worktree: Worktree | undefined;
+    try {
+      worktree = await createWorktree(deps.paths.root, task.id, attempt, {
+        baseRef: deps.integrationBranch,
+        links: LINKED_FOLDERS,
+        cache: repoCacheFor(deps),
+      });
+      const result =
+        task.execution.strategy === 'iterative'
+          ? await runIterativeAttempt(deps, context, worktree, logs, (prompt) =>
+              runAgent(deps, context, worktree!, logs, prompt),
+            )
+          : await runSinglePass(deps, context, worktree, logs);
+      await appendProgress(deps.paths, {
+        at: new Date().toISOString(),
+        taskId: task.id,
+        title: task.title,
+        attempt,
+        outcome: result.outcome,
+        commit: result.commit,
+        summary: result.summary,
+      }).catch(() => undefined);
+      // The quality check (both gate outcomes) and, when due, the review agent (review/).
+      await hooks.afterAttempt?.(context, worktree, result);
+      return { ...result, logPath: logs.log };
+    } finally {
+      // Interrupted attempts keep their worktree for inspection (DESIGN.md §3); others are removed.
+      if (worktree && !handle.stopped())
+        await removeWorktree(deps.paths.root, worktree.path, { branch: worktree.branch }).catch(
+          () => undefined,
+        );
+    }
+  };
+}
+
+async function runSinglePass(
+  deps: AttemptDeps,
+  context: AttemptContext,
+  worktree: Worktree,
+  logs: AttemptLogPaths,
+): Promise<AttemptResult> {
+  const { task, handle } = context;
+  const prompt = await renderCodePrompt(deps, context);
+  const agent = await runAgent(deps, context, worktree, logs, prompt);
+  const early = agentFailure(agent, handle);
+  if (early) return withReflection(deps, context, worktree, logs, early, '');
+
+  handle.setStatus('verifying');
+  handle.line(
+    'info',
+    `${task.id}: verifying (${task.verification.commands.length} command${task.verification.commands.length === 1 ? '' : 's'})`,
+  );
+  const gate = await verify(deps, task, worktree, logs);
+  if (!gate.passed) {
+    const failed = gate.checks.find((check) => !check.passed);
+    const summary = `gate failed: ${failed ? `${failed.name}${failed.detail ? ` — ${detailGist(failed.detail)}` : ''}` : 'unknown check'}`;
+    return withReflection(
+      deps,
+      context,
+      worktree,
+      logs,
+      {
+        outcome: 'failed',
+        summary,
+        checks: gate.checks,
+        exitCode: agent.exitCode,
+        metric: gate.metric,
+        sessionId: agent.sessionId,
+      },
+      gate.output,
+    );
+  }
+  return land(deps, context, worktree, {
+    outcome: 'passed',
+    summary: oneLine(agent.finalText) || 'verified',
+    checks: gate.checks,
+    exitCode: agent.exitCode,
+    metric: gate.metric,
+    sessionId: agent.sessionId,
+  });
+}
+
+/** An attempt result when the agent itself failed (before any gate), or undefined when it exited fine. */
+function agentFailure(agent: AgentResult, handle: AttemptHandle): AttemptResult | undefined {
+  const base = { checks: [], exitCode: agent.exitCode, sessionId: agent.sessionId };
+  if (agent.reason === 'stopped' && handle.stopped())
+    return { ...base, outcome: 'interrupted', summary: 'stopped with the run' };
+  if (agent.reason === 'stopped') return { ...base, outcome: 'failed', summary: 'agent stopped by a person' };
+  if (agent.reason === 'timeout')
+    return { ...base, outcome: 'timeout', summary: 'agent hit the wall-clock timeout' };
+  if (agent.reason === 'idle')
+    return { ...base, outcome: 'timeout', summary: 'agent produced no output for the idle timeout' };
+  if (!agent.ok) {
+    const detail = oneLine(agent.finalText);
+    return {
+      ...base,
+      outcome: 'failed',
+      summary: `agent exited with code ${agent.exitCode ?? 'unknown'}${detail ? `: ${detail}` : ''}`,
+    };
+  }
+  return undefined;
+}
+
+/** Adds the reflection step to a failed result (never to interrupted ones). */
+async function withReflection(
+  deps: AttemptDeps,
+  context: AttemptContext,
+  worktree: Worktree,
+  logs: AttemptLogPaths,
+  failed: AttemptResult,
+  gateOutput: string,
+): Promise<AttemptResult> {
+  if (failed.outcome === 'interrupted' || context.handle.stopped()) return failed;
+  try {
+    const reflection = await reflectOnFailure(deps, context, worktree, logs, failed, gateOutput);
+    return { ...failed, reflection };
+  } catch (error) {
+    context.handle.line('warn', `${context.task.id}: reflection failed: ${errorMessage(error)}`);
+    return failed;
+  }
+}
+
+/**
+ * A failed check's detail in one line: its first line and, when output follows (`exit 1; last
+ * output:` then the lines), the last of them — the first line alone said only "last output:".
+ */
+function detailGist(text: string): string {
+  const lines = text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
+  return (lines.length > 1 ? `${lines[0]} ${lines.at(-1)}` : (lines[0] ?? '')).slice(0, 200);
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim().slice(0, 300);
+}

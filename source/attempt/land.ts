@@ -1,0 +1,48 @@
+/**
+ * The end of a passing attempt: its work committed and landed on the integration branch through
+ * the repository's landing queue (git/landing.ts), told on the board.
+ */
+import { landWork } from '../git/landing.js';
+import { repoCacheFor } from '../git/repo-cache.js';
+import type { Worktree } from '../git/worktree.js';
+import type { AttemptContext, AttemptDeps, AttemptResult } from './types.js';
+
+/** Commits the verified work in the worktree and lands it on the integration branch. */
+export async function land(
+  deps: AttemptDeps,
+  context: AttemptContext,
+  worktree: Worktree,
+  passed: AttemptResult,
+): Promise<AttemptResult> {
+  const { task, attempt, handle } = context;
+  const message = `${task.title}\n\nnightshift task ${task.id}, attempt ${attempt}${passed.metric !== undefined ? `, metric ${passed.metric}` : ''}`;
+  const landed = await landWork(deps.paths.root, worktree, {
+    message: `nightshift(${task.id}): ${message}`,
+    integrationBranch: deps.integrationBranch,
+    autoCommit: deps.options.autoCommit,
+    cache: repoCacheFor(deps),
+  });
+  switch (landed.kind) {
+    case 'kept':
+      handle.line(
+        'info',
+        `${task.id}: passed; auto_commit is off, so the work stays on branch ${worktree.branch}`,
+      );
+      return { ...passed, commit: landed.sha ?? undefined };
+    case 'nothing':
+      return { ...passed, summary: `${passed.summary} (no file changes to commit)` };
+    case 'refused':
+      handle.line(
+        'warn',
+        `${task.id}: ${landed.reason === 'conflict' ? 'rebase conflict' : 'main checkout has uncommitted changes'}: ${landed.files.join(', ')}`,
+      );
+      return {
+        ...passed,
+        outcome: 'failed',
+        summary: `passed the gate but could not land: ${landed.reason} in ${landed.files.join(', ')}`,
+        conflict: landed.conflict,
+      };
+    case 'landed':
+      return { ...passed, commit: landed.sha };
+  }
+}

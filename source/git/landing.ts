@@ -1,0 +1,85 @@
+/**
+ * Landing verified work (DESIGN §6): commit in the worktree, rebase onto the integration branch,
+ * fast-forward it. One landing queue per repository runs these one at a time, so two attempts
+ * that pass together never race for the integration branch (the loser would rebase onto a head
+ * that moved under it); attempts of other repositories do not wait.
+ */
+import path from 'node:path';
+import { commitWork } from './git.js';
+import { createRepoCache, repoIdentity, type RepoCache } from './repo-cache.js';
+import { integrate, type Worktree } from './worktree.js';
+
+/** The tail of each repository's queue: the promise the next landing waits for. */
+const queues = new Map<string, Promise<unknown>>();
+
+/**
+ * Runs `work` after every landing already queued for `repoRoot` has ended (passed or thrown), and
+ * before any queued later. Resolves or rejects with `work`'s own result.
+ */
+export function enqueueLanding<T>(repoRoot: string, work: () => Promise<T>): Promise<T> {
+  const key = path.resolve(repoRoot);
+  const previous = queues.get(key) ?? Promise.resolve();
+  const next = previous.then(work, work);
+  const tail = next.catch(() => undefined);
+  queues.set(key, tail);
+  // The last landing of a repository takes its queue with it.
+  void tail.then(() => {
+    if (queues.get(key) === tail) queues.delete(key);
+  });
+  return next;
+}
+
+/** What {@link landWork} is asked to do. */
+export interface LandRequest {
+  /** The commit message of the work left uncommitted in the worktree. */
+  readonly message: string;
+  /** The branch verified work lands on. */
+  readonly integrationBranch: string;
+  /** When false the work is committed on the worktree's branch and stays there. */
+  readonly autoCommit: boolean;
+  /** The run's {@link RepoCache}. */
+  readonly cache?: RepoCache;
+}
+
+/** How a landing ended. */
+export type LandResult =
+  /** Committed on the worktree's branch only (auto-commit off). */
+  | { readonly kind: 'kept'; readonly sha: string | null }
+  /** Nothing to land: no file changed and no commit was made in the worktree. */
+  | { readonly kind: 'nothing' }
+  | { readonly kind: 'landed'; readonly sha: string }
+  /** The rebase conflicts, or the checkout holding the branch has uncommitted changes in its way. */
+  | {
+      readonly kind: 'refused';
+      readonly reason: 'conflict' | 'dirty-checkout';
+      readonly conflict: string;
+      readonly files: readonly string[];
+    };
+
+/** Commits the worktree's work and lands it on the integration branch, in the repository's queue. */
+export function landWork(
+  repoRoot: string,
+  worktree: Pick<Worktree, 'path' | 'branch' | 'baseSha'>,
+  request: LandRequest,
+): Promise<LandResult> {
+  return enqueueLanding(repoRoot, async (): Promise<LandResult> => {
+    const cache = request.cache ?? createRepoCache();
+    const made = await commitWork(worktree.path, request.message, {
+      identity: await repoIdentity(repoRoot, cache),
+    });
+    const { sha } = made;
+    if (!request.autoCommit) return { kind: 'kept', sha };
+    // Iterative attempts (and agents that commit themselves) leave a clean tree with commits on it.
+    if (sha === null && made.parent === worktree.baseSha) return { kind: 'nothing' };
+    // What the commit told (its parent, nothing left over) spares integrate a status and, when the branch has not moved, the rebase.
+    const committed = sha !== null && made.excluded.length === 0 ? { sha, parent: made.parent } : undefined;
+    const landed = await integrate(repoRoot, worktree, {
+      integrationBranch: request.integrationBranch,
+      cache,
+      ...(committed && { committed }),
+    });
+    if (!landed.ok)
+      return { kind: 'refused', reason: landed.reason, conflict: landed.conflict, files: landed.files };
+    return { kind: 'landed', sha: landed.sha };
+  });
+}
