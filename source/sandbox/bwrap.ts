@@ -74,6 +74,43 @@ export const CLI_STATE = [
   '.local/state/opencode',
   '.cache',
 ];
+/**
+ * Each agent CLI's state folders, by the CLI program's name, honouring the XDG variables it reads.
+ * The folders of the CLI being run are created when missing: a CLI's first run must be able to make
+ * them (opencode exited 1 with EROFS on `~/.local` from a fresh HOME).
+ */
+export function cliStateFolders(
+  command: string,
+  home: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string[] {
+  const xdg = (name: string, fallback: string): string => {
+    const value = env[name];
+    return value && path.isAbsolute(value) ? value : path.join(home, fallback);
+  };
+  switch (path.basename(command)) {
+    case 'opencode':
+      return ['XDG_DATA_HOME', 'XDG_CONFIG_HOME', 'XDG_STATE_HOME', 'XDG_CACHE_HOME'].map((name, index) =>
+        path.join(xdg(name, ['.local/share', '.config', '.local/state', '.cache'][index] ?? ''), 'opencode'),
+      );
+    case 'codex':
+      return [
+        env['CODEX_HOME'] && path.isAbsolute(env['CODEX_HOME'])
+          ? env['CODEX_HOME']
+          : path.join(home, '.codex'),
+      ];
+    case 'gemini':
+      return [path.join(env['GEMINI_CLI_HOME'] || home, '.gemini')];
+    case 'claude':
+      return [
+        env['CLAUDE_CONFIG_DIR'] && path.isAbsolute(env['CLAUDE_CONFIG_DIR'])
+          ? env['CLAUDE_CONFIG_DIR']
+          : path.join(home, '.claude'),
+      ];
+    default:
+      return [];
+  }
+}
 /** Build caches a gate or an agent needs to install and build (npm, pip, cargo, go, …). */
 export const BUILD_CACHES = [
   '.npm',
@@ -216,6 +253,10 @@ export function bwrapArguments(
     if (!existsSync(full) && existsSync(home)) mkdirSync(full, { recursive: true, mode: 0o700 });
   }
   for (const name of [...CLI_STATE, ...BUILD_CACHES]) addWritable(path.join(home, name));
+  for (const folder of cliStateFolders(command, home, env)) {
+    if (!existsSync(folder) && existsSync(home)) mkdirSync(folder, { recursive: true, mode: 0o700 });
+    addWritable(folder);
+  }
   for (const extra of settings.writable) addWritable(expandHome(extra, home));
   for (const extra of scope.writable ?? []) addWritable(extra);
   const git = worktreeGit(worktree);

@@ -11,6 +11,7 @@ import {
   bwrapArguments,
   bwrapSandbox,
   chooseSandbox,
+  cliStateFolders,
   probeBwrap,
   programFolders,
 } from '../../source/sandbox/bwrap.js';
@@ -147,5 +148,43 @@ describe.skipIf(!probeBwrap().ok)('a program under /tmp', () => {
     // Read-only: the program cannot be changed from inside.
     const write = sandbox.wrap('/bin/sh', ['-c', `echo x > ${program}`], { worktree, projectRoot: repo });
     expect((await execa(write.file, write.args, { cwd: worktree, reject: false })).exitCode).not.toBe(0);
+  });
+});
+
+describe.skipIf(!probeBwrap().ok)("an agent CLI's first run", () => {
+  it("can create its own state folders in a fresh HOME (opencode's ~/.local/share/opencode)", async () => {
+    const home = await tempDir('nightshift-home-');
+    const bin = await tempDir('nightshift-bin-');
+    const program = path.join(bin, 'opencode');
+    // What opencode does first: make its data and state folders under the XDG homes.
+    await writeFile(
+      program,
+      '#!/bin/sh\nmkdir -p "$XDG_DATA_HOME/opencode/log" "$HOME/.local/state/opencode" && echo made\n',
+      { mode: 0o755 },
+    );
+    const repo = await tempGitRepo();
+    await execa('git', ['commit', '-q', '--allow-empty', '-m', 'x'], { cwd: repo });
+    const worktree = path.join(await tempDir('nightshift-wt-'), 't-1');
+    await execa('git', ['worktree', 'add', '-q', '-B', 'nightshift/t', worktree], { cwd: repo });
+    const env = { PATH: process.env['PATH'], XDG_DATA_HOME: path.join(home, 'data') };
+    expect(cliStateFolders(program, home, env)).toContain(path.join(home, 'data', 'opencode'));
+
+    const built = bwrapArguments(
+      { mode: 'bwrap', ...settings },
+      { worktree, projectRoot: repo },
+      home,
+      program,
+      env,
+    );
+    const result = await execa('bwrap', [...built.args, '--', program], {
+      cwd: worktree,
+      env: { ...env, HOME: home },
+      extendEnv: false,
+      reject: false,
+    });
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toBe('made');
+    // Another program gets no such folder: only the CLI being run has its state made.
+    expect(cliStateFolders('/bin/sh', home, env)).toEqual([]);
   });
 });
