@@ -5,6 +5,7 @@
  */
 import { attemptProcessTag, killTree, taggedProcesses } from '../agents/process-tree.js';
 import type { Store } from '../store/store.js';
+import { isInFlight, moveTask } from '../tasks/lifecycle.js';
 
 /** What recovery did, for the user. */
 export interface RecoveryReport {
@@ -34,7 +35,7 @@ export async function recoverState(
   }
   const endedAt = now();
   const openRuns = store.state.runs.filter((run) => run.outcome === undefined).length;
-  if (open.length === 0 && openRuns === 0 && !store.state.tasks.some(isMidFlight)) {
+  if (open.length === 0 && openRuns === 0 && !store.state.tasks.some(isInFlight)) {
     return { interruptedAttempts: [], killedProcesses: 0, runsClosed: 0 };
   }
   store.update((state) => {
@@ -46,10 +47,7 @@ export async function recoverState(
         attempt.summary = attempt.summary || 'the engine stopped during this attempt';
         attempt.pid = undefined;
       }
-      if (isMidFlight(task)) {
-        task.status = 'pending';
-        task.updatedAt = endedAt;
-      }
+      if (isInFlight(task)) moveTask(task, 'pending', { at: endedAt });
     }
     for (const run of state.runs) {
       if (run.outcome !== undefined) continue;
@@ -63,8 +61,4 @@ export async function recoverState(
     killedProcesses: killed,
     runsClosed: openRuns,
   };
-}
-
-function isMidFlight(task: { status: string }): boolean {
-  return task.status === 'running' || task.status === 'verifying';
 }

@@ -7,6 +7,7 @@ import { MAX_ATTEMPTS_KEPT, type Task } from '../tasks/model.js';
 import { agentName } from './agent-names.js';
 import type { AgentRoster } from './agent-roster.js';
 import type { AttemptHandle, AttemptResult } from '../attempt/types.js';
+import { moveTask } from '../tasks/lifecycle.js';
 
 /** What a handle needs from the engine. */
 export interface AttemptHandleHost {
@@ -27,7 +28,7 @@ export function openAttemptRecord(
   backend: string,
   startedAt: string,
 ): void {
-  task.status = 'running';
+  moveTask(task, 'running');
   task.attempts.push({
     n,
     runId,
@@ -70,10 +71,7 @@ export function createAttemptHandle(host: AttemptHandleHost, taskId: string): At
       if (attempt) mutate(attempt);
     });
   return {
-    setStatus: (status) =>
-      host.updateTask(taskId, (task) => {
-        task.status = status;
-      }),
+    setStatus: (status) => host.updateTask(taskId, (task) => moveTask(task, status)),
     line: (level, message) => host.line(level, message, taskId),
     addAgent: (view, control) => {
       const agent = host.agents.add(view, control);

@@ -34,6 +34,7 @@ import {
   type AttemptHandleHost,
 } from './attempt-record.js';
 import { runEngineCommand, type EngineCommandTarget } from './engine-commands.js';
+import { moveTask } from '../tasks/lifecycle.js';
 
 /** Event lines kept in memory for snapshots. */
 const RECENT_LINES = 200;
@@ -119,7 +120,7 @@ export class Engine implements EngineHost {
   /** Runs until the queue is exhausted, a limit is hit, or stop is asked for; returns the exit code. */
   async run(): Promise<number> {
     const { store, options } = this.#deps;
-    store.update((state) => {
+    store.updateMeta((state) => {
       state.runs.push(this.#runRecord());
       if (state.runs.length > MAX_RUNS_KEPT) state.runs.splice(0, state.runs.length - MAX_RUNS_KEPT);
     });
@@ -215,9 +216,7 @@ export class Engine implements EngineHost {
   async #runTask(taskId: string): Promise<void> {
     const { options } = this.#deps;
     const maxAttempts = options.maxRetries + 1;
-    this.#updateTask(taskId, (task) => {
-      task.status = 'running';
-    });
+    this.#updateTask(taskId, (task) => moveTask(task, 'running'));
     for (;;) {
       const task = this.#task(taskId);
       const attemptNo = task.attempts.length + 1;
@@ -295,7 +294,7 @@ export class Engine implements EngineHost {
       }),
     addLearning: (taskId, text) => {
       const at = this.#now().toISOString();
-      this.#deps.store.update((state) => {
+      this.#deps.store.updateMeta((state) => {
         state.learning = appendLearning(state.learning, { at, taskId, text });
       });
     },
@@ -305,7 +304,7 @@ export class Engine implements EngineHost {
   #closeAttempt(taskId: string, n: number, result: Awaited<ReturnType<AttemptRunner>>): void {
     const endedAt = this.#now().toISOString();
     this.#updateTask(taskId, (task) => closeAttemptRecord(task, n, result, endedAt));
-    this.#deps.store.update((state) => {
+    this.#deps.store.updateMeta((state) => {
       const run = state.runs.find((r) => r.id === this.#run.id);
       if (!run) return;
       run.attempts++;
@@ -322,7 +321,7 @@ export class Engine implements EngineHost {
     const blocked = tasks.filter((t) => t.status === 'blocked').length;
     const { outcome, exitCode } = runOutcome(tasks, this.#stopReason, this.#budgetHit);
     const endedAt = this.#now().toISOString();
-    store.update((state) => {
+    store.updateMeta((state) => {
       const run = state.runs.find((r) => r.id === this.#run.id);
       if (run) {
         run.endedAt = endedAt;
@@ -387,26 +386,18 @@ export class Engine implements EngineHost {
 
   #updateTask(id: string, mutate: (task: Task) => void): void {
     const now = this.#now().toISOString();
-    this.#deps.store.update((state) => {
-      const index = state.tasks.findIndex((t) => t.id === id);
-      const current = state.tasks[index];
-      if (!current) return;
-      // Replace rather than mutate in place so snapshots already sent stay unchanged.
-      const next = structuredClone(current);
+    // A changed copy replaces the task, so snapshots already sent stay unchanged, and only this
+    // task is serialised again (Store.updateTask).
+    const task = this.#deps.store.updateTask(id, (next) => {
       mutate(next);
       next.updatedAt = now;
-      state.tasks[index] = next;
     });
-    const task = this.#deps.store.state.tasks.find((t) => t.id === id);
     if (task) this.#emit({ type: 'task', task });
   }
 
   /** Where a task ends up after its attempts in this run. */
   #settle(taskId: string, status: 'done' | 'pending' | 'blocked', blockReason?: string): void {
-    this.#updateTask(taskId, (task) => {
-      task.status = status;
-      task.blockReason = blockReason;
-    });
+    this.#updateTask(taskId, (task) => moveTask(task, status, { blockReason }));
   }
 
   #setRun(patch: Partial<RunView>): void {

@@ -29,6 +29,7 @@ import { backupState } from '../store/backup.js';
 import { readLock, withStoreWrite } from '../store/lock.js';
 import type { State } from '../store/schema.js';
 import { Store } from '../store/store.js';
+import { moveTask } from '../tasks/lifecycle.js';
 
 /** The subject prefix of every commit nightshift makes. */
 export const NIGHTSHIFT_COMMIT_PREFIX = 'nightshift(';
@@ -102,8 +103,7 @@ export async function resetToPlan(root: string, options: { readonly dryRun: bool
     const at = new Date().toISOString();
     store.update((draft) => {
       for (const task of draft.tasks) {
-        task.status = 'pending';
-        delete task.blockReason;
+        moveTask(task, 'pending');
         delete task.bestMetric;
         task.attempts = [];
         task.updatedAt = at;

@@ -12,6 +12,7 @@ import { findCycle, formatCycle, readyTasks } from './graph.js';
 import { taskSchema } from './model.js';
 import type { Task, TaskInput } from './model.js';
 import { didYouMean } from './suggest.js';
+import { moveTask } from './lifecycle.js';
 
 /** The current time as an ISO string; injectable so tests get fixed timestamps. */
 export type Clock = () => string;
@@ -188,9 +189,7 @@ export function blockTask(state: State, id: string, reason: string, now: Clock =
       hint: `nightshift task reset --ids ${id}`,
     });
   }
-  task.status = 'blocked';
-  task.blockReason = reason.trim();
-  task.updatedAt = now();
+  moveTask(task, 'blocked', { blockReason: reason.trim(), at: now() });
   return task;
 }
 
@@ -234,10 +233,6 @@ export function nextTask(state: State): Task | undefined {
 
 /** Puts tasks back to pending (history kept, block reason cleared) and returns their ids. */
 function backToPending(targets: readonly Task[], at: string): string[] {
-  for (const task of targets) {
-    task.status = 'pending';
-    delete task.blockReason;
-    task.updatedAt = at;
-  }
+  for (const task of targets) moveTask(task, 'pending', { at });
   return targets.map((task) => task.id);
 }
