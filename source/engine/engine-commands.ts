@@ -4,9 +4,9 @@
  */
 import { UserError, assertNever } from '../errors.js';
 import type { CommandName } from '../protocol/types.js';
-import type { TaskInput } from '../tasks/model.js';
-import type { TaskWrite } from '../tasks/task-write.js';
 import type { LiveAgentControl } from '../attempt/types.js';
+import { checkCommandArgs } from './command-args.js';
+import type { TaskWrite } from '../tasks/task-write.js';
 
 /** What the commands act on. */
 export interface EngineCommandTarget {
@@ -17,7 +17,7 @@ export interface EngineCommandTarget {
   readonly taskWrite: (write: TaskWrite) => Promise<{ summary: string; backup?: string }>;
 }
 
-/** Runs one command; throws a UserError for bad arguments or an unknown agent. */
+/** Runs one command; throws a UserError for bad arguments (checked with zod) or an unknown agent. */
 export async function runEngineCommand(
   target: EngineCommandTarget,
   name: CommandName,
@@ -25,66 +25,59 @@ export async function runEngineCommand(
 ): Promise<unknown> {
   switch (name) {
     case 'pause':
+      checkCommandArgs(name, args);
       target.setPaused(true);
       return 'paused';
     case 'resume':
+      checkCommandArgs(name, args);
       target.setPaused(false);
       return 'resumed';
     case 'stop':
+      checkCommandArgs(name, args);
       target.stop();
       return 'stopping';
     case 'stop-agent':
-      await agent(target, args).stop('stopped');
+      await agent(target, checkCommandArgs(name, args).agentId).stop('stopped');
       return 'stopped';
     case 'set-parallel': {
-      const parallel = Number(args['parallel']);
-      if (!Number.isInteger(parallel) || parallel < 1 || parallel > 64)
-        throw new UserError('parallel must be an integer from 1 to 64');
+      const { parallel } = checkCommandArgs(name, args);
       target.setParallel(parallel);
       return parallel;
     }
     case 'retry':
-      return target.taskWrite({ op: 'retry', ids: optionalIds(args) });
+      return target.taskWrite({ op: 'retry', ids: checkCommandArgs(name, args).ids });
     case 'reset':
-      return target.taskWrite({ op: 'reset', ids: optionalIds(args) });
-    case 'block':
-      return target.taskWrite({ op: 'block', id: stringArg(args, 'id'), reason: stringArg(args, 'reason') });
+      return target.taskWrite({ op: 'reset', ids: checkCommandArgs(name, args).ids });
+    case 'block': {
+      const { id, reason } = checkCommandArgs(name, args);
+      return target.taskWrite({ op: 'block', id, reason });
+    }
     case 'add-task':
-      return target.taskWrite({ op: 'add', tasks: [args['task'] as TaskInput] });
+      return target.taskWrite({ op: 'add', tasks: [checkCommandArgs(name, args).task] });
     case 'task-write':
-      return target.taskWrite(args['write'] as TaskWrite);
-    case 'pty-input':
-      agent(target, args).write(stringArg(args, 'data'));
+      return target.taskWrite(checkCommandArgs(name, args).write);
+    case 'pty-input': {
+      const { agentId, data } = checkCommandArgs(name, args);
+      agent(target, agentId).write(data);
       return 'ok';
-    case 'pty-resize':
-      agent(target, args).resize(Number(args['cols']), Number(args['rows']));
+    }
+    case 'pty-resize': {
+      const { agentId, cols, rows } = checkCommandArgs(name, args);
+      agent(target, agentId).resize(cols, rows);
       return 'ok';
+    }
     case 'subscribe-pty':
     case 'unsubscribe-pty':
       // The IPC server wires pty streams itself through subscribePty.
+      checkCommandArgs(name, args);
       return 'ok';
     default:
       return assertNever(name);
   }
 }
 
-function agent(target: EngineCommandTarget, args: Readonly<Record<string, unknown>>): LiveAgentControl {
-  const id = stringArg(args, 'agentId');
+function agent(target: EngineCommandTarget, id: string): LiveAgentControl {
   const control = target.agentControl(id);
   if (!control) throw new UserError(`no running agent "${id}"`);
   return control;
-}
-
-function stringArg(args: Readonly<Record<string, unknown>>, key: string): string {
-  const value = args[key];
-  if (typeof value !== 'string' || value.length === 0) throw new UserError(`command needs "${key}"`);
-  return value;
-}
-
-function optionalIds(args: Readonly<Record<string, unknown>>): string[] | undefined {
-  const ids = args['ids'];
-  if (ids === undefined) return undefined;
-  if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string'))
-    throw new UserError('"ids" must be a list of task ids');
-  return ids;
 }
