@@ -19,16 +19,17 @@ function target(): EngineCommandTarget & { writes: TaskWrite[]; calls: string[] 
     agentControl: (id) =>
       id === 'a1'
         ? {
-            stop: async () => {
+            stop: () => {
               calls.push('stop a1');
+              return Promise.resolve();
             },
             write: (data: string) => calls.push(`write ${data}`),
             resize: (cols: number, rows: number) => calls.push(`resize ${cols}x${rows}`),
           }
         : undefined,
-    taskWrite: async (write) => {
+    taskWrite: (write) => {
       writes.push(write);
-      return { summary: 'ok' };
+      return Promise.resolve({ summary: 'ok' });
     },
   } as EngineCommandTarget & { writes: TaskWrite[]; calls: string[] };
 }
