@@ -7,7 +7,7 @@ import { listEngines, registryPath, type RegistryEntry } from '../daemon/registr
 import { connectEngine } from '../ipc/client.js';
 import type { EngineSnapshot } from '../protocol/types.js';
 import { printJson, printLine } from './output.js';
-import { formatTextTable } from './text-table.js';
+import { formatTextTable } from '../text-table.js';
 
 /** An engine quiet for longer than this is listed without progress rather than holding `ls` up. */
 const SNAPSHOT_TIMEOUT_MS = 1_500;

@@ -2,7 +2,7 @@
  * Human-readable views of tasks for `task list` and `task show`.
  */
 import type { Task } from '../tasks/model.js';
-import { formatTextTable, type TextColumn } from './text-table.js';
+import { formatTextTable, type TextColumn } from '../text-table.js';
 
 /** On a terminal, lists up to this many rows use the boxed Ink table (ink-table is ~4 ms a row); longer ones and pipes use the plain table. */
 export const INK_TABLE_MAX_ROWS = 100;

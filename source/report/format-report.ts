@@ -3,7 +3,7 @@
  * `.nightshift/reports/<run>.md` holds). Both say the same things in the same order: the run, the
  * tasks, what blocked them, totals, and what needs you.
  */
-import { formatTextTable, type TextColumn } from '../cli/text-table.js';
+import { formatTextTable, type TextColumn } from '../text-table.js';
 import type { Report, TaskReport } from './build-report.js';
 
 /** `1h 02m`, `3m 05s`, `12s`, `0.4s`. */
