@@ -22,6 +22,7 @@ import { RecordTail } from './record-tail.js';
 import { CappedLog } from './capped-log.js';
 import { createToolTracker } from './common.js';
 import { createScreen } from './screen.js';
+import { classifyOutage, outageGraceMs, type Outage } from './outage.js';
 import { createMasker } from '../security/secrets.js';
 import type { Sandbox, SandboxScope } from '../sandbox/bwrap.js';
 
@@ -49,6 +50,11 @@ export interface StartAgentOptions {
   readonly timeoutMs?: number;
   /** Stop after this long without any output; 0 or absent = none. */
   readonly idleTimeoutMs?: number;
+  /**
+   * How long the CLI may report nothing but outage errors (its own retries) before it is ended
+   * with reason `outage`. Default `outageGraceMs()` (2 min, NIGHTSHIFT_OUTAGE_GRACE_MS).
+   */
+  readonly outageGraceMs?: number;
   /** SIGTERM → SIGKILL grace when stopping. Default 3000 ms. */
   readonly graceMs?: number;
   /** How often the state classifier runs. Default 250 ms. */
@@ -68,8 +74,8 @@ export interface StartAgentOptions {
   readonly sandbox?: { readonly sandbox: Sandbox; readonly scope: SandboxScope };
 }
 
-/** Why an agent ended. */
-export type StopReason = 'exit' | 'timeout' | 'idle' | 'stopped';
+/** Why an agent ended; `outage`: it reported only outage errors for the outage grace (outage.ts). */
+export type StopReason = 'exit' | 'timeout' | 'idle' | 'stopped' | 'outage';
 
 /** How an agent ended, with the summary of its events. */
 export interface AgentResult {
@@ -89,6 +95,11 @@ export interface AgentResult {
   readonly ok: boolean;
   readonly eventCount: number;
   readonly durationMs: number;
+  /**
+   * Set when the agent did not succeed because the model API was out (rate limit, 5xx, login,
+   * network; see outage.ts): what the CLI last reported of it. Not a failure of the task.
+   */
+  readonly outage?: Outage;
 }
 
 /** What a running agent reports. */
@@ -158,6 +169,9 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentProce
     ? options.sandbox.sandbox.wrap(options.command.file, options.command.args, options.sandbox.scope)
     : { file: options.command.file, args: options.command.args, env: {} };
   Object.assign(env, wrapped.env);
+  // A backend's own temp dir wins over the sandbox's private /tmp (codex's, see agents/codex.ts).
+  const ownTmp = options.command.env['TMPDIR'];
+  if (ownTmp) env['TMPDIR'] = ownTmp;
   const pty = await (options.spawn ?? spawnPty)(
     '/bin/sh',
     ['-c', WRAPPER, 'nightshift-agent', wrapped.file, ...wrapped.args],
@@ -187,6 +201,9 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentProce
   let resultText: string | undefined;
   let lastText = '';
   let resultOk: boolean | undefined;
+  // Outage errors since the agent last made progress (text, a tool call or result, usage).
+  let outage: { readonly since: number; last: Outage } | undefined;
+  const outageGrace = options.outageGraceMs ?? outageGraceMs();
 
   const setState = (next: AgentState): void => {
     if (next === state) return;
@@ -206,6 +223,10 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentProce
           summary.usageCost += event.costUsd ?? 0;
         } else if (event.type === 'init') sessionId = event.sessionId ?? sessionId;
         else if (event.type === 'text') lastText = event.text;
+        if (event.type === 'error') {
+          const found = classifyOutage(event.message);
+          if (found) outage = { since: outage?.since ?? Date.now(), last: found };
+        } else if (event.type !== 'init' && event.type !== 'result') outage = undefined;
         else if (event.type === 'result') {
           resultOk = event.ok;
           resultText = event.text;
@@ -247,6 +268,8 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentProce
     if (runningTool !== undefined) lastOutputAt = Date.now();
     const idleMs = Date.now() - lastOutputAt;
     if (options.idleTimeoutMs && idleMs >= options.idleTimeoutMs) void stop('idle');
+    // A CLI retrying a dead API forever (codex "waiting for network") is ended: it is an outage.
+    if (outage !== undefined && Date.now() - outage.since >= outageGrace) void stop('outage');
     setState(
       options.backend.classify({
         screen: screen.snapshot(),
@@ -273,6 +296,14 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentProce
     const exitCode = await readExitCode(exitPath);
     const reason = stopReason ?? 'exit';
     setState('exited');
+    const ok = reason === 'exit' && exitCode === 0 && resultOk !== false;
+    const finalText = resultText ?? lastText;
+    // An outage: the CLI's trailing errors said so, or its failed result does (claude's
+    // "API Error: 500 …"). A timeout, an idle kill or a person's stop stays what it is.
+    const outageFound =
+      ok || (reason !== 'exit' && reason !== 'outage')
+        ? undefined
+        : (outage?.last ?? (resultOk === false && resultText ? classifyOutage(resultText) : undefined));
     const final: AgentResult = {
       exitCode: exitCode ?? (stopReason === undefined && exit.signal === 0 ? exit.exitCode : null),
       signal: exit.signal === 0 ? null : exit.signal,
@@ -281,10 +312,11 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentProce
       tokensOut: summary.tokensOut,
       costUsd: summary.resultCost ?? summary.usageCost,
       sessionId,
-      finalText: resultText ?? lastText,
-      ok: reason === 'exit' && exitCode === 0 && resultOk !== false,
+      finalText,
+      ok,
       eventCount: summary.count,
       durationMs: Date.now() - startedAt,
+      ...(outageFound !== undefined && { outage: outageFound }),
     };
     emit('exit', final);
     return final;

@@ -252,6 +252,8 @@ export function createClaudeParser(): OutputParser {
       const message = asObject(line['message']);
       switch (asString(line['type'])) {
         case 'system': {
+          // Claude retries a failing API itself and says so: an outage in progress (agents/outage.ts).
+          if (asString(line['subtype']) === 'api_retry') return [apiRetry(line)];
           if (asString(line['subtype']) !== 'init') return [];
           const sessionId = asString(line['session_id']);
           const model = asString(line['model']);
@@ -273,6 +275,19 @@ export function createClaudeParser(): OutputParser {
           return [];
       }
     },
+  };
+}
+
+/** `{"type":"system","subtype":"api_retry","attempt":4,"max_retries":10,"error_status":500,"error":"server_error"}`. */
+function apiRetry(line: JsonObject): AgentEvent {
+  const status = asNumber(line['error_status']);
+  const error = asString(line['error']) ?? 'error';
+  const attempt = asNumber(line['attempt']);
+  const max = asNumber(line['max_retries']);
+  const count = attempt !== undefined ? ` ${attempt}${max !== undefined ? `/${max}` : ''}` : '';
+  return {
+    type: 'error',
+    message: `API Error: ${status !== undefined ? `${status} ` : ''}${error} (claude retries${count})`,
   };
 }
 

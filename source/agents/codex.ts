@@ -116,8 +116,30 @@ export function codexMcpOverrides(servers: McpServers): string[] {
   return overrides.flatMap((override) => ['-c', override]);
 }
 
+/**
+ * codex sets up its helpers (`codex-linux-sandbox`, `apply_patch`: links to itself in
+ * `$CODEX_HOME/tmp/arg0`, put first on the PATH) only when CODEX_HOME does not lie under the
+ * system temp dir — Rust's `std::env::temp_dir()`, i.e. $TMPDIR, else /tmp. Under it, codex starts
+ * without them and every command fails ("bwrap: execvp codex-linux-sandbox"): a CI clone, or a
+ * HOME, under /tmp. The sandbox sets TMPDIR=/tmp. So when CODEX_HOME is under /tmp or $TMPDIR,
+ * codex gets a temp dir of its own in the attempt folder (writable in the sandbox) instead.
+ */
+export async function codexTmpdir(request: AgentRequest, home: string): Promise<string | undefined> {
+  const roots = ['/tmp', request.env['TMPDIR'] || process.env['TMPDIR'] || '/tmp'];
+  const under = (root: string): boolean => {
+    const relative = path.relative(path.resolve(root), path.resolve(home));
+    return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+  };
+  if (!roots.some(under)) return undefined;
+  const dir = path.join(request.attemptDir, 'tmp');
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  return dir;
+}
+
 async function buildCommand(request: AgentRequest): Promise<AgentCommand> {
-  const rulesDir = path.join(codexHome(request), 'rules');
+  const home = codexHome(request);
+  const tmpdir = await codexTmpdir(request, home);
+  const rulesDir = path.join(home, 'rules');
   await mkdir(rulesDir, { recursive: true });
   await writeFile(path.join(rulesDir, CODEX_RULES_FILE), codexRules(request));
   const baseUrl = request.env[CODEX_BASE_URL_VAR] ?? process.env[CODEX_BASE_URL_VAR];
@@ -140,7 +162,7 @@ async function buildCommand(request: AgentRequest): Promise<AgentCommand> {
   return {
     file: codexBackend.binary(request.settings),
     args,
-    env: agentEnv(request, { CODEX_HOME: codexHome(request) }),
+    env: agentEnv(request, { CODEX_HOME: home, ...(tmpdir !== undefined && { TMPDIR: tmpdir }) }),
     cwd: request.cwd,
   };
 }
@@ -164,8 +186,9 @@ const SANDBOX_HELPER_MISSING = /bwrap: execvp codex-linux-sandbox/;
 /** The error nightshift reports for it, once per run: every command the agent runs fails the same way. */
 export const SANDBOX_HELPER_MESSAGE =
   'codex cannot run any command: bubblewrap could not start codex-linux-sandbox. codex creates that ' +
-  'helper in CODEX_HOME and refuses to when CODEX_HOME is under /tmp; set CODEX_HOME to a folder ' +
-  'outside /tmp (the default ~/.codex is).';
+  'helper in CODEX_HOME/tmp/arg0 and refuses to when CODEX_HOME is under its temp dir ($TMPDIR, else ' +
+  '/tmp); nightshift gives it a temp dir of its own then, so something else set TMPDIR: check the ' +
+  "agent's environment.";
 
 /** The parser for one codex run. */
 export function createCodexParser(): OutputParser {

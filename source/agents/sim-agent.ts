@@ -9,7 +9,7 @@
  * Env:   NIGHTSHIFT_TASK_ID, NIGHTSHIFT_ATTEMPT (1-based; default 1; `sim: on-attempt` scopes by it),
  *        NIGHTSHIFT_RUN_ID, NIGHTSHIFT_ROLE (reflect: answers with a lesson; plan: acts on the
  *        directives like a coding agent, with the planner round as the attempt)
- * Exit:  0 done · 1 failed (fail-attempts, a refused directive, a "no" to ask) · 2 bad usage
+ * Exit:  0 done · 1 failed (fail-attempts, outage-attempts, a refused directive, a "no" to ask) · 2 bad usage
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -142,6 +142,12 @@ async function main(): Promise<void> {
   emit({ type: 'text', text: intro });
   usage(prompt.length, intro.length);
 
+  if (attempt <= plan.outageAttempts) {
+    // What claude prints when the API is overloaded: an outage, not a failure of the task.
+    const message = `API Error: 529 {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}} (simulated outage, sim: outage-attempts ${plan.outageAttempts})`;
+    emit({ type: 'error', message });
+    finish(false, message);
+  }
   if (attempt <= plan.failAttempts) {
     const message = `Simulated failure on attempt ${attempt} (sim: fail-attempts ${plan.failAttempts}); nothing was written.`;
     emit({ type: 'error', message });

@@ -12,6 +12,8 @@
  *   sim: run CMD                 runs `sh -c CMD` in the working directory
  *   sim: delay MS                pause between output steps (the last one wins; default 0)
  *   sim: fail-attempts N         on attempts ≤ N: write nothing, report an error result, exit 1
+ *   sim: outage-attempts N       on attempts ≤ N: report an API outage (529 overloaded) as claude
+ *                                does, write nothing, exit 1 (the engine pauses; no retry spent)
  *   sim: wrong-attempts N        on attempts ≤ N: every write/append gets wrong content (wrongContent)
  *   sim: hang                    print, then produce nothing and never exit
  *   sim: ask                     print a yes/no question and wait for a line on stdin
@@ -39,6 +41,7 @@ export interface SimPlan {
   readonly steps: readonly SimStep[];
   readonly delayMs: number;
   readonly failAttempts: number;
+  readonly outageAttempts: number;
   readonly wrongAttempts: number;
   /** Dollars the final result reports (`sim: cost`); 0 by default, as a model-less agent costs nothing. */
   readonly costUsd: number;
@@ -59,6 +62,7 @@ export function parseSimDirectives(prompt: string, attempt?: number): SimPlan {
   const errors: string[] = [];
   let delayMs = 0;
   let failAttempts = 0;
+  let outageAttempts = 0;
   let wrongAttempts = 0;
   let costUsd = 0;
   // The attempt the directives being read apply to; undefined = every attempt.
@@ -126,6 +130,11 @@ export function parseSimDirectives(prompt: string, attempt?: number): SimPlan {
         if (value !== undefined && active()) delayMs = value;
         break;
       }
+      case 'outage-attempts': {
+        const value = count();
+        if (value !== undefined && active()) outageAttempts = value;
+        break;
+      }
       case 'fail-attempts': {
         const value = count();
         if (value !== undefined && active()) failAttempts = value;
@@ -164,11 +173,11 @@ export function parseSimDirectives(prompt: string, attempt?: number): SimPlan {
         break;
       default:
         errors.push(
-          `${where}: unknown directive; known: write, append, run, delay, fail-attempts, wrong-attempts, hang, ask, spam, cost, on-attempt`,
+          `${where}: unknown directive; known: write, append, run, delay, fail-attempts, outage-attempts, wrong-attempts, hang, ask, spam, cost, on-attempt`,
         );
     }
   }
-  return { steps, delayMs, failAttempts, wrongAttempts, costUsd, errors };
+  return { steps, delayMs, failAttempts, outageAttempts, wrongAttempts, costUsd, errors };
 }
 
 /** Why a directive path is refused, or undefined when it is a safe relative path. */

@@ -5,6 +5,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import type { AgentResult } from '../agents/agent-process.js';
+import { describeOutage } from '../agents/outage.js';
 import { errorMessage } from '../errors.js';
 import { repoCacheFor } from '../git/repo-cache.js';
 import { createWorktree, removeWorktree, type Worktree } from '../git/worktree.js';
@@ -131,6 +132,14 @@ function agentFailure(agent: AgentResult, handle: AttemptHandle): AttemptResult 
   if (agent.reason === 'stopped' && handle.stopped())
     return { ...base, outcome: 'interrupted', summary: 'stopped with the run' };
   if (agent.reason === 'stopped') return { ...base, outcome: 'failed', summary: 'agent stopped by a person' };
+  // The model API was out, not the task at fault: no reflection, and the engine spends no retry.
+  if (agent.outage)
+    return {
+      ...base,
+      outcome: 'interrupted',
+      summary: `outage: ${describeOutage(agent.outage.kind)} (${agent.outage.message})`,
+      outage: agent.outage,
+    };
   if (agent.reason === 'timeout')
     return { ...base, outcome: 'timeout', summary: 'agent hit the wall-clock timeout' };
   if (agent.reason === 'idle')

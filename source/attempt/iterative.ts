@@ -4,6 +4,7 @@
  * experiments.jsonl; what was kept lands like any passing attempt.
  */
 import type { AgentResult } from '../agents/agent-process.js';
+import { describeOutage } from '../agents/outage.js';
 import { renderCodePrompt } from './code-prompt.js';
 import { land } from './land.js';
 import type { AttemptContext, AttemptDeps, AttemptResult } from './types.js';
@@ -38,7 +39,8 @@ export async function runIterativeAttempt(
       lastAgent = await runAgent(
         `${basePrompt}\n\nThis is iteration ${n}: make one focused change that should improve the metric.${best}`,
       );
-      if (handle.stopped()) abort.abort();
+      // An outage ends the attempt: the engine pauses the queue and runs it again later.
+      if (handle.stopped() || lastAgent.outage) abort.abort();
     },
     gate: async () => {
       handle.setStatus('verifying');
@@ -55,6 +57,14 @@ export async function runIterativeAttempt(
     signal: abort.signal,
   });
   const checks = (result.iterations.at(-1)?.gate ?? result.baselineGate).checks;
+  const outage = lastAgent?.outage;
+  if (outage && !handle.stopped())
+    return {
+      outcome: 'interrupted',
+      summary: `outage: ${describeOutage(outage.kind)} (${outage.message})`,
+      checks,
+      outage,
+    };
   if (result.stop === 'aborted' || handle.stopped())
     return { outcome: 'interrupted', summary: 'stopped with the run', checks };
   if (result.bestMetric !== undefined) {

@@ -3,6 +3,7 @@
  * an attempt reports through an AttemptHandle and returns an AttemptResult.
  */
 import type { Backend } from '../agents/backend.js';
+import type { Outage } from '../agents/outage.js';
 import type { RunOptions } from '../config/run-options.js';
 import type { BackendSettings, Config } from '../config/schema.js';
 import type { Worktree } from '../git/worktree.js';
@@ -68,6 +69,8 @@ export interface AttemptResult {
   readonly logPath?: string;
   /** A rebase conflict with the integration branch, for the next attempt's prompt. */
   readonly conflict?: string;
+  /** The agent could not work because the model API was out: the engine pauses and retries. */
+  readonly outage?: Outage;
 }
 
 /** Everything attempt.ts is given for one attempt. */

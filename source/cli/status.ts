@@ -43,7 +43,13 @@ export function registerStatus(program: Command): void {
       printLine(`project ${summary.project}  (${root})`);
       if (snapshot?.run) {
         const run = snapshot.run;
-        const mode = run.stopping ? 'stopping' : run.paused ? 'paused' : 'running';
+        const mode = run.stopping
+          ? 'stopping'
+          : run.paused && run.pauseReason
+            ? `paused (${run.pauseReason}${run.resumeAt ? `; resumes by itself at ${run.resumeAt.slice(11, 19)} UTC` : ''})`
+            : run.paused
+              ? 'paused'
+              : 'running';
         printLine(
           `engine: ${mode} (pid ${snapshot.pid}), run ${run.id}, backend ${run.backend}, parallel ${run.parallel}, cost $${run.costUsd.toFixed(4)}`,
         );

@@ -35,6 +35,7 @@ import {
 } from './attempt-record.js';
 import { runEngineCommand, type EngineCommandTarget } from './engine-commands.js';
 import { moveTask } from '../tasks/lifecycle.js';
+import { describeOutage, outageBackoffMs, type Outage } from '../agents/outage.js';
 
 /** Event lines kept in memory for snapshots. */
 const RECENT_LINES = 200;
@@ -58,6 +59,12 @@ export class Engine implements EngineHost {
   #wake: (() => void) | undefined;
   #budgetHit = false;
   #epoch = 1;
+  /** A person's pause (`p`, `nightshift pause`): an outage pause ending does not undo it. */
+  #userPaused = false;
+  /** Outages in a row (reset by any attempt that reached the model): the backoff step. */
+  #outages = 0;
+  /** The outage pause in progress, which every task hitting the outage waits out together. */
+  #outagePause: { readonly done: Promise<void>; readonly end: () => void } | undefined;
 
   constructor(deps: EngineDeps) {
     this.#deps = deps;
@@ -156,7 +163,44 @@ export class Engine implements EngineHost {
       reason === 'interrupted' ? 'interrupted: stopping agents' : 'stop requested: stopping agents',
     );
     for (const control of this.#agents.controls()) void control.stop('stopped');
+    this.#outagePause?.end();
     this.#poke();
+  }
+
+  /**
+   * An outage (rate limit, 5xx, login, network; agents/outage.ts) pauses the queue: no new task
+   * starts, the task waits with backoff and jitter, then the queue resumes by itself. Tasks hitting
+   * the same outage share one pause; the next outage in a row waits longer.
+   */
+  async #waitOutOutage(taskId: string, outage: Outage): Promise<void> {
+    if (!this.#outagePause) {
+      this.#outages += 1;
+      const ms = outageBackoffMs(this.#outages);
+      const resumeAt = new Date(this.#now().getTime() + ms).toISOString();
+      const reason = `outage: ${describeOutage(outage.kind)}`;
+      this.#setRun({ paused: true, pauseReason: reason, resumeAt });
+      this.#line(
+        'warn',
+        `queue paused: ${reason} (${outage.message}); resuming in ${Math.max(1, Math.round(ms / 1000))} s — no retry spent`,
+        taskId,
+      );
+      let end = (): void => undefined;
+      const done = new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, ms);
+        end = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      }).then(() => {
+        this.#outagePause = undefined;
+        this.#setRun({ paused: this.#userPaused, pauseReason: undefined, resumeAt: undefined });
+        if (!this.#stopReason)
+          this.#line('info', this.#userPaused ? 'outage pause over; still paused by you' : 'queue resumed');
+        this.#poke();
+      });
+      this.#outagePause = { done, end };
+    }
+    await this.#outagePause.done;
   }
 
   /** Re-plans when epochs remain; true when tasks were added and the run goes on. */
@@ -217,10 +261,12 @@ export class Engine implements EngineHost {
     const { options } = this.#deps;
     const maxAttempts = options.maxRetries + 1;
     this.#updateTask(taskId, (task) => moveTask(task, 'running'));
+    // Attempts of this run an outage ended: they spend no retry.
+    let outageAttempts = 0;
     for (;;) {
       const task = this.#task(taskId);
       const attemptNo = task.attempts.length + 1;
-      const attemptsThisRun = task.attempts.filter((a) => a.runId === this.#run.id).length;
+      const attemptsThisRun = task.attempts.filter((a) => a.runId === this.#run.id).length - outageAttempts;
       const handle = this.#openAttempt(task, attemptNo);
       let outcome: Awaited<ReturnType<AttemptRunner>>;
       try {
@@ -243,6 +289,13 @@ export class Engine implements EngineHost {
       if (outcome.conflict) this.#conflicts.set(taskId, outcome.conflict);
       else this.#conflicts.delete(taskId);
       this.#closeAttempt(taskId, attemptNo, outcome);
+      if (outcome.outage && !this.#stopReason) {
+        outageAttempts += 1;
+        await this.#waitOutOutage(taskId, outcome.outage);
+        if (this.#stopReason) return this.#settle(taskId, 'pending');
+        continue;
+      }
+      if (!outcome.outage) this.#outages = 0;
       if (outcome.outcome === 'passed') {
         this.#settle(taskId, 'done');
         this.#line(
@@ -341,7 +394,10 @@ export class Engine implements EngineHost {
 
   readonly #commandTarget: EngineCommandTarget = {
     setPaused: (paused) => {
-      this.#setRun({ paused });
+      this.#userPaused = paused;
+      // Resuming during an outage pause tries again now.
+      if (!paused) this.#outagePause?.end();
+      this.#setRun({ paused, ...(!paused && { pauseReason: undefined, resumeAt: undefined }) });
       this.#line('info', paused ? 'paused: running agents finish, no new tasks start' : 'resumed');
       this.#poke();
     },

@@ -39,6 +39,13 @@ export interface RunView {
   readonly backend: string;
   readonly parallel: number;
   readonly paused: boolean;
+  /**
+   * Why the queue is paused when nightshift paused it itself: an outage of the model API
+   * (`outage: the model API is failing — …`); absent for a person's pause.
+   */
+  readonly pauseReason?: string;
+  /** When an outage pause ends and the queue resumes by itself (ISO time). */
+  readonly resumeAt?: string;
   /** True once stop was asked for; agents are winding down. */
   readonly stopping: boolean;
   readonly tokensIn: number;

@@ -32,6 +32,11 @@ export function runState(
   if (outcome ?? run?.outcome) return { word: `ended (${outcome ?? run?.outcome ?? ''})`, tone: 'dim' };
   if (!run) return { word: 'waiting for a run', tone: 'dim' };
   if (run.stopping) return { word: 'stopping', tone: 'warn' };
+  if (run.paused && run.pauseReason)
+    return {
+      word: `paused: ${run.pauseReason}${run.resumeAt ? `; resumes ${run.resumeAt.slice(11, 19)}` : ''}`,
+      tone: 'warn',
+    };
   if (run.paused) return { word: 'paused', tone: 'warn' };
   return { word: 'running', tone: 'ok' };
 }

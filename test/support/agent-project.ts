@@ -11,7 +11,8 @@
  *   await project.cli(['run', '--no-ui']);
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll } from 'vitest';
@@ -158,9 +159,8 @@ function cliEnv(cli: FakeModelCli, baseUrl: string, home: string): Record<string
 }
 
 /**
- * Scratch HOMEs live under .test-cache/homes, not /tmp: codex refuses to set up its sandbox helper
- * when its home is under /tmp ("bwrap: execvp codex-linux-sandbox"), which source/agents/codex.ts
- * reports; a user's home is never there.
+ * Scratch HOMEs live under .test-cache/homes; codex's is under /tmp, as in a CI clone: codex sets up
+ * its sandbox helper only when nightshift gives it a temp dir outside its home (agents/codex.ts).
  */
 const homesDir = path.join(repoRoot, '.test-cache', 'homes');
 const homes: string[] = [];
@@ -171,7 +171,7 @@ afterAll(async () => {
 
 async function scratchHome(cli: FakeModelCli): Promise<string> {
   await mkdir(homesDir, { recursive: true });
-  const home = await mkdtemp(path.join(homesDir, `${cli}-`));
+  const home = await mkdtemp(path.join(cli === 'codex' ? await realpath(tmpdir()) : homesDir, `${cli}-`));
   homes.push(home);
   return home;
 }

@@ -67,6 +67,7 @@ describe('parseSimDirectives', () => {
       steps: [],
       delayMs: 0,
       failAttempts: 0,
+      outageAttempts: 0,
       wrongAttempts: 0,
       errors: [],
     });
