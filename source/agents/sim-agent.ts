@@ -7,7 +7,8 @@
  *
  * Usage: node dist/agents/sim-agent.js (-p PROMPT | --prompt-file FILE)
  * Env:   NIGHTSHIFT_TASK_ID, NIGHTSHIFT_ATTEMPT (1-based; default 1; `sim: on-attempt` scopes by it),
- *        NIGHTSHIFT_RUN_ID, NIGHTSHIFT_ROLE (reflect: answers with a lesson; plan: acts on the
+ *        NIGHTSHIFT_RUN_ID, NIGHTSHIFT_ROLE (reflect: answers with a lesson; regression: with a
+ *        failure and a fix; plan: acts on the
  *        directives like a coding agent, with the planner round as the attempt)
  * Exit:  0 done · 1 failed (fail-attempts, outage-attempts, a refused directive, a "no" to ask) · 2 bad usage
  */
@@ -124,12 +125,41 @@ function review(prompt: string): never {
   finish(true, answer);
 }
 
+/**
+ * Asked to investigate a regression (NIGHTSHIFT_ROLE=regression), the sim answers with the
+ * regression template's JSON, as a model would: a failure quoting the first failing line of the
+ * gate output the prompt carries, and a fix naming the first commit since the task last passed.
+ */
+function regression(prompt: string): never {
+  const gate = (prompt.split(/Output of the last gate run[^\n]*\n/)[1] ?? '').split('\n\n')[0] ?? '';
+  const failing = gate
+    .split('\n')
+    .map((line) => line.trim())
+    .find((line) => line.startsWith('$ '));
+  const commit = (prompt.split(/Commits on the branch since[^\n]*\n/)[1] ?? '')
+    .split('\n')
+    .find((line) => line.startsWith('- '))
+    ?.slice(2);
+  const answer = JSON.stringify({
+    status: 'fail',
+    evidence: `Simulated regression agent: ran ${failing ?? 'the verification commands'}; it fails on this head.`,
+    failures: [failing ? `${failing.slice(2)} fails` : 'a verification command fails'],
+    fix: commit
+      ? `Simulated: commit ${commit} broke it; redo the task's change on top of it.`
+      : "Simulated: redo the task's change on top of the current branch.",
+  });
+  emit({ type: 'text', text: answer });
+  usage(prompt.length, answer.length);
+  finish(true, answer);
+}
+
 async function main(): Promise<void> {
   const prompt = await readPrompt(process.argv.slice(2));
   process.stderr.write(`${SIM_BANNER}\n`);
   emit({ type: 'init', session_id: sessionId, model: 'sim', simulated: true, attempt, task_id: taskId });
   if (process.env['NIGHTSHIFT_ROLE'] === 'reflect') reflect(prompt);
   if (process.env['NIGHTSHIFT_ROLE'] === 'review') review(prompt);
+  if (process.env['NIGHTSHIFT_ROLE'] === 'regression') regression(prompt);
   const plan = parseSimDirectives(prompt, attempt);
   if (plan.errors.length > 0) {
     for (const message of plan.errors) emit({ type: 'error', message });

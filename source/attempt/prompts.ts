@@ -156,5 +156,20 @@ export function buildTaskPromptValues(task: Task, context: TaskPromptContext): R
     max_attempts: String(context.maxAttempts),
     previous_attempts: formatPreviousAttempts(task),
     conflict: context.conflict ? truncateMiddle(context.conflict.trim(), 80, 6000) : '',
+    regression: formatRegression(task),
   };
+}
+
+/**
+ * What a regression check found, for a reopened task's next prompt: the head it failed on, the
+ * commits since it last passed, and the failing output. Empty unless the last check failed.
+ */
+export function formatRegression(task: Pick<Task, 'regression'>): string {
+  const record = task.regression;
+  if (record?.outcome !== 'failed') return '';
+  const parts = [`Failed on ${record.head.slice(0, 10)} at ${record.testedAt}.`];
+  if (record.commits.length > 0) parts.push(`Commits since it last passed:\n${bulletList(record.commits)}`);
+  if (record.output)
+    parts.push(`Failing output:\n\`\`\`\n${truncateMiddle(record.output.trim(), 80, 6000)}\n\`\`\``);
+  return parts.join('\n');
 }

@@ -36,6 +36,7 @@ export function registerRun(program: Command): void {
     .option('--max-cost <usd>', 'stop starting tasks once the run has cost this much')
     .option('--detach', 'start the engine in the background and return')
     .option('--dry-run', 'print each prompt and command line; spawn nothing')
+    .option('--regression <k>', 'regression workers re-testing done tasks beside the coding agents')
     .option('--yolo', 'skip regression agents and review (the gate still runs)')
     .option('--no-ui', 'no board: plain timestamped lines (the default without a TTY)')
     .option('--json', 'print engine events as NDJSON')

@@ -36,6 +36,7 @@ export function registerStatus(program: Command): void {
           total: summary.total,
           agents: snapshot?.agents ?? [],
           lastRun: lastRun ?? null,
+          regressions: regressionsCaught(snapshot, lastRun),
           recent: snapshot?.recent.slice(-10) ?? [],
         });
         return;
@@ -57,7 +58,10 @@ export function registerStatus(program: Command): void {
         printLine('engine: not running');
         if (lastRun)
           printLine(
-            `last run: ${lastRun.id} ${lastRun.outcome ?? 'unfinished'}, ${lastRun.tasksDone} done, $${lastRun.costUsd.toFixed(4)}`,
+            `last run: ${lastRun.id} ${lastRun.outcome ?? 'unfinished'}, ${lastRun.tasksDone} done, $${lastRun.costUsd.toFixed(4)}` +
+              (lastRun.regressions?.length
+                ? `, ${lastRun.regressions.length} regression${lastRun.regressions.length === 1 ? '' : 's'} caught`
+                : ''),
           );
       }
       const counts = Object.entries(summary.counts)
@@ -73,6 +77,29 @@ export function registerStatus(program: Command): void {
       for (const line of snapshot?.recent.slice(-5) ?? [])
         printLine(`  ${line.at.slice(11, 19)} ${line.message}`);
     });
+}
+
+/**
+ * The regressions caught: by the running engine (tasks its regression workers reopened), else by
+ * the last run (its record lists them).
+ */
+function regressionsCaught(
+  snapshot: EngineSnapshot | undefined,
+  lastRun: StatusSummary['lastRun'] | undefined,
+): { taskId: string; head: string; at: string; summary: string }[] {
+  if (!snapshot) return lastRun?.regressions ?? [];
+  return snapshot.tasks.flatMap((task) =>
+    task.regression?.outcome === 'failed'
+      ? [
+          {
+            taskId: task.id,
+            head: task.regression.head,
+            at: task.regression.testedAt,
+            summary: (task.regression.output ?? '').split('\n')[0] ?? '',
+          },
+        ]
+      : [],
+  );
 }
 
 async function engineSnapshot(root: string): Promise<EngineSnapshot | undefined> {

@@ -67,7 +67,8 @@ auto_commit = ${toml(d.run.auto_commit)}          # commit each task that passes
 max_cost_usd = ${toml(d.run.max_cost_usd)}            # stop the run at this cost; 0 = no limit
 
 [regression]
-agents = ${toml(d.regression.agents)}                  # agents that re-verify done tasks on the integration branch
+agents = ${toml(d.regression.agents)}                  # workers that re-run done tasks' checks on the integration branch (--yolo skips them)
+agent = ${toml(d.regression.agent)}               # true: an agent investigates each regression and proposes the fix in the task's notes
 
 [review]
 every = ${toml(d.review.every)}                   # a review agent reads the landed work every N attempts; 0 = never (--yolo skips it)

@@ -21,6 +21,10 @@ export interface RunOptions {
   readonly delayBetweenTasksMs: number;
   readonly autoCommit: boolean;
   readonly verificationTimeoutSeconds: number;
+  /** Regression workers beside the coding agents (0 with --yolo). */
+  readonly regressionAgents: number;
+  /** A regression agent investigates each failure (`[regression] agent`). */
+  readonly regressionAgent: boolean;
 }
 
 /** Flags of `nightshift run` that override the config (all optional, as commander gives them). */
@@ -33,6 +37,7 @@ export interface RunFlags {
   readonly maxCost?: string;
   readonly dryRun?: boolean;
   readonly yolo?: boolean;
+  readonly regression?: string;
 }
 
 /** Merges flags over the config, with errors that name the flag. */
@@ -57,14 +62,27 @@ export function resolveRunOptions(config: Config, flags: RunFlags): RunOptions {
     delayBetweenTasksMs: config.run.delay_between_tasks_ms,
     autoCommit: config.run.auto_commit,
     verificationTimeoutSeconds: config.verification.timeout_seconds,
+    // --yolo (rapid prototyping) skips regression workers, whatever asked for them.
+    regressionAgents: flags.yolo
+      ? 0
+      : integerFlag('--regression', flags.regression, config.regression.agents, 0, 64),
+    regressionAgent: config.regression.agent,
   };
 }
 
-function integerFlag(flag: string, value: string | undefined, fallback: number, min: number): number {
+function integerFlag(
+  flag: string,
+  value: string | undefined,
+  fallback: number,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   if (value === undefined) return fallback;
   const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < min) {
-    throw new UserError(`${flag} must be an integer ≥ ${min}, got "${value}"`);
+  if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
+    throw new UserError(
+      `${flag} must be an integer ≥ ${min}${max < Number.MAX_SAFE_INTEGER ? ` and ≤ ${max}` : ''}, got "${value}"`,
+    );
   }
   return parsed;
 }

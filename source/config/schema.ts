@@ -101,9 +101,14 @@ export const configSchema = z
         max_cost_usd: 0,
       }),
     regression: z
-      .object({ agents: z.number().int().min(0).default(0) })
+      .object({
+        /** Regression workers beside the coding agents: each re-runs done tasks' checks on the integration branch. */
+        agents: z.number().int().min(0).max(64).default(0),
+        /** true: a regression agent investigates each failure and proposes the fix as the task's notes. */
+        agent: z.boolean().default(false),
+      })
       .strict()
-      .default({ agents: 0 }),
+      .default({ agents: 0, agent: false }),
     review: z
       .object({
         /** A review agent reads the landed work every N attempts; 0 = never. */

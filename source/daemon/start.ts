@@ -27,6 +27,8 @@ import { dryRun } from './dry-run.js';
 import { registerEngine, unregisterEngine } from './registry.js';
 import { resolveRunOptions, type RunFlags, type RunOptions } from '../config/run-options.js';
 import { chooseSandbox } from '../sandbox/bwrap.js';
+import { createRegressionRunner } from '../regression/check.js';
+import { clearRegressionLeftovers } from '../regression/leftovers.js';
 
 /** Where the engine's progress goes while it runs in this process. */
 export interface EngineSinks {
@@ -89,6 +91,10 @@ export async function runEngine(root: string, flags: RunFlags, sinks: EngineSink
             : ''),
       );
     }
+    // A killed engine's regression check left its worktree (and maybe its gate commands) behind.
+    const leftovers = await clearRegressionLeftovers(root);
+    if (leftovers > 0)
+      sinks.onNotice?.(`recovered: ${leftovers} regression worktree${leftovers === 1 ? '' : 's'} removed`);
     const integrationBranch = await integrationBranchOf(root);
     const attemptDeps: AttemptDeps = {
       paths,
@@ -108,6 +114,7 @@ export async function runEngine(root: string, flags: RunFlags, sinks: EngineSink
       options,
       sandboxLine: sandbox?.describe,
       replan: options.epochs > 1 ? createEpochReplanner({ paths, config, store, options }) : undefined,
+      regression: options.regressionAgents > 0 ? createRegressionRunner(attemptDeps) : undefined,
       runAttempt: createAttemptRunner(attemptDeps, {
         afterAttempt: createReviewLoop(attemptDeps).afterAttempt,
       }),

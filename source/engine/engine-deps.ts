@@ -8,6 +8,7 @@ import type { Store } from '../store/store.js';
 import type { TaskWrite } from '../tasks/task-write.js';
 import type { AttemptRunner } from '../attempt/types.js';
 import type { RunOptions } from '../config/run-options.js';
+import type { RegressionRunner } from '../regression/types.js';
 
 /** What the engine needs from the outside world. */
 export interface EngineDeps {
@@ -24,6 +25,8 @@ export interface EngineDeps {
    * resolves to the number of tasks added (0 ends the run). See plan/epoch.ts.
    */
   readonly replan?: (context: ReplanContext) => Promise<number>;
+  /** Re-tests done tasks on the integration branch (`[regression] agents` > 0); see regression/. */
+  readonly regression?: RegressionRunner;
 }
 
 /** What a re-plan gets from the engine: its task-write path (the engine stays the only writer). */

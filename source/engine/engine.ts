@@ -36,6 +36,8 @@ import {
 import { runEngineCommand, type EngineCommandTarget } from './engine-commands.js';
 import { moveTask } from '../tasks/lifecycle.js';
 import { describeOutage, outageBackoffMs, type Outage } from '../agents/outage.js';
+import { agentName } from './agent-names.js';
+import { RegressionWorkers } from '../regression/workers.js';
 
 /** Event lines kept in memory for snapshots. */
 const RECENT_LINES = 200;
@@ -65,6 +67,8 @@ export class Engine implements EngineHost {
   #outages = 0;
   /** The outage pause in progress, which every task hitting the outage waits out together. */
   #outagePause: { readonly done: Promise<void>; readonly end: () => void } | undefined;
+  /** Regression workers beside the coding agents (`[regression] agents`), absent when none. */
+  readonly #regression: RegressionWorkers | undefined;
 
   constructor(deps: EngineDeps) {
     this.#deps = deps;
@@ -84,6 +88,10 @@ export class Engine implements EngineHost {
       costUsd: 0,
       maxCostUsd: deps.options.maxCostUsd,
     };
+    this.#regression =
+      deps.regression && deps.options.regressionAgents > 0
+        ? new RegressionWorkers(this.#regressionHost(), deps.regression, deps.options.regressionAgents)
+        : undefined;
   }
 
   /** The id of this run (`.nightshift/logs/<id>/`). */
@@ -139,8 +147,13 @@ export class Engine implements EngineHost {
 
     for (;;) {
       if (this.#stopReason) break;
-      if (!this.#run.paused) this.#startReadyTasks();
-      if (this.#running.size === 0 && !this.#run.paused && !this.#canStartMore()) {
+      if (!this.#run.paused) {
+        this.#startReadyTasks();
+        this.#regression?.fill();
+      }
+      // Regression checks still running or due keep the run going: what they reopen runs again.
+      const regressing = this.#regression?.active ?? false;
+      if (this.#running.size === 0 && !this.#run.paused && !this.#canStartMore() && !regressing) {
         if (await this.#nextEpoch()) continue;
         break;
       }
@@ -150,6 +163,7 @@ export class Engine implements EngineHost {
       this.#wake = undefined;
     }
     await Promise.allSettled(this.#running.values());
+    await this.#regression?.settled();
     return this.#finish();
   }
 
@@ -162,6 +176,7 @@ export class Engine implements EngineHost {
       'warn',
       reason === 'interrupted' ? 'interrupted: stopping agents' : 'stop requested: stopping agents',
     );
+    this.#regression?.stop();
     for (const control of this.#agents.controls()) void control.stop('stopped');
     this.#outagePause?.end();
     this.#poke();
@@ -428,6 +443,7 @@ export class Engine implements EngineHost {
     for (const id of before.keys())
       if (!store.state.tasks.some((t) => t.id === id)) this.#emit({ type: 'task-removed', taskId: id });
     this.#line('info', summary);
+    this.#regression?.changed();
     this.#poke();
     return { summary, backup };
   }
@@ -454,6 +470,35 @@ export class Engine implements EngineHost {
   /** Where a task ends up after its attempts in this run. */
   #settle(taskId: string, status: 'done' | 'pending' | 'blocked', blockReason?: string): void {
     this.#updateTask(taskId, (task) => moveTask(task, status, { blockReason }));
+    // A landing moved the integration branch: done tasks whose files it touched are due a re-test.
+    if (status === 'done') this.#regression?.changed();
+  }
+
+  /** The regression workers' window onto the engine (regression/workers.ts). */
+  #regressionHost(): ConstructorParameters<typeof RegressionWorkers>[0] {
+    return {
+      runId: this.#run.id,
+      tasks: () => this.#deps.store.state.tasks,
+      attempting: (taskId) => this.#running.has(taskId),
+      updateTask: (taskId, mutate) => this.#updateTask(taskId, mutate),
+      line: (level, message, taskId) => this.#line(level, message, taskId),
+      addAgent: (view, control) => this.#agents.add(view, control),
+      updateAgent: (id, patch) => this.#agents.update(id, patch),
+      agentOutput: (id, text) => this.#agents.output(id, text),
+      removeAgents: (ids) => this.#agents.remove(ids),
+      nextAgentName: () => agentName(this.#agents.nextIndex()),
+      addRunUsage: (tokensIn, tokensOut, costUsd) =>
+        this.#handleHost.addRunUsage(tokensIn, tokensOut, costUsd),
+      caught: (taskId, head, summary) =>
+        this.#deps.store.updateMeta((state) => {
+          const run = state.runs.find((r) => r.id === this.#run.id);
+          if (!run) return;
+          const at = this.#now().toISOString();
+          (run.regressions ??= []).push({ taskId, head, at, summary: summary.slice(0, 300) });
+        }),
+      poke: () => this.#poke(),
+      now: () => this.#now(),
+    };
   }
 
   #setRun(patch: Partial<RunView>): void {

@@ -22,6 +22,12 @@ export const runRecordSchema = z.object({
   tokensIn: z.number().nonnegative().default(0),
   tokensOut: z.number().nonnegative().default(0),
   costUsd: z.number().nonnegative().default(0),
+  /** Done tasks that regression workers found broken in this run and reopened. */
+  regressions: z
+    .array(
+      z.object({ taskId: z.string(), head: z.string(), at: z.string(), summary: z.string().default('') }),
+    )
+    .optional(),
 });
 /** One `nightshift run`. */
 export type RunRecord = z.infer<typeof runRecordSchema>;

@@ -130,6 +130,23 @@ export const landingSchema = z.object({
 /** A verified commit waiting to land. */
 export type Landing = z.infer<typeof landingSchema>;
 
+export const regressionRecordSchema = z.object({
+  /** When the last regression check ended. */
+  testedAt: z.string(),
+  /** The integration branch's head it ran on. */
+  head: z.string(),
+  outcome: z.enum(['passed', 'failed', 'error']),
+  /** The last head the task's checks passed on (its landing or a passing re-test). */
+  passedHead: z.string().optional(),
+  /** For a failed check: the failing output (tail) and the commits since it last passed. */
+  output: z.string().optional(),
+  commits: z.array(z.string()).default([]),
+  /** How often re-tests have caught this task broken. */
+  caught: z.number().int().nonnegative().default(0),
+});
+/** The last regression check of a done task (regression/), and what it found. */
+export type RegressionRecord = z.infer<typeof regressionRecordSchema>;
+
 export const taskSchema = z.object({
   id: z.string().min(1),
   title: z.string().min(1),
@@ -150,6 +167,8 @@ export const taskSchema = z.object({
   notes: z.string().default(''),
   /** Lessons from failed attempts (reflection), newest last, bounded. */
   learning: z.array(z.string()).default([]),
+  /** The last regression check (set once a regression worker has re-tested the task). */
+  regression: regressionRecordSchema.optional(),
   /** Best metric value kept so far (numeric completion). */
   bestMetric: z.number().optional(),
   /** The backend that runs this task, instead of the run's (`[backend] default` or `run --backend`). */

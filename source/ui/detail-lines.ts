@@ -3,7 +3,7 @@
  * each attempt, wrapped to the width.
  */
 import type { Task } from '../tasks/model.js';
-import { formatCost, formatDuration, wrapText } from './format.js';
+import { clockTime, formatCost, formatDuration, wrapText } from './format.js';
 import type { Row } from './Lines.js';
 import type { Theme } from './theme.js';
 
@@ -41,6 +41,15 @@ export function detailRows(task: Task, width: number, theme: Theme): Row[] {
     para(`changed files must match: ${task.verification.pathPatterns.join(', ')}`);
   if (task.completion.kind === 'numeric')
     para(`metric ${task.completion.jsonPath} (${task.completion.direction})`);
+  if (task.regression) {
+    const r = task.regression;
+    const caught = r.caught > 0 ? ` · caught ${r.caught}×` : '';
+    para(
+      `last tested ${clockTime(r.testedAt)} on ${r.head.slice(0, 8)}: ${r.outcome}${caught}`,
+      '  ',
+      r.outcome === 'passed' ? theme.status.done : theme.status.blocked,
+    );
+  }
   heading(`attempts (${task.attempts.length})`);
   if (task.attempts.length === 0) para('none yet', '  ', theme.text.dim);
   for (const attempt of task.attempts) {

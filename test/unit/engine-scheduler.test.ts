@@ -45,6 +45,8 @@ const options: RunOptions = {
   delayBetweenTasksMs: 0,
   autoCommit: true,
   verificationTimeoutSeconds: 60,
+  regressionAgents: 0,
+  regressionAgent: false,
 };
 
 /** A controllable attempt: the test decides when and how each one ends. */
