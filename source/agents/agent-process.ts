@@ -124,6 +124,11 @@ export interface AgentProcess {
     name: K,
     listener: (value: AgentProcessEvents[K]) => void,
   ) => () => void;
+  /**
+   * Raw terminal output for a client that starts watching now: first bytes that redraw the screen
+   * and scrollback so far, then every new byte, in order. Returns an unsubscribe function.
+   */
+  readonly watch: (listener: (data: string) => void) => () => void;
   /** Types into the agent's terminal (attach). Ignored after exit. */
   readonly write: (data: string) => void;
   readonly resize: (cols: number, rows: number) => void;
@@ -332,6 +337,29 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentProce
       const entry = listener as (value: never) => void;
       set.add(entry);
       return () => set.delete(entry);
+    },
+    watch: (listener) => {
+      // Bytes that arrive while the screen catches up wait behind the replay, so none is lost or
+      // shown twice.
+      let queued: string[] | undefined = [];
+      let closed = false;
+      const entry = (data: string): void => {
+        if (queued) queued.push(data);
+        else listener(data);
+      };
+      let set = listeners.get('data');
+      if (!set) listeners.set('data', (set = new Set()));
+      set.add(entry);
+      screen.replay((bytes) => {
+        if (closed) return;
+        const waiting = queued ?? [];
+        queued = undefined;
+        listener(bytes + waiting.join(''));
+      });
+      return () => {
+        closed = true;
+        set.delete(entry);
+      };
     },
     write: (data) => {
       if (!exited) pty.write(data);

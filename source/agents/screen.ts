@@ -14,6 +14,12 @@ export interface AgentScreen {
   readonly resize: (cols: number, rows: number) => void;
   /** Resolves once everything written so far has been parsed (tests, final snapshots). */
   readonly flush: () => Promise<void>;
+  /**
+   * Calls `listener` with bytes that redraw this screen (scrollback, screen, cursor) on another
+   * terminal, once everything written before the call has been parsed: what a client that starts
+   * watching now needs before the live bytes (attach shows what the agent printed earlier).
+   */
+  readonly replay: (listener: (data: string) => void) => void;
   readonly cols: () => number;
   readonly rows: () => number;
   readonly dispose: () => void;
@@ -53,8 +59,41 @@ export function createScreen(options: ScreenOptions): AgentScreen {
     },
     resize: (cols, rows) => terminal.resize(Math.max(1, cols), Math.max(1, rows)),
     flush: () => new Promise<void>((resolve) => terminal.write('', resolve)),
+    // xterm runs a write's callback right after parsing that write, before later ones: the
+    // buffer then holds exactly what was written before this call.
+    replay: (listener) => terminal.write('', () => listener(replayBytes(terminal))),
     cols: () => terminal.cols,
     rows: () => terminal.rows,
     dispose: () => terminal.dispose(),
   };
+}
+
+/** Clear the screen and its scrollback, cursor home. */
+const CLEAR_ALL = '\x1b[2J\x1b[3J\x1b[H';
+
+/**
+ * The text of `terminal`'s scrollback and screen as bytes for another terminal: lines that wrap
+ * stay one line (so a wider terminal shows them unbroken), then the cursor goes where it was.
+ * Colours are not kept: boards read the text.
+ */
+function replayBytes(terminal: xterm.Terminal): string {
+  const buffer = terminal.buffer.active;
+  const cursorRow = buffer.baseY + buffer.cursorY;
+  let last = cursorRow;
+  for (let row = buffer.length - 1; row > cursorRow; row -= 1) {
+    if ((buffer.getLine(row)?.translateToString(true) ?? '') !== '') {
+      last = row;
+      break;
+    }
+  }
+  let out = CLEAR_ALL;
+  for (let row = 0; row <= last; row += 1) {
+    const line = buffer.getLine(row);
+    const wrapsOn = buffer.getLine(row + 1)?.isWrapped ?? false;
+    if (row > 0 && !(line?.isWrapped ?? false)) out += '\r\n';
+    out += line?.translateToString(!wrapsOn) ?? '';
+  }
+  // Relative moves put the cursor back whatever the other terminal's height.
+  if (last > cursorRow) out += `\x1b[${last - cursorRow}A`;
+  return `${out}\x1b[${buffer.cursorX + 1}G`;
 }

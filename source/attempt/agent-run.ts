@@ -95,7 +95,8 @@ export async function runAgent(
       stop: async () => {
         await agent.stop('stopped');
       },
-      onPty: (listener) => agent.on('data', listener),
+      // A new watcher first gets the screen so far (attach shows a question asked earlier).
+      onPty: (listener) => agent.watch(listener),
     },
   );
   let tokensIn = 0;

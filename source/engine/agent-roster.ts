@@ -11,6 +11,8 @@ import type { LiveAgentControl } from '../attempt/types.js';
 export const AGENT_FLUSH_MS = 100;
 /** Output lines per agent per flush; the board keeps 500 per agent, the log file keeps all. */
 export const OUTPUT_LINES_PER_FLUSH = 200;
+/** Output lines per live agent kept for snapshots (a board that attaches mid-run sees them). */
+export const OUTPUT_LINES_KEPT = 200;
 
 /** Live agents and their pending updates. */
 export class AgentRoster {
@@ -18,6 +20,7 @@ export class AgentRoster {
   readonly #agents = new Map<string, { view: AgentView; control: LiveAgentControl | undefined }>();
   readonly #pendingOutput = new Map<string, string[]>();
   readonly #pendingViews = new Set<string>();
+  readonly #kept = new Map<string, string[]>();
   #flushTimer: NodeJS.Timeout | undefined;
   #count = 0;
 
@@ -28,6 +31,13 @@ export class AgentRoster {
   /** Views of every live agent, for snapshots. */
   views(): AgentView[] {
     return [...this.#agents.values()].map((agent) => agent.view);
+  }
+
+  /** Each live agent's newest output lines, for snapshots. */
+  recentOutput(): Record<string, readonly string[]> {
+    const out: Record<string, readonly string[]> = {};
+    for (const [id, lines] of this.#kept) out[id] = lines.slice(-OUTPUT_LINES_KEPT);
+    return out;
   }
 
   /** The control of a live agent (attach, stop, resize), if it has one. */
@@ -65,6 +75,11 @@ export class AgentRoster {
 
   /** Queues one line of an agent's output for the next flush. */
   output(id: string, text: string): void {
+    const kept = this.#kept.get(id) ?? [];
+    kept.push(...text.split('\n'));
+    // Trimmed in chunks, not per line, to keep pushes cheap under a chatty agent.
+    if (kept.length > OUTPUT_LINES_KEPT * 2) kept.splice(0, kept.length - OUTPUT_LINES_KEPT);
+    this.#kept.set(id, kept);
     const lines = this.#pendingOutput.get(id) ?? [];
     lines.push(text);
     // A chatty agent must not flood clients: past this, only the newest lines of a batch go out.
@@ -78,6 +93,7 @@ export class AgentRoster {
     this.flush();
     for (const id of ids) {
       this.#agents.delete(id);
+      this.#kept.delete(id);
       this.#emit({ type: 'agent-removed', agentId: id });
     }
   }

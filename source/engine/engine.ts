@@ -109,6 +109,7 @@ export class Engine implements EngineHost {
     tasks: this.#deps.store.state.tasks,
     agents: this.#agents.views(),
     recent: [...this.#recent],
+    output: this.#agents.recentOutput(),
   });
 
   subscribe = (listener: (event: EngineEvent) => void): (() => void) => {

@@ -66,6 +66,12 @@ export interface EngineSnapshot {
   readonly agents: readonly AgentView[];
   /** The newest event lines, bounded, oldest first. */
   readonly recent: readonly EventLine[];
+  /**
+   * Each live agent's newest `agent-output` lines when the snapshot was taken, oldest first, so a
+   * board opened (or reopened) mid-run shows what its agents said before it came. Not kept up to
+   * date by applyEvent: the events that follow carry the new lines.
+   */
+  readonly output?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** One line of the event log (plain output, the board's log pane, `events.jsonl`). */

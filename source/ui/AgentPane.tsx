@@ -16,6 +16,10 @@ export interface AgentPaneProps {
   readonly selectedId: string | null;
   readonly focused: boolean;
   readonly paused: boolean;
+  /** The run's parallel limit, for the title's count. */
+  readonly parallel?: number;
+  /** The run's backend: a backend column only when some agent runs another one. */
+  readonly runBackend?: string;
   readonly now: number;
   readonly width: number;
   readonly height: number;
@@ -36,12 +40,43 @@ export function backendLabel(backend: string, simulated = backend === 'sim'): st
   return simulated ? 'simulated' : backend;
 }
 
+/** How many agents do what: coding agents count against the run's parallel limit; helpers
+ * (reflect, review, regression, plan) and agents that just exited are counted apart. */
+export interface AgentCounts {
+  readonly working: number;
+  readonly helpers: number;
+  readonly exited: number;
+}
+
+/** Counts `agents` the same way for the header and the agent pane's title. */
+export function agentCounts(agents: readonly AgentView[]): AgentCounts {
+  let working = 0;
+  let helpers = 0;
+  let exited = 0;
+  for (const agent of agents) {
+    if (agent.state === 'exited') exited += 1;
+    else if (agent.role === 'coding') working += 1;
+    else helpers += 1;
+  }
+  return { working, helpers, exited };
+}
+
+/** "agents 2/3 · 1 helper · 1 exited": the same figures as the header. */
+export function agentsTitle(counts: AgentCounts, parallel: number | undefined): string {
+  const parts = [`agents ${counts.working}/${parallel ?? '—'}`];
+  if (counts.helpers > 0) parts.push(`${counts.helpers} helper${counts.helpers === 1 ? '' : 's'}`);
+  if (counts.exited > 0) parts.push(`${counts.exited} exited`);
+  return parts.join(' · ');
+}
+
 /** The agent pane. */
 export function AgentPane(props: AgentPaneProps): React.JSX.Element {
   const theme = useTheme();
   const { agents, width, height, now } = props;
   // Tokens and cost only when there is room for them next to the action.
   const roomy = width >= 90;
+  // The header names the run's backend ("simulated"); rows repeat it only when agents differ.
+  const mixed = props.runBackend === undefined || agents.some((agent) => agent.backend !== props.runBackend);
   const rows: Row[] = agents.map((agent) => {
     const selected = agent.id === props.selectedId;
     const inverse = selected && props.focused;
@@ -49,11 +84,15 @@ export function AgentPane(props: AgentPaneProps): React.JSX.Element {
     const fixed = [
       { text: selected ? '▸ ' : '  ', colour: theme.accent, inverse },
       { text: cell(agent.name, 8) + ' ', bold: true, inverse },
-      {
-        text: cell(backendLabel(agent.backend, agent.simulated), 9) + ' ',
-        colour: agent.simulated ? theme.simulated : theme.text.dim,
-        inverse,
-      },
+      ...(mixed
+        ? [
+            {
+              text: cell(backendLabel(agent.backend, agent.simulated), 9) + ' ',
+              colour: agent.simulated ? theme.simulated : theme.text.dim,
+              inverse,
+            },
+          ]
+        : []),
       { text: cell(`${agent.taskId}#${agent.attempt}`, 12) + ' ', inverse },
       {
         text: `${agentMark(agent.state, now)} ${cell(agent.state, 13)} `,
@@ -92,7 +131,7 @@ export function AgentPane(props: AgentPaneProps): React.JSX.Element {
   const start = windowStart(rows.length, visible, selectedIndex);
   return (
     <Pane
-      title={`agents (${agents.length})`}
+      title={agentsTitle(agentCounts(agents), props.parallel)}
       hint={
         rows.length > visible
           ? `${start + 1}-${Math.min(rows.length, start + visible)}/${rows.length}`

@@ -162,6 +162,8 @@ function Panes({ model }: { readonly model: BoardModel }): React.JSX.Element {
           selectedId={model.selectedAgent?.id ?? null}
           focused={state.focus === 'agents'}
           paused={model.engine.snapshot?.run?.paused ?? false}
+          parallel={model.engine.snapshot?.run?.parallel}
+          runBackend={model.engine.snapshot?.run?.backend}
           now={model.now}
         />
       )}
@@ -178,7 +180,14 @@ function Panes({ model }: { readonly model: BoardModel }): React.JSX.Element {
   }
   return (
     <Box flexDirection="row" width={layout.width} height={layout.bodyHeight}>
-      {tasks}
+      {layout.events ? (
+        <Box flexDirection="column" width={layout.tasks.width} height={layout.bodyHeight}>
+          {tasks}
+          <LogPane {...layout.events} content={model.events} scroll={0} focused={false} />
+        </Box>
+      ) : (
+        tasks
+      )}
       <Box width={1} />
       <Box flexDirection="column" width={layout.agents.width} height={layout.bodyHeight}>
         {right}

@@ -4,7 +4,7 @@
  */
 import React from 'react';
 import type { AgentView, RunView } from '../protocol/types.js';
-import { backendLabel } from './AgentPane.js';
+import { agentCounts, backendLabel } from './AgentPane.js';
 import { formatCost, formatDuration } from './format.js';
 import { Lines, type Row } from './Lines.js';
 import type { QueueProgress } from './task-groups.js';
@@ -48,6 +48,13 @@ export function progressBar(fraction: number, width: number): { filled: string; 
   return { filled: '█'.repeat(filled), empty: '░'.repeat(cells - filled) };
 }
 
+/** "ada waits for input on models (a answers)", or a count when several agents wait. */
+export function waitingText(waiting: readonly Pick<AgentView, 'name' | 'taskId'>[]): string {
+  const first = waiting[0];
+  if (waiting.length === 1 && first) return `${first.name} waits for input on ${first.taskId}`;
+  return `${waiting.length} agents wait for input: ${waiting.map((agent) => agent.name).join(', ')}`;
+}
+
 /** The header. */
 export function Header(props: HeaderProps): React.JSX.Element {
   const theme = useTheme();
@@ -55,7 +62,7 @@ export function Header(props: HeaderProps): React.JSX.Element {
   const state = runState(run, props.outcome);
   const stateColour =
     state.tone === 'ok' ? theme.status.running : state.tone === 'warn' ? theme.notice.warn : theme.text.dim;
-  const working = props.agents.filter((agent) => agent.state !== 'exited').length;
+  const agentFigures = agentCounts(props.agents);
   const end = run?.endedAt ? Date.parse(run.endedAt) : props.now;
   const elapsed = run ? formatDuration(end - Date.parse(run.startedAt)) : '—';
   const budget = run && run.maxCostUsd > 0 ? ` of ${formatCost(run.maxCostUsd)}` : '';
@@ -72,7 +79,9 @@ export function Header(props: HeaderProps): React.JSX.Element {
     sep,
     { text: state.word, colour: stateColour, bold: true },
     sep,
-    { text: `agents ${working}/${run?.parallel ?? '—'}` },
+    {
+      text: `agents ${agentFigures.working}/${run?.parallel ?? '—'}${agentFigures.helpers > 0 ? ` +${agentFigures.helpers} helper` : ''}`,
+    },
     sep,
     { text: `${formatCost(run?.costUsd ?? 0)}${budget}` },
     sep,
@@ -87,7 +96,22 @@ export function Header(props: HeaderProps): React.JSX.Element {
   const tail = `${progress.blocked > 0 ? ` · ${progress.blocked} blocked` : ''}${ended ? '' : ` · ETA ${eta}`}`;
   const barWidth = Math.max(4, Math.min(30, width - counts.length - tail.length - 8));
   const bar = progressBar(fraction, barWidth);
+  // An agent waiting for a human leads the line: the one thing on the board that needs someone.
+  const waiting = props.agents.filter((agent) => agent.state === 'waiting-input');
+  const badge: Row =
+    waiting.length === 0
+      ? []
+      : [
+          {
+            text: ` ? ${waitingText(waiting)} `,
+            colour: theme.notice.warn,
+            bold: true,
+            inverse: true,
+          },
+          { text: ' ' },
+        ];
   const second: Row = [
+    ...badge,
     { text: `${counts} ` },
     { text: bar.filled, colour: theme.progress.filled },
     { text: bar.empty, colour: theme.progress.empty },

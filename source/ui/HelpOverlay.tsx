@@ -27,7 +27,7 @@ const SECTIONS: readonly { readonly title: string; readonly test: (binding: Bind
 ];
 
 /** The help rows: a title per section, then `keys  description (panes)` per binding. */
-export function helpRows(theme: Theme): Row[] {
+export function helpRows(theme: Theme, keyWidth = 12, width = Number.POSITIVE_INFINITY): Row[] {
   const rows: Row[] = [];
   const seen = new Set<Binding>();
   for (const section of SECTIONS) {
@@ -36,9 +36,12 @@ export function helpRows(theme: Theme): Row[] {
     rows.push([{ text: section.title, bold: true, colour: theme.accent }]);
     for (const binding of bindings) {
       seen.add(binding);
-      const where = binding.panes ? ` (${binding.panes.join(', ')})` : '';
+      // Where it applies, when that fits whole after the description (help lists it for them all
+      // when there is room; the footer shows only what is live).
+      const panes = binding.panes ? ` (${binding.panes.join(', ')})` : '';
+      const where = keyWidth + 2 + binding.description.length + panes.length <= width ? panes : '';
       rows.push([
-        { text: ` ${keyLabel(binding).padEnd(12)} `, colour: theme.text.key, bold: true },
+        { text: ` ${keyLabel(binding).padEnd(keyWidth)} `, colour: theme.text.key, bold: true },
         { text: binding.description },
         { text: where, colour: theme.text.dim },
       ]);
@@ -50,17 +53,21 @@ export function helpRows(theme: Theme): Row[] {
 /** Number of help rows, for scrolling. */
 export const HELP_ROW_COUNT = BINDINGS.length + SECTIONS.length;
 
+/** The widest key label. */
+const KEY_WIDTH = Math.max(...BINDINGS.map((binding) => keyLabel(binding).length));
+
 /** The help view. */
 export function HelpOverlay({ width, height, scroll }: HelpOverlayProps): React.JSX.Element {
   const theme = useTheme();
-  const rows = helpRows(theme);
   const title: Row = [{ text: 'keys — esc or ? closes', bold: true }];
   const body = height - 1;
   const columnWidth = 40;
   const columns = Math.max(
     1,
-    Math.min(Math.ceil(rows.length / Math.max(1, body)), Math.floor(width / columnWidth)),
+    Math.min(Math.ceil(HELP_ROW_COUNT / Math.max(1, body)), Math.floor(width / columnWidth)),
   );
+  // Side by side, the key column is only as wide as the longest key, so descriptions fit at 80x24.
+  const rows = helpRows(theme, columns > 1 ? KEY_WIDTH : 12, Math.floor(width / columns) - 1);
   const perColumn = Math.ceil(rows.length / columns);
   const shown = rows.slice(columns > 1 ? 0 : scroll);
   return (
@@ -68,12 +75,14 @@ export function HelpOverlay({ width, height, scroll }: HelpOverlayProps): React.
       <Lines rows={[title]} width={width} height={1} />
       <Box flexDirection="row" width={width} height={body}>
         {Array.from({ length: columns }, (_, index) => (
-          <Lines
-            key={index}
-            rows={shown.slice(index * perColumn, (index + 1) * perColumn)}
-            width={Math.floor(width / columns)}
-            height={body}
-          />
+          // One blank column between columns.
+          <Box key={index} width={Math.floor(width / columns)} height={body}>
+            <Lines
+              rows={shown.slice(index * perColumn, (index + 1) * perColumn)}
+              width={Math.floor(width / columns) - (index < columns - 1 ? 1 : 0)}
+              height={body}
+            />
+          </Box>
         ))}
       </Box>
     </Box>

@@ -44,24 +44,94 @@ export function taskMark(task: Task, waiting: boolean): string {
   }
 }
 
-function taskRow(task: Task, context: RowContext): Row {
-  const { theme, width, byId, agentByTask } = context;
-  const selected = task.id === context.selectedId;
+/** The text after a task's title: what waits, blocks or works on it. */
+function taskSuffix(
+  task: Task,
+  context: Omit<RowContext, 'width' | 'selectedId' | 'focused'>,
+): {
+  text: string;
+  colour: Theme['text']['dim'];
+  waiting: boolean;
+} {
+  const { theme, byId, agentByTask } = context;
   const open = openDependencies(task, byId);
   const waiting = task.status === 'pending' && open.length > 0;
-  let suffix = '';
-  let suffixColour = theme.text.dim;
-  if (waiting) suffix = `⧗ waits on ${open.join(',')}`;
-  else if (task.status === 'blocked')
-    [suffix, suffixColour] = [task.blockReason ?? 'blocked', theme.status.blocked];
-  else if (task.status === 'running' || task.status === 'verifying') {
+  if (waiting) return { text: `⧗ waits on ${open.join(',')}`, colour: theme.text.dim, waiting };
+  if (task.status === 'blocked')
+    return { text: task.blockReason ?? 'blocked', colour: theme.status.blocked, waiting };
+  if (task.status === 'running' || task.status === 'verifying') {
     const agent = agentByTask.get(task.id);
-    suffix = `${task.status === 'verifying' ? 'verifying' : (agent?.name ?? 'running')} #${task.attempts.length}`;
-  } else if (task.status === 'done' && task.attempts.length > 1) suffix = `${task.attempts.length} attempts`;
+    if (agent?.state === 'waiting-input')
+      return {
+        text: `? ${agent.name} waits for input #${agent.attempt}`,
+        colour: theme.notice.warn,
+        waiting,
+      };
+    // Before its agent shows (worktree, sandbox) the attempt is starting, not an agent running.
+    const who = task.status === 'verifying' ? 'verifying' : (agent?.name ?? 'starting');
+    return { text: `${who} #${agent?.attempt ?? task.attempts.length}`, colour: theme.text.dim, waiting };
+  }
+  if (task.status === 'done' && task.attempts.length > 1)
+    return { text: `${task.attempts.length} attempts`, colour: theme.text.dim, waiting };
+  return { text: '', colour: theme.text.dim, waiting };
+}
+
+/** Columns before the title: selection mark, status mark, the id column. */
+function fixedColumns(idWidth: number): number {
+  return 4 + Math.min(16, Math.max(4, idWidth)) + 1;
+}
+
+/**
+ * Rows and columns the task pane needs to show every task whole (title rule included), for the
+ * layout: the pane is given what its content needs, within bounds.
+ */
+export function taskPaneNeeds(
+  groups: readonly TaskGroup[],
+  tasks: readonly Task[],
+  agents: readonly AgentView[],
+  theme: Theme,
+): { rows: number; columns: number } {
+  const context = {
+    theme,
+    idWidth: Math.max(0, ...tasks.map((task) => task.id.length)),
+    byId: new Map(tasks.map((task) => [task.id, task])),
+    agentByTask: agentsByTask(agents),
+  };
+  let rows = 1;
+  let columns = 0;
+  for (const group of groups) {
+    if (group.tasks.length === 0) continue;
+    rows += 1 + group.tasks.length;
+    for (const task of group.tasks) {
+      const suffix = textWidth(displayText(taskSuffix(task, context).text));
+      const title = textWidth(displayText(task.title));
+      columns = Math.max(columns, fixedColumns(context.idWidth) + title + (suffix > 0 ? suffix + 2 : 0));
+    }
+  }
+  return { rows: Math.max(2, rows), columns };
+}
+
+/** A suffix keeps at least this many columns against a long title. */
+const SUFFIX_MIN = 12;
+
+function taskRow(task: Task, context: RowContext): Row {
+  const { theme, width } = context;
+  const selected = task.id === context.selectedId;
+  const { text: suffix, colour: suffixColour, waiting } = taskSuffix(task, context);
   const idWidth = Math.min(16, Math.max(4, context.idWidth)) + 1;
-  const fixed = 4 + idWidth;
-  const suffixWidth = Math.min(textWidth(displayText(suffix)), Math.max(0, width - fixed - 12));
-  const titleWidth = Math.max(0, width - fixed - (suffixWidth > 0 ? suffixWidth + 2 : 0));
+  const fixed = fixedColumns(context.idWidth);
+  // The title first: it is what a person reads; the suffix gets what is left (at least a little).
+  const room = Math.max(0, width - fixed);
+  const titleNeed = textWidth(displayText(task.title));
+  const suffixNeed = textWidth(displayText(suffix));
+  const suffixWidth =
+    suffixNeed === 0
+      ? 0
+      : Math.max(
+          0,
+          Math.min(suffixNeed, Math.max(room - titleNeed - 2, Math.min(SUFFIX_MIN, suffixNeed, room - 12))),
+        );
+  const titleWidth = Math.max(0, room - (suffixWidth > 0 ? suffixWidth + 2 : 0));
   const inverse = selected && context.focused;
   const segments: Segment[] = [
     { text: selected ? '▸ ' : '  ', colour: theme.accent, inverse },
@@ -88,6 +158,21 @@ interface RowContext {
   readonly agentByTask: ReadonlyMap<string, AgentView>;
 }
 
+/**
+ * The agent each task row names: its live coding agent over a helper (reflect, review) or one that
+ * exited, so a task shows one agent name across its attempts.
+ */
+function agentsByTask(agents: readonly AgentView[]): Map<string, AgentView> {
+  const rank = (agent: AgentView): number =>
+    (agent.state === 'exited' ? 0 : 2) + (agent.role === 'coding' ? 1 : 0);
+  const byTask = new Map<string, AgentView>();
+  for (const agent of agents) {
+    const held = byTask.get(agent.taskId);
+    if (!held || rank(agent) >= rank(held)) byTask.set(agent.taskId, agent);
+  }
+  return byTask;
+}
+
 const GROUP_TITLES: Readonly<Record<TaskGroup['name'], string>> = {
   running: 'running / verifying',
   pending: 'pending',
@@ -106,7 +191,7 @@ export function TaskPane(props: TaskPaneProps): React.JSX.Element {
     selectedId: props.selectedId,
     focused: props.focused,
     byId: new Map(props.tasks.map((task) => [task.id, task])),
-    agentByTask: new Map(props.agents.map((agent) => [agent.taskId, agent])),
+    agentByTask: agentsByTask(props.agents),
   };
   const rows: Row[] = [];
   let selectedRow = -1;

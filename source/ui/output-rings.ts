@@ -50,6 +50,16 @@ export class OutputRings {
       ring.lines.splice(0, ring.lines.length - linesPerAgent);
   }
 
+  /** Replaces an agent's buffer with `lines` (what a snapshot says it printed so far). */
+  seed(agentId: string, lines: readonly string[], now: number): void {
+    if (!this.#rings.has(agentId)) this.#evictFor(now);
+    this.#rings.set(agentId, {
+      lines: lines.slice(-this.#options.linesPerAgent),
+      removedAt: undefined,
+      touched: now,
+    });
+  }
+
   /** The newest lines of an agent, oldest first (at most linesPerAgent). */
   lines(agentId: string): readonly string[] {
     const lines = this.#rings.get(agentId)?.lines ?? [];

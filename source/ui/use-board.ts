@@ -11,11 +11,14 @@ import { useBoardStore } from './board-store.js';
 import { deriveSelection } from './derive.js';
 import { detailRows } from './detail-lines.js';
 import { graphRows } from './GraphView.js';
+import { waitingText } from './Header.js';
+import { displayText } from './text.js';
 import { HELP_ROW_COUNT } from './HelpOverlay.js';
 import { computeLayout, type BoardLayout } from './layout.js';
-import { logContent, type LogContent } from './log-content.js';
+import { eventRow, logContent, type LogContent } from './log-content.js';
 import { maxLogScroll } from './LogPane.js';
 import { summaryHeight } from './RunSummary.js';
+import { taskPaneNeeds } from './TaskPane.js';
 import { queueProgress, type QueueProgress, type TaskGroup } from './task-groups.js';
 import type { Theme } from './theme.js';
 import { useBoardActions, type BoardExit } from './use-board-actions.js';
@@ -30,6 +33,11 @@ export const NOTICE_MS = 4000;
 
 /** Clear the screen and its scrollback, cursor home (ctrl-l). */
 const CLEAR_SCREEN = '\x1b[2J\x1b[3J\x1b[H';
+
+/** BEL, then an OSC 9 notification saying who waits (control characters only: no cell moves). */
+export function attentionBytes(text: string): string {
+  return `\x07\x1b]9;nightshift: ${displayText(text)}\x07`;
+}
 
 /** Inputs of useBoard. */
 export interface UseBoardOptions {
@@ -54,6 +62,8 @@ export interface BoardModel {
   readonly selectedTask: Task | null;
   readonly selectedAgent: AgentView | null;
   readonly log: LogContent;
+  /** The engine's event lines (the events pane under the tasks). */
+  readonly events: LogContent;
   readonly outcome: string | null;
 }
 
@@ -72,11 +82,27 @@ export function useBoard({ client, readonly, size, theme, onExit }: UseBoardOpti
   const agents = snapshot?.agents ?? NO_AGENTS;
   const run = snapshot?.run ?? null;
   const outcome = engine.ended?.outcome ?? run?.outcome ?? null;
-  // At the end the agents pane gives way to the run's summary (RunSummary), sized to it.
-  const layout = computeLayout(size, outcome !== null ? summaryHeight(tasks) - 1 : agents.length);
-  const { filter: activeFilter, groups, selectedTask, selectedAgent } = deriveSelection(state, snapshot);
+  const {
+    filter: activeFilter,
+    groups,
+    selectedTask,
+    selectedAgent,
+    targetAgent,
+  } = deriveSelection(state, snapshot);
   const attachedId = state.mode.kind === 'attach' ? state.mode.agentId : null;
-  const screenAgent = attachedId ?? selectedAgent?.id ?? null;
+  // Once a task is picked in the task pane the log follows its agent: moving through the tasks
+  // shows what each running one is doing (before that, the engine's events).
+  const followTask = state.focus === 'tasks' && state.selectedTask !== null;
+  const logAgent = (followTask ? targetAgent : null) ?? selectedAgent;
+  const screenAgent = attachedId ?? logAgent?.id ?? null;
+  const needs = taskPaneNeeds(groups, tasks, agents, theme);
+  const layout = computeLayout(size, {
+    // At the end the agents pane gives way to the run's summary (RunSummary), sized to it.
+    agentRows: outcome !== null ? summaryHeight(tasks) : Math.max(1, agents.length) + 1,
+    taskRows: needs.rows,
+    taskColumns: needs.columns,
+    events: screenAgent !== null,
+  });
   const screen = usePtyScreen(client, screenAgent, attachedId !== null || state.logView === 'screen');
   const log = logContent({
     agent: agents.find((agent) => agent.id === screenAgent) ?? null,
@@ -155,6 +181,26 @@ export function useBoard({ client, readonly, size, theme, onExit }: UseBoardOpti
       });
   }, [agents, selectedAgentId, dispatch]);
 
+  // An agent starting to wait for a human rings the terminal's bell and posts an OSC 9 desktop
+  // notification (iTerm2, kitty, WezTerm, Windows Terminal; others ignore it). Agents already
+  // waiting when the board opens have the header's badge.
+  // One string per waiting agent, so the effect depends on plain values, not on the agents array.
+  const waitingKey = agents
+    .filter((agent) => agent.state === 'waiting-input')
+    .map((agent) => [agent.id, agent.name, agent.taskId].join('\t'))
+    .join('\n');
+  const alreadyWaiting = useRef<ReadonlySet<string> | null>(null);
+  useEffect(() => {
+    const waiting = waitingKey === '' ? [] : waitingKey.split('\n').map((entry) => entry.split('\t'));
+    const before = alreadyWaiting.current;
+    alreadyWaiting.current = new Set(waiting.map(([id]) => id ?? ''));
+    if (before === null) return;
+    const fresh = waiting
+      .filter(([id]) => !before.has(id ?? ''))
+      .map(([, name = '', taskId = '']) => ({ name, taskId }));
+    if (fresh.length > 0) write(attentionBytes(waitingText(fresh)));
+  }, [waitingKey, write]);
+
   const status = engine.connection.status;
   useEffect(() => {
     if (status === 'restored') dispatch({ type: 'notice', text: 'reconnected', level: 'info' });
@@ -178,6 +224,10 @@ export function useBoard({ client, readonly, size, theme, onExit }: UseBoardOpti
     selectedTask,
     selectedAgent,
     log,
+    events: {
+      title: 'engine events',
+      rows: (snapshot?.recent ?? []).map((line) => eventRow(line, theme)),
+    },
     outcome,
   };
 }

@@ -42,7 +42,9 @@ interface Published {
 
 /** Subscribes to `client` for the lifetime of the component and returns the batched view. */
 export function useEngine(client: EngineClient): EngineView {
-  const rings = useRef(new OutputRings());
+  const rings = useRef<OutputRings | null>(null);
+  // Seeded once from the snapshot the client already holds: agents' lines from before the board.
+  rings.current ??= seeded(new OutputRings(), client.current());
   const [published, setPublished] = useState<Published>(() => ({
     snapshot: client.current(),
     ended: null,
@@ -56,7 +58,7 @@ export function useEngine(client: EngineClient): EngineView {
     const publish = (): void => {
       timer = undefined;
       const now = Date.now();
-      rings.current.prune(now);
+      rings.current?.prune(now);
       setPublished({ snapshot: client.current(), ended, publishedAt: now });
     };
     // One pending timer at most: events arriving while it waits ride along with it.
@@ -64,12 +66,17 @@ export function useEngine(client: EngineClient): EngineView {
       timer ??= setTimeout(publish, PUBLISH_MS);
     };
     const offEvent = client.onEvent((event) => {
-      if (event.type === 'agent-output') rings.current.push(event.agentId, event.text, Date.now());
-      else if (event.type === 'agent-removed') rings.current.markRemoved(event.agentId, Date.now());
+      const ring = rings.current;
+      if (event.type === 'agent-output') ring?.push(event.agentId, event.text, Date.now());
+      else if (event.type === 'agent-removed') ring?.markRemoved(event.agentId, Date.now());
       else if (event.type === 'ended') ended = { exitCode: event.exitCode, outcome: event.outcome };
       schedule();
     });
-    const offSnapshot = client.onSnapshot(schedule);
+    // A reconnect's snapshot carries what the agents said while the board was away.
+    const offSnapshot = client.onSnapshot((snapshot) => {
+      if (rings.current) seeded(rings.current, snapshot);
+      schedule();
+    });
     const offConnection = client.onConnection((status, detail) => {
       setConnection({ status, detail });
       // Publish with it: the board must see the end of the run (an 'ended' event still waiting
@@ -91,7 +98,14 @@ export function useEngine(client: EngineClient): EngineView {
     snapshot: published.snapshot,
     connection,
     ended: published.ended,
-    outputLines: (agentId) => rings.current.lines(agentId),
+    outputLines: (agentId) => rings.current?.lines(agentId) ?? [],
     publishedAt: published.publishedAt,
   };
+}
+
+/** `rings` with every agent's lines from `snapshot` (a board opened mid-run starts with them). */
+function seeded(rings: OutputRings, snapshot: EngineSnapshot | null): OutputRings {
+  const now = Date.now();
+  for (const [agentId, lines] of Object.entries(snapshot?.output ?? {})) rings.seed(agentId, lines, now);
+  return rings;
 }

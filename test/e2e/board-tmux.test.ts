@@ -105,6 +105,7 @@ describe.skipIf(!available)('the board in tmux', () => {
     // The exit code is printed by the same command line: keys typed while the CLI is still
     // exiting would go to it, not to the shell.
     await tmux.type(`${cli} run --parallel 2; echo "exit=$?"`);
+    // The header names the simulated backend once; agent rows do not repeat it.
     const first = await tmux.waitForText((screen) => boardShown(screen) && /simulated/.test(screen), 30_000);
     expect(first).toMatch(/\d+\/4 done/);
 
@@ -115,7 +116,7 @@ describe.skipIf(!available)('the board in tmux', () => {
     await tmux.waitForText((screen) => !screen.includes('show or hide this help') && boardShown(screen));
 
     // An agent must be running for the pane switch, the detail and attach to have a subject.
-    await tmux.waitForText(/simulated \S+#1/, 20_000);
+    await tmux.waitForText(/▸? +\S+ +\S+#1 /, 20_000);
     await tmux.sendKeys('Tab');
     await tmux.waitForText(/▶ agents/);
     await tmux.sendKeys('Enter');

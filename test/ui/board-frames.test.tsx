@@ -68,10 +68,13 @@ describe('board frames', () => {
 
   it('shows each agent with backend label, task#attempt, state, action, elapsed, tokens and cost', async () => {
     const board = renderBoard(sampleClient(), { columns: 160, rows: 30 });
-    await waitForText(board.frame, 'agents (1)');
+    await waitForText(board.frame, 'agents 1/2');
     const row = lines(board.frame()).find((line) => line.includes('ada ')) ?? '';
-    for (const part of ['simulated', 'models#1', 'tool', 'Bash: npm test', '1m0', '1.5k tok', '$0.01 '])
+    for (const part of ['models#1', 'tool', 'Bash: npm test', '1m0', '1.5k tok', '$0.01 '])
       expect(row).toContain(part);
+    // The header names the run's backend; rows repeat it only when an agent runs another one.
+    expect(lineOf(board.frame(), 'todo-api')).toContain('simulated');
+    expect(row).not.toContain('simulated');
   });
 
   it("shows the engine's event lines in the log pane, and new ones as they come", async () => {
@@ -85,7 +88,7 @@ describe('board frames', () => {
   it("shows a selected agent's structured output and its terminal screen (l toggles)", async () => {
     const client = sampleClient();
     const board = renderBoard(client, { columns: 120, rows: 30 });
-    await waitForText(board.frame, 'agents (1)');
+    await waitForText(board.frame, 'agents 1/2');
     board.stdin.write(KEY.tab);
     await waitForText(board.frame, 'log · ada');
     // Event lines are the default view; `l` shows the agent's terminal and back.
@@ -183,12 +186,12 @@ describe('board frames', () => {
     const frame = (): string => instance.lastFrame() ?? '';
     // ink-testing-library's stdout is 100 columns with no rows: the board stacks its panes.
     await waitForText(frame, 'tasks (5)');
-    expect(lineOf(frame(), 'tasks (5)')).not.toContain('agents (');
+    expect(lineOf(frame(), 'tasks (5)')).not.toContain('agents ');
     Object.defineProperty(instance.stdout, 'columns', { value: 160, configurable: true });
     Object.defineProperty(instance.stdout, 'rows', { value: 45, configurable: true });
     instance.stdout.emit('resize');
     await waitFor(
-      () => lineOf(frame(), 'tasks (5)').includes('agents ('),
+      () => lineOf(frame(), 'tasks (5)').includes('agents '),
       () => frame(),
     );
     expect(lines(frame()).length).toBe(44);

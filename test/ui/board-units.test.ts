@@ -214,12 +214,45 @@ describe('layout and formatting', () => {
       [120, 40],
       [200, 60],
     ] as const) {
-      const layout = computeLayout({ columns, rows }, 5);
+      const layout = computeLayout(
+        { columns, rows },
+        { agentRows: 6, taskRows: 10, taskColumns: 60, events: true },
+      );
       expect(layout.height).toBe(rows - 1);
       expect(layout.wide).toBe(columns >= 120);
       const stacked = layout.tasks.height + layout.agents.height + layout.log.height;
       expect(layout.wide ? layout.agents.height + layout.log.height : stacked).toBe(layout.bodyHeight);
+      if (layout.wide) expect(layout.tasks.height + (layout.events?.height ?? 0)).toBe(layout.bodyHeight);
     }
+  });
+
+  it('gives panes the rows and columns their content needs, and the log the rest', () => {
+    // 80x24: a queue of 12 tasks is not capped at a few rows; the log keeps at least 5.
+    const small = computeLayout(
+      { columns: 80, rows: 24 },
+      { agentRows: 2, taskRows: 17, taskColumns: 70, events: false },
+    );
+    expect(small.tasks.height).toBe(small.bodyHeight - small.agents.height - 5);
+    const few = computeLayout(
+      { columns: 80, rows: 24 },
+      { agentRows: 2, taskRows: 4, taskColumns: 70, events: false },
+    );
+    expect(few.tasks.height).toBe(4);
+    expect(few.log.height).toBe(few.bodyHeight - 4 - 2);
+    // 200x55: short titles make a narrow task column; an events pane fills the rows under it.
+    const big = computeLayout(
+      { columns: 200, rows: 55 },
+      { agentRows: 4, taskRows: 8, taskColumns: 64, events: true },
+    );
+    expect(big.tasks).toEqual({ width: 64, height: 8 });
+    expect(big.events).toEqual({ width: 64, height: big.bodyHeight - 8 });
+    expect(big.log.width).toBe(200 - 64 - 1);
+    expect(
+      computeLayout(
+        { columns: 200, rows: 55 },
+        { agentRows: 4, taskRows: 8, taskColumns: 300, events: false },
+      ).tasks,
+    ).toEqual({ width: 100, height: big.bodyHeight });
   });
 
   it('formats and cleans text', () => {

@@ -71,7 +71,7 @@ export const BINDINGS: readonly Binding[] = [
     short: 'move',
     modes: BROWSE,
   },
-  { action: 'up', keys: ['k', 'up'], description: 'select previous / scroll up', modes: BROWSE },
+  { action: 'up', keys: ['k', 'up'], description: 'previous / scroll up', modes: BROWSE },
   {
     action: 'page-up',
     keys: ['pageup', 'ctrl-u'],
@@ -83,7 +83,7 @@ export const BINDINGS: readonly Binding[] = [
   {
     action: 'follow',
     keys: ['f', 'end'],
-    description: 'follow the newest log lines',
+    description: 'follow the newest lines',
     short: 'follow',
     modes: ['normal'],
     panes: ['agents', 'log'],
@@ -106,7 +106,7 @@ export const BINDINGS: readonly Binding[] = [
   {
     action: 'attach',
     keys: ['a'],
-    description: "attach to the agent's terminal",
+    description: 'attach to agent terminal',
     short: 'attach',
     modes: ['normal'],
     writes: true,
@@ -114,14 +114,14 @@ export const BINDINGS: readonly Binding[] = [
   {
     action: 'detach',
     keys: ['ctrl-]'],
-    description: "return from the agent's terminal",
+    description: 'back from the terminal',
     short: 'return',
     modes: ['attach'],
   },
   {
     action: 'toggle-log',
     keys: ['l'],
-    description: 'log: terminal screen / event lines',
+    description: 'log: terminal / events',
     short: 'log view',
     modes: ['normal'],
   },
@@ -136,7 +136,7 @@ export const BINDINGS: readonly Binding[] = [
   {
     action: 'stop-agent',
     keys: ['x'],
-    description: 'stop the selected agent (y/n)',
+    description: 'stop the agent (y/n)',
     short: 'stop agent',
     modes: ['normal'],
     writes: true,
@@ -144,7 +144,7 @@ export const BINDINGS: readonly Binding[] = [
   {
     action: 'retry',
     keys: ['r'],
-    description: 'retry the selected blocked task',
+    description: 'retry a blocked task',
     short: 'retry',
     modes: ['normal', 'detail'],
     panes: ['tasks'],
@@ -153,7 +153,7 @@ export const BINDINGS: readonly Binding[] = [
   {
     action: 'block',
     keys: ['b'],
-    description: 'block the selected task with a reason',
+    description: 'block a task (reason)',
     short: 'block',
     modes: ['normal', 'detail'],
     panes: ['tasks'],
@@ -162,7 +162,7 @@ export const BINDINGS: readonly Binding[] = [
   {
     action: 'new-task',
     keys: ['n'],
-    description: 'new task (title, step, verify)',
+    description: 'new task (title, verify)',
     short: 'new',
     modes: ['normal'],
     writes: true,
@@ -194,7 +194,7 @@ export const BINDINGS: readonly Binding[] = [
   {
     action: 'leave',
     keys: ['q', 'ctrl-c'],
-    description: 'leave the board (the run goes on)',
+    description: 'leave (the run goes on)',
     short: 'leave',
     modes: BROWSE,
   },
@@ -302,9 +302,48 @@ export function bindingsFor(context: KeyContext): Binding[] {
   return BINDINGS.filter((binding) => bindingApplies(binding, context));
 }
 
-/** The footer's bindings in `context`: those with a short word, leave and help first. */
+/** The footer's order: what a person acts with first; what is not listed comes after, in table order. */
+const FOOTER_ORDER: readonly ActionName[] = [
+  'leave',
+  'focus-next',
+  'down',
+  'open-detail',
+  'attach',
+  'stop-agent',
+  'retry',
+  'block',
+  'new-task',
+  'filter',
+  'graph',
+  'pause',
+  'toggle-log',
+  'parallel-up',
+  'parallel-down',
+  'stop-run',
+  'follow',
+  'page-up',
+  'back',
+];
+
+/**
+ * The footer's bindings in `context`, by priority (FOOTER_ORDER): those with a short word; help is
+ * not among them (the footer always ends with it, as `? help` or `? more`).
+ */
 export function footerBindings(context: KeyContext): Binding[] {
-  const live = bindingsFor(context).filter((binding) => binding.short !== undefined);
-  const first = live.filter((binding) => binding.action === 'leave' || binding.action === 'help');
-  return [...first, ...live.filter((binding) => !first.includes(binding))];
+  const live = bindingsFor(context).filter(
+    (binding) => binding.short !== undefined && binding.action !== 'help',
+  );
+  const rank = (binding: Binding): number => {
+    const index = FOOTER_ORDER.indexOf(binding.action);
+    return index === -1 ? FOOTER_ORDER.length : index;
+  };
+  // Array.prototype.sort is stable: unlisted bindings keep the table's order.
+  return [...live].sort((a, b) => rank(a) - rank(b));
+}
+
+/** How the footer writes a binding's keys: its first key only (`j/k` for moving), to save room. */
+export function footerKeyLabel(binding: Binding): string {
+  if (binding.action === 'down') return 'j/k';
+  const first = binding.keys[0] ?? '';
+  return KEY_LABELS[first] ?? first;
 }
