@@ -21,7 +21,7 @@ import { spawnPty, type PtyExit, type SpawnPty } from './pty.js';
 import { RecordTail } from './record-tail.js';
 import { CappedLog } from './capped-log.js';
 import { createToolTracker } from './common.js';
-import { createScreen } from './screen.js';
+import { createScreen } from '../terminal/screen.js';
 import { classifyOutage, outageGraceMs, type Outage } from './outage.js';
 import { createMasker } from '../security/secrets.js';
 import type { Sandbox, SandboxScope } from '../sandbox/bwrap.js';

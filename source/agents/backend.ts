@@ -93,3 +93,11 @@ export interface Backend {
   readonly createParser: () => OutputParser;
   readonly classify: (input: ClassifyInput) => AgentState;
 }
+
+/** The agent CLIs, with the npm package that installs each. */
+export const BACKEND_PACKAGES: Readonly<Record<Exclude<BackendName, 'sim'>, string>> = {
+  claude: '@anthropic-ai/claude-code',
+  codex: '@openai/codex',
+  gemini: '@google/gemini-cli',
+  opencode: 'opencode-ai',
+};

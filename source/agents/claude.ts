@@ -22,15 +22,14 @@ import {
   asString,
   classifyAgent,
   modelFor,
-  oneLine,
   parseJsonLine,
   promptArgument,
-  shellCommand,
   summarizeToolCall,
   textEvent,
   type JsonObject,
   type PolicyPattern,
 } from './common.js';
+import { oneLine, shellCommand } from '../text.js';
 
 /** Tools a coding agent needs; everything else is denied by dontAsk mode. */
 const ALLOWED_TOOLS = [

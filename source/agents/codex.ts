@@ -33,13 +33,13 @@ import {
   classifyAgent,
   denyReason,
   modelFor,
-  oneLine,
   parseJsonLine,
   promptArgument,
   textEvent,
   type JsonObject,
 } from './common.js';
 import { readMcpServers, type McpServers } from '../mcp/servers-file.js';
+import { oneLine } from '../text.js';
 
 /** Env var (in the request's env or nightshift's own) that points codex at another Responses API. */
 export const CODEX_BASE_URL_VAR = 'NIGHTSHIFT_CODEX_BASE_URL';

@@ -8,6 +8,10 @@ import path from 'node:path';
 import type { AgentEvent, AgentRequest, ClassifyInput } from './backend.js';
 import type { AgentState } from '../protocol/types.js';
 import { assertNever } from '../errors.js';
+import { oneLine } from '../text.js';
+
+/** How long a tool call's summary may be in the board's action column. */
+const ACTION_CHARS = 120;
 
 /** A parsed JSON object whose fields are read through the guards below. */
 export type JsonObject = Readonly<Record<string, unknown>>;
@@ -46,12 +50,6 @@ export function asNumber(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
-/** Text collapsed to one line and cut to `max` characters, for the board's action column. */
-export function oneLine(text: string, max = 120): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
-}
-
 /** Input keys that name what a tool acts on, most telling first. */
 const SUMMARY_KEYS = [
   'command',
@@ -76,19 +74,19 @@ export function summarizeToolCall(name: string, input: unknown): string {
   const object = asObject(input);
   if (object === undefined) {
     const text = typeof input === 'string' ? input : '';
-    return text ? `${name}: ${oneLine(text)}` : name;
+    return text ? `${name}: ${oneLine(text, ACTION_CHARS)}` : name;
   }
   for (const key of SUMMARY_KEYS) {
     const value = object[key];
     // Some CLIs pass argv arrays (codex's shell tool); join them like a shell line.
     if (Array.isArray(value) && value.every((part) => typeof part === 'string')) {
-      return `${name}: ${oneLine(value.join(' '))}`;
+      return `${name}: ${oneLine(value.join(' '), ACTION_CHARS)}`;
     }
     const text = asString(value);
-    if (text) return `${name}: ${oneLine(text)}`;
+    if (text) return `${name}: ${oneLine(text, ACTION_CHARS)}`;
   }
   const json = JSON.stringify(object);
-  return json === '{}' ? name : `${name}: ${oneLine(json)}`;
+  return json === '{}' ? name : `${name}: ${oneLine(json, ACTION_CHARS)}`;
 }
 
 /** Commands that run a project's tests (the board shows these as `testing`). */
@@ -266,16 +264,6 @@ export function modelFor(request: AgentRequest): string {
 /** A text event, or nothing for empty text. */
 export function textEvent(text: string | undefined): AgentEvent[] {
   return text && text.trim() ? [{ type: 'text', text }] : [];
-}
-
-/** One argv word quoted for a POSIX shell (hook commands are run by `sh -c`). */
-export function shellQuote(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
-
-/** An argv as one POSIX shell command line. */
-export function shellCommand(argv: readonly string[]): string {
-  return argv.map(shellQuote).join(' ');
 }
 
 /**

@@ -20,7 +20,6 @@ import {
   classifyAgent,
   denyReason,
   modelFor,
-  oneLine,
   parseJsonLine,
   parseJsonc,
   promptArgument,
@@ -29,6 +28,7 @@ import {
   type PolicyPattern,
 } from './common.js';
 import { readMcpServers, type McpServers } from '../mcp/servers-file.js';
+import { oneLine } from '../text.js';
 
 /** Gemini's shell tool, the one the policy rules apply to. */
 const SHELL_TOOL = 'run_shell_command';

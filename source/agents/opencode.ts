@@ -18,7 +18,6 @@ import {
   asString,
   classifyAgent,
   modelFor,
-  oneLine,
   parseJsonLine,
   promptArgument,
   summarizeToolCall,
@@ -26,6 +25,7 @@ import {
   type JsonObject,
 } from './common.js';
 import { readMcpServers, type McpServers } from '../mcp/servers-file.js';
+import { oneLine } from '../text.js';
 
 /** OpenCode tool names → the names the board uses for every backend. */
 const TOOL_NAMES: Readonly<Record<string, string>> = {

@@ -24,6 +24,7 @@ import type {
   AttemptRunner,
 } from './types.js';
 import { verify } from './verify.js';
+import { oneLine } from '../text.js';
 
 /** Folders of the main checkout linked into each worktree so tests can run without reinstalling. */
 const LINKED_FOLDERS = ['node_modules', '.venv', 'venv'];
@@ -184,8 +185,4 @@ function detailGist(text: string): string {
     .map((line) => line.trim())
     .filter(Boolean);
   return (lines.length > 1 ? `${lines[0]} ${lines.at(-1)}` : (lines[0] ?? '')).slice(0, 200);
-}
-
-function oneLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim().slice(0, 300);
 }

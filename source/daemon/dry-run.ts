@@ -7,7 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { shellQuote } from '../ipc/ssh.js';
+import { shellQuote } from '../text.js';
 import type { State } from '../store/schema.js';
 import { topologicalOrder } from '../tasks/graph.js';
 import { agentRequest } from '../attempt/agent-run.js';

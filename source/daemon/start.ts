@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createBackend } from '../agents/factory.js';
+import { BACKEND_PACKAGES } from '../agents/backend.js';
 import { loadConfig } from '../config/load.js';
 import { UserError } from '../errors.js';
 import { findOnPath } from '../init/probe.js';
@@ -141,13 +142,7 @@ export async function runEngine(root: string, flags: RunFlags, sinks: EngineSink
 async function requireBinary(binary: string, options: RunOptions): Promise<void> {
   const found = binary.includes('/') ? (existsSync(binary) ? binary : undefined) : await findOnPath(binary);
   if (found) return;
-  const packages: Record<string, string> = {
-    claude: '@anthropic-ai/claude-code',
-    codex: '@openai/codex',
-    gemini: '@google/gemini-cli',
-    opencode: 'opencode-ai',
-  };
-  const pkg = packages[options.backend];
+  const pkg = options.backend === 'sim' ? undefined : BACKEND_PACKAGES[options.backend];
   throw new UserError(`the ${options.backend} CLI ("${binary}") was not found on PATH`, {
     hint: pkg
       ? `install it with \`npm install -g ${pkg}\`, set [backend.${options.backend}] command in nightshift.toml, or run with --backend sim`

@@ -4,6 +4,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { probePty } from '../agents/pty.js';
+import { BACKEND_PACKAGES } from '../agents/backend.js';
 import { loadConfig } from '../config/load.js';
 import type { BackendName, Config } from '../config/schema.js';
 import { errorMessage } from '../errors.js';
@@ -27,14 +28,6 @@ export interface CheckResult {
 
 /** The oldest Node major nightshift runs on (DESIGN §10). */
 export const MIN_NODE_MAJOR = 20;
-
-/** The agent CLIs, with the npm package that installs each. */
-export const BACKEND_PACKAGES: Readonly<Record<Exclude<BackendName, 'sim'>, string>> = {
-  claude: '@anthropic-ai/claude-code',
-  codex: '@openai/codex',
-  gemini: '@google/gemini-cli',
-  opencode: 'opencode-ai',
-};
 
 /** Options of {@link runDoctorChecks}. */
 export interface DoctorOptions {

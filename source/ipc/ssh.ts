@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { UserError } from '../errors.js';
+import { shellQuote } from '../text.js';
 import { createClient, type ClientOptions, type Connector } from './client-core.js';
 import type { EngineClient } from '../protocol/types.js';
 import { streamTransport } from './transport.js';
@@ -66,11 +67,6 @@ export function parseSshTarget(target: string): SshTarget {
   // A destination starting with "-" would be read by ssh as an option (-oProxyCommand=…).
   if (destination === '' || destination.startsWith('-') || /\s/.test(destination)) throw bad('bad host name');
   return port ? { destination, port, path: remotePath } : { destination, path: remotePath };
-}
-
-/** Quotes one word for a POSIX shell. */
-export function shellQuote(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
 /** Quotes a remote path but keeps a leading `~` or `~user` outside the quotes so the shell expands it. */

@@ -4,8 +4,8 @@
  * streaming agent costs one snapshot per PUBLISH_MS however fast it writes (DESIGN.md §4, §7).
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
-import xterm from '@xterm/headless';
 import type { EngineClient } from '../protocol/types.js';
+import { createScreen, type AgentScreen } from '../terminal/screen.js';
 import { PUBLISH_MS } from './use-engine.js';
 
 /** The size agents' ptys start with (agents/agent-process.ts uses the same default). */
@@ -24,38 +24,22 @@ export interface PtyScreen {
   readonly resize: (cols: number, rows: number) => void;
 }
 
-function readLines(terminal: xterm.Terminal): string[] {
-  const buffer = terminal.buffer.active;
-  const lines: string[] = [];
-  for (let row = 0; row < buffer.length; row += 1)
-    lines.push(buffer.getLine(row)?.translateToString(true) ?? '');
-  while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  return lines;
-}
-
 /** Subscribes to `agentId`'s pty while `enabled`, and returns its screen text. */
 export function usePtyScreen(client: EngineClient, agentId: string | null, enabled: boolean): PtyScreen {
   const [state, setState] = useState<{ agentId: string | null; lines: readonly string[] }>({
     agentId: null,
     lines: [],
   });
-  const terminalRef = useRef<xterm.Terminal | null>(null);
+  const terminalRef = useRef<AgentScreen | null>(null);
 
   useEffect(() => {
     if (!enabled || agentId === null) return;
-    // @xterm/headless is CommonJS; its Terminal is reachable only through the default export.
-    const terminal = new xterm.Terminal({
-      cols: AGENT_PTY_SIZE.cols,
-      rows: AGENT_PTY_SIZE.rows,
-      scrollback: SCROLLBACK,
-      allowProposedApi: true,
-      convertEol: true,
-    });
+    const terminal = createScreen({ ...AGENT_PTY_SIZE, scrollback: SCROLLBACK });
     terminalRef.current = terminal;
     let timer: NodeJS.Timeout | undefined;
     const publish = (): void => {
       timer = undefined;
-      setState({ agentId, lines: readLines(terminal) });
+      setState({ agentId, lines: terminal.allLines() });
     };
     const off = client.onPty(agentId, (data) => {
       // Mark dirty once xterm has parsed the chunk; one timer carries every chunk until it fires.
@@ -72,7 +56,7 @@ export function usePtyScreen(client: EngineClient, agentId: string | null, enabl
   }, [client, agentId, enabled]);
 
   const resize = useCallback((cols: number, rows: number) => {
-    terminalRef.current?.resize(Math.max(1, cols), Math.max(1, rows));
+    terminalRef.current?.resize(cols, rows);
   }, []);
 
   const current = state.agentId === agentId && enabled;

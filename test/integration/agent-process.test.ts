@@ -6,13 +6,13 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, type AgentProcess, type StartAgentOptions } from '../../source/agents/agent-process.js';
 import type { AgentCommand } from '../../source/agents/backend.js';
 import { descendants, isAlive, processIds, taggedProcesses } from '../../source/agents/process-tree.js';
 import { WRONG_MARKER } from '../../source/agents/sim-directives.js';
 import { SIM_BANNER, SIM_QUESTION, createSimParser, simBackend } from '../../source/agents/sim.js';
+import { waitFor } from '../support/wait.js';
 
 let root: string;
 let counter = 0;
@@ -23,15 +23,6 @@ beforeAll(() => {
 afterAll(() => {
   rmSync(root, { recursive: true, force: true });
 });
-
-/** Polls `predicate` until it holds or `timeoutMs` passes (no fixed sleeps). */
-async function waitFor(predicate: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 interface Attempt {
   readonly dir: string;
@@ -189,7 +180,7 @@ describe('startAgent with the sim agent', () => {
     const { agent, attempt } = await startSim('sim: ask\nsim: write answered.txt <<<\nyes\n>>>', 1, {
       classifyIntervalMs: 50,
     });
-    await waitFor(() => agent.state() === 'waiting-input', 10_000, 'waiting-input');
+    await waitFor(() => agent.state() === 'waiting-input', 'waiting-input', 10_000);
     expect(agent.screen()).toContain(SIM_QUESTION);
     agent.write('y\r');
     expect(await agent.result).toMatchObject({ exitCode: 0, ok: true });
@@ -200,7 +191,7 @@ describe('startAgent with the sim agent', () => {
     const { agent, attempt } = await startSim('sim: ask\nsim: write answered.txt <<<\nyes\n>>>', 1, {
       classifyIntervalMs: 50,
     });
-    await waitFor(() => agent.screen().includes(SIM_QUESTION), 10_000, 'the question');
+    await waitFor(() => agent.screen().includes(SIM_QUESTION), 'the question', 10_000);
     agent.write('n\r');
     expect(await agent.result).toMatchObject({ exitCode: 1, ok: false });
     expect(existsSync(path.join(attempt.cwd, 'answered.txt'))).toBe(false);
@@ -212,14 +203,14 @@ describe('startAgent with the sim agent', () => {
     const pidFile = path.join(attempt.cwd, 'escaped.pid');
     await waitFor(
       () => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'),
-      10_000,
       'escaped.pid',
+      10_000,
     );
     const escaped = Number(readFileSync(pidFile, 'utf8'));
     await waitFor(
       () => readFileSync(`/proc/${escaped}/cmdline`, 'utf8').startsWith('sleep'),
-      5000,
       'exec sleep',
+      5000,
     );
     expect(isAlive(escaped)).toBe(true);
     expect(processIds(escaped)?.session).toBe(escaped);
@@ -249,7 +240,7 @@ describe('startAgent with the sim agent', () => {
       jsonlPath: attempt.jsonlPath,
       graceMs: 300,
     });
-    await waitFor(() => readFileSync(attempt.jsonlPath, 'utf8').includes('ready'), 5000, 'ready');
+    await waitFor(() => readFileSync(attempt.jsonlPath, 'utf8').includes('ready'), 'ready', 5000);
     const result = await agent.stop();
     expect(result.reason).toBe('stopped');
     assertGone(agent);

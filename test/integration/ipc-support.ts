@@ -79,18 +79,7 @@ export class FakeHost implements EngineHost {
   }
 }
 
-/** Resolves once `predicate` holds; fails with `what` after `timeoutMs`. */
-export async function waitFor(
-  predicate: () => boolean,
-  what = 'condition',
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
+export { waitFor } from '../support/wait.js';
 
 /** A fresh short temporary directory, removed by the returned cleanup. */
 export function tempDir(prefix = 'ns-ipc-'): { dir: string; cleanup: () => void } {

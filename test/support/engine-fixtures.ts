@@ -18,6 +18,7 @@ import { execa } from 'execa';
 import type { State } from '../../source/store/schema.js';
 import type { Task } from '../../source/tasks/model.js';
 import { cliPath, runCli, tempDir, tempGitRepo, type CliResult, type RunCliOptions } from './cli.js';
+import { waitForValue } from './wait.js';
 
 /** A value of a nightshift.toml key. */
 export type TomlValue = string | number | boolean;
@@ -60,19 +61,12 @@ export function simWrite(file: string, content: string): string {
   return `sim: write ${file} <<<\n${content}\n>>>`;
 }
 
-/** Waits until `predicate` holds (polled), or throws naming `what` after `timeoutMs`. */
-export async function waitFor<T>(
+/** Waits until `predicate` gives a value (polled), or throws naming `what` after `timeoutMs`. */
+export function waitFor<T>(
   predicate: () => T | undefined | false | Promise<T | undefined | false>,
   options: { readonly timeoutMs?: number; readonly intervalMs?: number; readonly what: string },
 ): Promise<T> {
-  const deadline = Date.now() + (options.timeoutMs ?? 20_000);
-  for (;;) {
-    const value = await predicate();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${options.timeoutMs ?? 20_000} ms waiting for ${options.what}`);
-    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 50));
-  }
+  return waitForValue(predicate, options.what, options.timeoutMs ?? 20_000, options.intervalMs ?? 50);
 }
 
 /** An engine started in the background (`nightshift run --no-ui …` as a child process). */

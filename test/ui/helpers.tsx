@@ -8,6 +8,7 @@ import { render } from 'ink-testing-library';
 import { Board } from '../../source/ui/Board.js';
 import type { BoardExit } from '../../source/ui/run-board.js';
 import type { FakeClient } from './fake-client.js';
+import { waitFor as waitUntil } from '../support/wait.js';
 
 /** Key sequences as a terminal sends them. */
 export const KEY = {
@@ -47,24 +48,20 @@ export function renderBoard(client: FakeClient, options: RenderBoardOptions = {}
   return { ...instance, exits, frame: () => instance.lastFrame() ?? '' };
 }
 
-/** Polls `check` until it returns true (or stops throwing), failing with the last frame after `timeoutMs`. */
-export async function waitFor(
+/** Polls `check` until it returns true (or stops throwing), failing with `describe()` (the frame) after `timeoutMs`. */
+export function waitFor(
   check: () => boolean,
   describe: () => string = () => '',
   timeoutMs = 3000,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    let ok = false;
+  const holds = (): boolean => {
     try {
-      ok = check();
+      return check();
     } catch {
-      ok = false;
+      return false;
     }
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`waitFor timed out after ${timeoutMs} ms\n${describe()}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  };
+  return waitUntil(holds, () => `the frame\n${describe()}`, timeoutMs);
 }
 
 /** Waits until the current frame contains every one of `texts`. */

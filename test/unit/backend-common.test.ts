@@ -8,10 +8,10 @@ import {
   parseJsonLine,
   policyPatterns,
   promptArgument,
-  shellCommand,
   summarizeToolCall,
 } from '../../source/agents/common.js';
 import { testRequest } from '../support/agent-clis.js';
+import { shellCommand } from '../../source/text.js';
 
 const base: ClassifyInput = { screen: '', lastEvent: undefined, idleMs: 0, exited: false };
 

@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  parseSshTarget,
-  quoteRemotePath,
-  remoteCommandLine,
-  shellQuote,
-  sshArgv,
-} from '../../source/ipc/ssh.js';
+import { parseSshTarget, quoteRemotePath, remoteCommandLine, sshArgv } from '../../source/ipc/ssh.js';
+import { shellQuote } from '../../source/text.js';
 
 describe('parseSshTarget', () => {
   it.each([

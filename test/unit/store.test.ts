@@ -13,19 +13,7 @@ import { STATE_VERSION, stateSchema, type State } from '../../source/store/schem
 import { newState, Store } from '../../source/store/store.js';
 import { readStatusSummary } from '../../source/store/status-summary.js';
 import type { Task } from '../../source/tasks/model.js';
-
-/** Polls `predicate` until it holds, failing after `timeoutMs`; never a fixed sleep. */
-async function waitFor(
-  predicate: () => boolean | Promise<boolean>,
-  timeoutMs = 10_000,
-  what = 'condition',
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
+import { waitFor } from '../support/wait.js';
 
 function task(id: string, extra: Partial<Task> = {}): Task {
   const at = '2024-01-01T00:00:00.000Z';
@@ -211,7 +199,7 @@ describe('writes', () => {
       });
     }
     expect(store.state.tasks).toHaveLength(1000);
-    await waitFor(() => store.writeCount > before && !store.dirty, 5000, 'the first write');
+    await waitFor(() => store.writeCount > before && !store.dirty, 'the first write', 5000);
     expect(store.writeCount - before).toBe(1);
     const onDisk = JSON.parse(await readFile(paths.state, 'utf8')) as State;
     expect(onDisk.tasks).toHaveLength(1000);
@@ -243,7 +231,7 @@ describe('writes', () => {
       state.project = 'prompt';
     });
     // No flush and no further update: the write goes out on its own.
-    await waitFor(() => store.writeCount > before && !store.dirty, 5000, 'the write');
+    await waitFor(() => store.writeCount > before && !store.dirty, 'the write', 5000);
     await store.close();
   });
 
@@ -458,11 +446,11 @@ describe('atomicity under SIGKILL', () => {
       if (round % 2 === 0) {
         await waitFor(
           async () => (await temps()).some((name) => name.includes(`.${writer.child.pid}.`)),
-          20_000,
           'a temp file',
+          20_000,
         );
       } else {
-        await waitFor(() => writer.writes() >= target, 20_000, `${target} writes`);
+        await waitFor(() => writer.writes() >= target, `${target} writes`, 20_000);
       }
       writer.child.kill('SIGKILL');
       await writer.exited;

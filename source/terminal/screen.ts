@@ -1,16 +1,19 @@
 /**
- * A headless terminal per agent: the pty's bytes go in, the visible screen comes out as text for
- * the state classifier and the board. Parsing is xterm's job (cursor moves, clears, wide glyphs) so
- * spinners and redraws that a line log cannot represent still read correctly.
+ * A headless terminal: pty bytes go in, text comes out. The engine keeps one per agent for the
+ * state classifier and the board's snapshot; the board keeps one for the selected agent's live log.
+ * Parsing is xterm's job (cursor moves, clears, wide glyphs) so spinners and redraws that a line
+ * log cannot represent still read correctly.
  */
 import xterm from '@xterm/headless';
 
 /** One agent's virtual terminal. */
 export interface AgentScreen {
-  /** Feeds terminal output (parsed asynchronously, in order). */
-  readonly write: (data: string) => void;
+  /** Feeds terminal output (parsed asynchronously, in order); `parsed` runs once it is parsed. */
+  readonly write: (data: string, parsed?: () => void) => void;
   /** The visible lines, each trimmed on the right, joined with newlines; trailing blank lines dropped. */
   readonly snapshot: () => string;
+  /** Scrollback and screen, oldest first, each trimmed on the right; trailing blank lines dropped. */
+  readonly allLines: () => string[];
   readonly resize: (cols: number, rows: number) => void;
   /** Resolves once everything written so far has been parsed (tests, final snapshots). */
   readonly flush: () => Promise<void>;
@@ -47,7 +50,7 @@ export function createScreen(options: ScreenOptions): AgentScreen {
     convertEol: true,
   });
   return {
-    write: (data) => terminal.write(data),
+    write: (data, parsed) => terminal.write(data, parsed),
     snapshot: () => {
       const buffer = terminal.buffer.active;
       const lines: string[] = [];
@@ -56,6 +59,14 @@ export function createScreen(options: ScreenOptions): AgentScreen {
       }
       while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
       return lines.join('\n');
+    },
+    allLines: () => {
+      const buffer = terminal.buffer.active;
+      const lines: string[] = [];
+      for (let row = 0; row < buffer.length; row += 1)
+        lines.push(buffer.getLine(row)?.translateToString(true) ?? '');
+      while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+      return lines;
     },
     resize: (cols, rows) => terminal.resize(Math.max(1, cols), Math.max(1, rows)),
     flush: () => new Promise<void>((resolve) => terminal.write('', resolve)),
