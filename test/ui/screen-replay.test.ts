@@ -5,7 +5,7 @@
  */
 import xterm from '@xterm/headless';
 import { describe, expect, it } from 'vitest';
-import { createScreen } from '../../source/agents/screen.js';
+import { createScreen } from '../../source/terminal/screen.js';
 
 /** The text of a terminal that received `chunks`, trailing blank lines dropped. */
 async function textOf(chunks: readonly string[], cols = 80, rows = 10): Promise<string[]> {
