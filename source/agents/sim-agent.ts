@@ -156,7 +156,17 @@ function regression(prompt: string): never {
 async function main(): Promise<void> {
   const prompt = await readPrompt(process.argv.slice(2));
   process.stderr.write(`${SIM_BANNER}\n`);
-  emit({ type: 'init', session_id: sessionId, model: 'sim', simulated: true, attempt, task_id: taskId });
+  // `--model M` (the task's or the backend's model setting) changes nothing but what is reported.
+  const modelAt = process.argv.indexOf('--model');
+  const model = modelAt > 0 ? process.argv[modelAt + 1] : undefined;
+  emit({
+    type: 'init',
+    session_id: sessionId,
+    model: model ?? 'sim',
+    simulated: true,
+    attempt,
+    task_id: taskId,
+  });
   if (process.env['NIGHTSHIFT_ROLE'] === 'reflect') reflect(prompt);
   if (process.env['NIGHTSHIFT_ROLE'] === 'review') review(prompt);
   if (process.env['NIGHTSHIFT_ROLE'] === 'regression') regression(prompt);
@@ -168,7 +178,7 @@ async function main(): Promise<void> {
 
   resultCostUsd = plan.costUsd;
   const who = process.env['NIGHTSHIFT_ROLE'] === 'plan' ? 'planner' : 'agent';
-  const intro = `Simulated ${who}, no model. Task ${taskId}, attempt ${attempt}: ${plan.steps.length} step(s) from the prompt's sim: directives.`;
+  const intro = `Simulated ${who}, no model${model ? ` (model setting "${model}")` : ''}. Task ${taskId}, attempt ${attempt}: ${plan.steps.length} step(s) from the prompt's sim: directives.`;
   emit({ type: 'text', text: intro });
   usage(prompt.length, intro.length);
 

@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { UserError, assertNever } from '../errors.js';
 import type { AgentState } from '../protocol/types.js';
 import type { AgentEvent, Backend, ClassifyInput, OutputParser } from './backend.js';
+import { modelFor } from './common.js';
 
 /**
  * One line of the sim's stdout (JSON). Its own format, not any real CLI's:
@@ -26,7 +27,8 @@ export type SimLine =
   | {
       readonly type: 'init';
       readonly session_id: string;
-      readonly model: 'sim';
+      /** 'sim', or the model setting it was given. */
+      readonly model: string;
       readonly simulated: true;
       readonly attempt: number;
       readonly task_id: string;
@@ -177,7 +179,12 @@ export const simBackend: Backend = {
     }
     return {
       file: request.settings.command || process.execPath,
-      args: [script, ...promptArgs, ...request.settings.extra_args],
+      args: [
+        script,
+        ...promptArgs,
+        ...(modelFor(request) ? ['--model', modelFor(request)] : []),
+        ...request.settings.extra_args,
+      ],
       env: { ...request.env },
       cwd: request.cwd,
     };

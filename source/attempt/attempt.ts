@@ -6,10 +6,13 @@
 import { mkdir } from 'node:fs/promises';
 import type { AgentResult } from '../agents/agent-process.js';
 import { describeOutage } from '../agents/outage.js';
+import { createBackend } from '../agents/factory.js';
 import { errorMessage } from '../errors.js';
 import { repoCacheFor } from '../git/repo-cache.js';
 import { createWorktree, removeWorktree, type Worktree } from '../git/worktree.js';
-import { appendProgress, attemptLogPaths, type AttemptLogPaths } from '../history/history.js';
+import { attemptLogPaths, type AttemptLogPaths } from '../history/history.js';
+import { formatGateChecks, keepAttempt, worktreeDiff } from '../report/attempt-archive.js';
+import type { Task } from '../tasks/model.js';
 import { runAgent } from './agent-run.js';
 import { renderCodePrompt } from './code-prompt.js';
 import { runIterativeAttempt } from './iterative.js';
@@ -36,41 +39,38 @@ export interface AttemptHooks {
 }
 
 /** The attempt runner the engine calls. */
-export function createAttemptRunner(deps: AttemptDeps, hooks: AttemptHooks = {}): AttemptRunner {
+export function createAttemptRunner(runDeps: AttemptDeps, hooks: AttemptHooks = {}): AttemptRunner {
   return async (context) => {
     const { task, attempt, runId, handle } = context;
+    const deps = depsForTask(runDeps, task);
     const logs = attemptLogPaths(deps.paths, runId, task.id, attempt);
     await mkdir(logs.dir, { recursive: true });
     handle.updateTask((t) => {
       const current = t.attempts.at(-1);
       if (current) current.logPath = logs.log;
     });
+    const kept: KeptFiles = { prompts: [] };
+    const runCoding = (prompt: string): Promise<AgentResult> => {
+      kept.prompts.push(prompt);
+      return runAgent(deps, context, worktree!, logs, prompt);
+    };
     let worktree: Worktree | undefined;
+    let result: AttemptResult | undefined;
     try {
       worktree = await createWorktree(deps.paths.root, task.id, attempt, {
         baseRef: deps.integrationBranch,
         links: LINKED_FOLDERS,
         cache: repoCacheFor(deps),
       });
-      const result =
+      result =
         task.execution.strategy === 'iterative'
-          ? await runIterativeAttempt(deps, context, worktree, logs, (prompt) =>
-              runAgent(deps, context, worktree!, logs, prompt),
-            )
-          : await runSinglePass(deps, context, worktree, logs);
-      await appendProgress(deps.paths, {
-        at: new Date().toISOString(),
-        taskId: task.id,
-        title: task.title,
-        attempt,
-        outcome: result.outcome,
-        commit: result.commit,
-        summary: result.summary,
-      }).catch(() => undefined);
+          ? await runIterativeAttempt(deps, context, worktree, logs, runCoding)
+          : await runSinglePass(deps, context, worktree, logs, runCoding, kept);
       // The quality check (both gate outcomes) and, when due, the review agent (review/).
       await hooks.afterAttempt?.(context, worktree, result);
       return { ...result, logPath: logs.log };
     } finally {
+      if (worktree) await keepForInspection(deps, context, worktree, kept, result);
       // Interrupted attempts keep their worktree for inspection (DESIGN.md §3); others are removed.
       if (worktree && !handle.stopped())
         await removeWorktree(deps.paths.root, worktree.path, { branch: worktree.branch }).catch(
@@ -80,15 +80,72 @@ export function createAttemptRunner(deps: AttemptDeps, hooks: AttemptHooks = {})
   };
 }
 
+/** The deps of one task's attempts: its own backend and model when the task names them. */
+export function depsForTask(deps: AttemptDeps, task: Pick<Task, 'backend' | 'model'>): AttemptDeps {
+  if (task.backend === undefined && task.model === undefined) return deps;
+  const name = (task.backend ?? deps.backend.name) as AttemptDeps['options']['backend'];
+  const backend = name === deps.backend.name ? deps.backend : createBackend(name);
+  const settings = name === deps.backend.name ? deps.settings : deps.config.backend[name];
+  return {
+    ...deps,
+    backend,
+    settings: task.model === undefined ? settings : { ...settings, model: task.model },
+  };
+}
+
+/** What an attempt leaves for `nightshift task diff`, gathered while it runs. */
+interface KeptFiles {
+  readonly prompts: string[];
+  /** The diff taken before landing (a landed branch is rebased, so its base moves). */
+  diff?: string;
+}
+
+/**
+ * Keeps the attempt's prompt, diff and gate output (report/attempt-archive.ts); the worktree is
+ * removed next, and this is all a person can see of a failed attempt in the morning.
+ */
+async function keepForInspection(
+  deps: AttemptDeps,
+  context: AttemptContext,
+  worktree: Worktree,
+  kept: KeptFiles,
+  result: AttemptResult | undefined,
+): Promise<void> {
+  try {
+    const diff = kept.diff ?? (await worktreeDiff(worktree.path, worktree.baseSha));
+    const prompt = kept.prompts
+      .map((text, index) => (kept.prompts.length > 1 ? `<!-- agent run ${index + 1} -->\n${text}` : text))
+      .join('\n\n');
+    await keepAttempt(
+      deps.paths.dir,
+      context.task.id,
+      context.attempt,
+      {
+        prompt,
+        diff,
+        gate: result ? formatGateChecks(result.checks) : 'The attempt ended with an error before the gate.\n',
+      },
+      deps.config.run.keep_attempts,
+    );
+  } catch (error) {
+    context.handle.line(
+      'warn',
+      `${context.task.id}: could not keep the attempt's files: ${errorMessage(error)}`,
+    );
+  }
+}
+
 async function runSinglePass(
   deps: AttemptDeps,
   context: AttemptContext,
   worktree: Worktree,
   logs: AttemptLogPaths,
+  runCoding: (prompt: string) => Promise<AgentResult>,
+  kept: KeptFiles,
 ): Promise<AttemptResult> {
   const { task, handle } = context;
   const prompt = await renderCodePrompt(deps, context);
-  const agent = await runAgent(deps, context, worktree, logs, prompt);
+  const agent = await runCoding(prompt);
   const early = agentFailure(agent, handle);
   if (early) return withReflection(deps, context, worktree, logs, early, '');
 
@@ -117,6 +174,7 @@ async function runSinglePass(
       gate.output,
     );
   }
+  kept.diff = await worktreeDiff(worktree.path, worktree.baseSha).catch(() => undefined);
   return land(deps, context, worktree, {
     outcome: 'passed',
     summary: oneLine(agent.finalText) || 'verified',

@@ -55,8 +55,11 @@ export interface IterationDeps {
   readonly task: Task;
   /** The working tree (worktree); used by the default `commit` and `revert`. */
   readonly cwd: string;
-  /** Runs the agent for iteration `n` (from 1); resolves when it is done, also when it failed. */
-  readonly runIteration: (n: number) => Promise<void>;
+  /**
+   * Runs the agent for iteration `n` (from 1) with where the series stands; resolves when it is
+   * done, also when it failed.
+   */
+  readonly runIteration: (n: number, standing: IterationStanding) => Promise<void>;
   readonly gate: () => Promise<GateResult>;
   /** Commits the iteration's changes; null when there were none. Default: `commitAll(cwd, …)`. */
   readonly commit?: (message: string) => Promise<string | null>;
@@ -66,6 +69,17 @@ export interface IterationDeps {
   /** Checked before each iteration. */
   readonly signal?: AbortSignal;
   readonly now?: () => Date;
+}
+
+/** Where a series stands before an iteration: what its prompt tells the agent. */
+export interface IterationStanding {
+  readonly baseline: number | undefined;
+  /** The best metric of a kept tree so far (the baseline counts). */
+  readonly best: number | undefined;
+  /** The metric of the tree as it stands: what this change has to beat. */
+  readonly current: number | undefined;
+  /** The iteration before this one; undefined for the first. */
+  readonly last: IterationRecord | undefined;
 }
 
 /** One iteration's outcome. */
@@ -139,7 +153,7 @@ export async function runIterations(deps: IterationDeps): Promise<IterationsResu
       stop = 'aborted';
       break;
     }
-    await deps.runIteration(n);
+    await deps.runIteration(n, { baseline, best, current, last: iterations.at(-1) });
     const sha = await commit(`nightshift: ${task.id} iteration ${n}: ${task.title}`);
     const gate = await deps.gate();
     const metric = gate.metric;

@@ -11,7 +11,8 @@ import type { AttemptContext, AttemptDeps, AttemptResult } from './types.js';
 import { verify } from './verify.js';
 import { commitAll, revertCommit } from '../git/git.js';
 import type { AttemptLogPaths } from '../history/history.js';
-import { appendExperiment, runIterations } from './iterate.js';
+import { appendExperiment, runIterations, type IterationStanding } from './iterate.js';
+import type { Task } from '../tasks/model.js';
 import type { Worktree } from '../git/worktree.js';
 import { repoCacheFor, repoIdentity } from '../git/repo-cache.js';
 
@@ -30,15 +31,9 @@ export async function runIterativeAttempt(
   const result = await runIterations({
     task,
     cwd: worktree.path,
-    runIteration: async (n) => {
+    runIteration: async (n, standing) => {
       handle.setStatus('running');
-      const best =
-        task.bestMetric !== undefined
-          ? ` The best ${task.completion.kind === 'numeric' ? task.completion.jsonPath : 'metric'} so far is ${task.bestMetric}.`
-          : '';
-      lastAgent = await runAgent(
-        `${basePrompt}\n\nThis is iteration ${n}: make one focused change that should improve the metric.${best}`,
-      );
+      lastAgent = await runAgent(`${basePrompt}\n\n${iterationBrief(task, n, standing)}`);
       // An outage ends the attempt: the engine pauses the queue and runs it again later.
       if (handle.stopped() || lastAgent.outage) abort.abort();
     },
@@ -90,4 +85,38 @@ export async function runIterativeAttempt(
     metric: result.bestMetric,
     sessionId: lastAgent?.sessionId,
   });
+}
+
+/**
+ * What an iteration's prompt says of the experiment: the metric and its direction, the baseline,
+ * the best so far, and how the last iteration went (kept or reverted), so the agent builds on
+ * what worked instead of repeating what was rolled back.
+ */
+export function iterationBrief(task: Task, n: number, standing: IterationStanding): string {
+  const show = (value: number | undefined): string => (value === undefined ? 'not measured' : String(value));
+  const completion = task.completion.kind === 'numeric' ? task.completion : undefined;
+  const max = task.execution.strategy === 'iterative' ? task.execution.maxIterations : n;
+  const lines = [
+    `## Iteration ${n} of at most ${max}`,
+    '',
+    completion
+      ? `- Metric: \`${completion.jsonPath}\` from the verification output, ${completion.direction === 'maximize' ? 'higher is better (maximize)' : 'lower is better (minimize)'}${completion.target !== undefined ? `; target ${completion.target}` : ''}.`
+      : "- Metric: the task's numeric completion.",
+    `- Baseline (before any change): ${show(standing.baseline)}.`,
+    `- Best so far: ${show(standing.best ?? task.bestMetric)}; the tree as it stands measures ${show(standing.current)}, and your change must beat that.`,
+  ];
+  const last = standing.last;
+  if (last) {
+    const why =
+      last.comparison === 'no-changes'
+        ? 'it changed no files'
+        : last.comparison === 'gate-failed'
+          ? 'its verification failed, so no metric was read'
+          : `the metric ${last.comparison}`;
+    lines.push(
+      `- Last iteration (${last.iteration}): metric ${last.metric ?? 'not measured'}; ${last.decision === 'keep' ? 'KEPT' : 'REVERTED (its commit was undone)'} because ${why}.`,
+    );
+  } else lines.push('- This is the first iteration: nothing has been tried yet.');
+  lines.push('', 'Make one focused change that should improve the metric.');
+  return lines.join('\n');
 }

@@ -43,7 +43,7 @@ export function registerRun(program: Command): void {
     .option('-v, --verbose', 'also print agent output lines')
     .addHelpText(
       'after',
-      '\nExit codes: 0 all done, 1 error, 2 ended with blocked tasks, 130 interrupted.\n\nExamples:\n  nightshift run --backend sim --parallel 2\n  nightshift run --detach && nightshift status',
+      '\nExit codes: 0 all done, 1 error, 2 ended with blocked tasks, 3 stopped at a limit (--max-cost, --max-tasks) with tasks still pending, 130 interrupted.\n\nExamples:\n  nightshift run --backend sim --parallel 2\n  nightshift run --detach && nightshift status',
     )
     .action(async (options: RunCliOptions) => {
       const root = findProjectRoot();

@@ -65,6 +65,7 @@ idle_timeout_seconds = ${toml(d.run.idle_timeout_seconds)}    # an agent silent 
 delay_between_tasks_ms = ${toml(d.run.delay_between_tasks_ms)}    # pause before starting the next task
 auto_commit = ${toml(d.run.auto_commit)}          # commit each task that passes its gate
 max_cost_usd = ${toml(d.run.max_cost_usd)}            # stop the run at this cost; 0 = no limit
+keep_attempts = ${toml(d.run.keep_attempts)}          # attempts kept per task for \`nightshift task diff\` (prompt, diff, gate output)
 
 [regression]
 agents = ${toml(d.regression.agents)}                  # workers that re-run done tasks' checks on the integration branch (--yolo skips them)
@@ -86,6 +87,10 @@ allowed_commands = ${toml(d.security.allowed_commands)}       # used in allowlis
 mode = ${toml(d.sandbox.mode)}                # agents and gates under bubblewrap: "auto" (where it works), "bwrap" (refuse to run without it), "off"
 network = ${toml(d.sandbox.network)}             # false: only loopback inside the sandbox (the model API must then be local)
 writable = ${toml(d.sandbox.writable)}               # more writable folders (worktree, /tmp, npm/pip/cargo caches, agent CLI state are already)
+
+[notify]
+command = ${toml(d.notify.command)}               # run with each event as JSON on stdin: run ended, task blocked, waiting for input, budget hit
+bell = ${toml(d.notify.bell)}                # a terminal bell (and OSC 9) on attached boards for the same events
 
 [ui]
 max_fps = ${toml(d.ui.max_fps)}                # board frames per second at most (1-60)

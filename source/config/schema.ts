@@ -87,6 +87,8 @@ export const configSchema = z
           .default(0),
         auto_commit: z.boolean().default(true),
         max_cost_usd: z.number().min(0).default(0),
+        /** Attempts kept per task for `task diff` (prompt, diff, gate output); 0 = none. */
+        keep_attempts: z.number().int().min(0).default(10),
       })
       .strict()
       .default({
@@ -99,6 +101,7 @@ export const configSchema = z
         delay_between_tasks_ms: 0,
         auto_commit: true,
         max_cost_usd: 0,
+        keep_attempts: 10,
       }),
     regression: z
       .object({
@@ -142,6 +145,15 @@ export const configSchema = z
       })
       .strict()
       .default({ mode: 'auto', network: true, writable: [] }),
+    notify: z
+      .object({
+        /** Run through `sh -c` with the event as JSON on stdin; empty = no command. */
+        command: z.string().default(''),
+        /** A terminal bell and an OSC 9 notification on attached boards. */
+        bell: z.boolean().default(true),
+      })
+      .strict()
+      .default({ command: '', bell: true }),
     ui: z
       .object({ max_fps: z.number().int().min(1).max(60).default(10) })
       .strict()

@@ -22,6 +22,7 @@ import type { Task } from '../tasks/model.js';
 import type { TaskWrite } from '../tasks/task-write.js';
 import { applyTaskWriteToStore } from '../store/apply-task-write.js';
 import { EXIT, runOutcome } from './run-outcome.js';
+import { NightLog } from './night-log.js';
 import { appendEvent } from '../history/history.js';
 import { appendLearning, recentLearnings } from '../tasks/learning.js';
 import type { AttemptHandle, AttemptRunner } from '../attempt/types.js';
@@ -69,6 +70,8 @@ export class Engine implements EngineHost {
   #outagePause: { readonly done: Promise<void>; readonly end: () => void } | undefined;
   /** Regression workers beside the coding agents (`[regression] agents`), absent when none. */
   readonly #regression: RegressionWorkers | undefined;
+  /** progress.md, the report file and the notify command (night-log.ts). */
+  readonly #night: NightLog;
 
   constructor(deps: EngineDeps) {
     this.#deps = deps;
@@ -92,6 +95,13 @@ export class Engine implements EngineHost {
       deps.regression && deps.options.regressionAgents > 0
         ? new RegressionWorkers(this.#regressionHost(), deps.regression, deps.options.regressionAgents)
         : undefined;
+    this.#night = new NightLog({
+      paths: deps.paths,
+      project: deps.store.state.project || deps.config.project.name,
+      runId: this.#run.id,
+      notifyCommand: deps.config.notify.command,
+      line: (level, message) => this.#line(level, message),
+    });
   }
 
   /** The id of this run (`.nightshift/logs/<id>/`). */
@@ -200,6 +210,7 @@ export class Engine implements EngineHost {
         `queue paused: ${reason} (${outage.message}); resuming in ${Math.max(1, Math.round(ms / 1000))} s — no retry spent`,
         taskId,
       );
+      this.#night.notify({ event: 'queue-paused', reason: `${reason} (${outage.message})` });
       let end = (): void => undefined;
       const done = new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, ms);
@@ -252,11 +263,17 @@ export class Engine implements EngineHost {
     const { options, store } = this.#deps;
     while (this.#running.size < this.#parallel && !this.#stopReason) {
       if (options.maxCostUsd > 0 && this.#run.costUsd >= options.maxCostUsd) {
-        if (!this.#budgetHit)
+        if (!this.#budgetHit) {
           this.#line(
             'warn',
             `cost limit reached ($${this.#run.costUsd.toFixed(2)} of $${options.maxCostUsd.toFixed(2)}): no new tasks start`,
           );
+          this.#night.notify({
+            event: 'budget-hit',
+            costUsd: this.#run.costUsd,
+            maxCostUsd: options.maxCostUsd,
+          });
+        }
         this.#budgetHit = true;
         return;
       }
@@ -276,6 +293,7 @@ export class Engine implements EngineHost {
   async #runTask(taskId: string): Promise<void> {
     const { options } = this.#deps;
     const maxAttempts = options.maxRetries + 1;
+    this.#night.taskStarted(taskId);
     this.#updateTask(taskId, (task) => moveTask(task, 'running'));
     // Attempts of this run an outage ended: they spend no retry.
     let outageAttempts = 0;
@@ -327,6 +345,7 @@ export class Engine implements EngineHost {
           `failed ${maxAttempts} attempt${maxAttempts === 1 ? '' : 's'}: ${outcome.summary}`.slice(0, 500);
         this.#settle(taskId, 'blocked', reason);
         this.#line('error', `${taskId} blocked: ${reason}`, taskId);
+        this.#night.taskBlocked(this.#task(taskId), reason, this.#now().toISOString());
         return;
       }
       this.#line(
@@ -341,7 +360,7 @@ export class Engine implements EngineHost {
   #openAttempt(task: Task, n: number): AttemptHandle {
     const startedAt = this.#now().toISOString();
     this.#updateTask(task.id, (t) =>
-      openAttemptRecord(t, n, this.#run.id, this.#deps.options.backend, startedAt),
+      openAttemptRecord(t, n, this.#run.id, task.backend ?? this.#deps.options.backend, startedAt),
     );
     this.#line(
       'info',
@@ -373,6 +392,7 @@ export class Engine implements EngineHost {
   #closeAttempt(taskId: string, n: number, result: Awaited<ReturnType<AttemptRunner>>): void {
     const endedAt = this.#now().toISOString();
     this.#updateTask(taskId, (task) => closeAttemptRecord(task, n, result, endedAt));
+    this.#night.attemptClosed(this.#task(taskId), n);
     this.#deps.store.updateMeta((state) => {
       const run = state.runs.find((r) => r.id === this.#run.id);
       if (!run) return;
@@ -388,7 +408,12 @@ export class Engine implements EngineHost {
     const { store } = this.#deps;
     const tasks = store.state.tasks;
     const blocked = tasks.filter((t) => t.status === 'blocked').length;
-    const { outcome, exitCode } = runOutcome(tasks, this.#stopReason, this.#budgetHit);
+    const limit = this.#budgetHit
+      ? 'budget'
+      : this.#tasksStarted >= this.#deps.options.maxTasks
+        ? 'max-tasks'
+        : undefined;
+    const { outcome, exitCode } = runOutcome(tasks, this.#stopReason, limit);
     const endedAt = this.#now().toISOString();
     store.updateMeta((state) => {
       const run = state.runs.find((r) => r.id === this.#run.id);
@@ -401,6 +426,17 @@ export class Engine implements EngineHost {
     const done = tasks.filter((t) => t.status === 'done').length;
     const summary = `run ${outcome}: ${done}/${tasks.length} done, ${blocked} blocked, $${this.#run.costUsd.toFixed(4)}`;
     this.#line(exitCode === 0 ? 'success' : exitCode === EXIT.blocked ? 'error' : 'warn', summary);
+    const report = await this.#night.runEnded({
+      state: store.state,
+      outcome,
+      exitCode,
+      costUsd: this.#run.costUsd,
+      tokensIn: this.#run.tokensIn,
+      tokensOut: this.#run.tokensOut,
+      startedAt: this.#run.startedAt,
+      endedAt,
+    });
+    if (report) this.#line('info', `report: ${report}`);
     this.#setRun({ endedAt, outcome });
     this.#emit({ type: 'ended', exitCode, outcome });
     return exitCode;
@@ -530,6 +566,7 @@ export class Engine implements EngineHost {
   }
 
   #emit(event: EngineEvent): void {
+    if (event.type === 'agent') this.#night.agentChanged(event.agent);
     this.#emitter.emit('event', event);
   }
 

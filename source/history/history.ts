@@ -49,9 +49,14 @@ export async function appendProgress(
   paths: Pick<ProjectPaths, 'progress'>,
   entry: ProgressEntry,
 ): Promise<void> {
+  await appendProgressText(paths, formatProgress(entry));
+}
+
+/** Appends markdown (a block line, a run's totals) to `.nightshift/progress.md`. */
+export async function appendProgressText(paths: Pick<ProjectPaths, 'progress'>, text: string): Promise<void> {
   const heading = existsSync(paths.progress) ? '' : '# nightshift progress\n\n';
   await mkdir(path.dirname(paths.progress), { recursive: true });
-  await appendFile(paths.progress, `${heading}${formatProgress(entry)}\n`, 'utf8');
+  await appendFile(paths.progress, `${heading}${text}\n`, 'utf8');
 }
 
 /**

@@ -77,7 +77,8 @@ function eventKey(event: NotifyEvent): string {
     case 'waiting-input':
       return `waiting-input:${event.taskId}:${event.attempt}`;
     case 'queue-paused':
-      return `queue-paused:${event.reason}`;
+      // Once per kind of outage: the CLI's own words after it (a retry-after time) vary.
+      return `queue-paused:${event.reason.replace(/ \(.*$/s, '')}`;
     default:
       return event.event;
   }

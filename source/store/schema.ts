@@ -16,7 +16,7 @@ export const runRecordSchema = z.object({
   backend: z.string(),
   parallel: z.number().int().positive(),
   /** How the run ended; absent while it runs (or when its engine died). */
-  outcome: z.enum(['done', 'blocked', 'stopped', 'interrupted', 'budget', 'error']).optional(),
+  outcome: z.enum(['done', 'blocked', 'stopped', 'interrupted', 'budget', 'limit', 'error']).optional(),
   tasksDone: z.number().int().nonnegative().default(0),
   attempts: z.number().int().nonnegative().default(0),
   tokensIn: z.number().nonnegative().default(0),

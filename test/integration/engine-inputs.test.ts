@@ -112,7 +112,8 @@ describe('engine: run flags', () => {
 
     const run = await project.cli(['run', '--no-ui', '--json', '--max-tasks', '1']);
 
-    expect(run.exitCode, run.stderr).toBe(0);
+    // Stopped at the limit with tasks still pending: exit 3.
+    expect(run.exitCode, run.stderr).toBe(3);
     const lines = run.stdout.split('\n').filter((line) => line.trim() !== '');
     expect(lines.length).toBeGreaterThan(3);
     const events = lines.map(
@@ -125,7 +126,7 @@ describe('engine: run flags', () => {
     const ended = events.filter((e) => e.type === 'ended');
     expect(ended).toHaveLength(1);
     expect(events.at(-1)?.type).toBe('ended');
-    expect(ended[0]).toMatchObject({ exitCode: 0, outcome: 'done' });
+    expect(ended[0]).toMatchObject({ exitCode: 3, outcome: 'limit' });
     const tasks = project.state()?.tasks ?? [];
     expect(tasks.filter((t) => t.attempts.length > 0)).toHaveLength(1);
     expect(tasks.filter((t) => t.status === 'done')).toHaveLength(1);

@@ -84,5 +84,21 @@ describe('engine: an iterative numeric task', () => {
     expect(mainLog).not.toContain(reverted);
     expect(kept).toHaveLength(2);
     expect(await project.git('show', 'main:value.txt')).toBe('30');
+
+    // Each iteration's prompt said where the experiment stood (kept with the attempt: task diff).
+    const prompt = (await project.cli(['task', 'diff', 'tune', '--prompt'])).stdout;
+    const iterations = prompt.split(/<!-- agent run \d+ -->/).filter((part) => part.trim());
+    expect(iterations).toHaveLength(3);
+    expect(iterations[0]).toContain('## Iteration 1 of at most 3');
+    expect(iterations[0]).toContain(
+      '- Metric: `score` from the verification output, higher is better (maximize).',
+    );
+    expect(iterations[0]).toContain('- Baseline (before any change): 10.');
+    expect(iterations[0]).toContain('nothing has been tried yet');
+    expect(iterations[1]).toContain('- Last iteration (1): metric 20; KEPT because the metric improved.');
+    expect(iterations[2]).toContain('- Best so far: 20; the tree as it stands measures 20');
+    expect(iterations[2]).toContain(
+      '- Last iteration (2): metric 5; REVERTED (its commit was undone) because the metric regressed.',
+    );
   }, 90_000);
 });

@@ -37,6 +37,8 @@ export interface PlanTask {
   };
   readonly completion?: Readonly<Record<string, unknown>>;
   readonly execution?: Readonly<Record<string, unknown>>;
+  readonly backend?: string;
+  readonly model?: string;
 }
 
 /** A task for the sim: `description` carries the `sim:` directives; `verify` is the gate. */

@@ -207,7 +207,8 @@ describe('engine scheduling', () => {
     const a = t.take('a');
     a.context.handle.addUsage(1000, 100, 1.5);
     a.finish({});
-    expect(await run).toBe(0);
+    // Work left pending by the limit: exit 3, not "all done".
+    expect(await run).toBe(3);
     expect(t.started).toEqual(['a#1']);
     expect(t.store.state.tasks.find((x) => x.id === 'b')!.status).toBe('pending');
     expect(t.store.state.runs.at(-1)).toMatchObject({ outcome: 'budget', costUsd: 1.5 });
@@ -223,8 +224,9 @@ describe('engine scheduling', () => {
     t.take(t.pending[0]!.context.task.id).finish({});
     await t.waitForPending(1);
     t.take(t.pending[0]!.context.task.id).finish({});
-    expect(await run).toBe(0);
+    expect(await run).toBe(3);
     expect(t.started).toHaveLength(2);
+    expect(t.store.state.runs.at(-1)).toMatchObject({ outcome: 'limit' });
   });
 
   it('applies task writes while running, as the only writer, and refuses to block a running task', async () => {
