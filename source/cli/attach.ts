@@ -16,6 +16,8 @@ import { engineSocketPath } from '../ipc/socket-path.js';
 import { connectSsh, parseSshTarget } from '../ipc/ssh.js';
 import { bridgeStdio } from '../ipc/stdio-bridge.js';
 import { runningEngineSocket } from '../ipc/engine-connection.js';
+import { ENTER_ALT_SCREEN, LEAVE_ALT_SCREEN } from '../ui/terminal-screen.js';
+import { displayText } from '../ui/text.js';
 import { linePrinter } from './event-lines.js';
 import { collect, printLine } from './output.js';
 import { findProjectRoot } from './project.js';
@@ -37,9 +39,48 @@ export interface SessionTarget {
   readonly title?: string;
 }
 
-/** True when both ends of the terminal are a TTY: a board can be drawn and read keys. */
-export function hasTty(): boolean {
-  return process.stdout.isTTY && process.stdin.isTTY;
+/**
+ * True when both ends of the terminal are a TTY that can draw a board. TERM=dumb (Emacs shell,
+ * some CI consoles) cannot move the cursor: it gets the line view instead.
+ */
+export function hasTty(env: NodeJS.ProcessEnv = process.env): boolean {
+  return process.stdout.isTTY && process.stdin.isTTY && env['TERM'] !== 'dumb';
+}
+
+/** A first frame shown before the board can draw, until the board takes the screen over. */
+export interface StartingFrame {
+  /** The board is about to draw on the alternate screen: leave it as it is. */
+  readonly handOver: () => void;
+  /** Nothing will draw (an error, the line view): back to the normal screen. Idempotent. */
+  readonly release: () => void;
+}
+
+/**
+ * Draws a first frame at once, on the alternate screen: loading the board and starting or
+ * reaching the engine take seconds on a loaded machine, and a blank terminal after Enter looks
+ * hung. Says what it waits for; the board replaces it with its own first frame.
+ */
+export function showStartingFrame(title: string, waitingFor: string): StartingFrame {
+  let open = true;
+  const stdout = process.stdout;
+  stdout.write(
+    `${ENTER_ALT_SCREEN}\x1b[2J\x1b[H${displayText(title)}\r\n\r\n${displayText(waitingFor)}\r\n\r\n` +
+      '(the board opens as soon as the engine answers; q leaves it, the run goes on)',
+  );
+  const restore = (): void => {
+    if (!open) return;
+    open = false;
+    process.off('exit', restore);
+    stdout.write(LEAVE_ALT_SCREEN);
+  };
+  process.on('exit', restore);
+  return {
+    handOver: () => {
+      open = false;
+      process.off('exit', restore);
+    },
+    release: restore,
+  };
 }
 
 /**
@@ -263,11 +304,25 @@ export function registerAttach(program: Command): void {
       const readonly = options.readonly === true;
       if (options.ssh !== undefined) {
         const sshArgs = [...splitArgs(process.env['NIGHTSHIFT_SSH_ARGS']), ...(options.sshArg ?? [])];
-        const client = await connectSsh({ target: options.ssh, sshArgs, readonly, reconnect: true });
+        const destination = parseSshTarget(options.ssh).destination;
+        // An ssh handshake takes a while: say so at once rather than leave the terminal blank.
+        const starting =
+          options.ui !== false && hasTty()
+            ? showStartingFrame(`nightshift @ ${destination}`, `connecting over ssh to ${options.ssh} …`)
+            : undefined;
+        let client: EngineClient;
+        try {
+          await loadBoard();
+          client = await connectSsh({ target: options.ssh, sshArgs, readonly, reconnect: true });
+        } catch (error) {
+          starting?.release();
+          throw error;
+        }
+        starting?.handOver();
         const comeBack = `nightshift attach --ssh ${options.ssh}`;
         process.exitCode = await watch(
           client,
-          { comeBack, readonly, title: `nightshift @ ${parseSshTarget(options.ssh).destination}` },
+          { comeBack, readonly, title: `nightshift @ ${destination}` },
           options,
         );
         return;

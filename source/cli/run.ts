@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
 import { nightshiftCommand, projectPaths } from '../paths.js';
@@ -14,7 +15,15 @@ import { findProjectRoot } from './project.js';
 import type { EngineEvent } from '../protocol/types.js';
 import { jsonPrinter, linePrinter } from './event-lines.js';
 import { waitFor } from './wait.js';
-import { ENGINE_START_MS, boardSession, comeBackCommand, connectLocal, hasTty, loadBoard } from './attach.js';
+import {
+  ENGINE_START_MS,
+  boardSession,
+  comeBackCommand,
+  connectLocal,
+  hasTty,
+  loadBoard,
+  showStartingFrame,
+} from './attach.js';
 
 interface RunCliOptions extends RunFlags {
   readonly detach?: boolean;
@@ -124,12 +133,25 @@ async function detach(root: string, argv: readonly string[]): Promise<void> {
  * it, and the board attaches to it. Resolves the run's exit code if it ended while watched, else 0.
  */
 async function runWithBoard(root: string, argv: readonly string[]): Promise<number> {
-  await loadBoard(); // a board that cannot load must fail before a daemon starts
-  const daemon = await startDaemon(root, argv);
+  // A first frame at once: loading the board and starting the engine take seconds when loaded.
+  const starting = showStartingFrame(
+    `nightshift · ${path.basename(root)}`,
+    'starting the engine and loading the board …',
+  );
+  let daemon: Awaited<ReturnType<typeof startDaemon>>;
+  try {
+    await loadBoard(); // a board that cannot load must fail before a daemon starts
+    daemon = await startDaemon(root, argv);
+  } catch (error) {
+    starting.release();
+    throw error;
+  }
   try {
     const client = await connectLocal(root, false, ENGINE_START_MS);
+    starting.handOver();
     return await boardSession(client, { comeBack: comeBackCommand(root) });
   } catch (error) {
+    starting.release();
     // A run with nothing to do can end before the board connects: show how it ended instead.
     await waitFor(() => daemon.exitCode() !== null, { timeoutMs: 3_000, what: 'the engine to end' }).catch(
       () => undefined,

@@ -78,7 +78,13 @@ function BoardFrame(
         now={model.now}
         width={layout.width}
       />
-      <StatusLine state={state} connection={engine.connection} outcome={model.outcome} width={layout.width} />
+      <StatusLine
+        state={state}
+        connection={engine.connection}
+        outcome={model.outcome}
+        connecting={engine.snapshot === null}
+        width={layout.width}
+      />
       <Box width={layout.width} height={layout.bodyHeight} overflow="hidden">
         <Body model={model} />
       </Box>

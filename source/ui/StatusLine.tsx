@@ -14,11 +14,19 @@ export interface StatusLineProps {
   readonly state: BoardState;
   readonly connection: ConnectionState;
   readonly outcome: string | null;
+  /** True until the engine's first snapshot arrives (the board draws at once regardless). */
+  readonly connecting?: boolean;
   readonly width: number;
 }
 
 /** The status line. */
-export function StatusLine({ state, connection, outcome, width }: StatusLineProps): React.JSX.Element {
+export function StatusLine({
+  state,
+  connection,
+  outcome,
+  connecting = false,
+  width,
+}: StatusLineProps): React.JSX.Element {
   const theme = useTheme();
   const mode = state.mode;
   let row: Row = [];
@@ -30,6 +38,8 @@ export function StatusLine({ state, connection, outcome, width }: StatusLineProp
     row = [
       { text: `engine connection closed: ${connection.detail}`, colour: theme.notice.error, bold: true },
     ];
+  else if (connecting)
+    row = [{ text: "waiting for the engine's first snapshot…", colour: theme.notice.info }];
   else if (mode.kind === 'confirm') {
     const question =
       mode.intent.kind === 'stop-agent'

@@ -31,9 +31,6 @@ export interface ActionContext {
   readonly logScrollMax: number;
   readonly modeScrollMax: number;
   readonly pageSize: number;
-  /** Size of the log pane while attached (the agent's pty is resized to it). */
-  readonly attachSize: { readonly cols: number; readonly rows: number };
-  readonly resizeScreen: (cols: number, rows: number) => void;
   readonly ended: boolean;
   /** Clears the terminal and draws the whole frame again (ctrl-l). */
   readonly redraw: () => void;
@@ -194,9 +191,8 @@ export function useBoardActions(context: ActionContext): BoardActions {
           const agent = targetAgent;
           if (!agent) return notice('no agent selected: tab to the agents pane and pick one');
           dispatch({ type: 'select-agent', id: agent.id });
-          dispatch({ type: 'enter-mode', mode: { kind: 'attach', agentId: agent.id } });
-          c.resizeScreen(c.attachSize.cols, c.attachSize.rows);
-          return send('pty-resize', { agentId: agent.id, cols: c.attachSize.cols, rows: c.attachSize.rows });
+          // use-board resizes the agent's pty to the pane on entering, and on every resize after.
+          return dispatch({ type: 'enter-mode', mode: { kind: 'attach', agentId: agent.id } });
         }
         case 'detach':
           return dispatch({ type: 'back' });

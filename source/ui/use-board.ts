@@ -137,8 +137,6 @@ export function useBoard({ client, readonly, size, theme, onExit }: UseBoardOpti
     ),
     modeScrollMax: Math.max(0, modeRows - (layout.bodyHeight - 1)),
     pageSize: Math.max(1, layout.log.height - 2),
-    attachSize,
-    resizeScreen: screen.resize,
     ended: outcome !== null,
     redraw,
     onExit,
@@ -200,6 +198,17 @@ export function useBoard({ client, readonly, size, theme, onExit }: UseBoardOpti
       .map(([, name = '', taskId = '']) => ({ name, taskId }));
     if (fresh.length > 0) write(attentionBytes(waitingText(fresh)));
   }, [waitingKey, write]);
+
+  // While attached, a resized terminal resizes the agent's pty (and the local screen) to match.
+  const { cols: attachCols, rows: attachRows } = attachSize;
+  const resizeLocal = screen.resize;
+  useEffect(() => {
+    if (attachedId === null || readonly) return;
+    resizeLocal(attachCols, attachRows);
+    void client
+      .command('pty-resize', { agentId: attachedId, cols: attachCols, rows: attachRows })
+      .catch(() => undefined);
+  }, [attachedId, attachCols, attachRows, client, readonly, resizeLocal]);
 
   const status = engine.connection.status;
   useEffect(() => {

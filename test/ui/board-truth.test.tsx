@@ -143,3 +143,43 @@ describe('the whole screen used', () => {
     expect(eventsAt).toBeLessThan(12);
   });
 });
+
+describe('attached to an agent', () => {
+  it("resizes the agent's pty when the terminal is resized while attached", async () => {
+    const React = await import('react');
+    const { render } = await import('ink-testing-library');
+    const { Board } = await import('../../source/ui/Board.js');
+    const client = sampleClient();
+    const element = (columns: number, rows: number): React.ReactElement =>
+      React.createElement(Board, {
+        client,
+        size: { columns, rows },
+        noColor: true,
+        onExit: () => undefined,
+      });
+    const instance = render(element(100, 30));
+    const frame = (): string => instance.lastFrame() ?? '';
+    await waitForText(frame, 'todo-api');
+    instance.stdin.write(KEY.tab);
+    await waitForText(frame, 'log · ada');
+    instance.stdin.write('a');
+    await waitForText(frame, 'ctrl-] returns');
+    const resizes = (): Readonly<Record<string, unknown>>[] =>
+      client.commands.filter((command) => command.name === 'pty-resize').map((command) => command.args);
+    await waitFor(() => resizes().length === 1);
+    instance.rerender(element(140, 40));
+    await waitFor(
+      () => resizes().some((args) => args['cols'] === 140),
+      () => JSON.stringify(resizes()),
+    );
+    expect(resizes().at(-1)).toMatchObject({ agentId: 'agent-1', cols: 140 });
+  });
+});
+
+describe('before the first snapshot', () => {
+  it('draws at once and says what it waits for', async () => {
+    const client = { ...sampleClient(), current: () => null };
+    const board = renderBoard(client, { columns: 100, rows: 30 });
+    await waitForText(board.frame, 'nightshift', "waiting for the engine's first snapshot…");
+  });
+});
