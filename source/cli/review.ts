@@ -22,6 +22,18 @@ interface ScoredAttempt {
   readonly quality: Quality;
 }
 
+interface ReviewOptions {
+  readonly last: string;
+  readonly json?: boolean;
+  readonly addTasks?: boolean;
+  readonly severity: string;
+  readonly verify?: string[];
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
 /** Registers `review`. */
 export function registerReview(program: Command): void {
   program
@@ -29,16 +41,37 @@ export function registerReview(program: Command): void {
     .description("quality scores of recent attempts and the review agent's findings")
     .option('--last <n>', 'reviews to show', '5')
     .option('--json', 'print {reviews, attempts} as JSON')
+    .option('--add-tasks', "turn the shown reviews' findings into follow-up tasks (audited, like task add)")
+    .option('--severity <level>', 'with --add-tasks: the lowest severity taken (high, medium, low)', 'medium')
+    .option(
+      '--verify <command>',
+      "with --add-tasks: the new tasks' check (default: the reviewed task's)",
+      collect,
+    )
     .addHelpText(
       'after',
       '\nA review agent runs every [review] every attempts (nightshift.toml), or sooner when the quality score drops; --yolo runs skip it.',
     )
-    .action(async (options: { last: string; json?: boolean }) => {
+    .action(async (options: ReviewOptions) => {
       const last = Number(options.last);
       if (!Number.isInteger(last) || last < 1)
         throw new UserError(`--last must be a whole number ≥ 1, got "${options.last}"`);
       const root = findProjectRoot();
       const { formatFinding, readReviews } = await import('../review/review-log.js');
+      if (options.addTasks) {
+        const severity = options.severity;
+        if (severity !== 'high' && severity !== 'medium' && severity !== 'low')
+          throw new UserError(`--severity must be high, medium or low, got "${severity}"`);
+        const reviews = (await readReviews(projectPaths(root))).slice(-last);
+        const { addReviewTasks } = await import('./review-tasks.js');
+        const result = await addReviewTasks(root, reviews, {
+          minSeverity: severity,
+          verify: options.verify ?? [],
+        });
+        if (options.json) return printJson(result);
+        printLine(result.summary);
+        return;
+      }
       const [state, allReviews] = await Promise.all([
         readStateForDisplay(root),
         readReviews(projectPaths(root)),
