@@ -17,3 +17,15 @@ export function shellQuote(word: string): string {
 export function shellCommand(argv: readonly string[]): string {
   return argv.map(shellQuote).join(' ');
 }
+
+/** Agent CLIs that report no cost (their tokens are counted; the price is the provider's). */
+const NO_COST_BACKENDS = new Set(['codex', 'gemini']);
+
+/**
+ * A run's cost as shown to people: `$0.0123`, or `cost n/a` where the backend's CLI reports none
+ * (codex, gemini), rather than a `$0.0000` that reads as free.
+ */
+export function costText(backend: string, costUsd: number): string {
+  if (costUsd === 0 && NO_COST_BACKENDS.has(backend)) return `cost n/a (${backend} reports none)`;
+  return `$${costUsd.toFixed(4)}`;
+}

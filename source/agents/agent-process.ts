@@ -29,6 +29,9 @@ import type { Sandbox, SandboxScope } from '../sandbox/bwrap.js';
 /** The default cap of an attempt's log (`[run] max_log_mb`). */
 export const DEFAULT_MAX_LOG_BYTES = 50 * 1024 * 1024;
 
+/** Longest partial terminal line kept for `OutputParser.terminal` (a line without newline). */
+const MAX_TERMINAL_LINE = 64 * 1024;
+
 const WRAPPER = '{ "$@"; echo $? > "$NIGHTSHIFT_EXIT_FILE"; } | tee -a "$NIGHTSHIFT_RECORD_FILE"';
 
 /** How to run one agent. */
@@ -215,31 +218,42 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentProce
     state = next;
     emit('state', next);
   };
+  const onEvent = (event: AgentEvent): void => {
+    summary.count += 1;
+    lastEvent = event;
+    tools.push(event);
+    if (event.type === 'usage') {
+      summary.tokensIn += event.tokensIn;
+      summary.tokensOut += event.tokensOut;
+      summary.usageCost += event.costUsd ?? 0;
+    } else if (event.type === 'init') sessionId = event.sessionId ?? sessionId;
+    else if (event.type === 'text') lastText = event.text;
+    else if (event.type === 'result') {
+      resultOk = event.ok;
+      resultText = event.text;
+      sessionId = event.sessionId ?? sessionId;
+      if (event.costUsd !== undefined) summary.resultCost = event.costUsd;
+    }
+    if (event.type === 'error') {
+      const found = classifyOutage(event.message);
+      if (found) outage = { since: outage?.since ?? Date.now(), last: found };
+    } else if (event.type !== 'init' && event.type !== 'result') outage = undefined;
+    emit('event', event);
+  };
   const onLines = (lines: readonly string[]): void => {
     if (lines.length > 0) lastOutputAt = Date.now();
-    for (const line of lines) {
-      for (const event of parser.push(line)) {
-        summary.count += 1;
-        lastEvent = event;
-        tools.push(event);
-        if (event.type === 'usage') {
-          summary.tokensIn += event.tokensIn;
-          summary.tokensOut += event.tokensOut;
-          summary.usageCost += event.costUsd ?? 0;
-        } else if (event.type === 'init') sessionId = event.sessionId ?? sessionId;
-        else if (event.type === 'text') lastText = event.text;
-        if (event.type === 'error') {
-          const found = classifyOutage(event.message);
-          if (found) outage = { since: outage?.since ?? Date.now(), last: found };
-        } else if (event.type !== 'init' && event.type !== 'result') outage = undefined;
-        else if (event.type === 'result') {
-          resultOk = event.ok;
-          resultText = event.text;
-          sessionId = event.sessionId ?? sessionId;
-          if (event.costUsd !== undefined) summary.resultCost = event.costUsd;
-        }
-        emit('event', event);
-      }
+    for (const line of lines) for (const event of parser.push(line)) onEvent(event);
+  };
+  // What a CLI reports only on its terminal (stderr), line by line, for parsers that read it.
+  let terminalLine = '';
+  const onTerminal = (data: string): void => {
+    if (!parser.terminal) return;
+    const parts = (terminalLine + data).split('\n');
+    terminalLine = (parts.pop() ?? '').slice(-MAX_TERMINAL_LINE);
+    for (const part of parts) {
+      // eslint-disable-next-line no-control-regex
+      const line = part.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, '').replace(/\r/g, '');
+      for (const event of parser.terminal(line)) onEvent(event);
     }
   };
   const pump = (): void => {
@@ -251,6 +265,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentProce
     if (!exited) {
       log.write(masker.push(data));
       screen.write(data);
+      onTerminal(data);
     }
     emit('data', data);
     // tee writes the record file before the pty, so new pty bytes usually mean new record lines.

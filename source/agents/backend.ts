@@ -57,12 +57,18 @@ export type AgentEvent =
       readonly turns?: number;
     }
   | { readonly type: 'denied'; readonly command: string; readonly reason: string }
-  | { readonly type: 'error'; readonly message: string };
+  /** `warning`: the CLI went on (codex's "Reconnecting…", a missing model's metadata). */
+  | { readonly type: 'error'; readonly message: string; readonly warning?: boolean };
 
 /** Turns a CLI's output, one line at a time, into events. Stateful per attempt. */
 export interface OutputParser {
   /** One complete line of the CLI's stdout (without the newline). Non-JSON lines may yield nothing. */
   readonly push: (line: string) => readonly AgentEvent[];
+  /**
+   * One line the CLI printed on its terminal (stderr and stdout both, ANSI codes removed), for what
+   * a CLI reports only there (codex's policy refusals). Optional; JSON lines come through `push`.
+   */
+  readonly terminal?: (line: string) => readonly AgentEvent[];
 }
 
 /** What the state classifier sees. */

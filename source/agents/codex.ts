@@ -190,12 +190,16 @@ export const SANDBOX_HELPER_MESSAGE =
   '/tmp); nightshift gives it a temp dir of its own then, so something else set TMPDIR: check the ' +
   "agent's environment.";
 
+/** codex's stderr line for a command its execpolicy refused: the command, then the reason. */
+const CODEX_REJECTED = /`([^`]+)` rejected: (.*?)\\*"\)/;
+
 /** The parser for one codex run. */
 export function createCodexParser(): OutputParser {
   let threadId: string | undefined;
   let lastMessage = '';
   let sandboxReported = false;
   const announced = new Set<string>();
+  const rejected = new Set<string>();
 
   const call = (id: string | undefined, name: string, input: string): AgentEvent[] => {
     if (id !== undefined) {
@@ -257,7 +261,10 @@ export function createCodexParser(): OutputParser {
         return [...started(item), { type: 'tool-result', ...(id !== undefined && { id }), isError, text }];
       }
       case 'error':
-        return [{ type: 'error', message: asString(item['message']) ?? 'codex reported an error' }];
+        // An error item is a warning codex goes on after ("Model metadata for … not found").
+        return [
+          { type: 'error', message: asString(item['message']) ?? 'codex reported an error', warning: true },
+        ];
       default:
         // reasoning, todo_list: nothing the board shows as an event.
         return [];
@@ -265,6 +272,19 @@ export function createCodexParser(): OutputParser {
   };
 
   return {
+    terminal: (raw) => {
+      // A command the execpolicy forbids appears only on codex's stderr, never in its JSON:
+      //   ERROR codex_core::tools::router: error=exec_command failed: CreateProcess { message:
+      //   "Rejected(\"`/bin/bash -lc 'git push origin main'` rejected: nightshift policy: …\")" }
+      const match = CODEX_REJECTED.exec(raw);
+      if (!match) return [];
+      const command = unwrapShell(match[1] ?? '');
+      const reason = (match[2] ?? '').replace(/\\+"/g, '"').trim();
+      const key = `${command}\n${reason}`;
+      if (rejected.has(key)) return [];
+      rejected.add(key);
+      return [{ type: 'denied', command, reason }];
+    },
     push: (raw) => {
       const line = parseJsonLine(raw);
       if (line === undefined) return [];
@@ -304,9 +324,11 @@ export function createCodexParser(): OutputParser {
             },
           ];
         }
-        case 'error':
-          // Also "Reconnecting... 2/5": not fatal by itself; a fatal one is followed by turn.failed.
-          return [{ type: 'error', message: asString(line['message']) ?? 'codex reported an error' }];
+        case 'error': {
+          // "Reconnecting... 2/5" is a warning: codex retries; a fatal error is followed by turn.failed.
+          const message = asString(line['message']) ?? 'codex reported an error';
+          return [{ type: 'error', message, ...(/^Reconnecting/i.test(message) && { warning: true }) }];
+        }
         default:
           return [];
       }

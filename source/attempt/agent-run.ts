@@ -5,7 +5,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { startAgent, type AgentProcess, type AgentResult } from '../agents/agent-process.js';
-import type { AgentRequest } from '../agents/backend.js';
+import type { AgentEvent, AgentRequest } from '../agents/backend.js';
 import { attemptProcessTag } from '../agents/process-tree.js';
 import type { Worktree } from '../git/worktree.js';
 import { summariseEvent } from '../history/event-summary.js';
@@ -102,6 +102,8 @@ export async function runAgent(
   let tokensIn = 0;
   let tokensOut = 0;
   let costUsd = 0;
+  // Tool calls by id, to name the command a sandbox refusal came from.
+  const calls = new Map<string, string>();
   agent.on('state', (state) => handle.updateAgent(agentId, { state }));
   agent.on('event', (event) => {
     const line = summariseEvent(event);
@@ -116,8 +118,19 @@ export async function runAgent(
       handle.addUsage(event.tokensIn, event.tokensOut, event.costUsd ?? 0);
       handle.updateAgent(agentId, { tokensIn, tokensOut, costUsd });
     }
-    if (event.type === 'denied')
-      handle.line('warn', `${task.id}: denied by policy: ${event.command} (${event.reason})`);
+    if (event.type === 'tool-call' && event.id !== undefined) calls.set(event.id, event.input);
+    const denial = denialOf(event, calls);
+    if (denial) {
+      const text = maskSecrets(`${denial.command} — ${denial.reason}`);
+      handle.line('warn', `${task.id}: denied by ${denial.by}: ${text}`);
+      // Kept in the attempt's record, so `task show` and the report show it after the run.
+      handle.updateTask((t) => {
+        const current = t.attempts.at(-1);
+        if (!current) return;
+        const denials = current.denials ?? [];
+        if (denials.length < MAX_DENIALS_KEPT) current.denials = [...denials, `${role}: ${text}`];
+      });
+    }
   });
   if (handle.stopped()) void agent.stop('stopped');
   const result = await agent.result;
@@ -134,4 +147,29 @@ export async function runAgent(
     action: `exited (${result.reason}${result.exitCode !== null ? `, code ${result.exitCode}` : ''})`,
   });
   return result;
+}
+
+/** Denials kept per attempt in its record (the log and the .jsonl record keep every one). */
+const MAX_DENIALS_KEPT = 50;
+
+/** What the kernel sandbox says when a write is refused: the tool's own error text. */
+const SANDBOX_REFUSAL = /Read-only file system|EROFS/;
+
+/**
+ * A refused command in an agent's events: a policy denial from the CLI's own mechanism, or a tool
+ * that failed because the sandbox holds the place read-only (the CLI does not know it was refused).
+ */
+export function denialOf(
+  event: AgentEvent,
+  calls: ReadonlyMap<string, string>,
+): { by: 'policy' | 'sandbox'; command: string; reason: string } | undefined {
+  if (event.type === 'denied') return { by: 'policy', command: event.command, reason: event.reason };
+  if (event.type !== 'tool-result' || !event.isError || !SANDBOX_REFUSAL.test(event.text)) return undefined;
+  const line = event.text.split('\n').find((text) => SANDBOX_REFUSAL.test(text)) ?? event.text;
+  const call = event.id !== undefined ? calls.get(event.id) : undefined;
+  return {
+    by: 'sandbox',
+    command: call ?? 'a tool call',
+    reason: `sandbox: ${line.trim().slice(0, 200)}`,
+  };
 }

@@ -12,6 +12,7 @@ import { readStateForDisplay } from '../store/read-state.js';
 import { readStatusSummary, summarize, type StatusSummary } from '../store/status-summary.js';
 import { findProjectRoot } from './project.js';
 import { printJson, printLine } from './output.js';
+import { costText } from '../text.js';
 
 /** Registers `status`. */
 export function registerStatus(program: Command): void {
@@ -52,13 +53,13 @@ export function registerStatus(program: Command): void {
               ? 'paused'
               : 'running';
         printLine(
-          `engine: ${mode} (pid ${snapshot.pid}), run ${run.id}, backend ${run.backend}, parallel ${run.parallel}, cost $${run.costUsd.toFixed(4)}`,
+          `engine: ${mode} (pid ${snapshot.pid}), run ${run.id}, backend ${run.backend}, parallel ${run.parallel}, ${costText(run.backend, run.costUsd).replace(/^\$/, 'cost $')}`,
         );
       } else {
         printLine('engine: not running');
         if (lastRun)
           printLine(
-            `last run: ${lastRun.id} ${lastRun.outcome ?? 'unfinished'}, ${lastRun.tasksDone} done, $${lastRun.costUsd.toFixed(4)}` +
+            `last run: ${lastRun.id} ${lastRun.outcome ?? 'unfinished'}, ${lastRun.tasksDone} done, ${costText(lastRun.backend, lastRun.costUsd)}` +
               (lastRun.regressions?.length
                 ? `, ${lastRun.regressions.length} regression${lastRun.regressions.length === 1 ? '' : 's'} caught`
                 : ''),

@@ -189,6 +189,7 @@ export function formatTaskDetail(task: Task): string {
         `  #${attempt.n} ${attempt.outcome} (${attempt.backend}${spend}${cost}${commit}) ${attempt.summary}`.trimEnd(),
       );
       if (attempt.reflection) lines.push(`     reflection: ${attempt.reflection}`);
+      for (const denial of attempt.denials ?? []) lines.push(`     denied: ${denial}`);
     }
   }
   if (task.learning.length > 0) lines.push('', 'learning:', ...task.learning.map((note) => `  - ${note}`));

@@ -36,6 +36,7 @@ import {
 } from './attempt-record.js';
 import { runEngineCommand, type EngineCommandTarget } from './engine-commands.js';
 import { moveTask } from '../tasks/lifecycle.js';
+import { costText } from '../text.js';
 import { describeOutage, outageBackoffMs, type Outage } from '../agents/outage.js';
 import { agentName } from './agent-names.js';
 import { RegressionWorkers } from '../regression/workers.js';
@@ -424,7 +425,7 @@ export class Engine implements EngineHost {
     });
     await store.flush();
     const done = tasks.filter((t) => t.status === 'done').length;
-    const summary = `run ${outcome}: ${done}/${tasks.length} done, ${blocked} blocked, $${this.#run.costUsd.toFixed(4)}`;
+    const summary = `run ${outcome}: ${done}/${tasks.length} done, ${blocked} blocked, ${costText(this.#run.backend, this.#run.costUsd)}`;
     this.#line(exitCode === 0 ? 'success' : exitCode === EXIT.blocked ? 'error' : 'warn', summary);
     const report = await this.#night.runEnded({
       state: store.state,

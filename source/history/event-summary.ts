@@ -46,7 +46,7 @@ export function summariseEvent(event: AgentEvent): EventSummary | undefined {
         action: `denied: ${clip(event.command)}`,
       };
     case 'error':
-      return { text: `error: ${clip(event.message)}` };
+      return { text: `${event.warning ? 'warning' : 'error'}: ${clip(event.message)}` };
     default:
       return assertNever(event);
   }

@@ -109,6 +109,11 @@ export const attemptSchema = z.object({
   logPath: z.string().optional(),
   /** The quality check after the gate (review/quality.ts). */
   quality: qualitySchema.optional(),
+  /**
+   * Commands refused during the attempt, `command — reason`: by the command policy (in whichever
+   * CLI's mechanism) or by the kernel sandbox (a write to a read-only place). Kept after the run.
+   */
+  denials: z.array(z.string()).optional(),
 });
 /** One attempt of an agent at a task. */
 export type Attempt = z.infer<typeof attemptSchema>;

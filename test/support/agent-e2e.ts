@@ -172,6 +172,9 @@ export function agentEngineSuite(cli: FakeModelCli): void {
             JSON.stringify(f.toolResults()),
           ).toBe(true);
           expect(remote).toBeTruthy();
+          // The denial is kept in the attempt's record: `task show` lists it after the run.
+          const show = await p.run(['task', 'show', 'push']);
+          expect(show.stdout, show.stdout).toMatch(/denied: coding: .*git push origin main/);
         },
       );
     },

@@ -162,4 +162,37 @@ describe('codex backend', () => {
       expect(check('git', 'status')).not.toContain('forbidden');
     },
   );
+
+  it('reads a policy refusal from its stderr (codex reports it nowhere else), once', () => {
+    const parser = createCodexParser();
+    const line =
+      '2026-12-02T02:53:01.282368Z ERROR codex_core::tools::router: error=exec_command failed: CreateProcess { message: "Rejected(\\"`/bin/bash -lc \'git push origin main\'` rejected: nightshift policy: commands matching \\\\\\"git push\\\\\\" are not allowed in this run\\")" }';
+    const denied = {
+      type: 'denied',
+      command: 'git push origin main',
+      reason: 'nightshift policy: commands matching "git push" are not allowed in this run',
+    };
+    expect(parser.terminal?.(line)).toEqual([denied]);
+    expect(parser.terminal?.(line)).toEqual([]);
+    expect(parser.terminal?.('Reading prompt from stdin...')).toEqual([]);
+  });
+
+  it('calls what codex goes on after a warning, not an error', () => {
+    const parser = createCodexParser();
+    const metadata = JSON.stringify({
+      type: 'item.completed',
+      item: { id: 'item_0', type: 'error', message: 'Model metadata for `m` not found.' },
+    });
+    expect(parser.push(metadata)).toEqual([
+      { type: 'error', message: 'Model metadata for `m` not found.', warning: true },
+    ]);
+    const retry = JSON.stringify({ type: 'error', message: 'Reconnecting... 1/5 (high demand)' });
+    expect(parser.push(retry)).toEqual([
+      { type: 'error', message: 'Reconnecting... 1/5 (high demand)', warning: true },
+    ]);
+    const fatal = JSON.stringify({ type: 'error', message: 'exceeded retry limit, last status: 429' });
+    expect(parser.push(fatal)).toEqual([
+      { type: 'error', message: 'exceeded retry limit, last status: 429' },
+    ]);
+  });
 });
