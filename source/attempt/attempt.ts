@@ -3,6 +3,7 @@
  * prompt, the agent in a pty, the gate, then commit + rebase + fast-forward on success, or
  * reflection on failure. Reports through the AttemptHandle; never touches the store directly.
  */
+import { attemptProcessTag } from '../agents/process-tree.js';
 import { mkdir } from 'node:fs/promises';
 import type { AgentResult } from '../agents/agent-process.js';
 import { describeOutage } from '../agents/outage.js';
@@ -56,6 +57,7 @@ export function createAttemptRunner(runDeps: AttemptDeps, hooks: AttemptHooks = 
     };
     let worktree: Worktree | undefined;
     let result: AttemptResult | undefined;
+    let keepBranch = false;
     try {
       worktree = await createWorktree(deps.paths.root, task.id, attempt, {
         baseRef: deps.integrationBranch,
@@ -67,13 +69,14 @@ export function createAttemptRunner(runDeps: AttemptDeps, hooks: AttemptHooks = 
           ? await runIterativeAttempt(deps, context, worktree, logs, runCoding)
           : await runSinglePass(deps, context, worktree, logs, runCoding, kept);
       // The quality check (both gate outcomes) and, when due, the review agent (review/).
+      keepBranch = result.waiting !== undefined;
       await hooks.afterAttempt?.(context, worktree, result);
       return { ...result, logPath: logs.log };
     } finally {
       if (worktree) await keepForInspection(deps, context, worktree, kept, result);
       // Interrupted attempts keep their worktree for inspection (DESIGN.md §3); others are removed.
       if (worktree && !handle.stopped())
-        await removeWorktree(deps.paths.root, worktree.path, { branch: worktree.branch }).catch(
+        await removeWorktree(deps.paths.root, worktree.path, { branch: worktree.branch, keepBranch }).catch(
           () => undefined,
         );
     }
@@ -154,7 +157,13 @@ async function runSinglePass(
     'info',
     `${task.id}: verifying (${task.verification.commands.length} command${task.verification.commands.length === 1 ? '' : 's'})`,
   );
-  const gate = await verify(deps, task, worktree, logs);
+  const gate = await verify(
+    deps,
+    task,
+    worktree,
+    logs,
+    attemptProcessTag(context.runId, task.id, context.attempt),
+  );
   if (!gate.passed) {
     const failed = gate.checks.find((check) => !check.passed);
     const summary = `gate failed: ${failed ? `${failed.name}${failed.detail ? ` — ${detailGist(failed.detail)}` : ''}` : 'unknown check'}`;

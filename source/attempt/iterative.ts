@@ -3,6 +3,7 @@
  * commit-before-compare, keep or revert that iteration's own commit, every iteration in
  * experiments.jsonl; what was kept lands like any passing attempt.
  */
+import { attemptProcessTag } from '../agents/process-tree.js';
 import type { AgentResult } from '../agents/agent-process.js';
 import { describeOutage } from '../agents/outage.js';
 import { renderCodePrompt } from './code-prompt.js';
@@ -39,7 +40,7 @@ export async function runIterativeAttempt(
     },
     gate: async () => {
       handle.setStatus('verifying');
-      return verify(deps, task, worktree, logs);
+      return verify(deps, task, worktree, logs, attemptProcessTag(context.runId, task.id, context.attempt));
     },
     commit: async (message) =>
       commitAll(worktree.path, message, {

@@ -71,6 +71,13 @@ export interface AttemptResult {
   readonly conflict?: string;
   /** The agent could not work because the model API was out: the engine pauses and retries. */
   readonly outage?: Outage;
+  /** Verified and committed on its branch, but something in the main checkout stands in the way of landing. */
+  readonly waiting?: {
+    readonly branch: string;
+    readonly commit: string;
+    readonly files: readonly string[];
+    readonly reason: string;
+  };
 }
 
 /** Everything attempt.ts is given for one attempt. */

@@ -9,6 +9,7 @@ import { maskSecrets } from '../security/secrets.js';
 import type { Task } from '../tasks/model.js';
 import { sandboxFor } from './sandbox.js';
 import type { AttemptDeps } from './types.js';
+import { PROCESS_TAG_VAR } from '../agents/process-tree.js';
 
 /** The gate in the worktree, output appended to the attempt log. */
 export async function verify(
@@ -16,12 +17,13 @@ export async function verify(
   task: Task,
   worktree: Worktree,
   logs: AttemptLogPaths,
+  tag?: string,
 ): Promise<GateResult> {
   return runGate(task, {
     cwd: worktree.path,
     baseRef: worktree.baseSha,
     timeoutSeconds: deps.options.verificationTimeoutSeconds,
-    env: { NIGHTSHIFT_TASK_ID: task.id },
+    env: { NIGHTSHIFT_TASK_ID: task.id, ...(tag !== undefined && { [PROCESS_TAG_VAR]: tag }) },
     logFile: logs.log,
     mask: maskSecrets,
     sandbox: sandboxFor(deps, worktree.path),

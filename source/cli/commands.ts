@@ -88,6 +88,16 @@ export const commands: readonly CommandEntry[] = [
     load: async () => (await import('./review.js')).registerReview,
   },
   {
+    name: 'land',
+    description: 'land verified work waiting on its branch, without running an agent',
+    load: async () => (await import('./land.js')).registerLand,
+  },
+  {
+    name: 'clean',
+    description: 'remove kept worktrees and nightshift/* branches that hold no waiting work',
+    load: async () => (await import('./clean.js')).registerClean,
+  },
+  {
     name: 'reset',
     description:
       'back to the post-planning state: statuses, worktrees and commits after the plan (logs archived)',

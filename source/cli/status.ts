@@ -10,6 +10,7 @@ import { projectPaths } from '../paths.js';
 import { readLock } from '../store/lock.js';
 import { readStateForDisplay } from '../store/read-state.js';
 import { readStatusSummary, summarize, type StatusSummary } from '../store/status-summary.js';
+import { formatBytes, keptWork } from '../git/kept-work.js';
 import { findProjectRoot } from './project.js';
 import { printJson, printLine } from './output.js';
 import { costText } from '../text.js';
@@ -38,6 +39,7 @@ export function registerStatus(program: Command): void {
           agents: snapshot?.agents ?? [],
           lastRun: lastRun ?? null,
           regressions: regressionsCaught(snapshot, lastRun),
+          kept: await keptSummary(root),
           recent: snapshot?.recent.slice(-10) ?? [],
         });
         return;
@@ -69,6 +71,11 @@ export function registerStatus(program: Command): void {
         .map(([status, count]) => `${count} ${status}`)
         .join(' · ');
       printLine(`tasks: ${summary.total === 0 ? 'none' : `${summary.total} (${counts})`}`);
+      const kept = await keptSummary(root);
+      if (kept && (kept.worktrees > 0 || kept.branches > 0))
+        printLine(
+          `kept: ${kept.worktrees} worktree${kept.worktrees === 1 ? '' : 's'} (${formatBytes(kept.bytes)}), ${kept.branches} nightshift/* branch${kept.branches === 1 ? '' : 'es'}; \`nightshift clean\` removes what no task needs`,
+        );
       for (const agent of snapshot?.agents ?? []) {
         const label = agent.simulated ? ' (simulated)' : '';
         printLine(
@@ -101,6 +108,18 @@ function regressionsCaught(
         ]
       : [],
   );
+}
+
+/** Kept worktrees and branches (counts and bytes), or null outside a git repository. */
+async function keptSummary(
+  root: string,
+): Promise<{ worktrees: number; bytes: number; branches: number } | null> {
+  try {
+    const kept = await keptWork(root);
+    return { worktrees: kept.worktrees.length, bytes: kept.bytes, branches: kept.branches.length };
+  } catch {
+    return null;
+  }
 }
 
 async function engineSnapshot(root: string): Promise<EngineSnapshot | undefined> {

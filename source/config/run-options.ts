@@ -50,7 +50,7 @@ export function resolveRunOptions(config: Config, flags: RunFlags): RunOptions {
   }
   return {
     backend: backend as BackendName,
-    parallel: integerFlag('--parallel', flags.parallel, config.run.parallel, 1),
+    parallel: integerFlag('--parallel', flags.parallel, config.run.parallel, 1, MAX_PARALLEL),
     maxTasks: integerFlag('--max-tasks', flags.maxTasks, config.run.max_tasks, 1),
     maxRetries: integerFlag('--max-retries', flags.maxRetries, config.run.max_retries, 0),
     epochs: integerFlag('--epochs', flags.epochs, config.run.epochs, 1),
@@ -70,6 +70,9 @@ export function resolveRunOptions(config: Config, flags: RunFlags): RunOptions {
   };
 }
 
+/** The most coding agents at once, as [run] parallel in nightshift.toml allows. */
+const MAX_PARALLEL = 64;
+
 function integerFlag(
   flag: string,
   value: string | undefined,
@@ -80,9 +83,8 @@ function integerFlag(
   if (value === undefined) return fallback;
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
-    throw new UserError(
-      `${flag} must be an integer ≥ ${min}${max < Number.MAX_SAFE_INTEGER ? ` and ≤ ${max}` : ''}, got "${value}"`,
-    );
+    const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`;
+    throw new UserError(`${flag} must be an integer ${range}, got "${value}"`);
   }
   return parsed;
 }

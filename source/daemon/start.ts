@@ -24,6 +24,9 @@ import { Engine } from '../engine/engine.js';
 import { integrationBranchOf } from '../git/worktree.js';
 import { requireHead } from '../git/git.js';
 import { recoverState } from './recovery.js';
+import { gitJournalDir, recoverWork } from './recover-work.js';
+import { setGitJournal } from '../git/git-journal.js';
+import { applyWaitingOutcome, landWaiting } from '../attempt/land-waiting.js';
 import { dryRun } from './dry-run.js';
 import { registerEngine, unregisterEngine } from './registry.js';
 import { resolveRunOptions, type RunFlags, type RunOptions } from '../config/run-options.js';
@@ -83,6 +86,14 @@ export async function runEngine(root: string, flags: RunFlags, sinks: EngineSink
   try {
     if (lock.warning) sinks.onNotice?.(lock.warning);
     store = await Store.open(root);
+    // A killed engine's regression check left its worktree (and maybe its gate commands) behind:
+    // removed before the repository repair, which would take it for a stray worktree.
+    const leftovers = await clearRegressionLeftovers(root);
+    if (leftovers > 0)
+      sinks.onNotice?.(`recovered: ${leftovers} regression worktree${leftovers === 1 ? '' : 's'} removed`);
+    setGitJournal(gitJournalDir(paths));
+    const integrationBranch = await integrationBranchOf(root);
+    for (const line of await recoverWork(store, paths, integrationBranch)) sinks.onNotice?.(line);
     const recovery = await recoverState(store);
     if (recovery.interruptedAttempts.length > 0) {
       sinks.onNotice?.(
@@ -92,11 +103,6 @@ export async function runEngine(root: string, flags: RunFlags, sinks: EngineSink
             : ''),
       );
     }
-    // A killed engine's regression check left its worktree (and maybe its gate commands) behind.
-    const leftovers = await clearRegressionLeftovers(root);
-    if (leftovers > 0)
-      sinks.onNotice?.(`recovered: ${leftovers} regression worktree${leftovers === 1 ? '' : 's'} removed`);
-    const integrationBranch = await integrationBranchOf(root);
     const attemptDeps: AttemptDeps = {
       paths,
       config,
@@ -116,6 +122,14 @@ export async function runEngine(root: string, flags: RunFlags, sinks: EngineSink
       sandboxLine: sandbox?.describe,
       replan: options.epochs > 1 ? createEpochReplanner({ paths, config, store, options }) : undefined,
       regression: options.regressionAgents > 0 ? createRegressionRunner(attemptDeps) : undefined,
+      landWaiting: async (task) =>
+        task.landing
+          ? applyWaitingOutcome(
+              task,
+              await landWaiting(root, task.id, task.landing, integrationBranch),
+              new Date().toISOString(),
+            )
+          : undefined,
       runAttempt: createAttemptRunner(attemptDeps, {
         afterAttempt: createReviewLoop(attemptDeps).afterAttempt,
       }),
@@ -132,6 +146,7 @@ export async function runEngine(root: string, flags: RunFlags, sinks: EngineSink
     sinks.onStarted?.({ stop: (reason) => engine.stop(reason), socketPath });
     return await engine.run();
   } finally {
+    setGitJournal(undefined);
     await unregisterEngine(paths.root);
     await server?.close();
     await store?.close();

@@ -6,6 +6,7 @@ import type { EventLine } from '../protocol/types.js';
 import type { ProjectPaths } from '../paths.js';
 import type { Store } from '../store/store.js';
 import type { TaskWrite } from '../tasks/task-write.js';
+import type { Task } from '../tasks/model.js';
 import type { AttemptRunner } from '../attempt/types.js';
 import type { RunOptions } from '../config/run-options.js';
 import type { RegressionRunner } from '../regression/types.js';
@@ -17,6 +18,11 @@ export interface EngineDeps {
   readonly store: Store;
   readonly options: RunOptions;
   readonly runAttempt: AttemptRunner;
+  /**
+   * Tries to land a task's verified work waiting on its branch; resolves to the task as it is
+   * after (done, still waiting, or back to pending), or undefined when nothing changed.
+   */
+  readonly landWaiting?: (task: Task) => Promise<Task | undefined>;
   /** Which sandbox the run's agents and gates are in, for the run's first line. */
   readonly sandboxLine?: string | undefined;
   readonly now?: () => Date;

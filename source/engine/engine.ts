@@ -41,6 +41,9 @@ import { describeOutage, outageBackoffMs, type Outage } from '../agents/outage.j
 import { agentName } from './agent-names.js';
 import { RegressionWorkers } from '../regression/workers.js';
 
+/** How often waiting work is tried again while a run goes on. */
+const LANDING_RETRY_MS = 3000;
+
 /** Event lines kept in memory for snapshots. */
 const RECENT_LINES = 200;
 
@@ -73,6 +76,8 @@ export class Engine implements EngineHost {
   readonly #regression: RegressionWorkers | undefined;
   /** progress.md, the report file and the notify command (night-log.ts). */
   readonly #night: NightLog;
+  /** True while waiting work is being landed (one pass at a time). */
+  #landingWaiting = false;
 
   constructor(deps: EngineDeps) {
     this.#deps = deps;
@@ -157,6 +162,11 @@ export class Engine implements EngineHost {
     );
     this.#emit({ type: 'run', run: this.#run });
 
+    // Verified work waiting on its branch lands as soon as nothing is in its way: now, and every
+    // few seconds while the run goes on (the user may commit or stash meanwhile).
+    await this.#landWaiting();
+    const landingTimer = setInterval(() => void this.#landWaiting(), LANDING_RETRY_MS);
+    landingTimer.unref();
     for (;;) {
       if (this.#stopReason) break;
       if (!this.#run.paused) {
@@ -176,7 +186,41 @@ export class Engine implements EngineHost {
     }
     await Promise.allSettled(this.#running.values());
     await this.#regression?.settled();
+    clearInterval(landingTimer);
+    if (!this.#stopReason) await this.#landWaiting();
     return this.#finish();
+  }
+
+  /** Lands verified work that waits on its branch, when the deps know how (daemon/start.ts). */
+  async #landWaiting(): Promise<void> {
+    const land = this.#deps.landWaiting;
+    if (!land || this.#landingWaiting) return;
+    this.#landingWaiting = true;
+    try {
+      for (const task of this.#deps.store.state.tasks.filter((t) => t.landing !== undefined)) {
+        if (this.#stopReason) return;
+        let next: Task | undefined;
+        try {
+          next = await land(task);
+        } catch (error) {
+          this.#line('warn', `${task.id}: landing its waiting work failed: ${errorMessage(error)}`, task.id);
+        }
+        if (!next) continue;
+        const landed = next;
+        this.#updateTask(task.id, (t) => Object.assign(t, landed));
+        if (landed.status === 'done')
+          this.#line('success', `${task.id} done: its verified work landed from its branch`, task.id);
+        else if (!landed.landing)
+          this.#line(
+            'warn',
+            `${task.id}: its waiting work no longer lands cleanly; back to pending`,
+            task.id,
+          );
+      }
+    } finally {
+      this.#landingWaiting = false;
+      this.#poke();
+    }
   }
 
   /** Asks the run to stop: running agents are stopped and their attempts closed as interrupted. */
@@ -296,19 +340,20 @@ export class Engine implements EngineHost {
     const maxAttempts = options.maxRetries + 1;
     this.#night.taskStarted(taskId);
     this.#updateTask(taskId, (task) => moveTask(task, 'running'));
-    // Attempts of this run an outage ended: they spend no retry.
-    let outageAttempts = 0;
+    // This start's attempts that spent a retry (an outage spends none). Earlier ones (a crashed run,
+    // before `task retry`) count in the attempt number but not against the limit: never "attempt 5 of 4".
+    let tries = 0;
     for (;;) {
       const task = this.#task(taskId);
       const attemptNo = task.attempts.length + 1;
-      const attemptsThisRun = task.attempts.filter((a) => a.runId === this.#run.id).length - outageAttempts;
-      const handle = this.#openAttempt(task, attemptNo);
+      const lastAttempt = attemptNo - tries - 1 + maxAttempts;
+      const handle = this.#openAttempt(task, attemptNo, tries + 1, lastAttempt);
       let outcome: Awaited<ReturnType<AttemptRunner>>;
       try {
         outcome = await this.#deps.runAttempt({
           task,
           attempt: attemptNo,
-          maxAttempts,
+          maxAttempts: lastAttempt,
           runId: this.#run.id,
           learnings: recentLearnings(this.#deps.store.state.learning),
           conflict: this.#conflicts.get(taskId),
@@ -325,12 +370,20 @@ export class Engine implements EngineHost {
       else this.#conflicts.delete(taskId);
       this.#closeAttempt(taskId, attemptNo, outcome);
       if (outcome.outage && !this.#stopReason) {
-        outageAttempts += 1;
         await this.#waitOutOutage(taskId, outcome.outage);
         if (this.#stopReason) return this.#settle(taskId, 'pending');
         continue;
       }
       if (!outcome.outage) this.#outages = 0;
+      if (outcome.outcome === 'passed' && outcome.waiting) {
+        const waiting = outcome.waiting;
+        const since = this.#now().toISOString();
+        this.#updateTask(taskId, (task) => {
+          moveTask(task, 'pending');
+          task.landing = { ...waiting, files: [...waiting.files], since };
+        });
+        return;
+      }
       if (outcome.outcome === 'passed') {
         this.#settle(taskId, 'done');
         this.#line(
@@ -341,7 +394,7 @@ export class Engine implements EngineHost {
         return;
       }
       if (outcome.outcome === 'interrupted' || this.#stopReason) return this.#settle(taskId, 'pending');
-      if (attemptsThisRun + 1 >= maxAttempts) {
+      if (tries + 1 >= maxAttempts) {
         const reason =
           `failed ${maxAttempts} attempt${maxAttempts === 1 ? '' : 's'}: ${outcome.summary}`.slice(0, 500);
         this.#settle(taskId, 'blocked', reason);
@@ -349,6 +402,7 @@ export class Engine implements EngineHost {
         this.#night.taskBlocked(this.#task(taskId), reason, this.#now().toISOString());
         return;
       }
+      tries += 1;
       this.#line(
         'warn',
         `${taskId} attempt ${attemptNo} ${outcome.outcome}: ${outcome.summary}; retrying`,
@@ -358,14 +412,14 @@ export class Engine implements EngineHost {
   }
 
   /** Records a running attempt and gives attempt.ts its window onto the engine. */
-  #openAttempt(task: Task, n: number): AttemptHandle {
+  #openAttempt(task: Task, n: number, nThisStart: number, last: number): AttemptHandle {
     const startedAt = this.#now().toISOString();
     this.#updateTask(task.id, (t) =>
       openAttemptRecord(t, n, this.#run.id, task.backend ?? this.#deps.options.backend, startedAt),
     );
     this.#line(
       'info',
-      `${task.id}: attempt ${n} of ${this.#deps.options.maxRetries + 1} started — ${task.title}`,
+      `${task.id}: attempt ${n} of ${last}${n === nThisStart ? '' : ` (after ${n - nThisStart} earlier)`} started — ${task.title}`,
       task.id,
     );
     return createAttemptHandle(this.#handleHost, task.id);

@@ -21,8 +21,9 @@ export function runOutcome(
   if (stopReason === 'interrupted') return { outcome: 'interrupted', exitCode: EXIT.interrupted };
   if (stopReason === 'stopped') return { outcome: 'stopped', exitCode: EXIT.done };
   // Pending tasks that can never run (a blocked dependency, a cycle) count like blocked ones.
+  // Verified work still waiting to land needs a person too (commit or stash, then `nightshift land`).
   const unrunnable = unrunnableTasks(tasks);
-  if (tasks.some((task) => task.status === 'blocked') || unrunnable.size > 0)
+  if (tasks.some((task) => task.status === 'blocked' || task.landing !== undefined) || unrunnable.size > 0)
     return { outcome: 'blocked', exitCode: EXIT.blocked };
   // A limit that left work undone is not "all done": scripts must be able to tell (exit 3).
   const pending = tasks.some((task) => task.status === 'pending' && !unrunnable.has(task.id));

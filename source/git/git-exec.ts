@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { UserError } from '../errors.js';
+import { journalEnd, journalStart } from './git-journal.js';
 
 /** What a git command printed and how it ended. */
 export interface GitOutput {
@@ -85,23 +86,27 @@ function runGit(cwd: string, args: readonly string[], input: string | undefined)
       env: { ...process.env, ...gitEnv() },
       stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
+    // Recorded until it ends, so recovery after a kill knows which locks are its own (git-journal.ts).
+    journalStart(child.pid, cwd, args);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout?.on('data', (chunk: Buffer) => out.push(chunk));
     child.stderr?.on('data', (chunk: Buffer) => err.push(chunk));
     const text = (chunks: Buffer[]): string => stripFinalNewline(Buffer.concat(chunks).toString('utf8'));
     // 'error' (git missing, folder gone) may come without 'close'; the first settles the promise.
-    child.on('error', (error) =>
-      resolve({ stdout: '', stderr: '', exitCode: undefined, spawnError: error.message }),
-    );
-    child.on('close', (code, signal) =>
+    child.on('error', (error) => {
+      journalEnd(child.pid);
+      resolve({ stdout: '', stderr: '', exitCode: undefined, spawnError: error.message });
+    });
+    child.on('close', (code, signal) => {
+      journalEnd(child.pid);
       resolve({
         stdout: text(out),
         stderr: text(err),
         exitCode: code ?? undefined,
         spawnError: signal ? `killed by ${signal}` : '',
-      }),
-    );
+      });
+    });
     if (child.stdin) {
       // git may exit before reading everything (e.g. a bad option): a broken pipe is not our error.
       child.stdin.on('error', () => undefined);

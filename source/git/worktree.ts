@@ -22,6 +22,7 @@ import { UserError } from '../errors.js';
 import { stateHome } from '../paths.js';
 import { checkoutStatus, currentBranch, git, head, revParse, uncommittedFiles } from './git.js';
 import { createRepoCache, repoIdentity, type RepoCache } from './repo-cache.js';
+import { isEnvFile } from '../security/secrets.js';
 import { linkFolders } from './worktree-links.js';
 
 /** A worktree made for one attempt. */
@@ -209,13 +210,18 @@ export async function integrate(
   const { integrationBranch } = options;
   const cache = options.cache ?? createRepoCache();
   const { committed } = options;
-  const pending = committed ? [] : await uncommittedFiles(worktree.path);
+  // Files nightshift deliberately leaves out of commits (.env, …) never block a landing.
+  const pending = committed ? [] : (await uncommittedFiles(worktree.path)).filter((file) => !isEnvFile(file));
   if (pending.length > 0) {
     throw new UserError(
       `Worktree ${worktree.path} has uncommitted changes (${pending.slice(0, 10).join(', ')}); commit them before integrating.`,
     );
   }
   for (let tryNo = 1; ; tryNo++) {
+    // The user's own rebase, merge, cherry-pick or bisect in the main checkout: landing now would
+    // strand it (a rebase would later reset the branch over our commit), so the work waits.
+    const busy = await operationInProgress(repoRoot);
+    if (busy) return operationWait(repoRoot, integrationBranch, busy);
     const site = await landingSite(repoRoot, integrationBranch, cache);
     const { target } = site;
     // The one new commit already sits on the branch's head: the rebase would say "up to date".
@@ -304,6 +310,31 @@ async function landingSite(repoRoot: string, branch: string, cache: RepoCache): 
   // cannot read (a folder gone without prune) keeps the old way: the merge there says what is wrong,
   // and the ref is never moved under a checkout.
   return status !== null ? { holder: null, target } : { holder: entry.path, target, dirty: [] };
+}
+
+/** The git operation in progress in a checkout (`rebase`, `merge`, …), or undefined. */
+export async function operationInProgress(checkout: string): Promise<string | undefined> {
+  const out = await git(checkout, ['rev-parse', '--absolute-git-dir'], { allowFailure: true });
+  if (out.exitCode !== 0) return undefined;
+  const gitDir = out.stdout.trim();
+  const markers: readonly [string, string][] = [
+    ['rebase-merge', 'rebase'],
+    ['rebase-apply', 'rebase'],
+    ['MERGE_HEAD', 'merge'],
+    ['CHERRY_PICK_HEAD', 'cherry-pick'],
+    ['REVERT_HEAD', 'revert'],
+    ['BISECT_LOG', 'bisect'],
+  ];
+  return markers.find(([file]) => existsSync(path.join(gitDir, file)))?.[1];
+}
+
+function operationWait(holder: string, branch: string, operation: string): IntegrateResult {
+  return {
+    ok: false,
+    reason: 'dirty-checkout',
+    files: [],
+    conflict: `Cannot land on ${branch}: a git ${operation} is in progress in ${holder}. Finish or abort it; the verified work waits on its branch.`,
+  };
 }
 
 function dirtyCheckout(holder: string, branch: string, files: string[], message: string): IntegrateResult {

@@ -36,12 +36,16 @@ export function statusSummaryPath(paths: Pick<ProjectPaths, 'dir'>): string {
 /** The summary of a state (or of an engine's snapshot, which has no runs). */
 export function summarize(
   state: Pick<State, 'project'> & {
-    readonly tasks: readonly Pick<Task, 'status'>[];
+    readonly tasks: readonly Pick<Task, 'status' | 'landing'>[];
     readonly runs?: readonly RunRecord[];
   },
 ): StatusSummary {
   const counts: Record<string, number> = {};
-  for (const task of state.tasks) counts[task.status] = (counts[task.status] ?? 0) + 1;
+  for (const task of state.tasks) {
+    // As shownStatus (cli/task-format.ts): verified work waiting on its branch says so.
+    const status = task.landing ? 'verified, waiting to land' : task.status;
+    counts[status] = (counts[status] ?? 0) + 1;
+  }
   return { project: state.project, counts, total: state.tasks.length, lastRun: state.runs?.at(-1) ?? null };
 }
 
