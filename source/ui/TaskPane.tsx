@@ -140,7 +140,8 @@ function taskRow(task: Task, context: RowContext): Row {
       colour: waiting ? theme.status.waiting : theme.status[task.status],
       inverse,
     },
-    { text: cell(task.id, idWidth), bold: true, inverse },
+    // A cut id keeps one space before the title.
+    { text: `${cell(task.id, idWidth - 1)} `, bold: true, inverse },
     { text: cell(task.title, titleWidth), inverse },
   ];
   if (suffixWidth > 0)
