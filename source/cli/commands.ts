@@ -4,6 +4,7 @@
  * help as light entries with the description given here.
  */
 import type { Command } from 'commander';
+import { UserError } from '../errors.js';
 
 /** Adds one command (with its subcommands and flags) to the program. */
 export type RegisterCommand = (program: Command) => void;
@@ -150,4 +151,47 @@ export async function registerCommands(program: Command, argv: readonly string[]
   // Keep the listed order: commander lists commands in registration order.
   const order = new Map(commands.map((entry, index) => [entry.name, index]));
   (program.commands as Command[]).sort((a, b) => (order.get(a.name()) ?? 99) - (order.get(b.name()) ?? 99));
+}
+
+/** Edit distance between two short words, a swap of neighbours counting one (for "did you mean"). */
+function distance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  const at = (i: number, j: number): number => d[i]?.[j] ?? 0;
+  for (let i = 1; i <= a.length; i += 1)
+    for (let j = 1; j <= b.length; j += 1) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        best = Math.min(best, at(i - 2, j - 2) + 1);
+      (d[i] as number[])[j] = best;
+    }
+  return at(a.length, b.length);
+}
+
+/**
+ * nightshift's own one-line error for a command it does not have (`nightshift version`,
+ * `nightshift tsak list`), with what was probably meant; undefined when the command exists.
+ */
+export function unknownCommandError(argv: readonly string[]): UserError | undefined {
+  const args = argv.slice(2);
+  const invoked = args[0] === 'help' ? args[1] : args.find((arg) => !arg.startsWith('-'));
+  if (invoked === undefined || invoked === 'help') return undefined;
+  const names = commands.filter((entry) => !entry.hidden).map((entry) => entry.name);
+  if (commands.some((entry) => entry.name === invoked)) return undefined;
+  const flags: Record<string, string> = { version: 'nightshift --version', help: 'nightshift --help' };
+  const closest = names
+    .map((name) => ({ name, cost: distance(invoked, name) }))
+    .sort((a, b) => a.cost - b.cost)[0];
+  const meant =
+    flags[invoked] ??
+    (closest && closest.cost <= Math.max(1, Math.floor(invoked.length / 3))
+      ? `nightshift ${[closest.name, ...args.slice(args.indexOf(invoked) + 1)].join(' ')}`
+      : undefined);
+  return new UserError(`unknown command "${invoked}"`, {
+    hint: meant
+      ? `did you mean \`${meant}\`? (nightshift --help lists the commands)`
+      : 'nightshift --help lists the commands',
+  });
 }

@@ -18,12 +18,13 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 if (process.argv[2] === 'hook' && process.argv[3] === 'pre-tool-use' && process.argv.length === 4) {
   await import('../security/hook-main.js');
 } else {
-  const [{ Command }, { runCli }, { registerCommands }, { version }] = await Promise.all([
-    import('commander'),
-    import('./run-cli.js'),
-    import('./commands.js'),
-    import('../version.js'),
-  ]);
+  const [{ Command }, { reportError, runCli }, { registerCommands, unknownCommandError }, { version }] =
+    await Promise.all([
+      import('commander'),
+      import('./run-cli.js'),
+      import('./commands.js'),
+      import('../version.js'),
+    ]);
   const program = new Command('nightshift')
     .description(
       'Runs AI coding agents unattended over a task queue, verifies and commits their work, and shows it live on a board.',
@@ -31,6 +32,11 @@ if (process.argv[2] === 'hook' && process.argv[3] === 'pre-tool-use' && process.
     .version(version, '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .configureHelp({ sortSubcommands: false });
-  await registerCommands(program, process.argv);
-  await runCli(program, process.argv);
+  const unknown = unknownCommandError(process.argv);
+  if (unknown) {
+    process.exitCode = reportError(unknown);
+  } else {
+    await registerCommands(program, process.argv);
+    await runCli(program, process.argv);
+  }
 }

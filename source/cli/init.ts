@@ -4,12 +4,24 @@
  */
 import { Option, type Command } from 'commander';
 import { BACKEND_NAMES, type BackendName } from '../config/schema.js';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { UserError } from '../errors.js';
+import { gitRepositoryInfo } from '../init/probe.js';
 import { scaffold, type ScaffoldResult } from '../init/scaffold.js';
 
 interface InitOptions {
   readonly use?: BackendName;
   readonly name?: string;
   readonly json?: boolean;
+  readonly commit?: boolean;
+}
+
+/** What `--commit` committed. */
+interface InitCommit {
+  readonly commit: string;
+  readonly files: readonly string[];
 }
 
 /** Registers `init`. */
@@ -28,7 +40,11 @@ export function registerInit(program: Command): void {
       ).choices([...BACKEND_NAMES]),
     )
     .option('--name <name>', "project name (default: nightshift.toml's, else the folder's name)")
-    .option('--json', 'print {created, updated, skipped, warnings} as JSON')
+    .option(
+      '--commit',
+      'commit what init wrote (all but .nightshift/), and only that: agents see only committed files',
+    )
+    .option('--json', 'print {created, updated, skipped, warnings, commit} as JSON')
     .addHelpText(
       'after',
       [
@@ -38,16 +54,46 @@ export function registerInit(program: Command): void {
         'Examples:',
         '  nightshift init --use claude',
         '  nightshift init ../my-app --use codex --name my-app',
+        '  nightshift init --use claude --commit    # and commit AGENT.md, .skills/, nightshift.toml, …',
       ].join('\n'),
     )
     .action(async (dir: string, options: InitOptions) => {
+      // Checked before anything is written: --commit needs a repository to commit to.
+      if (options.commit) await requireRepository(dir);
       const result = await scaffold({ dir, backend: options.use, name: options.name });
-      if (options.json) printJson(result);
-      else printSummary(result);
+      const commit = options.commit ? await commitScaffold(result) : undefined;
+      if (options.json) printJson({ ...result, commit: commit ?? null });
+      else printSummary(result, commit);
     });
 }
 
-function printSummary(result: ScaffoldResult): void {
+async function requireRepository(dir: string): Promise<void> {
+  const folder = path.resolve(dir);
+  const info = existsSync(folder) ? await gitRepositoryInfo(folder) : { kind: 'not-a-repository' as const };
+  if (info.kind === 'repository') return;
+  throw new UserError(
+    info.kind === 'no-git'
+      ? `init --commit needs git: ${info.error}`
+      : `init --commit: ${folder} is not a git repository; nothing was written`,
+    { hint: `run \`git init\` there first, or leave out --commit` },
+  );
+}
+
+/**
+ * Commits what init wrote, and only that: `git commit --only` leaves whatever the user had staged
+ * staged and out of this commit.
+ */
+async function commitScaffold(result: ScaffoldResult): Promise<InitCommit | undefined> {
+  const files = filesToCommit(result);
+  if (files.length === 0) return undefined;
+  const git = (args: string[]) => execa('git', args, { cwd: result.root, stdin: 'ignore' });
+  await git(['add', '--', ...files]);
+  await git(['commit', '-q', '--only', '-m', 'Set up nightshift', '--', ...files]);
+  const commit = (await git(['rev-parse', 'HEAD'])).stdout.trim();
+  return { commit, files };
+}
+
+function printSummary(result: ScaffoldResult, commit?: InitCommit): void {
   const folder = result.createdRoot ? ' (new folder)' : '';
   printLine(
     `nightshift init: ${result.root}${folder} — project "${result.project}", backend ${result.backend}`,
@@ -67,10 +113,15 @@ function printSummary(result: ScaffoldResult): void {
     '  nightshift doctor                                    # check node-pty, git and the agent CLIs',
   );
   const toCommit = filesToCommit(result);
-  if (toCommit.length > 0) {
+  if (commit) {
     printLine();
     printLine(
-      `Commit what init wrote (agents work in worktrees made from HEAD, so they see only committed files): git add ${toCommit.join(' ')} && git commit -m "Set up nightshift"`,
+      `Committed ${commit.files.length} file(s) as ${commit.commit.slice(0, 8)} "Set up nightshift".`,
+    );
+  } else if (toCommit.length > 0) {
+    printLine();
+    printLine(
+      `Commit what init wrote (agents work in worktrees made from HEAD, so they see only committed files): git add ${toCommit.join(' ')} && git commit -m "Set up nightshift" (or re-run with --commit)`,
     );
   }
 }

@@ -2,11 +2,11 @@
  * `nightshift doctor`: checks of the machine and the project, each ending ok, warn or fail with a
  * fix. External programs are probed with a deadline so one hung CLI cannot hang the doctor.
  */
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { probePty } from '../agents/pty.js';
 import { BACKEND_PACKAGES } from '../agents/backend.js';
 import { loadConfig } from '../config/load.js';
-import type { BackendName, Config } from '../config/schema.js';
+import { BACKEND_NAMES, type BackendName, type Config } from '../config/schema.js';
 import { errorMessage } from '../errors.js';
 import { projectPaths } from '../paths.js';
 import { readStoreSummary } from './project-store.js';
@@ -48,6 +48,7 @@ export async function runDoctorChecks(options: DoctorOptions): Promise<CheckResu
   if (config !== undefined) {
     required.add(config.backend.default);
     if (config.backend.plan !== '') required.add(config.backend.plan);
+    for (const backend of await taskBackends(options.root)) required.add(backend);
   }
 
   const backendNames = Object.keys(BACKEND_PACKAGES) as Exclude<BackendName, 'sim'>[];
@@ -57,7 +58,16 @@ export async function runDoctorChecks(options: DoctorOptions): Promise<CheckResu
     checkStore(options.root),
     ...backendNames.map((name) => checkBackend(name, config, required.has(name), env, timeoutMs)),
   ]);
-  const results: CheckResult[] = [checkNode(), pty, ...git, ...backends];
+  // In a project, a CLI it does not use is not worth a warning: shown when installed, else named once.
+  const inProject = config !== undefined;
+  const unused = backends.filter((result) => inProject && result.status === 'warn');
+  const results: CheckResult[] = [checkNode(), pty, ...git, ...backends.filter((r) => !unused.includes(r))];
+  if (unused.length > 0)
+    results.push({
+      status: 'ok',
+      check: 'other CLIs',
+      detail: `${unused.map((result) => result.check).join(', ')} not installed (this project does not use them)`,
+    });
   if (required.has('sim'))
     results.push({ status: 'ok', check: 'sim', detail: 'built in (simulated agent, no model)' });
   results.push(checkSandbox(config), configOutcome.result, store);
@@ -251,5 +261,18 @@ async function isFile(file: string): Promise<boolean> {
     return (await stat(file)).isFile();
   } catch {
     return false;
+  }
+}
+
+/** The backends the queue's tasks name for themselves (`backend` of a task), from state.json. */
+async function taskBackends(root: string): Promise<BackendName[]> {
+  try {
+    const state = JSON.parse(await readFile(projectPaths(root).state, 'utf8')) as {
+      tasks?: { backend?: unknown }[];
+    };
+    const named = (state.tasks ?? []).map((task) => task.backend);
+    return BACKEND_NAMES.filter((name) => named.includes(name));
+  } catch {
+    return [];
   }
 }

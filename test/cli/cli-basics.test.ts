@@ -132,9 +132,22 @@ describe('bad command lines', () => {
     const result = await runCli(['bogus']);
     expect(result.exitCode).toBe(1);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(/unknown command 'bogus'/);
-    expect(result.stderr).toMatch(/--help/);
+    // nightshift's own one line, with a pointer to the list of commands.
+    expect(result.stderr).toMatch(
+      /^nightshift: unknown command "bogus"\n {2}nightshift --help lists the commands$/,
+    );
     expect(result.stderr).not.toMatch(STACK_FRAME);
+  });
+
+  it('says what was meant: `nightshift version` is --version, a typo is the nearest command', async () => {
+    const version = await runCli(['version']);
+    expect(version.exitCode).toBe(1);
+    expect(version.stderr).toContain('unknown command "version"');
+    expect(version.stderr).toContain('did you mean `nightshift --version`?');
+    const typo = await runCli(['tsak', 'list', '--json']);
+    expect(typo.exitCode).toBe(1);
+    expect(typo.stderr).toContain('did you mean `nightshift task list --json`?');
+    expect(typo.stderr).not.toMatch(STACK_FRAME);
   });
 
   it('rejects an unknown task subcommand, an unknown option and a bad choice with exit 1', async () => {

@@ -37,7 +37,7 @@ function line(stdout: string, check: string): string {
 }
 
 describe('nightshift doctor', () => {
-  it('passes in an initialised repository and warns about each missing agent CLI with its npm package', async () => {
+  it('passes in an initialised repository and names the agent CLIs it does not use, without a warning', async () => {
     const repo = await project('sim');
     const result = await runCli(['doctor'], { cwd: repo, env: { PATH: bareBin } });
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
@@ -52,6 +52,17 @@ describe('nightshift doctor', () => {
     expect(line(result.stdout, 'sandbox')).toMatch(
       /^ok\s+sandbox\s+bubblewrap [\d.]+: agents and gates run under bwrap/,
     );
+    // A sim project uses no agent CLI: none is worth a warning.
+    expect(line(result.stdout, 'other CLIs')).toMatch(
+      /^ok\s+other CLIs\s+claude, codex, gemini, opencode not installed \(this project does not use them\)/,
+    );
+    expect(result.stdout).not.toMatch(/^warn/m);
+    expect(result.stdout).toContain('all checks passed');
+  });
+
+  it('outside a project, warns about each missing agent CLI with its npm package', async () => {
+    const dir = await tempDir();
+    const result = await runCli(['doctor'], { cwd: dir, env: { PATH: bareBin } });
     for (const [cli, pkg] of [
       ['claude', '@anthropic-ai/claude-code'],
       ['codex', '@openai/codex'],
@@ -61,7 +72,6 @@ describe('nightshift doctor', () => {
       expect(line(result.stdout, cli)).toMatch(new RegExp(`^warn\\s+${cli}\\s+not found on PATH`));
       expect(result.stdout).toContain(`fix: npm install -g ${pkg}`);
     }
-    expect(result.stdout).toContain('no failures, 4 warnings');
   });
 
   it('fails when [sandbox] mode = "bwrap" and bwrap cannot create namespaces; warns on auto', async () => {
@@ -84,7 +94,34 @@ describe('nightshift doctor', () => {
       /^fail\s+claude\s+not found on PATH \(the configured backend\)/,
     );
     expect(result.stdout).toContain('fix: npm install -g @anthropic-ai/claude-code');
-    expect(line(result.stdout, 'codex')).toMatch(/^warn\s+codex/);
+    expect(result.stdout).toContain('codex, gemini, opencode not installed (this project does not use them)');
+  });
+
+  it("checks a CLI that a task names for itself, though the project's default is another", async () => {
+    const repo = await project('sim');
+    const add = await runCli(
+      [
+        'task',
+        'add',
+        '--id',
+        'x',
+        '--title',
+        'X',
+        '--step',
+        'write x.txt',
+        '--verify',
+        'test -f x.txt',
+        '--backend',
+        'codex',
+      ],
+      { cwd: repo },
+    );
+    expect(add.exitCode, add.stderr).toBe(0);
+    const result = await runCli(['doctor'], { cwd: repo, env: { PATH: bareBin } });
+    expect(result.exitCode).toBe(1);
+    expect(line(result.stdout, 'codex')).toMatch(
+      /^fail\s+codex\s+not found on PATH \(the configured backend\)/,
+    );
   });
 
   it('shows the version of a CLI it finds', async () => {
@@ -103,9 +140,10 @@ describe('nightshift doctor', () => {
       status: 'ok',
       detail: expect.stringContaining('2.1.7 (Claude Code)') as unknown,
     });
-    expect(json.checks.find((check) => check.check === 'gemini')).toMatchObject({
-      status: 'warn',
-      fix: expect.stringContaining('@google/gemini-cli') as unknown,
+    expect(json.checks.find((check) => check.check === 'gemini')).toBeUndefined();
+    expect(json.checks.find((check) => check.check === 'other CLIs')).toMatchObject({
+      status: 'ok',
+      detail: 'codex, gemini, opencode not installed (this project does not use them)',
     });
   });
 

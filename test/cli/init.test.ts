@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../source/config/load.js';
 import { runCli, tempDir, tempGitRepo } from '../support/cli.js';
@@ -190,5 +191,38 @@ describe('nightshift init', () => {
     expect(result.stdout).toContain('--use <backend>');
     expect(result.stdout).toContain('--name <name>');
     expect(result.stdout).toContain('nightshift init --use claude');
+  });
+});
+
+describe('nightshift init --commit', () => {
+  it("commits what init wrote and only that: the user's staged edit stays staged, .nightshift/ stays out", async () => {
+    const repo = await tempGitRepo();
+    const git = async (...args: string[]) => (await execa('git', args, { cwd: repo })).stdout;
+    await writeFile(path.join(repo, 'app.js'), 'console.log(1);\n');
+    await git('add', 'app.js');
+    const result = await runCli(['init', '--use', 'sim', '--commit', '--json'], { cwd: repo });
+    expect(result.exitCode, result.stderr).toBe(0);
+    const json = JSON.parse(result.stdout) as InitJson & { commit: { commit: string; files: string[] } };
+    expect(await git('rev-parse', 'HEAD')).toBe(json.commit.commit);
+    const committed = (await git('show', '--name-only', '--format=', 'HEAD')).split('\n');
+    expect(committed).toEqual(expect.arrayContaining(['nightshift.toml', 'AGENT.md', '.gitignore']));
+    expect(committed.some((file) => file.startsWith('.skills/'))).toBe(true);
+    expect(committed.some((file) => file.startsWith('.nightshift'))).toBe(false);
+    expect(committed).not.toContain('app.js');
+    // The user's own staged file is still staged, and nothing else is left over.
+    expect(await git('status', '--porcelain')).toBe('A  app.js');
+    // A worktree made from HEAD (as agents get) now has AGENT.md.
+    const worktree = path.join(await tempDir(), 'wt');
+    await git('worktree', 'add', '-q', '--detach', worktree, 'HEAD');
+    expect(existsSync(path.join(worktree, 'AGENT.md'))).toBe(true);
+  });
+
+  it('refuses outside a git repository, writing nothing', async () => {
+    const dir = await tempDir();
+    const result = await runCli(['init', '--commit'], { cwd: dir });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatch(/init --commit: .* is not a git repository; nothing was written/);
+    expect(result.stderr).toContain('git init');
+    expect(await readdir(dir)).toEqual([]);
   });
 });
