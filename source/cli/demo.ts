@@ -16,6 +16,7 @@ interface DemoOptions {
   readonly dir?: string;
   readonly ui?: boolean;
   readonly stepDelayMs?: string;
+  readonly regression?: string;
 }
 
 const SIMULATED =
@@ -32,6 +33,7 @@ export function registerDemo(program: Command): void {
       'where to create the scratch project (an empty or new folder; default: under the temp dir)',
     )
     .option('--no-ui', 'no board: plain timestamped lines (the default without a TTY)')
+    .option('--regression <k>', 'regression workers re-testing done tasks beside the agents')
     .option(
       '--step-delay-ms <ms>',
       "pause between the simulated agent's steps",
@@ -60,7 +62,8 @@ export function registerDemo(program: Command): void {
       );
       let code: number;
       if (board) {
-        await startDaemon(root, ['--parallel', options.parallel]);
+        const regression = options.regression === undefined ? [] : ['--regression', options.regression];
+        await startDaemon(root, ['--parallel', options.parallel, ...regression]);
         const client = await connectLocal(root, false, ENGINE_START_MS);
         code = await boardSession(client, {
           comeBack: `cd ${root} && nightshift attach`,
@@ -68,7 +71,7 @@ export function registerDemo(program: Command): void {
         });
       } else {
         printLine('');
-        code = await runForeground(root, { parallel: options.parallel });
+        code = await runForeground(root, { parallel: options.parallel, regression: options.regression });
       }
       printLine('');
       printLine(`scratch project: ${root}`);

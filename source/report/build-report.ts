@@ -71,6 +71,16 @@ export interface Report {
   readonly notStarted: readonly string[];
   /** Run-level warnings and errors of the run (a cost limit, an outage pause), oldest first. */
   readonly runLines: readonly string[];
+  /** Done tasks regression workers found broken and reopened, oldest first. */
+  readonly regressions: readonly RegressionCaught[];
+}
+
+/** A regression caught: a done task whose checks failed on a later head. */
+export interface RegressionCaught {
+  readonly taskId: string;
+  readonly head: string;
+  readonly at: string;
+  readonly summary: string;
 }
 
 /** Which attempts a report covers: one run's (the newest when neither is given), or all since a time. */
@@ -125,6 +135,10 @@ export function buildReport(
       .filter((task) => task.status === 'pending' && !tasks.some((reported) => reported.id === task.id))
       .map((task) => task.id),
     runLines: runLines(paths, run?.startedAt ?? scope.since?.toISOString(), run?.endedAt),
+    regressions:
+      since === undefined
+        ? (run?.regressions ?? [])
+        : state.runs.flatMap((r) => (r.regressions ?? []).filter((caught) => Date.parse(caught.at) >= since)),
   };
 }
 

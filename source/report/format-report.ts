@@ -76,6 +76,10 @@ export function formatReportText(report: Report): string {
     for (const task of detailed) lines.push(`${task.id}:`, ...taskDetails(task, '  '));
   }
   if (report.runLines.length > 0) lines.push('', ...report.runLines.map((line) => `! ${line}`));
+  if (report.regressions.length > 0) {
+    lines.push('', `Regressions caught (${report.regressions.length}), reopened:`);
+    for (const r of report.regressions) lines.push(`  ${r.taskId} on ${r.head.slice(0, 8)}: ${r.summary}`);
+  }
   if (report.notStarted.length > 0) lines.push('', `Not started: ${report.notStarted.join(', ')}`);
   lines.push('', totalsLine(report));
   lines.push('', report.needsYou.length === 0 ? 'Nothing needs you.' : 'Needs you:');
@@ -121,6 +125,15 @@ export function formatReportMarkdown(report: Report): string {
   }
   if (report.runLines.length > 0)
     lines.push('## The run', '', ...report.runLines.map((line) => `- ${line}`), '');
+  if (report.regressions.length > 0)
+    lines.push(
+      '## Regressions caught',
+      '',
+      ...report.regressions.map(
+        (r) => `- **${r.taskId}** on \`${r.head.slice(0, 8)}\`: ${r.summary} (reopened)`,
+      ),
+      '',
+    );
   if (report.notStarted.length > 0)
     lines.push(`Not started: ${report.notStarted.map((id) => `\`${id}\``).join(', ')}`, '');
   lines.push('## Totals', '', totalsLine(report).replace(/^Totals: /, ''), '');

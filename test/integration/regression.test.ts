@@ -55,6 +55,27 @@ describe('regression workers', () => {
     const regressions = (JSON.parse(status.stdout) as { regressions: { taskId: string }[] }).regressions;
     expect(regressions.map((r) => r.taskId)).toEqual(['a']);
     expect((await project.cli(['status'])).stdout).toContain('1 regression caught');
+    const report = await project.cli(['report']);
+    expect(report.stdout).toMatch(
+      /Regressions caught \(1\), reopened:\n\s+a on [0-9a-f]{8}: test -f a\.txt failed/,
+    );
+    // By default the gate alone decides: no regression agent ran, so no notes were proposed.
+    expect(project.task('a').notes).toBe('');
+  }, 120_000);
+
+  it("with [regression] agent = true, a regression agent proposes the fix as the reopened task's notes", async () => {
+    const project = await simProject({ config: { regression: { agents: 1, agent: true } } });
+    await project.importTasks(abTasks);
+
+    const run = await project.cli(['run', '--no-ui']);
+
+    expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+    const a = project.task('a');
+    expect(a.status).toBe('done');
+    expect(a.notes).toContain('Regression agent on');
+    expect(a.notes).toContain('- broken: test -f a.txt fails');
+    // The fix names the commit since a last passed: b's.
+    expect(a.notes).toMatch(/Proposed fix: Simulated: commit [0-9a-f]+ nightshift\(b\)/);
   }, 120_000);
 
   it('are skipped with --yolo: the broken task stays done', async () => {
