@@ -121,7 +121,7 @@ describe('nightshift --help and --version', () => {
   it('documents exit codes in the help of run and verify', async () => {
     const [run, verify] = await Promise.all([runCli(['run', '--help']), runCli(['verify', '--help'])]);
     expect(run.stdout).toMatch(
-      /Exit codes: 0 all done, 1 error, 2 ended with blocked tasks, 130 interrupted/,
+      /Exit codes: 0 all done, 1 error, 2 ended with blocked tasks, 3 stopped at a limit \(--max-cost, --max-tasks\) with tasks still pending, 130 interrupted/,
     );
     expect(verify.stdout).toMatch(/Exit codes: 0 the gate passed, 2 it failed, 1 it could not run/);
   });

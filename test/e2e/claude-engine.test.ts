@@ -298,7 +298,7 @@ describe.skipIf(claude.skip !== undefined)(
       const denials = run.stdout.split('\n').filter((line) => line.includes('denied by policy'));
       expect(denials, run.stdout).toHaveLength(1);
       expect(denials[0]).toMatch(
-        / ! publish: denied by policy: git push origin main \(git push is blocked by nightshift: agents never push/,
+        / ! publish: denied by policy: git push origin main — git push is blocked by nightshift: agents never push/,
       );
       // The hook recorded it in the attempt's denials file too.
       const logs = path.join(p.dir, '.nightshift', 'logs');
