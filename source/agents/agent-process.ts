@@ -4,15 +4,15 @@
  *
  * The record: node-pty can drop the last output of a fast-exiting process (microsoft/node-pty#72),
  * so events are NOT parsed from pty bytes. The CLI runs under a small sh wrapper inside the pty:
- *   { "$@"; echo $? > "$NIGHTSHIFT_EXIT_FILE"; } | tee -a "$NIGHTSHIFT_RECORD_FILE"
- * tee copies the CLI's stdout into the `.jsonl` file and on to the pty (so the screen still shows
+ *   { "$@"; echo $? > "$NIGHTSHIFT_EXIT_FILE"; } | record-tee "$NIGHTSHIFT_RECORD_FILE"
+ * record-tee (security/record-tee.ts, a `tee -a` that masks secrets in the file) copies the CLI's stdout into the `.jsonl` file and on to the pty (so the screen still shows
  * it); the subshell writes the CLI's own exit status (plain sh has no PIPESTATUS). stdin and stderr
  * stay on the pty, so codex/opencode see a TTY and do not wait for stdin, and a user can type in.
  * The wrapper shell (the pty's leader) exits only after tee has, so once the pty reports its exit,
  * one last read of the `.jsonl` file is complete.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { AgentState } from '../protocol/types.js';
 import type { AgentCommand, AgentEvent, Backend } from './backend.js';
@@ -24,6 +24,7 @@ import { createToolTracker } from './common.js';
 import { createScreen } from '../terminal/screen.js';
 import { classifyOutage, outageGraceMs, type Outage } from './outage.js';
 import { createMasker } from '../security/secrets.js';
+import { PRIVATE_FILE_MODE, mkdirPrivate, recordTeeCommand } from '../security/private-files.js';
 import type { Sandbox, SandboxScope } from '../sandbox/bwrap.js';
 
 /** The default cap of an attempt's log (`[run] max_log_mb`). */
@@ -32,7 +33,8 @@ export const DEFAULT_MAX_LOG_BYTES = 50 * 1024 * 1024;
 /** Longest partial terminal line kept for `OutputParser.terminal` (a line without newline). */
 const MAX_TERMINAL_LINE = 64 * 1024;
 
-const WRAPPER = '{ "$@"; echo $? > "$NIGHTSHIFT_EXIT_FILE"; } | tee -a "$NIGHTSHIFT_RECORD_FILE"';
+const RECORD_TEE = recordTeeCommand();
+const WRAPPER = `{ "$@"; echo $? > "$NIGHTSHIFT_EXIT_FILE"; } | ${RECORD_TEE.shell}`;
 
 /** How to run one agent. */
 export interface StartAgentOptions {
@@ -151,9 +153,9 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentProce
   const tag = options.tag ?? randomUUID();
   const startedAt = Date.now();
 
-  for (const file of [options.logPath, options.jsonlPath, exitPath])
-    await mkdir(path.dirname(file), { recursive: true });
-  await rm(exitPath, { force: true });
+  for (const file of [options.logPath, options.jsonlPath, exitPath]) await mkdirPrivate(path.dirname(file));
+  // Emptied, not removed: the shell's `>` keeps the file's 0600 (a new file would follow the umask).
+  await writeFile(exitPath, '', { mode: PRIVATE_FILE_MODE });
   const tail = await RecordTail.open(options.jsonlPath);
   const log = new CappedLog(options.logPath, options.maxLogBytes ?? DEFAULT_MAX_LOG_BYTES);
   // Known key patterns never reach the log file (DESIGN.md §8); the masker holds back a partial line.
@@ -172,6 +174,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentProce
     [PROCESS_TAG_VAR]: tag,
     NIGHTSHIFT_RECORD_FILE: options.jsonlPath,
     NIGHTSHIFT_EXIT_FILE: exitPath,
+    ...RECORD_TEE.env,
   });
   const wrapped = options.sandbox
     ? options.sandbox.sandbox.wrap(options.command.file, options.command.args, options.sandbox.scope)

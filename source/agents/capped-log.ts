@@ -76,7 +76,7 @@ export class CappedLog {
   }
 
   #open(flags: 'a' | 'w'): WriteStream {
-    const stream = createWriteStream(this.#file, { flags });
+    const stream = createWriteStream(this.#file, { flags, mode: 0o600 });
     stream.on('error', (error) => (this.#error ??= error));
     return stream;
   }

@@ -30,7 +30,7 @@ export class RecordTail {
    * attempt's record in the same file is not this attempt's.
    */
   static async open(file: string): Promise<RecordTail> {
-    const handle = await open(file, 'a+');
+    const handle = await open(file, 'a+', 0o600);
     const { size } = await handle.stat();
     return new RecordTail(handle, size);
   }

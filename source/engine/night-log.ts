@@ -4,12 +4,12 @@
  * ends, and the notify command for the events that need someone (notify/notify.ts). Every write
  * here is best effort: a full disk or a broken notify command is logged, never stops the run.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { errorMessage } from '../errors.js';
 import { appendProgress, appendProgressText } from '../history/history.js';
 import { Notifier, type NotifyEvent } from '../notify/notify.js';
 import type { ProjectPaths } from '../paths.js';
+import { writePrivateFile } from '../security/private-files.js';
 import type { AgentView, EventLine } from '../protocol/types.js';
 import { buildReport } from '../report/build-report.js';
 import { formatDuration, formatReportMarkdown, formatUsd } from '../report/format-report.js';
@@ -134,8 +134,7 @@ export class NightLog {
     let report: string | undefined = reportPath(paths, runId);
     try {
       const markdown = formatReportMarkdown(buildReport(end.state, paths, { runId }));
-      await mkdir(path.dirname(report), { recursive: true });
-      await writeFile(report, markdown);
+      await writePrivateFile(report, markdown);
     } catch (error) {
       this.#options.line('warn', `could not write the run's report ${report}: ${errorMessage(error)}`);
       report = undefined;

@@ -245,8 +245,8 @@ export async function runGate(task: Task, options: GateOptions): Promise<GateRes
   const output = new Tail(GATE_OUTPUT_TAIL_BYTES);
   let log: WriteStream | undefined;
   if (options.logFile) {
-    await mkdir(path.dirname(options.logFile), { recursive: true });
-    log = createWriteStream(options.logFile, { flags: 'a' });
+    await mkdir(path.dirname(options.logFile), { recursive: true, mode: 0o700 });
+    log = createWriteStream(options.logFile, { flags: 'a', mode: 0o600 });
   }
   let aborted = false;
   let lastStdout: string | undefined;

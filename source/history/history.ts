@@ -6,15 +6,18 @@
  * inside a line.
  */
 import { existsSync } from 'node:fs';
-import { appendFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { ProjectPaths } from '../paths.js';
+import { appendPrivateFile } from '../security/private-files.js';
+import { maskRecordLine } from '../security/secrets.js';
 import { oneLine } from '../text.js';
 
-/** Appends one line (a newline is added) to `file`, creating its folder. */
+/**
+ * Appends one line (a newline is added) to `file`, creating its folder (0700, the file 0600). A
+ * JSON line has its strings masked, any other line its text (security/secrets.ts).
+ */
 async function appendLine(file: string, line: string): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  await appendFile(file, `${line}\n`, 'utf8');
+  await appendPrivateFile(file, `${maskRecordLine(line)}\n`, (text) => text);
 }
 
 /** One attempt's line in `progress.md`. */
@@ -55,8 +58,7 @@ export async function appendProgress(
 /** Appends markdown (a block line, a run's totals) to `.nightshift/progress.md`. */
 export async function appendProgressText(paths: Pick<ProjectPaths, 'progress'>, text: string): Promise<void> {
   const heading = existsSync(paths.progress) ? '' : '# nightshift progress\n\n';
-  await mkdir(path.dirname(paths.progress), { recursive: true });
-  await appendFile(paths.progress, `${heading}${text}\n`, 'utf8');
+  await appendPrivateFile(paths.progress, `${heading}${text}\n`);
 }
 
 /**

@@ -13,7 +13,7 @@
  * - The project's attempt worktrees are removed with their `nightshift/*` branches.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { rename } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { git, head, isRepo, resetHard, revParse, uncommittedFiles } from '../git/git.js';
@@ -25,6 +25,8 @@ import {
   worktreesDir,
 } from '../git/worktree.js';
 import { projectPaths, type ProjectPaths } from '../paths.js';
+import { mkdirPrivate, writePrivateFile } from '../security/private-files.js';
+import { maskJson } from '../security/secrets.js';
 import { backupState } from '../store/backup.js';
 import { readLock, withStoreWrite } from '../store/lock.js';
 import type { State } from '../store/schema.js';
@@ -93,11 +95,15 @@ export async function resetToPlan(root: string, options: { readonly dryRun: bool
     if (report.commits.length > 0) await resetHard(root, report.planCommit);
     for (const worktree of report.worktrees) await removeWorktree(root, worktree);
     await pruneWorktrees(root);
-    await mkdir(report.archiveDir, { recursive: true });
+    await mkdirPrivate(report.archiveDir);
     const attempts = Object.fromEntries(
       store.state.tasks.filter((task) => task.attempts.length > 0).map((task) => [task.id, task.attempts]),
     );
-    await writeFile(path.join(report.archiveDir, 'attempts.json'), `${JSON.stringify(attempts, null, 2)}\n`);
+    await writePrivateFile(
+      path.join(report.archiveDir, 'attempts.json'),
+      `${JSON.stringify(maskJson(attempts), null, 2)}\n`,
+      (text) => text,
+    );
     for (const item of report.archived)
       await rename(path.join(paths.dir, item), path.join(report.archiveDir, item));
     const at = new Date().toISOString();

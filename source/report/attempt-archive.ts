@@ -6,11 +6,12 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { GateCheck } from '../tasks/model.js';
+import { mkdirPrivate, writePrivateFile } from '../security/private-files.js';
 
 const run = promisify(execFile);
 
@@ -50,10 +51,11 @@ export async function keepAttempt(
   if (keep <= 0) return;
   const taskDir = taskArchiveDir(nightshiftDir, taskId);
   const dir = path.join(taskDir, String(n));
-  await mkdir(dir, { recursive: true });
+  await mkdirPrivate(dir);
   for (const [field, name] of Object.entries(FILES) as [keyof AttemptFiles, string][]) {
     const text = files[field];
-    if (text !== undefined) await writeFile(path.join(dir, name), text);
+    // Masked: a diff or a gate's output may hold a key the agent printed or wrote.
+    if (text !== undefined) await writePrivateFile(path.join(dir, name), text);
   }
   const numbers = (await readdir(taskDir))
     .map(Number)

@@ -14,12 +14,16 @@
  * so the read-only root comes first, then the tmpfs mounts, then what must stay visible under them,
  * then the writable binds, and last the read-only spots inside writable ones.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { packageRoot } from '../paths.js';
+import { cliStateFolders } from './cli-state.js';
+import { bwrapBinary, probeBwrap, probeNestedBwrap, type BwrapProbe } from './probe.js';
+
+export { cliStateFolders } from './cli-state.js';
+export { bwrapBinary, probeBwrap, probeNestedBwrap, type BwrapProbe } from './probe.js';
 
 /** The `[sandbox]` table of nightshift.toml. */
 export interface SandboxSettings {
@@ -74,43 +78,6 @@ export const CLI_STATE = [
   '.local/state/opencode',
   '.cache',
 ];
-/**
- * Each agent CLI's state folders, by the CLI program's name, honouring the XDG variables it reads.
- * The folders of the CLI being run are created when missing: a CLI's first run must be able to make
- * them (opencode exited 1 with EROFS on `~/.local` from a fresh HOME).
- */
-export function cliStateFolders(
-  command: string,
-  home: string,
-  env: NodeJS.ProcessEnv = process.env,
-): string[] {
-  const xdg = (name: string, fallback: string): string => {
-    const value = env[name];
-    return value && path.isAbsolute(value) ? value : path.join(home, fallback);
-  };
-  switch (path.basename(command)) {
-    case 'opencode':
-      return ['XDG_DATA_HOME', 'XDG_CONFIG_HOME', 'XDG_STATE_HOME', 'XDG_CACHE_HOME'].map((name, index) =>
-        path.join(xdg(name, ['.local/share', '.config', '.local/state', '.cache'][index] ?? ''), 'opencode'),
-      );
-    case 'codex':
-      return [
-        env['CODEX_HOME'] && path.isAbsolute(env['CODEX_HOME'])
-          ? env['CODEX_HOME']
-          : path.join(home, '.codex'),
-      ];
-    case 'gemini':
-      return [path.join(env['GEMINI_CLI_HOME'] || home, '.gemini')];
-    case 'claude':
-      return [
-        env['CLAUDE_CONFIG_DIR'] && path.isAbsolute(env['CLAUDE_CONFIG_DIR'])
-          ? env['CLAUDE_CONFIG_DIR']
-          : path.join(home, '.claude'),
-      ];
-    default:
-      return [];
-  }
-}
 /** Build caches a gate or an agent needs to install and build (npm, pip, cargo, go, …). */
 export const BUILD_CACHES = [
   '.npm',
@@ -127,11 +94,6 @@ export const BUILD_CACHES = [
 ];
 /** Caches created when missing, so a first `npm install` in the sandbox can fill them. */
 const CREATED_CACHES = ['.npm', '.cache'];
-
-/** The bwrap program: NIGHTSHIFT_BWRAP when set (tests, a bwrap outside PATH), else `bwrap`. */
-export function bwrapBinary(): string {
-  return process.env['NIGHTSHIFT_BWRAP'] || 'bwrap';
-}
 
 /** The sandbox that does nothing (`[sandbox] mode = "off"`). */
 export const NO_SANDBOX: Sandbox = {
@@ -302,75 +264,6 @@ export function bwrapArguments(
     GIT_CEILING_DIRECTORIES: path.dirname(worktree),
   };
   return { args, env: added };
-}
-
-/** Whether bwrap can run here, and why not. */
-export interface BwrapProbe {
-  readonly ok: boolean;
-  readonly detail: string;
-}
-
-/** Runs `bwrap --ro-bind / / … sh -c true`: the check behind `doctor` and `run`'s refusal. */
-export function probeBwrap(bwrap = bwrapBinary()): BwrapProbe {
-  const result = spawnSync(
-    bwrap,
-    [
-      '--ro-bind',
-      '/',
-      '/',
-      '--dev',
-      '/dev',
-      '--proc',
-      '/proc',
-      '--unshare-pid',
-      '--die-with-parent',
-      '/bin/sh',
-      '-c',
-      'true',
-    ],
-    { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  if (result.error) {
-    const missing = (result.error as NodeJS.ErrnoException).code === 'ENOENT';
-    return {
-      ok: false,
-      detail: missing
-        ? 'bwrap is not installed (Debian/Ubuntu: apt-get install bubblewrap; Fedora: dnf install bubblewrap)'
-        : `bwrap could not start: ${result.error.message}`,
-    };
-  }
-  if (result.status !== 0) {
-    const stderr = result.stderr.trim().split('\n').slice(-2).join(' ');
-    return {
-      ok: false,
-      detail: `bwrap cannot create namespaces here (${stderr || `exit ${String(result.status)}`}); enable unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1, or on Ubuntu 24.04 an AppArmor profile for bwrap), or set [sandbox] mode = "off"`,
-    };
-  }
-  const version = spawnSync(bwrap, ['--version'], { encoding: 'utf8', timeout: 5000 });
-  return { ok: true, detail: (version.stdout || 'bwrap').trim() };
-}
-
-/** True when a bwrap sandbox can start another one inside (as codex's own sandbox does). */
-export function probeNestedBwrap(bwrap = bwrapBinary()): boolean {
-  const inner = ['--ro-bind', '/', '/', '--dev', '/dev', '--unshare-pid', '/bin/sh', '-c', 'true'];
-  const result = spawnSync(
-    bwrap,
-    [
-      '--ro-bind',
-      '/',
-      '/',
-      '--dev',
-      '/dev',
-      '--proc',
-      '/proc',
-      '--unshare-pid',
-      '--die-with-parent',
-      bwrap,
-      ...inner,
-    ],
-    { encoding: 'utf8', timeout: 10_000, stdio: 'ignore' },
-  );
-  return result.status === 0;
 }
 
 /**

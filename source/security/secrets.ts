@@ -19,50 +19,66 @@ interface SecretPattern {
 
 const keepPrefix = (prefix: string) => (): string => `${prefix}${MASK}`;
 
-/** Ordered: specific formats first, so `sk-ant-…` is not taken for an OpenAI `sk-…` key. */
+/**
+ * Ordered: specific formats first, so `sk-ant-…` is not taken for an OpenAI `sk-…` key. A match
+ * starts at a word boundary or right after an escaped `\n`, `\r` or `\t` (a key at the start of a
+ * line inside a JSON string, as a terminal log of JSON lines holds it).
+ */
 const PATTERNS: readonly SecretPattern[] = [
-  { name: 'anthropic', regex: /\bsk-ant-[A-Za-z0-9_-]{16,}/g, replace: keepPrefix('sk-ant-') },
+  {
+    name: 'anthropic',
+    regex: /(?:\b|(?<=\\[nrt]))sk-ant-[A-Za-z0-9_-]{16,}/g,
+    replace: keepPrefix('sk-ant-'),
+  },
   {
     name: 'openai-project',
-    regex: /\bsk-(proj|svcacct|admin)-[A-Za-z0-9_-]{16,}/g,
+    regex: /(?:\b|(?<=\\[nrt]))sk-(proj|svcacct|admin)-[A-Za-z0-9_-]{16,}/g,
     replace: (_m, kind = '') => `sk-${kind}-${MASK}`,
   },
-  { name: 'openai', regex: /\bsk-[A-Za-z0-9]{20,}/g, replace: keepPrefix('sk-') },
+  { name: 'openai', regex: /(?:\b|(?<=\\[nrt]))sk-[A-Za-z0-9]{20,}/g, replace: keepPrefix('sk-') },
   {
     name: 'stripe',
-    regex: /\b(sk|rk)_(live|test)_[A-Za-z0-9]{16,}/g,
+    regex: /(?:\b|(?<=\\[nrt]))(sk|rk)_(live|test)_[A-Za-z0-9]{16,}/g,
     replace: (_m, a = '', b = '') => `${a}_${b}_${MASK}`,
   },
-  { name: 'github-pat', regex: /\bgithub_pat_[A-Za-z0-9_]{22,}/g, replace: keepPrefix('github_pat_') },
-  { name: 'github', regex: /\b(gh[pousr])_[A-Za-z0-9]{30,}/g, replace: (_m, kind = '') => `${kind}_${MASK}` },
+  {
+    name: 'github-pat',
+    regex: /(?:\b|(?<=\\[nrt]))github_pat_[A-Za-z0-9_]{22,}/g,
+    replace: keepPrefix('github_pat_'),
+  },
+  {
+    name: 'github',
+    regex: /(?:\b|(?<=\\[nrt]))(gh[pousr])_[A-Za-z0-9]{30,}/g,
+    replace: (_m, kind = '') => `${kind}_${MASK}`,
+  },
   {
     name: 'aws-access-key',
-    regex: /\b(AKIA|ASIA)[0-9A-Z]{16}\b/g,
+    regex: /(?:\b|(?<=\\[nrt]))(AKIA|ASIA)[0-9A-Z]{16}\b/g,
     replace: (_m, kind = '') => `${kind}${MASK}`,
   },
-  { name: 'google', regex: /\bAIza[0-9A-Za-z_-]{35}/g, replace: keepPrefix('AIza') },
+  { name: 'google', regex: /(?:\b|(?<=\\[nrt]))AIza[0-9A-Za-z_-]{35}/g, replace: keepPrefix('AIza') },
   {
     name: 'slack',
-    regex: /\b(xox[abposr])-[A-Za-z0-9-]{10,}/g,
+    regex: /(?:\b|(?<=\\[nrt]))(xox[abposr])-[A-Za-z0-9-]{10,}/g,
     replace: (_m, kind = '') => `${kind}-${MASK}`,
   },
   {
     name: 'bearer',
-    regex: /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{16,}/g,
+    regex: /(?:\b|(?<=\\[nrt]))(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{16,}/g,
     replace: (_m, kind = '') => `${kind} ${MASK}`,
   },
   {
     // AWS credentials files and configs: `aws_secret_access_key = …` (any case, ini/yaml/json).
     name: 'aws-secret',
     regex:
-      /\b(aws_secret_access_key|aws_session_token|secret_access_key)(["']?\s*[=:]\s*)(["']?)([A-Za-z0-9/+=]{16,})\3/gi,
+      /(?:\b|(?<=\\[nrt]))(aws_secret_access_key|aws_session_token|secret_access_key)(["']?\s*[=:]\s*)(["']?)([A-Za-z0-9/+=]{16,})\3/gi,
     replace: (_m, name = '', sep = '', quote = '') => `${name}${sep}${quote}****${quote}`,
   },
   {
     // Env-style names only (upper case), so `const token = getToken()` in code is left alone.
     name: 'assignment',
     regex:
-      /\b([A-Z0-9_]*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|APIKEY|ACCESS_KEY|PRIVATE_KEY|CREDENTIALS?)[A-Z0-9_]*)(\s*[=:]\s*)(["']?)([^\s"'$]{3,})\3/g,
+      /(?:\b|(?<=\\[nrt]))([A-Z0-9_]*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|APIKEY|ACCESS_KEY|PRIVATE_KEY|CREDENTIALS?)[A-Z0-9_]*)(\s*[=:]\s*)(["']?)([^\s"'$\\]{3,})\3/g,
     replace: (match, name = '', sep = '', quote = '', value = '') =>
       value.includes(MASK) || value === '****' ? match : `${name}${sep}${quote}****${quote}`,
   },
@@ -82,6 +98,54 @@ export function maskSecrets(text: string): string {
     out = out.replace(pattern.regex, pattern.replace);
   }
   return out;
+}
+
+/**
+ * Masks every string inside a JSON value (object keys stay). Strings are masked decoded, so a key
+ * after an escaped newline (`"…\\nsk-ant-…"` in JSON text) is found; returns `value` itself when
+ * nothing changed.
+ */
+export function maskJson<T>(value: T): T {
+  if (typeof value === 'string') return maskSecrets(value) as T;
+  if (Array.isArray(value)) {
+    const items: readonly unknown[] = value;
+    const masked = items.map((item) => maskJson(item));
+    return (masked.some((item, index) => item !== items[index]) ? masked : value) as T;
+  }
+  if (value !== null && typeof value === 'object') {
+    let changed = false;
+    const masked: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
+      const next = maskJson(item);
+      if (next !== item) changed = true;
+      masked[key] = next;
+    }
+    return (changed ? masked : value) as T;
+  }
+  return value;
+}
+
+/** Lines longer than this are masked as text, not parsed (a 40 MB line must not be parsed twice). */
+const MAX_JSON_LINE = 4 * 1024 * 1024;
+
+/**
+ * One line of a `.jsonl` record, masked: a JSON line is parsed and its strings masked, and it is
+ * written again only when a secret was found (so its bytes are kept otherwise); any other line is
+ * masked as text.
+ */
+export function maskRecordLine(line: string): string {
+  const trimmed = line.trimStart();
+  if (line.length <= MAX_JSON_LINE && (trimmed.startsWith('{') || trimmed.startsWith('['))) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      return maskSecrets(line);
+    }
+    const masked = maskJson(parsed);
+    return masked === parsed ? line : JSON.stringify(masked);
+  }
+  return maskSecrets(line);
 }
 
 /** A stateful masker for chunked output (pty data, child stdout). */

@@ -5,6 +5,7 @@
  * log cannot represent still read correctly.
  */
 import xterm from '@xterm/headless';
+import { maskSecrets } from '../security/secrets.js';
 
 /** One agent's virtual terminal. */
 export interface AgentScreen {
@@ -12,7 +13,11 @@ export interface AgentScreen {
   readonly write: (data: string, parsed?: () => void) => void;
   /** The visible lines, each trimmed on the right, joined with newlines; trailing blank lines dropped. */
   readonly snapshot: () => string;
-  /** Scrollback and screen, oldest first, each trimmed on the right; trailing blank lines dropped. */
+  /**
+   * Scrollback and screen, oldest first, each trimmed on the right; trailing blank lines dropped.
+   * Secrets are masked (security/secrets.ts), a key wrapped over two rows included: these lines are
+   * what the board draws of an agent's terminal.
+   */
   readonly allLines: () => string[];
   readonly resize: (cols: number, rows: number) => void;
   /** Resolves once everything written so far has been parsed (tests, final snapshots). */
@@ -63,8 +68,25 @@ export function createScreen(options: ScreenOptions): AgentScreen {
     allLines: () => {
       const buffer = terminal.buffer.active;
       const lines: string[] = [];
-      for (let row = 0; row < buffer.length; row += 1)
-        lines.push(buffer.getLine(row)?.translateToString(true) ?? '');
+      const cols = terminal.cols;
+      // Rows wrapped from the one above form one logical line: masked whole, then cut again.
+      let group: string[] = [];
+      const flushGroup = (): void => {
+        if (group.length === 0) return;
+        const joined = group.join('');
+        const masked = maskSecrets(joined);
+        if (masked === joined) lines.push(...group.map((row) => row.trimEnd()));
+        else
+          for (let at = 0; at < Math.max(1, masked.length); at += cols)
+            lines.push(masked.slice(at, at + cols).trimEnd());
+        group = [];
+      };
+      for (let row = 0; row < buffer.length; row += 1) {
+        const line = buffer.getLine(row);
+        if (!line?.isWrapped) flushGroup();
+        group.push(line?.translateToString(false) ?? '');
+      }
+      flushGroup();
       while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
       return lines;
     },

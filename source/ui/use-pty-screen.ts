@@ -39,6 +39,7 @@ export function usePtyScreen(client: EngineClient, agentId: string | null, enabl
     let timer: NodeJS.Timeout | undefined;
     const publish = (): void => {
       timer = undefined;
+      // allLines masks secrets: the pty's bytes are the agent's own, unmasked (DESIGN.md §8).
       setState({ agentId, lines: terminal.allLines() });
     };
     const off = client.onPty(agentId, (data) => {

@@ -1,0 +1,79 @@
+/**
+ * Whether bubblewrap works on this machine (`doctor`, `run`'s refusal) and whether it nests (codex
+ * starts its own bubblewrap inside ours).
+ */
+import { spawnSync } from 'node:child_process';
+
+/** The bwrap program: NIGHTSHIFT_BWRAP when set (tests, a bwrap outside PATH), else `bwrap`. */
+export function bwrapBinary(): string {
+  return process.env['NIGHTSHIFT_BWRAP'] || 'bwrap';
+}
+
+/** Whether bwrap can run here, and why not. */
+export interface BwrapProbe {
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+/** Runs `bwrap --ro-bind / / … sh -c true`: the check behind `doctor` and `run`'s refusal. */
+export function probeBwrap(bwrap = bwrapBinary()): BwrapProbe {
+  const result = spawnSync(
+    bwrap,
+    [
+      '--ro-bind',
+      '/',
+      '/',
+      '--dev',
+      '/dev',
+      '--proc',
+      '/proc',
+      '--unshare-pid',
+      '--die-with-parent',
+      '/bin/sh',
+      '-c',
+      'true',
+    ],
+    { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  if (result.error) {
+    const missing = (result.error as NodeJS.ErrnoException).code === 'ENOENT';
+    return {
+      ok: false,
+      detail: missing
+        ? 'bwrap is not installed (Debian/Ubuntu: apt-get install bubblewrap; Fedora: dnf install bubblewrap)'
+        : `bwrap could not start: ${result.error.message}`,
+    };
+  }
+  if (result.status !== 0) {
+    const stderr = result.stderr.trim().split('\n').slice(-2).join(' ');
+    return {
+      ok: false,
+      detail: `bwrap cannot create namespaces here (${stderr || `exit ${String(result.status)}`}); enable unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1, or on Ubuntu 24.04 an AppArmor profile for bwrap), or set [sandbox] mode = "off"`,
+    };
+  }
+  const version = spawnSync(bwrap, ['--version'], { encoding: 'utf8', timeout: 5000 });
+  return { ok: true, detail: (version.stdout || 'bwrap').trim() };
+}
+
+/** True when a bwrap sandbox can start another one inside (as codex's own sandbox does). */
+export function probeNestedBwrap(bwrap = bwrapBinary()): boolean {
+  const inner = ['--ro-bind', '/', '/', '--dev', '/dev', '--unshare-pid', '/bin/sh', '-c', 'true'];
+  const result = spawnSync(
+    bwrap,
+    [
+      '--ro-bind',
+      '/',
+      '/',
+      '--dev',
+      '/dev',
+      '--proc',
+      '/proc',
+      '--unshare-pid',
+      '--die-with-parent',
+      bwrap,
+      ...inner,
+    ],
+    { encoding: 'utf8', timeout: 10_000, stdio: 'ignore' },
+  );
+  return result.status === 0;
+}
