@@ -57,6 +57,7 @@ ${backends}
 
 [run]
 parallel = ${toml(d.run.parallel)}                # coding agents at once (1-64), each in its own git worktree
+max_agents = ${toml(d.run.max_agents)}             # hard cap on agent processes: coding agents and regression workers together
 max_retries = ${toml(d.run.max_retries)}             # attempts after the first before a task is blocked
 max_tasks = ${toml(d.run.max_tasks)}             # stop after this many tasks in one run
 epochs = ${toml(d.run.epochs)}                  # plan-run rounds

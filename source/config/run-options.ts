@@ -23,6 +23,8 @@ export interface RunOptions {
   readonly verificationTimeoutSeconds: number;
   /** Regression workers beside the coding agents (0 with --yolo). */
   readonly regressionAgents: number;
+  /** Agent processes at once, coding and regression together (`[run] max_agents`). */
+  readonly maxAgents: number;
   /** A regression agent investigates each failure (`[regression] agent`). */
   readonly regressionAgent: boolean;
 }
@@ -67,6 +69,7 @@ export function resolveRunOptions(config: Config, flags: RunFlags): RunOptions {
       ? 0
       : integerFlag('--regression', flags.regression, config.regression.agents, 0, 64),
     regressionAgent: config.regression.agent,
+    maxAgents: config.run.max_agents,
   };
 }
 

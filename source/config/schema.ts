@@ -74,6 +74,8 @@ export const configSchema = z
     run: z
       .object({
         parallel: z.number().int().min(1).max(64).default(1),
+        /** The hard cap on agent processes at once: coding agents and regression workers together. */
+        max_agents: z.number().int().min(1).max(64).default(64),
         max_retries: z.number().int().min(0).default(3),
         max_tasks: z.number().int().min(1).default(999),
         epochs: z.number().int().min(1).default(1),
@@ -93,6 +95,7 @@ export const configSchema = z
       .strict()
       .default({
         parallel: 1,
+        max_agents: 64,
         max_retries: 3,
         max_tasks: 999,
         epochs: 1,

@@ -17,7 +17,8 @@ export interface AttemptHandleHost {
   /** Adds usage to the run's totals. */
   readonly addRunUsage: (tokensIn: number, tokensOut: number, costUsd: number) => void;
   readonly addLearning: (taskId: string, text: string) => void;
-  readonly stopped: () => boolean;
+  /** True once the run is stopping, or this task alone is being stopped. */
+  readonly stopped: (taskId: string) => boolean;
 }
 
 /** The fresh record of attempt `n`, appended to the task's attempts. */
@@ -94,7 +95,7 @@ export function createAttemptHandle(host: AttemptHandleHost, taskId: string): At
       });
     },
     nextAgentName: () => agentName(host.agents.nextIndex()),
-    stopped: host.stopped,
+    stopped: () => host.stopped(taskId),
     updateTask: (mutate) => host.updateTask(taskId, mutate),
     addLearning: (text) => host.addLearning(taskId, text),
     close: () => host.agents.remove(agentIds),

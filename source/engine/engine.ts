@@ -21,28 +21,21 @@ import { readyTasks } from '../tasks/graph.js';
 import type { Task } from '../tasks/model.js';
 import type { TaskWrite } from '../tasks/task-write.js';
 import { applyTaskWriteToStore } from '../store/apply-task-write.js';
-import { EXIT, runOutcome } from './run-outcome.js';
+import { EXIT, closeRun } from './run-outcome.js';
+import { replanEpoch } from './epochs.js';
 import { NightLog } from './night-log.js';
 import { appendEvent } from '../history/history.js';
-import { appendLearning, recentLearnings } from '../tasks/learning.js';
-import type { AttemptHandle, AttemptRunner } from '../attempt/types.js';
+import { appendLearning } from '../tasks/learning.js';
 import type { EngineDeps } from './engine-deps.js';
 import { AgentRoster } from './agent-roster.js';
-import {
-  closeAttemptRecord,
-  createAttemptHandle,
-  openAttemptRecord,
-  type AttemptHandleHost,
-} from './attempt-record.js';
+import type { AttemptHandleHost } from './attempt-record.js';
+import { runTask, type TaskRunHost } from './task-run.js';
 import { runEngineCommand, type EngineCommandTarget } from './engine-commands.js';
 import { moveTask } from '../tasks/lifecycle.js';
-import { costText } from '../text.js';
-import { describeOutage, outageBackoffMs, type Outage } from '../agents/outage.js';
-import { agentName } from './agent-names.js';
+import { OutagePause } from './outage-pause.js';
+import { WaitingWork } from './waiting-work.js';
 import { RegressionWorkers } from '../regression/workers.js';
-
-/** How often waiting work is tried again while a run goes on. */
-const LANDING_RETRY_MS = 3000;
+import { regressionHost } from './regression-bridge.js';
 
 /** Event lines kept in memory for snapshots. */
 const RECENT_LINES = 200;
@@ -68,16 +61,18 @@ export class Engine implements EngineHost {
   #epoch = 1;
   /** A person's pause (`p`, `nightshift pause`): an outage pause ending does not undo it. */
   #userPaused = false;
-  /** Outages in a row (reset by any attempt that reached the model): the backoff step. */
-  #outages = 0;
-  /** The outage pause in progress, which every task hitting the outage waits out together. */
-  #outagePause: { readonly done: Promise<void>; readonly end: () => void } | undefined;
+  /** The queue's pause on an outage, which every task hitting it waits out together. */
+  readonly #outagePause: OutagePause;
   /** Regression workers beside the coding agents (`[regression] agents`), absent when none. */
   readonly #regression: RegressionWorkers | undefined;
   /** progress.md, the report file and the notify command (night-log.ts). */
   readonly #night: NightLog;
-  /** True while waiting work is being landed (one pass at a time). */
-  #landingWaiting = false;
+  /** Verified work waiting on its branch, landed when nothing is in its way. */
+  readonly #waitingWork: WaitingWork;
+  /** One task's turn (task-run.ts) sees the engine through this. */
+  readonly #taskRunHost: TaskRunHost;
+  /** Tasks stopped on their own while the run goes on (task id → why), e.g. their dependency regressed. */
+  readonly #interruptions = new Map<string, string>();
 
   constructor(deps: EngineDeps) {
     this.#deps = deps;
@@ -99,7 +94,24 @@ export class Engine implements EngineHost {
     };
     this.#regression =
       deps.regression && deps.options.regressionAgents > 0
-        ? new RegressionWorkers(this.#regressionHost(), deps.regression, deps.options.regressionAgents)
+        ? new RegressionWorkers(
+            regressionHost({
+              run: () => this.#run,
+              store: deps.store,
+              running: this.#running,
+              agents: this.#agents,
+              interruptions: this.#interruptions,
+              freeSlots: () => this.#freeSlots(),
+              updateTask: (taskId, mutate) => this.#updateTask(taskId, mutate),
+              line: (level, message, taskId) => this.#line(level, message, taskId),
+              addRunUsage: (tokensIn, tokensOut, costUsd) =>
+                this.#handleHost.addRunUsage(tokensIn, tokensOut, costUsd),
+              poke: () => this.#poke(),
+              now: () => this.#now(),
+            }),
+            deps.regression,
+            deps.options.regressionAgents,
+          )
         : undefined;
     this.#night = new NightLog({
       paths: deps.paths,
@@ -108,6 +120,42 @@ export class Engine implements EngineHost {
       notifyCommand: deps.config.notify.command,
       line: (level, message) => this.#line(level, message),
     });
+    this.#outagePause = new OutagePause({
+      setRun: (patch) => this.#setRun(patch),
+      line: (level, message, taskId) => this.#line(level, message, taskId),
+      notify: (event) => this.#night.notify(event),
+      poke: () => this.#poke(),
+      now: () => this.#now(),
+      userPaused: () => this.#userPaused,
+      stopping: () => this.#stopReason !== undefined,
+    });
+    this.#waitingWork = new WaitingWork({
+      land: deps.landWaiting,
+      tasks: () => this.#deps.store.state.tasks,
+      stopping: () => this.#stopReason !== undefined,
+      replaceTask: (taskId, next) => {
+        this.#updateTask(taskId, (t) => Object.assign(t, next));
+        // A landing moved the integration branch: done tasks it touched are due a re-test.
+        if (next.status === 'done') this.#regression?.changed();
+      },
+      line: (level, message, taskId) => this.#line(level, message, taskId),
+      poke: () => this.#poke(),
+    });
+    this.#taskRunHost = {
+      deps,
+      run: () => this.#run,
+      night: this.#night,
+      outagePause: this.#outagePause,
+      conflicts: this.#conflicts,
+      handleHost: this.#handleHost,
+      task: (id) => this.#task(id),
+      updateTask: (id, mutate) => this.#updateTask(id, mutate),
+      settle: (taskId, status, blockReason) => this.#settle(taskId, status, blockReason),
+      line: (level, message, taskId) => this.#line(level, message, taskId),
+      stopping: () => this.#stopReason !== undefined,
+      interruption: (taskId) => this.#interruptions.get(taskId),
+      now: () => this.#now(),
+    };
   }
 
   /** The id of this run (`.nightshift/logs/<id>/`). */
@@ -156,17 +204,19 @@ export class Engine implements EngineHost {
       state.runs.push(this.#runRecord());
       if (state.runs.length > MAX_RUNS_KEPT) state.runs.splice(0, state.runs.length - MAX_RUNS_KEPT);
     });
+    const regression = this.#regression ? `, regression ${options.regressionAgents}` : '';
+    const cap =
+      this.#parallel + (this.#regression ? options.regressionAgents : 0) > options.maxAgents
+        ? ` (at most ${options.maxAgents} agents at once: [run] max_agents)`
+        : '';
+    const sandbox = this.#deps.sandboxLine ? `; ${this.#deps.sandboxLine}` : '';
     this.#line(
       'info',
-      `run ${this.#run.id} started: backend ${options.backend}, parallel ${this.#parallel}${this.#deps.sandboxLine ? `; ${this.#deps.sandboxLine}` : ''}`,
+      `run ${this.#run.id} started: backend ${options.backend}, parallel ${this.#parallel}${regression}${cap}${sandbox}`,
     );
     this.#emit({ type: 'run', run: this.#run });
 
-    // Verified work waiting on its branch lands as soon as nothing is in its way: now, and every
-    // few seconds while the run goes on (the user may commit or stash meanwhile).
-    await this.#landWaiting();
-    const landingTimer = setInterval(() => void this.#landWaiting(), LANDING_RETRY_MS);
-    landingTimer.unref();
+    await this.#waitingWork.start();
     for (;;) {
       if (this.#stopReason) break;
       if (!this.#run.paused) {
@@ -186,41 +236,9 @@ export class Engine implements EngineHost {
     }
     await Promise.allSettled(this.#running.values());
     await this.#regression?.settled();
-    clearInterval(landingTimer);
-    if (!this.#stopReason) await this.#landWaiting();
+    this.#waitingWork.stopRetrying();
+    if (!this.#stopReason) await this.#waitingWork.landAll();
     return this.#finish();
-  }
-
-  /** Lands verified work that waits on its branch, when the deps know how (daemon/start.ts). */
-  async #landWaiting(): Promise<void> {
-    const land = this.#deps.landWaiting;
-    if (!land || this.#landingWaiting) return;
-    this.#landingWaiting = true;
-    try {
-      for (const task of this.#deps.store.state.tasks.filter((t) => t.landing !== undefined)) {
-        if (this.#stopReason) return;
-        let next: Task | undefined;
-        try {
-          next = await land(task);
-        } catch (error) {
-          this.#line('warn', `${task.id}: landing its waiting work failed: ${errorMessage(error)}`, task.id);
-        }
-        if (!next) continue;
-        const landed = next;
-        this.#updateTask(task.id, (t) => Object.assign(t, landed));
-        if (landed.status === 'done')
-          this.#line('success', `${task.id} done: its verified work landed from its branch`, task.id);
-        else if (!landed.landing)
-          this.#line(
-            'warn',
-            `${task.id}: its waiting work no longer lands cleanly; back to pending`,
-            task.id,
-          );
-      }
-    } finally {
-      this.#landingWaiting = false;
-      this.#poke();
-    }
   }
 
   /** Asks the run to stop: running agents are stopped and their attempts closed as interrupted. */
@@ -234,45 +252,8 @@ export class Engine implements EngineHost {
     );
     this.#regression?.stop();
     for (const control of this.#agents.controls()) void control.stop('stopped');
-    this.#outagePause?.end();
+    this.#outagePause.end();
     this.#poke();
-  }
-
-  /**
-   * An outage (rate limit, 5xx, login, network; agents/outage.ts) pauses the queue: no new task
-   * starts, the task waits with backoff and jitter, then the queue resumes by itself. Tasks hitting
-   * the same outage share one pause; the next outage in a row waits longer.
-   */
-  async #waitOutOutage(taskId: string, outage: Outage): Promise<void> {
-    if (!this.#outagePause) {
-      this.#outages += 1;
-      const ms = outageBackoffMs(this.#outages);
-      const resumeAt = new Date(this.#now().getTime() + ms).toISOString();
-      const reason = `outage: ${describeOutage(outage.kind)}`;
-      this.#setRun({ paused: true, pauseReason: reason, resumeAt });
-      this.#line(
-        'warn',
-        `queue paused: ${reason} (${outage.message}); resuming in ${Math.max(1, Math.round(ms / 1000))} s — no retry spent`,
-        taskId,
-      );
-      this.#night.notify({ event: 'queue-paused', reason: `${reason} (${outage.message})` });
-      let end = (): void => undefined;
-      const done = new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, ms);
-        end = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      }).then(() => {
-        this.#outagePause = undefined;
-        this.#setRun({ paused: this.#userPaused, pauseReason: undefined, resumeAt: undefined });
-        if (!this.#stopReason)
-          this.#line('info', this.#userPaused ? 'outage pause over; still paused by you' : 'queue resumed');
-        this.#poke();
-      });
-      this.#outagePause = { done, end };
-    }
-    await this.#outagePause.done;
   }
 
   /** Re-plans when epochs remain; true when tasks were added and the run goes on. */
@@ -280,22 +261,16 @@ export class Engine implements EngineHost {
     const { replan, options } = this.#deps;
     if (!replan || this.#epoch >= options.epochs || this.#stopReason || this.#budgetHit) return false;
     if (this.#tasksStarted >= options.maxTasks) return false;
-    const epoch = ++this.#epoch;
-    this.#line('info', `epoch ${epoch} of ${options.epochs}: the queue is exhausted; re-planning`);
-    let added: number;
-    try {
-      added = await replan({
-        epoch,
-        addTasks: (write) => this.#taskWrite(write),
-        line: (level, message) => this.#line(level, message),
-        stopped: () => this.#stopReason !== undefined,
-      });
-    } catch (error) {
-      this.#line('error', `epoch ${epoch}: re-planning failed: ${errorMessage(error)}`);
-      return false;
-    }
-    if (added === 0) this.#line('info', `epoch ${epoch}: the planner added no tasks; stopping`);
-    return added > 0 && !this.#stopReason;
+    return replanEpoch(replan, ++this.#epoch, options.epochs, {
+      addTasks: (write) => this.#taskWrite(write),
+      line: (level, message) => this.#line(level, message),
+      stopped: () => this.#stopReason !== undefined,
+    });
+  }
+
+  /** Agent processes that may still start under `[run] max_agents` (coding and regression). */
+  #freeSlots(): number {
+    return this.#deps.options.maxAgents - this.#running.size - (this.#regression?.claimed().length ?? 0);
   }
 
   #canStartMore(): boolean {
@@ -306,7 +281,8 @@ export class Engine implements EngineHost {
 
   #startReadyTasks(): void {
     const { options, store } = this.#deps;
-    while (this.#running.size < this.#parallel && !this.#stopReason) {
+    // Coding agents go first; with regression workers they share `[run] max_agents`.
+    while (this.#running.size < this.#parallel && this.#freeSlots() > 0 && !this.#stopReason) {
       if (options.maxCostUsd > 0 && this.#run.costUsd >= options.maxCostUsd) {
         if (!this.#budgetHit) {
           this.#line(
@@ -326,103 +302,13 @@ export class Engine implements EngineHost {
       const next = readyTasks(store.state.tasks)[0];
       if (!next) return;
       this.#tasksStarted++;
-      const promise = this.#runTask(next.id).finally(() => {
+      const promise = runTask(this.#taskRunHost, next.id).finally(() => {
         this.#running.delete(next.id);
+        this.#interruptions.delete(next.id);
         this.#poke();
       });
       this.#running.set(next.id, promise);
     }
-  }
-
-  /** Attempts one task until it passes, is blocked, or the run stops. */
-  async #runTask(taskId: string): Promise<void> {
-    const { options } = this.#deps;
-    const maxAttempts = options.maxRetries + 1;
-    this.#night.taskStarted(taskId);
-    this.#updateTask(taskId, (task) => moveTask(task, 'running'));
-    // This start's attempts that spent a retry (an outage spends none). Earlier ones (a crashed run,
-    // before `task retry`) count in the attempt number but not against the limit: never "attempt 5 of 4".
-    let tries = 0;
-    for (;;) {
-      const task = this.#task(taskId);
-      const attemptNo = task.attempts.length + 1;
-      const lastAttempt = attemptNo - tries - 1 + maxAttempts;
-      const handle = this.#openAttempt(task, attemptNo, tries + 1, lastAttempt);
-      let outcome: Awaited<ReturnType<AttemptRunner>>;
-      try {
-        outcome = await this.#deps.runAttempt({
-          task,
-          attempt: attemptNo,
-          maxAttempts: lastAttempt,
-          runId: this.#run.id,
-          learnings: recentLearnings(this.#deps.store.state.learning),
-          conflict: this.#conflicts.get(taskId),
-          handle,
-        });
-      } catch (error) {
-        outcome = { outcome: 'error', summary: errorMessage(error), checks: [] };
-      }
-      handle.close();
-      // delay_between_tasks_ms paces the agent CLI (rate limits): the slot stays taken meanwhile.
-      if (options.delayBetweenTasksMs > 0 && !this.#stopReason)
-        await new Promise((resolve) => setTimeout(resolve, options.delayBetweenTasksMs));
-      if (outcome.conflict) this.#conflicts.set(taskId, outcome.conflict);
-      else this.#conflicts.delete(taskId);
-      this.#closeAttempt(taskId, attemptNo, outcome);
-      if (outcome.outage && !this.#stopReason) {
-        await this.#waitOutOutage(taskId, outcome.outage);
-        if (this.#stopReason) return this.#settle(taskId, 'pending');
-        continue;
-      }
-      if (!outcome.outage) this.#outages = 0;
-      if (outcome.outcome === 'passed' && outcome.waiting) {
-        const waiting = outcome.waiting;
-        const since = this.#now().toISOString();
-        this.#updateTask(taskId, (task) => {
-          moveTask(task, 'pending');
-          task.landing = { ...waiting, files: [...waiting.files], since };
-        });
-        return;
-      }
-      if (outcome.outcome === 'passed') {
-        this.#settle(taskId, 'done');
-        this.#line(
-          'success',
-          `${taskId} done${outcome.commit ? ` (${outcome.commit.slice(0, 8)})` : ''}`,
-          taskId,
-        );
-        return;
-      }
-      if (outcome.outcome === 'interrupted' || this.#stopReason) return this.#settle(taskId, 'pending');
-      if (tries + 1 >= maxAttempts) {
-        const reason =
-          `failed ${maxAttempts} attempt${maxAttempts === 1 ? '' : 's'}: ${outcome.summary}`.slice(0, 500);
-        this.#settle(taskId, 'blocked', reason);
-        this.#line('error', `${taskId} blocked: ${reason}`, taskId);
-        this.#night.taskBlocked(this.#task(taskId), reason, this.#now().toISOString());
-        return;
-      }
-      tries += 1;
-      this.#line(
-        'warn',
-        `${taskId} attempt ${attemptNo} ${outcome.outcome}: ${outcome.summary}; retrying`,
-        taskId,
-      );
-    }
-  }
-
-  /** Records a running attempt and gives attempt.ts its window onto the engine. */
-  #openAttempt(task: Task, n: number, nThisStart: number, last: number): AttemptHandle {
-    const startedAt = this.#now().toISOString();
-    this.#updateTask(task.id, (t) =>
-      openAttemptRecord(t, n, this.#run.id, task.backend ?? this.#deps.options.backend, startedAt),
-    );
-    this.#line(
-      'info',
-      `${task.id}: attempt ${n} of ${last}${n === nThisStart ? '' : ` (after ${n - nThisStart} earlier)`} started — ${task.title}`,
-      task.id,
-    );
-    return createAttemptHandle(this.#handleHost, task.id);
   }
 
   readonly #handleHost: AttemptHandleHost = {
@@ -441,48 +327,23 @@ export class Engine implements EngineHost {
         state.learning = appendLearning(state.learning, { at, taskId, text });
       });
     },
-    stopped: () => this.#stopReason !== undefined,
+    stopped: (taskId) => this.#stopReason !== undefined || this.#interruptions.has(taskId),
   };
 
-  #closeAttempt(taskId: string, n: number, result: Awaited<ReturnType<AttemptRunner>>): void {
-    const endedAt = this.#now().toISOString();
-    this.#updateTask(taskId, (task) => closeAttemptRecord(task, n, result, endedAt));
-    this.#night.attemptClosed(this.#task(taskId), n);
-    this.#deps.store.updateMeta((state) => {
-      const run = state.runs.find((r) => r.id === this.#run.id);
-      if (!run) return;
-      run.attempts++;
-      if (result.outcome === 'passed') run.tasksDone++;
-      run.tokensIn = this.#run.tokensIn;
-      run.tokensOut = this.#run.tokensOut;
-      run.costUsd = this.#run.costUsd;
-    });
-  }
-
   async #finish(): Promise<number> {
-    const { store } = this.#deps;
-    const tasks = store.state.tasks;
-    const blocked = tasks.filter((t) => t.status === 'blocked').length;
     const limit = this.#budgetHit
       ? 'budget'
       : this.#tasksStarted >= this.#deps.options.maxTasks
         ? 'max-tasks'
         : undefined;
-    const { outcome, exitCode } = runOutcome(tasks, this.#stopReason, limit);
-    const endedAt = this.#now().toISOString();
-    store.updateMeta((state) => {
-      const run = state.runs.find((r) => r.id === this.#run.id);
-      if (run) {
-        run.endedAt = endedAt;
-        run.outcome = outcome;
-      }
+    const { outcome, exitCode, endedAt } = await closeRun(this.#deps.store, this.#run, {
+      stopReason: this.#stopReason,
+      limit,
+      endedAt: this.#now().toISOString(),
+      line: (level, message) => this.#line(level, message),
     });
-    await store.flush();
-    const done = tasks.filter((t) => t.status === 'done').length;
-    const summary = `run ${outcome}: ${done}/${tasks.length} done, ${blocked} blocked, ${costText(this.#run.backend, this.#run.costUsd)}`;
-    this.#line(exitCode === 0 ? 'success' : exitCode === EXIT.blocked ? 'error' : 'warn', summary);
     const report = await this.#night.runEnded({
-      state: store.state,
+      state: this.#deps.store.state,
       outcome,
       exitCode,
       costUsd: this.#run.costUsd,
@@ -503,7 +364,7 @@ export class Engine implements EngineHost {
     setPaused: (paused) => {
       this.#userPaused = paused;
       // Resuming during an outage pause tries again now.
-      if (!paused) this.#outagePause?.end();
+      if (!paused) this.#outagePause.end();
       this.#setRun({ paused, ...(!paused && { pauseReason: undefined, resumeAt: undefined }) });
       this.#line('info', paused ? 'paused: running agents finish, no new tasks start' : 'resumed');
       this.#poke();
@@ -564,33 +425,6 @@ export class Engine implements EngineHost {
     this.#updateTask(taskId, (task) => moveTask(task, status, { blockReason }));
     // A landing moved the integration branch: done tasks whose files it touched are due a re-test.
     if (status === 'done') this.#regression?.changed();
-  }
-
-  /** The regression workers' window onto the engine (regression/workers.ts). */
-  #regressionHost(): ConstructorParameters<typeof RegressionWorkers>[0] {
-    return {
-      runId: this.#run.id,
-      tasks: () => this.#deps.store.state.tasks,
-      attempting: (taskId) => this.#running.has(taskId),
-      updateTask: (taskId, mutate) => this.#updateTask(taskId, mutate),
-      line: (level, message, taskId) => this.#line(level, message, taskId),
-      addAgent: (view, control) => this.#agents.add(view, control),
-      updateAgent: (id, patch) => this.#agents.update(id, patch),
-      agentOutput: (id, text) => this.#agents.output(id, text),
-      removeAgents: (ids) => this.#agents.remove(ids),
-      nextAgentName: () => agentName(this.#agents.nextIndex()),
-      addRunUsage: (tokensIn, tokensOut, costUsd) =>
-        this.#handleHost.addRunUsage(tokensIn, tokensOut, costUsd),
-      caught: (taskId, head, summary) =>
-        this.#deps.store.updateMeta((state) => {
-          const run = state.runs.find((r) => r.id === this.#run.id);
-          if (!run) return;
-          const at = this.#now().toISOString();
-          (run.regressions ??= []).push({ taskId, head, at, summary: summary.slice(0, 300) });
-        }),
-      poke: () => this.#poke(),
-      now: () => this.#now(),
-    };
   }
 
   #setRun(patch: Partial<RunView>): void {

@@ -2,9 +2,12 @@
  * How a run ended and its exit code (DESIGN.md §1: 0 all done, 2 blocked tasks, 3 stopped at a
  * limit with tasks still pending, 130 interrupted).
  */
+import type { EventLine, RunView } from '../protocol/types.js';
 import type { RunRecord } from '../store/schema.js';
+import type { Store } from '../store/store.js';
 import { unrunnableTasks } from '../tasks/graph.js';
 import type { Task } from '../tasks/model.js';
+import { costText } from '../text.js';
 
 /** Exit codes of DESIGN.md §1. */
 export const EXIT = { done: 0, error: 1, blocked: 2, limit: 3, interrupted: 130 } as const;
@@ -29,4 +32,38 @@ export function runOutcome(
   const pending = tasks.some((task) => task.status === 'pending' && !unrunnable.has(task.id));
   if (limit && pending) return { outcome: limit === 'budget' ? 'budget' : 'limit', exitCode: EXIT.limit };
   return { outcome: 'done', exitCode: EXIT.done };
+}
+
+/**
+ * Ends the run's record in the store (flushed, so a kill right after loses nothing) and says how the
+ * run ended in one line.
+ */
+export async function closeRun(
+  store: Store,
+  run: RunView,
+  how: {
+    readonly stopReason: 'stopped' | 'interrupted' | undefined;
+    readonly limit: RunLimit | undefined;
+    readonly endedAt: string;
+    readonly line: (level: EventLine['level'], message: string) => void;
+  },
+): Promise<{ outcome: NonNullable<RunRecord['outcome']>; exitCode: number; endedAt: string }> {
+  const tasks = store.state.tasks;
+  const { outcome, exitCode } = runOutcome(tasks, how.stopReason, how.limit);
+  const { endedAt } = how;
+  store.updateMeta((state) => {
+    const record = state.runs.find((r) => r.id === run.id);
+    if (record) {
+      record.endedAt = endedAt;
+      record.outcome = outcome;
+    }
+  });
+  await store.flush();
+  const done = tasks.filter((t) => t.status === 'done').length;
+  const blocked = tasks.filter((t) => t.status === 'blocked').length;
+  how.line(
+    exitCode === 0 ? 'success' : exitCode === EXIT.blocked ? 'error' : 'warn',
+    `run ${outcome}: ${done}/${tasks.length} done, ${blocked} blocked, ${costText(run.backend, run.costUsd)}`,
+  );
+  return { outcome, exitCode, endedAt };
 }

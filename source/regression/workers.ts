@@ -20,6 +20,10 @@ export interface RegressionHost {
   readonly tasks: () => readonly Task[];
   /** True while a coding attempt works on the task. */
   readonly attempting: (taskId: string) => boolean;
+  /** Agent processes that may still start under the run's shared cap (`[run] max_agents`). */
+  readonly freeSlots: () => number;
+  /** The task was reopened: its running dependents stop and wait for it again. */
+  readonly reopened: (taskId: string) => void;
   readonly updateTask: (taskId: string, mutate: (task: Task) => void) => void;
   readonly line: (level: EventLine['level'], message: string, taskId?: string) => void;
   readonly addAgent: (view: Omit<AgentView, 'id'>, control: LiveAgentControl | undefined) => AgentView;
@@ -74,7 +78,11 @@ export class RegressionWorkers {
   fill(): void {
     if (this.#stopped || !this.#dirty || this.#scan) return;
     this.#dirty = false;
-    if (this.#claims.size >= this.#limit) return; // a finishing worker marks the workers dirty again
+    // A finishing worker or coding agent marks the workers dirty again.
+    if (this.#claims.size >= this.#limit || this.#host.freeSlots() <= 0) {
+      this.#dirty = this.#claims.size < this.#limit;
+      return;
+    }
     this.#scan = this.#startDue()
       .catch((error: unknown) =>
         this.#host.line('warn', `regression: could not choose a task to re-test: ${errorMessage(error)}`),
@@ -105,7 +113,7 @@ export class RegressionWorkers {
       );
     const due = await this.#runner.due(candidates, head);
     for (const task of due) {
-      if (this.#stopped || this.#claims.size >= this.#limit) break;
+      if (this.#stopped || this.#claims.size >= this.#limit || this.#host.freeSlots() <= 0) break;
       // The queue may have changed during the scan: only a task still done and unclaimed starts.
       const current = this.#host.tasks().find((t) => t.id === task.id);
       if (current?.status !== 'done' || this.#claims.has(task.id) || this.#host.attempting(task.id)) continue;
@@ -249,6 +257,7 @@ export class RegressionWorkers {
         t.notes = t.notes.trim() ? `${t.notes.trim()}\n\n${result.proposal}` : result.proposal;
     });
     host.caught(taskId, head, result.summary);
+    host.reopened(taskId);
     const waiting = host
       .tasks()
       .filter((t) => t.status !== 'done' && t.dependsOn.includes(taskId))

@@ -47,6 +47,7 @@ const options: RunOptions = {
   verificationTimeoutSeconds: 60,
   regressionAgents: 0,
   regressionAgent: false,
+  maxAgents: 64,
 };
 
 /** A controllable attempt: the test decides when and how each one ends. */

@@ -38,6 +38,7 @@ const options: RunOptions = {
   verificationTimeoutSeconds: 60,
   regressionAgents: 2,
   regressionAgent: false,
+  maxAgents: 64,
 };
 
 function task(id: string, extra: Partial<TaskInput> = {}): TaskInput {
