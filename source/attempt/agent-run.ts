@@ -66,6 +66,7 @@ export async function runAgent(
     command,
     backend: deps.backend,
     logPath: logs.log,
+    maxLogBytes: deps.options.maxLogBytes,
     jsonlPath: record.jsonl,
     timeoutMs: deps.options.agentTimeoutMs,
     idleTimeoutMs: deps.options.idleTimeoutMs,

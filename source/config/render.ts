@@ -67,6 +67,7 @@ delay_between_tasks_ms = ${toml(d.run.delay_between_tasks_ms)}    # pause before
 auto_commit = ${toml(d.run.auto_commit)}          # commit each task that passes its gate
 max_cost_usd = ${toml(d.run.max_cost_usd)}            # stop the run at this cost; 0 = no limit
 keep_attempts = ${toml(d.run.keep_attempts)}          # attempts kept per task for \`nightshift task diff\` (prompt, diff, gate output)
+max_log_mb = ${toml(d.run.max_log_mb)}             # cap of one attempt's terminal log; rotated to .log.1 at half of it; 0 = no cap
 
 [regression]
 agents = ${toml(d.regression.agents)}                  # workers that re-run done tasks' checks on the integration branch (--yolo skips them)

@@ -18,6 +18,8 @@ export interface RunOptions {
   readonly yolo: boolean;
   readonly agentTimeoutMs: number;
   readonly idleTimeoutMs: number;
+  /** Cap of an attempt's terminal log in bytes (`[run] max_log_mb`); 0 = none. Default 50 MB. */
+  readonly maxLogBytes?: number;
   readonly delayBetweenTasksMs: number;
   readonly autoCommit: boolean;
   readonly verificationTimeoutSeconds: number;
@@ -61,6 +63,7 @@ export function resolveRunOptions(config: Config, flags: RunFlags): RunOptions {
     yolo: flags.yolo ?? false,
     agentTimeoutMs: config.run.agent_timeout_seconds * 1000,
     idleTimeoutMs: config.run.idle_timeout_seconds * 1000,
+    maxLogBytes: Math.round(config.run.max_log_mb * 1024 * 1024),
     delayBetweenTasksMs: config.run.delay_between_tasks_ms,
     autoCommit: config.run.auto_commit,
     verificationTimeoutSeconds: config.verification.timeout_seconds,

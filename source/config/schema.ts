@@ -23,6 +23,9 @@ function timeoutSeconds(fallback: number) {
     .default(fallback);
 }
 
+/** The largest `[run] max_log_mb` (1 TB): past it a cap means nothing. */
+export const MAX_LOG_MB = 1024 * 1024;
+
 /** Backends nightshift can drive. */
 export const BACKEND_NAMES = ['claude', 'codex', 'gemini', 'opencode', 'sim'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -91,6 +94,8 @@ export const configSchema = z
         max_cost_usd: z.number().min(0).default(0),
         /** Attempts kept per task for `task diff` (prompt, diff, gate output); 0 = none. */
         keep_attempts: z.number().int().min(0).default(10),
+        /** Cap of one attempt's terminal log in MB, rotated at half of it (agents/capped-log.ts); 0 = none. */
+        max_log_mb: z.number().min(0).max(MAX_LOG_MB).default(50),
       })
       .strict()
       .default({
@@ -105,6 +110,7 @@ export const configSchema = z
         auto_commit: true,
         max_cost_usd: 0,
         keep_attempts: 10,
+        max_log_mb: 50,
       }),
     regression: z
       .object({

@@ -31,6 +31,8 @@ export interface PlannerAgentRun {
   readonly runId: string;
   readonly timeoutMs: number;
   readonly idleTimeoutMs: number;
+  /** Cap of the planner's log in bytes (`[run] max_log_mb`); 0 = none. */
+  readonly maxLogBytes?: number;
   readonly onEvent?: (event: AgentEvent) => void;
   /** Polled: true stops the agent (the engine is stopping during an epoch's re-plan). */
   readonly stopped?: () => boolean;
@@ -83,6 +85,7 @@ export async function runPlannerAgent(run: PlannerAgentRun): Promise<PlannerAgen
     command,
     backend: run.backend,
     logPath: logs.log,
+    maxLogBytes: run.maxLogBytes,
     jsonlPath: logs.jsonl,
     timeoutMs: run.timeoutMs,
     idleTimeoutMs: run.idleTimeoutMs,

@@ -131,6 +131,7 @@ export async function planRounds(request: PlanRequest): Promise<PlanOutcome> {
       runId,
       timeoutMs: request.config.run.agent_timeout_seconds * 1000,
       idleTimeoutMs: request.config.run.idle_timeout_seconds * 1000,
+      maxLogBytes: Math.round(request.config.run.max_log_mb * 1024 * 1024),
       onEvent: (event: AgentEvent) => {
         const line = summariseEvent(event);
         if (line) progress({ kind: 'agent', text: line.text });
