@@ -8,7 +8,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import os from 'node:os';
-import { cleanup, requireBuild } from './bench/_lib.mjs';
+import { budgets, cleanup, requireBuild } from './bench/_lib.mjs';
 
 // --quick: fewer runs and shorter windows in every section (BENCH_QUICK=1), for a first look.
 if (process.argv.includes('--quick')) process.env.BENCH_QUICK = '1';
@@ -56,4 +56,19 @@ for (const section of chosen) {
     `  (section took ${((performance.now() - started) / 1000).toFixed(1)} s; load after it ${load()})`,
   );
 }
+printBudgets();
 process.exitCode = failed ? 1 : 0;
+
+/** Every budget row the sections measured (DESIGN.md §9), with its figure and within/OVER. */
+function printBudgets() {
+  console.log(`\n## summary: the budgets (DESIGN.md §9), load ${load()}`);
+  if (budgets.length === 0) console.log('  (no section measured a budget figure)');
+  const figure = (value, unit) =>
+    Number.isFinite(value) ? `${value < 10 ? value.toFixed(2) : value.toFixed(1)} ${unit}` : 'not measured';
+  for (const { label, value, limit, unit, note } of budgets) {
+    const verdict = !Number.isFinite(value) ? 'n/a' : value <= limit ? 'within' : 'OVER';
+    console.log(
+      `  ${label.padEnd(52)} ${figure(value, unit).padStart(14)}   budget ≤ ${`${limit} ${unit}`.padEnd(11)} ${verdict}${note ? `   (${note})` : ''}`,
+    );
+  }
+}

@@ -240,3 +240,14 @@ export function largeStore(count, { seed = 7 } = {}) {
   writeFileSync(file, `${JSON.stringify(state, null, 2)}\n`);
   return project;
 }
+
+/**
+ * The budget rows (DESIGN.md §9) measured in this bench run, for the summary scripts/bench.mjs
+ * prints at the end: each { label, value, limit, unit, note }, within when value ≤ limit.
+ */
+export const budgets = [];
+
+/** Records one budget row (a figure and its limit) for the summary. */
+export function budget(label, value, limit, unit, note = '') {
+  budgets.push({ label, value, limit, unit, note });
+}

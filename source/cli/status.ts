@@ -2,7 +2,8 @@
  * `nightshift status`: queue counts, agents, cost and the last events, from the running engine when
  * there is one, else from the store: its small summary (`.nightshift/status.json`) when that was
  * made from the state.json there now, else state.json itself. Loads only what it shows (DESIGN.md
- * §9: ≤ 250 ms at 10,000 tasks): the engine client only when an engine runs, no schema.
+ * §9: ≤ 250 ms at 10,000 tasks): the engine client only when an engine runs, no schema, and no git
+ * process or disk walk for the kept worktrees and branches unless they changed (status-kept.ts).
  */
 import type { Command } from 'commander';
 import type { EngineSnapshot } from '../protocol/types.js';
@@ -10,7 +11,8 @@ import { projectPaths } from '../paths.js';
 import { readLock } from '../store/lock.js';
 import { readStateForDisplay } from '../store/read-state.js';
 import { readStatusSummary, summarize, type StatusSummary } from '../store/status-summary.js';
-import { formatBytes, keptWork } from '../git/kept-work.js';
+import { formatBytes } from '../git/kept-work.js';
+import { age, keptFigures, type KeptFigures } from './status-kept.js';
 import { findProjectRoot } from './project.js';
 import { printJson, printLine } from './output.js';
 import { costText } from '../text.js';
@@ -21,9 +23,18 @@ export function registerStatus(program: Command): void {
     .command('status')
     .description('queue counts, running agents, cost and recent events')
     .option('--json', 'print as JSON')
-    .action(async (options: { json?: boolean }) => {
+    .option(
+      '--kept',
+      'measure the disk of kept worktrees now (else the last measure, taken when they changed)',
+    )
+    .action(async (options: { json?: boolean; kept?: boolean }) => {
       const root = findProjectRoot();
       const snapshot = await engineSnapshot(root);
+      // While an engine runs its attempts add and remove worktrees all the time: no walk then.
+      const kept = await keptFigures(root, {
+        measure: options.kept ? 'always' : snapshot ? 'never' : 'when-changed',
+        stateDir: projectPaths(root).dir,
+      });
       const summary: StatusSummary = snapshot
         ? summarize(snapshot)
         : (readStatusSummary(projectPaths(root)) ?? summarize(await readStateForDisplay(root)));
@@ -39,7 +50,7 @@ export function registerStatus(program: Command): void {
           agents: snapshot?.agents ?? [],
           lastRun: lastRun ?? null,
           regressions: regressionsCaught(snapshot, lastRun),
-          kept: await keptSummary(root),
+          kept,
           recent: snapshot?.recent.slice(-10) ?? [],
         });
         return;
@@ -71,11 +82,7 @@ export function registerStatus(program: Command): void {
         .map(([status, count]) => `${count} ${status}`)
         .join(' · ');
       printLine(`tasks: ${summary.total === 0 ? 'none' : `${summary.total} (${counts})`}`);
-      const kept = await keptSummary(root);
-      if (kept && (kept.worktrees > 0 || kept.branches > 0))
-        printLine(
-          `kept: ${kept.worktrees} worktree${kept.worktrees === 1 ? '' : 's'} (${formatBytes(kept.bytes)}), ${kept.branches} nightshift/* branch${kept.branches === 1 ? '' : 'es'}; \`nightshift clean\` removes what no task needs`,
-        );
+      if (kept && (kept.worktrees > 0 || kept.branches > 0)) printLine(keptLine(kept));
       for (const agent of snapshot?.agents ?? []) {
         const label = agent.simulated ? ' (simulated)' : '';
         printLine(
@@ -110,16 +117,14 @@ function regressionsCaught(
   );
 }
 
-/** Kept worktrees and branches (counts and bytes), or null outside a git repository. */
-async function keptSummary(
-  root: string,
-): Promise<{ worktrees: number; bytes: number; branches: number } | null> {
-  try {
-    const kept = await keptWork(root);
-    return { worktrees: kept.worktrees.length, bytes: kept.bytes, branches: kept.branches.length };
-  } catch {
-    return null;
-  }
+/** `kept: 2 worktrees (3.4 MB), 1 nightshift/* branch; …`, the size's age when it is not fresh. */
+function keptLine(kept: KeptFigures): string {
+  const measured = kept.measuredAt ? age(kept.measuredAt) : '';
+  const size =
+    kept.bytes === null
+      ? 'size: `nightshift status --kept`'
+      : `${formatBytes(kept.bytes)}${measured && measured !== 'just now' ? `, measured ${measured}` : ''}`;
+  return `kept: ${kept.worktrees} worktree${kept.worktrees === 1 ? '' : 's'} (${size}), ${kept.branches} nightshift/* branch${kept.branches === 1 ? '' : 'es'}; \`nightshift clean\` removes what no task needs`;
 }
 
 async function engineSnapshot(root: string): Promise<EngineSnapshot | undefined> {

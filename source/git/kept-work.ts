@@ -23,7 +23,8 @@ export interface KeptWork {
   readonly bytes: number;
 }
 
-async function folderBytes(folder: string): Promise<number> {
+/** Bytes of the files under `folder` (symlinks not followed). */
+export async function folderBytes(folder: string): Promise<number> {
   let total = 0;
   let entries;
   try {
