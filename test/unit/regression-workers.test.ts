@@ -70,7 +70,17 @@ async function setup(
     addTasks(state, tasks);
   });
   const held: HeldCheck[] = [];
-  const attempts: { context: AttemptContext; finish: () => void }[] = [];
+  const attempts: {
+    context: AttemptContext;
+    finish: () => void;
+    resolve: (result: AttemptResult) => void;
+  }[] = [];
+  // Agent processes at once: coding attempts and regression checks (the run's shared cap).
+  let coding = 0;
+  let mostProcesses = 0;
+  const count = (): void => {
+    mostProcesses = Math.max(mostProcesses, coding + inFlight.size);
+  };
   const waiters: (() => void)[] = [];
   const wake = (): void => {
     for (const waiter of waiters.splice(0)) waiter();
@@ -93,6 +103,7 @@ async function setup(
         if (inFlight.has(t.id)) overlaps.push(t.id);
         inFlight.add(t.id);
         most = Math.max(most, inFlight.size);
+        count();
         held.push({
           id: t.id,
           end: (outcome) => {
@@ -115,11 +126,18 @@ async function setup(
     store,
     options: { ...options, ...overrides },
     regression: runner,
-    runAttempt: (context) =>
-      new Promise<AttemptResult>((resolve) => {
-        attempts.push({ context, finish: () => resolve({ outcome: 'passed', summary: 'ok', checks: [] }) });
+    runAttempt: (context) => {
+      coding++;
+      count();
+      return new Promise<AttemptResult>((resolve) => {
+        attempts.push({
+          context,
+          resolve,
+          finish: () => resolve({ outcome: 'passed', summary: 'ok', checks: [] }),
+        });
         wake();
-      }),
+      }).finally(() => coding--);
+    },
   });
   const agents: AgentView[] = [];
   const events: EngineEvent[] = [];
@@ -138,7 +156,35 @@ async function setup(
     held.splice(index, 1);
     found.end(outcome);
   };
-  return { engine, store, held, attempts, until, end, overlaps, most: () => most, agents, events };
+  /** Passes every check that starts until the run ends; resolves to its exit code. */
+  const passChecksUntilEnd = async (run: Promise<number>): Promise<number> => {
+    const ended = run.then(() => 'ended' as const);
+    for (;;) {
+      const next = held[0];
+      if (next) {
+        end(next.id, 'passed');
+        continue;
+      }
+      if (
+        (await Promise.race([ended, until(() => held.length > 0).then(() => 'check' as const)])) === 'ended'
+      )
+        return run;
+    }
+  };
+  return {
+    passChecksUntilEnd,
+    engine,
+    store,
+    held,
+    attempts,
+    until,
+    end,
+    overlaps,
+    most: () => most,
+    mostProcesses: () => mostProcesses,
+    agents,
+    events,
+  };
 }
 
 describe('regression workers', () => {
@@ -198,6 +244,94 @@ describe('regression workers', () => {
         (e) => e.type === 'line' && /a regressed on h1: failed on h1; reopened \(b wait/.test(e.line.message),
       ),
     ).toBe(true);
+  });
+
+  it('share [run] max_agents with the coding agents, which go first', async () => {
+    const t = await setup(
+      [task('a', { status: 'done' }), task('b', { status: 'done' }), task('c'), task('d')],
+      { parallel: 2, regressionAgents: 2, maxAgents: 3 },
+    );
+    const run = t.engine.run();
+    // Two coding agents take two of the three slots; one regression check gets the third.
+    await t.until(() => t.attempts.length === 2 && t.held.length === 1);
+    expect(t.attempts.map((a) => a.context.task.id).sort()).toEqual(['c', 'd']);
+    for (const attempt of t.attempts) attempt.finish();
+    // With the coding agents gone, both regression workers run.
+    await t.until(() => t.held.length === 2);
+    expect(await t.passChecksUntilEnd(run)).toBe(0);
+    expect(t.mostProcesses()).toBe(3);
+    expect(t.most()).toBe(2);
+    expect(
+      t.events.some(
+        (e) =>
+          e.type === 'line' &&
+          /started: backend sim, parallel 2, regression 2 \(at most 3 agents at once: \[run\] max_agents\)/.test(
+            e.line.message,
+          ),
+      ),
+    ).toBe(true);
+  });
+
+  it('stop a running dependent of a task they reopen; it waits for the fix, spending no retry', async () => {
+    const t = await setup(
+      [task('a', { status: 'done' }), task('b', { dependsOn: ['a'] })],
+      {
+        regressionAgents: 1,
+      },
+      ['b'],
+    );
+    const run = t.engine.run();
+    await t.until(() => t.attempts.length === 1 && t.held.length === 1);
+    const first = t.attempts[0];
+    expect(first?.context.task.id).toBe('b');
+    // b's coding agent, which the engine stops as it would a real one.
+    first?.context.handle.addAgent(
+      {
+        name: 'coder',
+        backend: 'sim',
+        simulated: true,
+        taskId: 'b',
+        attempt: 1,
+        state: 'working',
+        startedAt: new Date().toISOString(),
+        tokensIn: 0,
+        tokensOut: 0,
+        costUsd: 0,
+      },
+      {
+        write: () => undefined,
+        resize: () => undefined,
+        onPty: () => () => undefined,
+        stop: () => {
+          first.resolve({ outcome: 'interrupted', summary: 'stopped with the run', checks: [] });
+          return Promise.resolve();
+        },
+      },
+    );
+    t.end('a', 'failed');
+    // a is fixed first; b runs again only once a is done.
+    await t.until(() => t.attempts.length === 2);
+    expect(t.attempts[1]?.context.task.id).toBe('a');
+    const b = t.store.state.tasks.find((x) => x.id === 'b');
+    expect(b?.status).toBe('pending');
+    expect(b?.attempts[0]).toMatchObject({
+      outcome: 'interrupted',
+      summary: 'stopped: its dependency a regressed; it runs again once a is done',
+    });
+    t.attempts[1]?.finish();
+    await t.until(() => t.attempts.length === 3 || t.held.length > 0);
+    // a's fix is re-tested on the new head too; it passes.
+    while (t.attempts.length < 3) {
+      const check = t.held[0];
+      if (check) t.end(check.id, 'passed');
+      else await t.until(() => t.attempts.length === 3 || t.held.length > 0);
+    }
+    expect(t.attempts[2]?.context.task.id).toBe('b');
+    // The interrupted attempt spent no retry: the new one is "2 of 4" with --max-retries 2.
+    expect(t.attempts[2]?.context).toMatchObject({ attempt: 2, maxAttempts: 4 });
+    t.attempts[2]?.finish();
+    expect(await t.passChecksUntilEnd(run)).toBe(0);
+    expect(t.store.state.tasks.map((x) => x.status)).toEqual(['done', 'done']);
   });
 
   it('stop ends running checks without recording them, and the run ends', async () => {
