@@ -56,7 +56,7 @@ export async function runAgent(
 ): Promise<AgentResult> {
   const { task, attempt, runId, handle } = context;
   const attemptDir = path.join(logs.dir, `${task.id}.${attempt}.${role}`);
-  await mkdir(attemptDir, { recursive: true });
+  await mkdir(attemptDir, { recursive: true, mode: 0o700 });
   const command = await deps.backend.buildCommand(
     await withTaskServer(agentRequest(deps, context, worktree.path, attemptDir, prompt, role)),
   );

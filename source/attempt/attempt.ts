@@ -45,7 +45,7 @@ export function createAttemptRunner(runDeps: AttemptDeps, hooks: AttemptHooks = 
     const { task, attempt, runId, handle } = context;
     const deps = depsForTask(runDeps, task);
     const logs = attemptLogPaths(deps.paths, runId, task.id, attempt);
-    await mkdir(logs.dir, { recursive: true });
+    await mkdir(logs.dir, { recursive: true, mode: 0o700 });
     handle.updateTask((t) => {
       const current = t.attempts.at(-1);
       if (current) current.logPath = logs.log;

@@ -179,9 +179,9 @@ export async function startDaemon(root: string, argv: readonly string[]): Promis
       hint: 'watch it with `nightshift attach` or `nightshift status`',
     });
   }
-  await mkdir(paths.dir, { recursive: true });
+  await mkdir(paths.dir, { recursive: true, mode: 0o700 });
   const logFile = `${paths.dir}/engine.log`;
-  const out = openSync(logFile, 'a');
+  const out = openSync(logFile, 'a', 0o600);
   const args = argv.filter((arg) => arg !== '--detach' && arg !== 'run');
   const [node, script] = nightshiftCommand();
   // A small young generation keeps the long-lived engine's RSS down under heavy agent output

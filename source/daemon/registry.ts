@@ -104,12 +104,12 @@ const GUARD_WAIT_MS = 2_000;
  */
 async function update(change: (engines: readonly RegistryEntry[]) => RegistryEntry[]): Promise<void> {
   const file = registryPath();
-  await mkdir(path.dirname(file), { recursive: true });
+  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   const guard = `${file}.lock`;
   const deadline = Date.now() + GUARD_WAIT_MS;
   for (;;) {
     try {
-      await mkdir(guard);
+      await mkdir(guard, { mode: 0o700 });
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;

@@ -32,11 +32,12 @@ export function setGitJournal(dir: string | undefined): void {
 export function journalStart(pid: number | undefined, cwd: string, args: readonly string[]): void {
   if (journalDir === undefined || pid === undefined) return;
   try {
-    if (!made) mkdirSync(journalDir, { recursive: true });
+    if (!made) mkdirSync(journalDir, { recursive: true, mode: 0o700 });
     made = true;
     writeFileSync(
       path.join(journalDir, String(pid)),
       JSON.stringify({ pid, cwd, args, startedAt: Date.now() }),
+      { mode: 0o600 },
     );
   } catch {
     // a full disk must not stop git itself; recovery then treats locks more cautiously

@@ -135,7 +135,8 @@ export async function createWorktree(
   const cache = options.cache ?? createRepoCache();
   const dir = await (cache.worktreesDir ??= worktreesDir(repoRoot));
   const folder = path.join(dir, `${taskId}-${attempt}`);
-  await mkdir(dir, { recursive: true });
+  // The worktrees' folder is the user's alone (0700 whatever the umask): git fills each worktree.
+  await mkdir(dir, { recursive: true, mode: 0o700 });
   if (existsSync(folder)) await dropWorktreeFolder(repoRoot, folder);
   const add = ['worktree', 'add', '--quiet', '-B', branch, folder, baseSha];
   // `worktree add -B` refuses, changing nothing, while another worktree has the branch checked

@@ -78,8 +78,9 @@ export async function scaffold(options: ScaffoldOptions): Promise<ScaffoldResult
   const log = new ScaffoldLog(root);
 
   await log.file(paths.config, () => renderConfig({ name: project, backend }));
-  await log.folder(paths.dir);
-  await log.folder(paths.logs);
+  // nightshift's own folders are the user's alone, whatever the umask (DESIGN.md §8).
+  await log.folder(paths.dir, 0o700);
+  await log.folder(paths.logs, 0o700);
   await log.file(path.join(root, 'AGENT.md'), () => readFile(path.join(templatesDir, 'AGENT.md'), 'utf8'));
   await log.tree(skillsDir, path.join(root, '.skills'));
   const wrapper = WRAPPERS[backend];
@@ -176,16 +177,16 @@ class ScaffoldLog {
     this.updated.push(this.relative(target));
   }
 
-  /** Creates a folder (and its parents) unless it exists. */
-  async folder(target: string): Promise<void> {
+  /** Creates a folder (and its parents, with `mode` when given) unless it exists. */
+  async folder(target: string, mode?: number): Promise<void> {
     try {
-      await mkdir(target);
+      await mkdir(target, { mode });
       this.create(target, true);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EEXIST' && (await isFolder(target))) this.skip(target, true);
       else if (code === 'ENOENT') {
-        await mkdir(target, { recursive: true });
+        await mkdir(target, { recursive: true, mode });
         this.create(target, true);
       } else throw writeError(target, error);
     }

@@ -18,7 +18,7 @@ export type McpServers = Readonly<Record<string, McpServerSpec>>;
 
 /** Writes `servers` to `file` in the `mcpServers` shape. */
 export async function writeMcpServers(file: string, servers: McpServers): Promise<void> {
-  await writeFile(file, `${JSON.stringify({ mcpServers: servers }, null, 2)}\n`);
+  await writeFile(file, `${JSON.stringify({ mcpServers: servers }, null, 2)}\n`, { mode: 0o600 });
 }
 
 /**

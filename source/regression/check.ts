@@ -54,8 +54,8 @@ async function runCheck(
   const logs = attemptLogPaths(deps.paths, context.runId, task.id, context.n);
   const logFile = logs.log.replace(/\.log$/, '.regression.log');
   try {
-    await mkdir(path.dirname(folder), { recursive: true });
-    await mkdir(logs.dir, { recursive: true });
+    await mkdir(path.dirname(folder), { recursive: true, mode: 0o700 });
+    await mkdir(logs.dir, { recursive: true, mode: 0o700 });
     await git(root, ['worktree', 'add', '--quiet', '--detach', folder, context.head]);
     await linkFolders(root, folder, LINKED_FOLDERS, repoCacheFor(deps));
     context.update({ state: 'testing', action: `gate on ${context.head.slice(0, 8)}` });

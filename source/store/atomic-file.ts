@@ -37,7 +37,7 @@ export async function writeFileAtomic(file: string, text: string): Promise<void>
   const temp = tempName(file);
   let handle;
   try {
-    handle = await open(temp, 'w', 0o644);
+    handle = await open(temp, 'w', 0o600);
   } catch (error) {
     throw writeError(file, error);
   }

@@ -29,7 +29,7 @@ function safeReason(reason: string): string {
  * should use `store.backup(reason)`, which flushes pending writes first.
  */
 export async function backupState(paths: ProjectPaths, reason: string): Promise<string> {
-  await mkdir(paths.backups, { recursive: true });
+  await mkdir(paths.backups, { recursive: true, mode: 0o700 });
   // Colons are not allowed in Windows file names and confuse scp/rsync host:path syntax.
   const stamp = new Date().toISOString().replace(/:/g, '');
   const base = `state-${stamp}-${safeReason(reason)}`;

@@ -152,7 +152,7 @@ async function createExclusive(paths: ProjectPaths, info: LockInfo): Promise<boo
   tempCounter += 1;
   const temp = `${paths.lock}.${process.pid}.${tempCounter}.tmp`;
   try {
-    await writeFile(temp, `${JSON.stringify(info)}\n`, { flag: 'wx', mode: 0o644 });
+    await writeFile(temp, `${JSON.stringify(info)}\n`, { flag: 'wx', mode: 0o600 });
   } catch (error) {
     // A full disk creates the file and then fails to fill it: never leave it behind.
     await unlink(temp).catch(() => undefined);
@@ -180,7 +180,7 @@ async function takeOver(
 ): Promise<'taken' | 'changed' | 'busy'> {
   const guard = `${paths.lock}.takeover`;
   try {
-    await writeFile(guard, String(process.pid), { flag: 'wx' });
+    await writeFile(guard, String(process.pid), { flag: 'wx', mode: 0o600 });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     const age = await stat(guard).then(
@@ -212,7 +212,7 @@ export async function acquireLock(paths: ProjectPaths, request: LockRequest): Pr
     kind: request.kind,
     hostname: os.hostname(),
   };
-  await mkdir(paths.dir, { recursive: true });
+  await mkdir(paths.dir, { recursive: true, mode: 0o700 });
   const cliDeadline = Date.now() + (request.waitForCliMs ?? 3000);
   // A few rounds cover races with another process creating, releasing or taking over meanwhile.
   for (let round = 0; round < 20; round++) {

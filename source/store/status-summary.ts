@@ -60,7 +60,7 @@ export async function writeStatusSummary(paths: ProjectPaths, state: State): Pro
       stateVersion: STATE_VERSION,
       state: { ino: written.ino, size: written.size, mtimeMs: written.mtimeMs },
     };
-    await writeFile(temp, `${JSON.stringify(summary)}\n`);
+    await writeFile(temp, `${JSON.stringify(summary)}\n`, { mode: 0o600 });
     await rename(temp, file);
   } catch {
     // Status falls back to reading state.json.

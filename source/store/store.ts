@@ -120,7 +120,7 @@ export class Store {
           hint: 'run `nightshift init` in the project root first',
         });
       }
-      await mkdir(paths.dir, { recursive: true });
+      await mkdir(paths.dir, { recursive: true, mode: 0o700 });
       const store = new Store(
         paths,
         newState(options.project ?? path.basename(paths.root)),
