@@ -159,7 +159,7 @@ function writeCache(stateDir: string, cache: CacheFile): void {
   const file = path.join(stateDir, CACHE);
   const temp = `${file}.${process.pid}.tmp`;
   try {
-    writeFileSync(temp, `${JSON.stringify(cache)}\n`);
+    writeFileSync(temp, `${JSON.stringify(cache)}\n`, { mode: 0o600 });
     renameSync(temp, file);
   } catch {
     // Only the shortcut is lost: the next status measures again.

@@ -67,7 +67,7 @@ describe('secrets are masked in every file nightshift writes', () => {
       ]),
     ]);
     const env = { ...KEYS };
-    const run = await project.cli(['run', '--no-ui'], { env, timeoutMs: 120_000 });
+    const run = await project.cli(['run', '--no-ui'], { env, timeoutMs: 240_000 });
     expect(project.task('leaky').status, run.stdout + run.stderr).toBe('done');
     expect(project.task('failing').attempts).toHaveLength(2);
 
@@ -96,5 +96,5 @@ describe('secrets are masked in every file nightshift writes', () => {
     expect(shown).toContain('AKIA…****');
     for (const part of SECRET_PARTS) expect(shown).not.toContain(part);
     expect(leaks(path.join(project.dir, '.nightshift'))).toEqual([]);
-  });
+  }, 300_000);
 });

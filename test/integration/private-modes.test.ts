@@ -38,7 +38,7 @@ describe('private modes', () => {
         simTask('ok', 'sim: run echo hello > hello.txt', ['test -f hello.txt']),
         simTask('bad', 'sim: run echo no', ['exit 1']),
       ]);
-      await project.cli(['run', '--no-ui'], { timeoutMs: 120_000 });
+      await project.cli(['run', '--no-ui'], { timeoutMs: 240_000 });
       expect(project.task('ok').status).toBe('done');
       await project.cli(['report']);
       await project.cli(['status']);
@@ -53,5 +53,5 @@ describe('private modes', () => {
     } finally {
       process.umask(old);
     }
-  });
+  }, 300_000);
 });
