@@ -3,15 +3,22 @@
 // parser): wall time from start to result, which must grow linearly with the line (the record
 // reader once joined and rescanned the unfinished line on every read: 5/10/20/40 MB took
 // 6.8/27/84/>300 s). BENCH_LONG_LINE_MB=5,40 picks the sizes.
-import { mkdtempSync, rmSync } from 'node:fs';
+// A gigabyte of output (DESIGN.md §9: engine + board RSS ≤ 200 MB after 1 GB): 8 sim agents
+// spam text lines (~110 bytes each, as JSON records) until together they printed 1 GB, through a
+// detached engine with a board attached through a pty (120x35); at the end the RSS (now and
+// peak) of engine and board.
+// BENCH_OUTPUT_MB=1024 sets the volume (--quick: 128).
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { repoRoot } from './_lib.mjs';
+import { Buffer } from 'node:buffer';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { budget, check, cliPath, repoRoot, simProject, simTask } from './_lib.mjs';
 
 export const name = 'output';
-export const title = 'Agent output at volume: one long record line';
+export const title = 'Agent output at volume: one long record line; a gigabyte through engine + board';
 
 const dist = (file) => pathToFileURL(path.join(repoRoot, 'dist', file)).href;
 
@@ -56,11 +63,141 @@ export async function run({ print }) {
       `one ${String(mb).padStart(3)} MB record line: ${seconds.toFixed(2)} s to the result   (${whole ? 'parsed whole' : 'NOT parsed whole'}, result ${ok ? 'ok' : 'NOT ok'})`,
     );
   }
+  await gigabyte(print);
   if (figures.length > 1) {
     const first = figures[0];
     const last = figures[figures.length - 1];
     print(
       `time ratio ${last.mb}/${first.mb} MB: ${(last.seconds / first.seconds).toFixed(1)}× for ${(last.mb / first.mb).toFixed(0)}× the bytes   (budget: linear)`,
     );
+  }
+}
+
+/** RSS now and peak (VmRSS, VmHWM) of a process in MB; NaN when it is gone. */
+function rssMb(pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const field = (name) =>
+      Number(new RegExp(`^${name}:\\s+(\\d+) kB$`, 'm').exec(status)?.[1] ?? NaN) / 1024;
+    return { now: field('VmRSS'), peak: field('VmHWM') };
+  } catch {
+    return { now: Number.NaN, peak: Number.NaN };
+  }
+}
+
+/** Bytes of the files under `dir` whose names match `pattern`. */
+function bytesUnder(dir, pattern) {
+  let total = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) total += bytesUnder(full, pattern);
+    else if (pattern.test(entry.name)) total += statSync(full).size;
+  }
+  return total;
+}
+
+async function waitUntil(condition, timeoutMs, what) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(250);
+  }
+}
+
+/** 1 GB (BENCH_OUTPUT_MB) of agent output through a detached engine and an attached board. */
+async function gigabyte(print) {
+  const quick = process.env.BENCH_QUICK === '1';
+  const mb = Number(process.env.BENCH_OUTPUT_MB ?? (quick ? 128 : 1024));
+  const agents = 8;
+  const lineBytes = 110; // one spam record line with its newline, about
+  const lines = Math.ceil((mb * 1024 * 1024) / lineBytes / agents);
+  const rate = 20_000; // lines/s each, as fast as the sim and the engine keep up
+  const ids = Array.from({ length: agents }, (_, i) => `gb-${i + 1}`);
+  const tasks = [
+    ...ids.map((id) => simTask(id, `sim: spam ${rate} ${(lines / rate).toFixed(3)}`, ['true'])),
+    // Keeps the engine running once the others are done, to be measured then (it ends with the queue).
+    simTask('hold', 'sim: hang', ['true'], { depends_on: ids }),
+  ];
+  const project = simProject({ tasks });
+  // BENCH_NODE_OPTIONS: node flags for engine and board (e.g. --max-semi-space-size=2), to compare.
+  if (process.env.BENCH_NODE_OPTIONS) project.env.NODE_OPTIONS = process.env.BENCH_NODE_OPTIONS;
+  const env = { ...project.env };
+  delete env.CI; // the board as people see it (with CI set Ink prints only the last frame)
+  const status = () => JSON.parse(check(project.cli(['status', '--json']), 'status').stdout);
+  const started = performance.now();
+  check(project.cli(['run', '--detach', '--parallel', String(agents)]), 'run --detach');
+  const enginePid = status().engine.pid;
+  const pty = (await import('@lydell/node-pty')).default;
+  let written = 0;
+  let exited = false;
+  const board = pty.spawn(process.execPath, [cliPath, 'attach'], {
+    name: 'xterm-256color',
+    cols: 120,
+    rows: 35,
+    cwd: project.dir,
+    env,
+  });
+  board.onData((data) => {
+    written += Buffer.byteLength(data);
+  });
+  board.onExit(() => {
+    exited = true;
+  });
+  let peak = { engine: 0, board: 0 };
+  try {
+    await waitUntil(() => written > 0, 30_000, 'the board to draw');
+    const logs = path.join(project.dir, '.nightshift', 'logs');
+    await waitUntil(
+      () => {
+        const now = status();
+        peak = {
+          engine: Math.max(peak.engine, rssMb(enginePid).peak),
+          board: Math.max(peak.board, rssMb(board.pid).peak),
+        };
+        if ((now.counts.blocked ?? 0) > 0) throw new Error('a spam task was blocked');
+        return (now.counts.done ?? 0) >= agents;
+      },
+      3_600_000,
+      `${agents} agents to print ${mb} MB`,
+    );
+    const seconds = (performance.now() - started) / 1000;
+    await sleep(2_000); // the board draws the last of it
+    const engine = rssMb(enginePid);
+    const boardRss = rssMb(board.pid);
+    const record = bytesUnder(logs, /\.jsonl$/);
+    const log = bytesUnder(logs, /\.log(\.1)?$/);
+    print(
+      `${agents} agents printed ${(record / 1024 / 1024).toFixed(0)} MB of records in ${seconds.toFixed(0)} s (${(record / 1024 / 1024 / seconds).toFixed(1)} MB/s); terminal logs on disk ${(log / 1024 / 1024).toFixed(0)} MB (capped, [run] max_log_mb = 50 each); the board wrote ${(written / 1024 / 1024).toFixed(1)} MB to its terminal`,
+    );
+    const total = engine.now + boardRss.now;
+    print(
+      `RSS at the end: engine ${engine.now.toFixed(0)} MB + board ${boardRss.now.toFixed(0)} MB = ${total.toFixed(0)} MB   budget ≤ 200 MB   ${total <= 200 ? 'within' : 'OVER'}`,
+    );
+    print(
+      `peak RSS: engine ${engine.peak.toFixed(0)} MB, board ${boardRss.peak.toFixed(0)} MB (sum of peaks ${(engine.peak + boardRss.peak).toFixed(0)} MB)`,
+    );
+    budget(
+      `engine + board RSS after ${(record / 1024 / 1024 / 1024).toFixed(2)} GB of output`,
+      total,
+      200,
+      'MB',
+      `peaks ${engine.peak.toFixed(0)} + ${boardRss.peak.toFixed(0)} MB`,
+    );
+  } finally {
+    if (!exited) board.write('q');
+    await waitUntil(() => exited, 5_000, 'the board to close').catch(() => board.kill());
+    project.cli(['stop']);
+    await waitUntil(
+      () => {
+        try {
+          process.kill(enginePid, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      },
+      60_000,
+      'the engine to stop',
+    ).catch(() => undefined);
   }
 }

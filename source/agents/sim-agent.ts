@@ -37,6 +37,13 @@ let turns = 0;
 let toolIds = 0;
 
 /** Writes one record line. stdout is a pipe (tee) or a file: synchronous on Linux, so never lost at exit. */
+// A pipe's writes turn asynchronous once it is full (a slow reader: record-tee under load), and
+// process.exit drops what is still queued: `sim: spam` lost most of its lines. Block instead, so
+// the sim's output is never lost, as a real CLI's is not.
+(process.stdout as unknown as { _handle?: { setBlocking?: (on: boolean) => void } })._handle?.setBlocking?.(
+  true,
+);
+
 function emit(line: SimLine): void {
   process.stdout.write(`${JSON.stringify(line)}\n`);
 }
