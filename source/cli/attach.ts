@@ -18,6 +18,7 @@ import { bridgeStdio } from '../ipc/stdio-bridge.js';
 import { runningEngineSocket } from '../ipc/engine-connection.js';
 import { ENTER_ALT_SCREEN, LEAVE_ALT_SCREEN } from '../ui/terminal-screen.js';
 import { displayText } from '../ui/text.js';
+import { boardClient } from './board-client.js';
 import { linePrinter } from './event-lines.js';
 import { collect, printLine } from './output.js';
 import { findProjectRoot } from './project.js';
@@ -122,7 +123,7 @@ export async function boardSession(client: EngineClient, target: SessionTarget):
   });
   let outcome: BoardOutcome;
   try {
-    outcome = await runBoard(client, { readonly: target.readonly, title: target.title });
+    outcome = await runBoard(boardClient(client), { readonly: target.readonly, title: target.title });
   } finally {
     offEvent();
     offConnection();

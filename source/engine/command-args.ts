@@ -74,6 +74,7 @@ export const commandArgsSchemas = {
   'subscribe-pty': agentId,
   'unsubscribe-pty': agentId,
   'task-write': z.object({ write: taskWriteSchema }),
+  'task-diff': z.object({ id }),
 } satisfies Record<CommandName, z.ZodType>;
 
 /** The checked arguments of command `name`. */

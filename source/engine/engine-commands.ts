@@ -7,6 +7,7 @@ import type { CommandName } from '../protocol/types.js';
 import type { LiveAgentControl } from '../attempt/types.js';
 import { checkCommandArgs } from './command-args.js';
 import type { TaskWrite } from '../tasks/task-write.js';
+import type { TaskDiffView } from '../report/task-diff-view.js';
 
 /** What the commands act on. */
 export interface EngineCommandTarget {
@@ -15,6 +16,8 @@ export interface EngineCommandTarget {
   readonly setParallel: (parallel: number) => void;
   readonly agentControl: (agentId: string) => LiveAgentControl | undefined;
   readonly taskWrite: (write: TaskWrite) => Promise<{ summary: string; backup?: string }>;
+  /** A task's landed commit diff, or its newest kept attempt's patch. */
+  readonly taskDiff: (id: string) => Promise<TaskDiffView>;
 }
 
 /** Runs one command; throws a UserError for bad arguments (checked with zod) or an unknown agent. */
@@ -66,6 +69,8 @@ export async function runEngineCommand(
       agent(target, agentId).resize(cols, rows);
       return 'ok';
     }
+    case 'task-diff':
+      return target.taskDiff(checkCommandArgs(name, args).id);
     case 'subscribe-pty':
     case 'unsubscribe-pty':
       // The IPC server wires pty streams itself through subscribePty.

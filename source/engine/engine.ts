@@ -24,6 +24,7 @@ import { applyTaskWriteToStore } from '../store/apply-task-write.js';
 import { EXIT, closeRun } from './run-outcome.js';
 import { replanEpoch } from './epochs.js';
 import { NightLog } from './night-log.js';
+import { taskDiffView } from '../report/task-diff-view.js';
 import { appendEvent } from '../history/history.js';
 import { appendLearning } from '../tasks/learning.js';
 import type { EngineDeps } from './engine-deps.js';
@@ -378,6 +379,11 @@ export class Engine implements EngineHost {
     },
     agentControl: (agentId) => this.#agents.control(agentId),
     taskWrite: (write) => this.#taskWrite(write),
+    taskDiff: (id) => {
+      const task = this.#deps.store.state.tasks.find((t) => t.id === id);
+      if (!task) throw new UserError(`no task "${id}"`);
+      return taskDiffView(this.#deps.paths.root, this.#deps.paths.dir, task);
+    },
   };
 
   async #taskWrite(write: TaskWrite): Promise<{ summary: string; backup?: string }> {

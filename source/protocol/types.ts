@@ -95,6 +95,17 @@ export type EngineEvent =
   | { readonly type: 'agent-output'; readonly agentId: string; readonly text: string }
   | { readonly type: 'ended'; readonly exitCode: number; readonly outcome: string };
 
+/** A task's diff as the board's diff view shows it (the `task-diff` command's answer). */
+export interface TaskDiffView {
+  readonly taskId: string;
+  /** Where the text comes from: the landed commit, a kept attempt, or nothing to show. */
+  readonly source: 'commit' | 'attempt' | 'none';
+  /** One line saying what it is, e.g. `commit 1a2b3c4d (attempt 2)` or `attempt 3 — failed`. */
+  readonly label: string;
+  /** The diff (`git show` or the kept patch); empty when there is none. */
+  readonly text: string;
+}
+
 /** Names of commands a client may send (DESIGN.md §3). */
 export const COMMAND_NAMES = [
   'pause',
@@ -111,6 +122,8 @@ export const COMMAND_NAMES = [
   'subscribe-pty',
   'unsubscribe-pty',
   'task-write',
+  /** A task's diff for the board's diff view (report/task-diff-view.ts); changes nothing. */
+  'task-diff',
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
@@ -118,6 +131,7 @@ export type CommandName = (typeof COMMAND_NAMES)[number];
 export const READ_ONLY_COMMANDS: ReadonlySet<CommandName> = new Set<CommandName>([
   'subscribe-pty',
   'unsubscribe-pty',
+  'task-diff',
 ]);
 
 /** Outcome of a command. */

@@ -8,6 +8,7 @@ import { Box } from 'ink';
 import { assertNever } from '../errors.js';
 import type { EngineClient } from '../protocol/types.js';
 import { AgentPane } from './AgentPane.js';
+import { DiffView } from './DiffView.js';
 import { Footer } from './Footer.js';
 import { GraphView } from './GraphView.js';
 import { Header } from './Header.js';
@@ -114,6 +115,10 @@ function Body({ model }: { readonly model: BoardModel }): React.JSX.Element {
           task={model.tasks.find((task) => task.id === mode.taskId)}
           scroll={mode.scroll}
         />
+      );
+    case 'diff':
+      return (
+        <DiffView {...full} taskId={mode.taskId} view={mode.view} error={mode.error} scroll={mode.scroll} />
       );
     case 'graph':
       return <GraphView {...full} tasks={model.tasks} scroll={mode.scroll} />;

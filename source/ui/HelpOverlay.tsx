@@ -59,8 +59,8 @@ const KEY_WIDTH = Math.max(...BINDINGS.map((binding) => keyLabel(binding).length
 /** The help view. */
 export function HelpOverlay({ width, height, scroll }: HelpOverlayProps): React.JSX.Element {
   const theme = useTheme();
-  const title: Row = [{ text: 'keys — esc or ? closes', bold: true }];
-  const body = height - 1;
+  // The way out rides on the first section's title: at 80x24 every row counts.
+  const body = height;
   const columnWidth = 40;
   const columns = Math.max(
     1,
@@ -68,11 +68,12 @@ export function HelpOverlay({ width, height, scroll }: HelpOverlayProps): React.
   );
   // Side by side, the key column is only as wide as the longest key, so descriptions fit at 80x24.
   const rows = helpRows(theme, columns > 1 ? KEY_WIDTH : 12, Math.floor(width / columns) - 1);
+  const first = rows[0];
+  if (first) rows[0] = [...first, { text: ' keys — esc or ? closes', colour: theme.text.dim }];
   const perColumn = Math.ceil(rows.length / columns);
   const shown = rows.slice(columns > 1 ? 0 : scroll);
   return (
     <Box flexDirection="column" width={width} height={height}>
-      <Lines rows={[title]} width={width} height={1} />
       <Box flexDirection="row" width={width} height={body}>
         {Array.from({ length: columns }, (_, index) => (
           // One blank column between columns.

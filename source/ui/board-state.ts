@@ -3,6 +3,7 @@
  * discriminated union of actions. Engine state is not here: it comes from use-engine.
  */
 import { assertNever } from '../errors.js';
+import type { TaskDiffView } from '../protocol/types.js';
 
 /** The three panes of the main view, in tab order. */
 export const PANES = ['tasks', 'agents', 'log'] as const;
@@ -35,6 +36,14 @@ export type Mode =
   | { readonly kind: 'help'; readonly scroll: number }
   | { readonly kind: 'detail'; readonly taskId: string; readonly scroll: number }
   | { readonly kind: 'graph'; readonly scroll: number }
+  /** A task's diff (`d`): null until the engine answers, or why it could not. */
+  | {
+      readonly kind: 'diff';
+      readonly taskId: string;
+      readonly scroll: number;
+      readonly view: TaskDiffView | null;
+      readonly error?: string;
+    }
   | { readonly kind: 'attach'; readonly agentId: string }
   | { readonly kind: 'filter'; readonly draft: string; readonly previous: string }
   | {
@@ -90,6 +99,12 @@ export type BoardAction =
   | { readonly type: 'filter-apply' }
   | { readonly type: 'clear-filter' }
   | { readonly type: 'toggle-log-view' }
+  | {
+      readonly type: 'diff-loaded';
+      readonly taskId: string;
+      readonly view?: TaskDiffView;
+      readonly error?: string;
+    }
   | { readonly type: 'notice'; readonly text: string; readonly level: Notice['level'] }
   | { readonly type: 'clear-notice'; readonly id: number };
 
@@ -162,7 +177,7 @@ export function boardReducer(state: BoardState, action: BoardAction): BoardState
       return { ...state, logScroll: 0 };
     case 'scroll-mode': {
       const mode = state.mode;
-      if (mode.kind === 'help' || mode.kind === 'detail' || mode.kind === 'graph') {
+      if (mode.kind === 'help' || mode.kind === 'detail' || mode.kind === 'graph' || mode.kind === 'diff') {
         return { ...state, mode: { ...mode, scroll: clamp(mode.scroll + action.delta, 0, action.max) } };
       }
       return state;
@@ -194,6 +209,15 @@ export function boardReducer(state: BoardState, action: BoardAction): BoardState
       return { ...state, filter: state.mode.draft.trim(), mode: { kind: 'normal' } };
     case 'clear-filter':
       return { ...state, filter: '' };
+    case 'diff-loaded': {
+      const mode = state.mode;
+      // An answer for a view already left (esc, or `d` on another task) changes nothing.
+      if (mode.kind !== 'diff' || mode.taskId !== action.taskId) return state;
+      return {
+        ...state,
+        mode: { ...mode, view: action.view ?? null, ...(action.error ? { error: action.error } : {}) },
+      };
+    }
     case 'toggle-log-view':
       return { ...state, logView: state.logView === 'screen' ? 'events' : 'screen', logScroll: 0 };
     case 'notice': {

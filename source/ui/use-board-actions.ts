@@ -9,8 +9,9 @@ import {
   type CommandName,
   type EngineClient,
   type EngineSnapshot,
+  type TaskDiffView,
 } from '../protocol/types.js';
-import { assertNever } from '../errors.js';
+import { assertNever, errorMessage } from '../errors.js';
 import { moveSelection } from './board-state.js';
 import type { BoardStore } from './board-store.js';
 import { deriveSelection } from './derive.js';
@@ -85,11 +86,13 @@ export function useBoardActions(context: ActionContext): BoardActions {
             });
         },
         (error: unknown) =>
-          ref.current.store.dispatch({
-            type: 'notice',
-            text: `${name} failed: ${String(error)}`,
-            level: 'error',
-          }),
+          onError
+            ? onError(errorMessage(error))
+            : ref.current.store.dispatch({
+                type: 'notice',
+                text: `${name} failed: ${errorMessage(error)}`,
+                level: 'error',
+              }),
       );
     },
     [],
@@ -261,6 +264,24 @@ export function useBoardActions(context: ActionContext): BoardActions {
               busy: false,
             },
           });
+        case 'diff': {
+          const taskId =
+            state.mode.kind === 'detail'
+              ? state.mode.taskId
+              : state.focus === 'agents'
+                ? targetAgent?.taskId
+                : selectedTask?.id;
+          if (!taskId) return notice('select a task first');
+          dispatch({ type: 'enter-mode', mode: { kind: 'diff', taskId, scroll: 0, view: null } });
+          const loaded = (result: { view?: TaskDiffView; error?: string }): void =>
+            ref.current.store.dispatch({ type: 'diff-loaded', taskId, ...result });
+          return send(
+            'task-diff',
+            { id: taskId },
+            (value) => loaded({ view: value as TaskDiffView }),
+            (error) => loaded({ error }),
+          );
+        }
         case 'graph':
           return dispatch(
             state.mode.kind === 'graph'
@@ -282,6 +303,7 @@ export function useBoardActions(context: ActionContext): BoardActions {
         case 'toggle-log':
           return dispatch({ type: 'toggle-log-view' });
         case 'leave':
+          if (state.mode.kind === 'diff') return dispatch({ type: 'back' });
           return c.onExit(c.ended ? 'engine-ended' : 'left');
         case 'stop-run':
           if (refuseReadOnly()) return;

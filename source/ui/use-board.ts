@@ -10,6 +10,7 @@ import type { BoardState } from './board-state.js';
 import { useBoardStore } from './board-store.js';
 import { deriveSelection } from './derive.js';
 import { detailRows } from './detail-lines.js';
+import { diffRows } from './DiffView.js';
 import { graphRows } from './GraphView.js';
 import { waitingText } from './Header.js';
 import { displayText } from './text.js';
@@ -117,6 +118,7 @@ export function useBoard({ client, readonly, size, theme, onExit }: UseBoardOpti
   let modeRows = 0;
   if (state.mode.kind === 'help') modeRows = HELP_ROW_COUNT;
   else if (state.mode.kind === 'graph') modeRows = graphRows(tasks, theme).length;
+  else if (state.mode.kind === 'diff') modeRows = diffRows(state.mode.view, state.mode.error, theme).length;
   else if (state.mode.kind === 'detail') {
     const detailId = state.mode.taskId;
     const detailTask = tasks.find((task) => task.id === detailId);

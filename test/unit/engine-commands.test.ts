@@ -31,6 +31,10 @@ function target(): EngineCommandTarget & { writes: TaskWrite[]; calls: string[] 
       writes.push(write);
       return Promise.resolve({ summary: 'ok' });
     },
+    taskDiff: (id) => {
+      calls.push(`diff ${id}`);
+      return Promise.resolve({ taskId: id, source: 'none', label: 'none', text: '' });
+    },
   } as EngineCommandTarget & { writes: TaskWrite[]; calls: string[] };
 }
 

@@ -25,6 +25,7 @@ export type ActionName =
   | 'block'
   | 'new-task'
   | 'graph'
+  | 'diff'
   | 'filter'
   | 'parallel-up'
   | 'parallel-down'
@@ -57,6 +58,8 @@ export interface Binding {
 }
 
 const BROWSE: readonly ModeKind[] = ['normal', 'help', 'detail', 'graph'];
+/** Where j/k and the page keys scroll or move. */
+const SCROLLS: readonly ModeKind[] = [...BROWSE, 'diff'];
 const VIEWS: readonly ModeKind[] = ['normal', 'detail', 'graph'];
 
 /** The bindings, in the order help and the footer list them. */
@@ -69,17 +72,17 @@ export const BINDINGS: readonly Binding[] = [
     keys: ['j', 'down'],
     description: 'select next / scroll down',
     short: 'move',
-    modes: BROWSE,
+    modes: SCROLLS,
   },
-  { action: 'up', keys: ['k', 'up'], description: 'previous / scroll up', modes: BROWSE },
+  { action: 'up', keys: ['k', 'up'], description: 'previous / scroll up', modes: SCROLLS },
   {
     action: 'page-up',
     keys: ['pageup', 'ctrl-u'],
     description: 'page up (log: scroll back)',
     short: 'scroll',
-    modes: BROWSE,
+    modes: SCROLLS,
   },
-  { action: 'page-down', keys: ['pagedown', 'ctrl-d'], description: 'page down', modes: BROWSE },
+  { action: 'page-down', keys: ['pagedown', 'ctrl-d'], description: 'page down', modes: SCROLLS },
   {
     action: 'follow',
     keys: ['f', 'end'],
@@ -101,7 +104,7 @@ export const BINDINGS: readonly Binding[] = [
     keys: ['esc'],
     description: 'back (clears the filter)',
     short: 'back',
-    modes: ['normal', 'help', 'detail', 'graph'],
+    modes: ['normal', 'help', 'detail', 'graph', 'diff'],
   },
   {
     action: 'attach',
@@ -174,6 +177,14 @@ export const BINDINGS: readonly Binding[] = [
     short: 'graph',
     modes: ['normal', 'graph'],
   },
+  {
+    action: 'diff',
+    keys: ['d'],
+    description: 'task diff (landed/failed)',
+    short: 'diff',
+    modes: ['normal', 'detail'],
+    panes: ['tasks', 'agents'],
+  },
   { action: 'filter', keys: ['/'], description: 'filter tasks', short: 'filter', modes: ['normal'] },
   {
     action: 'parallel-up',
@@ -194,9 +205,10 @@ export const BINDINGS: readonly Binding[] = [
   {
     action: 'leave',
     keys: ['q', 'ctrl-c'],
+    // In the diff view q goes back, as in a pager (use-board-actions.ts).
     description: 'leave (the run goes on)',
     short: 'leave',
-    modes: BROWSE,
+    modes: [...BROWSE, 'diff'],
   },
   {
     action: 'stop-run',
@@ -223,7 +235,7 @@ export const BINDINGS: readonly Binding[] = [
     action: 'redraw',
     keys: ['ctrl-l'],
     description: 'redraw the screen',
-    modes: ['normal', 'help', 'detail', 'graph', 'filter', 'form', 'confirm'],
+    modes: ['normal', 'help', 'detail', 'graph', 'diff', 'filter', 'form', 'confirm'],
   },
 ];
 
@@ -313,6 +325,7 @@ const FOOTER_ORDER: readonly ActionName[] = [
   'retry',
   'block',
   'new-task',
+  'diff',
   'filter',
   'graph',
   'pause',
@@ -331,7 +344,11 @@ const FOOTER_ORDER: readonly ActionName[] = [
  */
 export function footerBindings(context: KeyContext): Binding[] {
   const live = bindingsFor(context).filter(
-    (binding) => binding.short !== undefined && binding.action !== 'help',
+    (binding) =>
+      binding.short !== undefined &&
+      binding.action !== 'help' &&
+      // q in the diff view goes back (esc's entry says so), it does not leave.
+      !(context.mode === 'diff' && binding.action === 'leave'),
   );
   const rank = (binding: Binding): number => {
     const index = FOOTER_ORDER.indexOf(binding.action);
