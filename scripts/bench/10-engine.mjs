@@ -14,7 +14,7 @@
 // scratch file); off by default because tracing writes a line per call.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { median, ms, percentile, runJson, scratchDir, simProject, simTask } from './_lib.mjs';
+import { budget, median, ms, percentile, runJson, scratchDir, simProject, simTask } from './_lib.mjs';
 
 export const name = 'engine';
 export const title = 'Engine overhead per task (instant sim agent, trivial gate, parallel 1)';
@@ -101,6 +101,7 @@ export async function run({ print }) {
   print(
     `MEDIAN ENGINE OVERHEAD PER TASK                ${ms(median(overheads))}   p90 ${ms(percentile(overheads, 90))}   (budget ≤ 20 ms)`,
   );
+  budget('engine overhead per task (median)', median(overheads), 20, 'ms');
   print(`  of which: task start → agent shown (worktree, prompt, pty spawn)      ${ms(median(before))}`);
   print(
     `            agent exited → task done, minus gate (commit, rebase, ff, cleanup) ${ms(median(after))}`,

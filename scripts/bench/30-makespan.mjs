@@ -5,7 +5,7 @@
 //   nominal  — work = 2·D per task: what a zero-overhead engine could reach (scheduling + overhead)
 //   measured — work = each attempt's own start → end as recorded (agent, gate, commit, landing
 //              included): how well the scheduler packs the tasks it actually had.
-import { median, seededRandom, simProject, simTask } from './_lib.mjs';
+import { budget, median, seededRandom, simProject, simTask } from './_lib.mjs';
 import { runJson } from './_lib.mjs';
 
 export const name = 'makespan';
@@ -69,6 +69,13 @@ export async function run({ print }) {
   );
   print(
     `measured (work = attempt time): critical path ${(measured.criticalPath / 1000).toFixed(2)} s, work/N ${(measured.work / agents / 1000).toFixed(2)} s → bound ${(measured.bound / 1000).toFixed(2)} s; RATIO ${(makespan / measured.bound).toFixed(3)}`,
+  );
+  budget(
+    'makespan / lower bound (measured work), N=4',
+    makespan / measured.bound,
+    1.1,
+    '×',
+    `nominal ${(makespan / nominal.bound).toFixed(2)}×`,
   );
   print(
     `median attempt time beyond the sim's delays: ${median(perTaskExtra).toFixed(0)} ms per task   (budget: ratio ≤ 1.10)`,

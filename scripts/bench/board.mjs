@@ -13,7 +13,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
-import { check, cliPath, requireBuild, simProject, simTask, cleanup } from './_lib.mjs';
+import { budget, check, cliPath, requireBuild, simProject, simTask, cleanup } from './_lib.mjs';
 
 export const name = 'board';
 export const title = 'board attached through a pty while 1, 8 and 32 sim agents stream 1,000 lines/s each';
@@ -186,6 +186,7 @@ async function measureBoard(agents, withIdle, print) {
     print(
       `peak RSS: board ${boardRss.toFixed(0)} MB + engine ${engineRss.toFixed(0)} MB = ${(boardRss + engineRss).toFixed(0)} MB   budget ≤ ${BUDGET.rssMb} MB   ${verdict(boardRss + engineRss <= BUDGET.rssMb)}   (after ${(output / 1024 / 1024).toFixed(0)} MB of output, not the budget's 1 GB)`,
     );
+    recordBoardBudgets(agents, load, idle);
     print(
       `for reference: engine CPU ${load.engineCpu.toFixed(1)}% of one core under load${idle ? `, ${idle.engineCpu.toFixed(1)}% idle` : ''}`,
     );
@@ -195,6 +196,14 @@ async function measureBoard(agents, withIdle, print) {
     project.cli(['stop']);
     await waitUntil(() => !alive(enginePid), 30_000, 'the engine to stop').catch(() => undefined);
   }
+}
+
+/** The board's budget rows for the bench summary (scripts/bench.mjs). */
+function recordBoardBudgets(agents, load, idle) {
+  const at = `${agents} agent${agents === 1 ? '' : 's'} × ${LINES_PER_SECOND} lines/s`;
+  budget(`board CPU, ${at}`, load.cpu, BUDGET.cpu, '%');
+  budget(`board → terminal, ${at}`, load.bytesPerSecond / 1024, BUDGET.bytes / 1024, 'KB/s');
+  if (idle) budget('board → terminal, idle', idle.bytesPerSecond / 1024, BUDGET.idleBytes / 1024, 'KB/s');
 }
 
 /** Prints this section alone. */
