@@ -101,18 +101,30 @@ function keptFolder(project) {
   return path.join(project.env.XDG_STATE_HOME, 'nightshift', 'worktrees', `${path.basename(real)}-${hash}`);
 }
 
-/** `nightshift status` wall times while an engine runs on the project (paused, then stopped). */
+/**
+ * `nightshift status` wall times while an engine runs on the project (paused when it answers in
+ * time, else working through the queue), then stopped (killed when it does not stop).
+ */
 async function statusWithEngine(project, runs) {
   check(project.cli(['run', '--detach', '--parallel', '1']), 'run --detach');
+  const engine = JSON.parse(check(project.cli(['status', '--json']), 'status').stdout).engine;
   try {
-    check(project.cli(['pause']), 'pause');
+    project.cli(['pause']);
     timeCli(project, ['status']);
     return cliTimes(project, ['status'], runs);
   } finally {
     project.cli(['stop']);
+    const gone = () => {
+      try {
+        process.kill(engine.pid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    };
     const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline && JSON.parse(project.cli(['status', '--json']).stdout).engine)
-      spawnSync('sleep', ['0.2']);
+    while (Date.now() < deadline && !gone()) spawnSync('sleep', ['0.2']);
+    if (!gone()) process.kill(engine.pid, 'SIGKILL');
   }
 }
 
