@@ -1,7 +1,9 @@
 /**
  * Runs the planner agent: the backend's command in a pty through the same runner as coding agents
  * (agents/agent-process.ts), in the repository root, with role `plan`. Its log, record and prompt
- * go to `.nightshift/logs/<plan-run>/plan.<round>.*`.
+ * go to `.nightshift/logs/<plan-run>/plan.<round>.*`. It runs in the same kernel sandbox as coding
+ * agents (DESIGN.md §8): the main checkout stays read-only but for the spec's folder and
+ * `.nightshift/` (where the plan file goes); the repository's refs, stash and config stay read-only.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -13,7 +15,9 @@ import type { BackendSettings } from '../config/schema.js';
 import { UserError } from '../errors.js';
 import { attemptLogPaths } from '../history/history.js';
 import { findOnPath } from '../init/probe.js';
+import { engineSocketPath } from '../ipc/socket-path.js';
 import { nightshiftCommand, type ProjectPaths } from '../paths.js';
+import type { Sandbox } from '../sandbox/bwrap.js';
 
 /** How often a stop request is looked for while the planner runs. */
 const STOP_POLL_MS = 200;
@@ -25,6 +29,10 @@ export interface PlannerAgentRun {
   readonly settings: BackendSettings;
   readonly policy: CommandPolicy;
   readonly prompt: string;
+  /** The spec file the planner writes (absolute): its folder is writable in the sandbox. */
+  readonly specFile?: string;
+  /** The kernel sandbox (sandbox/bwrap.ts); absent or `off` = none. */
+  readonly sandbox?: Sandbox;
   /** The planning round, from 1: the agent's NIGHTSHIFT_ATTEMPT. */
   readonly round: number;
   /** Names the log folder and is the agent's NIGHTSHIFT_RUN_ID. */
@@ -60,7 +68,7 @@ export async function requirePlannerBinary(backend: Backend, settings: BackendSe
 export async function runPlannerAgent(run: PlannerAgentRun): Promise<PlannerAgentResult> {
   const logs = attemptLogPaths(run.paths, run.runId, 'plan', run.round);
   const attemptDir = path.join(logs.dir, `plan.${run.round}.plan`);
-  await mkdir(attemptDir, { recursive: true });
+  await mkdir(attemptDir, { recursive: true, mode: 0o700 });
   // Kept for people (and tests) to see what the planner was told, audit errors included.
   const promptPath = path.join(attemptDir, 'prompt.md');
   await writeFile(promptPath, run.prompt);
@@ -81,8 +89,23 @@ export async function runPlannerAgent(run: PlannerAgentRun): Promise<PlannerAgen
       NIGHTSHIFT_DENIALS_FILE: path.join(attemptDir, 'denials.jsonl'),
     },
   });
+  const specDir = run.specFile ? path.dirname(run.specFile) : undefined;
+  if (specDir) await mkdir(specDir, { recursive: true });
   const agent = await startAgent({
     command,
+    ...(run.sandbox &&
+      run.sandbox.kind !== 'off' && {
+        sandbox: {
+          sandbox: run.sandbox,
+          scope: {
+            // Its writable "worktree" is the spec's folder; the checkout around it stays read-only.
+            worktree: specDir ?? attemptDir,
+            projectRoot: run.paths.root,
+            writable: [attemptDir, run.paths.dir],
+            readable: [path.dirname(engineSocketPath(run.paths.root))],
+          },
+        },
+      }),
     backend: run.backend,
     logPath: logs.log,
     maxLogBytes: run.maxLogBytes,

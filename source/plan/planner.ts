@@ -13,6 +13,7 @@ import { BACKEND_NAMES } from '../config/schema.js';
 import { UserError, errorMessage } from '../errors.js';
 import { summariseEvent } from '../history/event-summary.js';
 import { projectPaths } from '../paths.js';
+import { chooseSandbox, type Sandbox } from '../sandbox/bwrap.js';
 import { policyFromConfig } from '../security/policy.js';
 import { auditTasks, formatAuditIssues } from '../tasks/audit.js';
 import type { Task } from '../tasks/model.js';
@@ -50,6 +51,8 @@ export interface PlanRequest {
   readonly onProgress?: (progress: PlanProgress) => void;
   /** Polled while the planner runs; true stops it. */
   readonly stopped?: () => boolean;
+  /** The run's sandbox (epochs); default the one `[sandbox]` asks for. */
+  readonly sandbox?: Sandbox;
 }
 
 /** How planning ended. */
@@ -98,6 +101,9 @@ export async function planRounds(request: PlanRequest): Promise<PlanOutcome> {
     `plan-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-')}`;
   const progress = request.onProgress ?? (() => undefined);
   const planFile = path.join(paths.root, PLAN_FILE);
+  // The planner runs in the kernel sandbox too (refused, as `run` is, when bwrap was asked for and
+  // cannot work here).
+  const sandbox = request.sandbox ?? chooseSandbox(request.config.sandbox);
   const specFile = path.join(paths.root, request.specPath);
   // A plan file left by an earlier `plan` must not pass as this planner's work.
   await rm(planFile, { force: true });
@@ -123,6 +129,8 @@ export async function planRounds(request: PlanRequest): Promise<PlanOutcome> {
     });
     const agent = await runPlannerAgent({
       paths,
+      specFile,
+      sandbox,
       backend,
       settings,
       policy: policyFromConfig(request.config.security),
