@@ -2,13 +2,9 @@
  * One engine process: takes the lock, opens the store, recovers what a dead engine left, serves the
  * socket, runs the queue, and cleans up on every way out (DESIGN.md §3).
  */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createBackend } from '../agents/factory.js';
-import { BACKEND_PACKAGES } from '../agents/backend.js';
 import { loadConfig } from '../config/load.js';
-import { UserError } from '../errors.js';
-import { findOnPath } from '../init/probe.js';
 import type { EngineEvent } from '../protocol/types.js';
 import { serveEngine, type EngineServer } from '../ipc/server.js';
 import { engineSocketPath } from '../ipc/socket-path.js';
@@ -28,8 +24,9 @@ import { gitJournalDir, recoverWork } from './recover-work.js';
 import { setGitJournal } from '../git/git-journal.js';
 import { applyWaitingOutcome, landWaiting } from '../attempt/land-waiting.js';
 import { dryRun } from './dry-run.js';
+import { requireBackendCli, requireTaskBackendClis } from './preflight.js';
 import { registerEngine, unregisterEngine } from './registry.js';
-import { resolveRunOptions, type RunFlags, type RunOptions } from '../config/run-options.js';
+import { resolveRunOptions, type RunFlags } from '../config/run-options.js';
 import { chooseSandbox } from '../sandbox/bwrap.js';
 import { createRegressionRunner } from '../regression/check.js';
 import { clearRegressionLeftovers } from '../regression/leftovers.js';
@@ -57,7 +54,7 @@ export async function runEngine(root: string, flags: RunFlags, sinks: EngineSink
   await requireHead(root); // a git repository with at least one commit
   const backend = createBackend(options.backend);
   const settings = config.backend[options.backend];
-  if (!options.dryRun && !backend.simulated) await requireBinary(backend.binary(settings), options);
+  if (!options.dryRun) await requireBackendCli(options.backend, config);
   // Before anything else: a run that asked for bwrap where it cannot work must not start.
   const sandbox = options.dryRun ? undefined : chooseSandbox(config.sandbox);
   if (sandbox) sinks.onNotice?.(sandbox.describe);
@@ -86,6 +83,7 @@ export async function runEngine(root: string, flags: RunFlags, sinks: EngineSink
   try {
     if (lock.warning) sinks.onNotice?.(lock.warning);
     store = await Store.open(root);
+    await requireTaskBackendClis(store.state.tasks, options.backend, config);
     // A killed engine's regression check left its worktree (and maybe its gate commands) behind:
     // removed before the repository repair, which would take it for a stray worktree.
     const leftovers = await clearRegressionLeftovers(root);
@@ -152,15 +150,4 @@ export async function runEngine(root: string, flags: RunFlags, sinks: EngineSink
     await store?.close();
     await lock.release();
   }
-}
-
-async function requireBinary(binary: string, options: RunOptions): Promise<void> {
-  const found = binary.includes('/') ? (existsSync(binary) ? binary : undefined) : await findOnPath(binary);
-  if (found) return;
-  const pkg = options.backend === 'sim' ? undefined : BACKEND_PACKAGES[options.backend];
-  throw new UserError(`the ${options.backend} CLI ("${binary}") was not found on PATH`, {
-    hint: pkg
-      ? `install it with \`npm install -g ${pkg}\`, set [backend.${options.backend}] command in nightshift.toml, or run with --backend sim`
-      : 'check [backend] in nightshift.toml',
-  });
 }

@@ -2,7 +2,8 @@
  * The review loop (DESIGN.md §1, the "quality review every few sessions" of the API-first peer):
  * after every attempt the zero-cost quality check (assess.ts); every `[review] every` attempts, or
  * sooner when the rolling score falls by more than `[review] score_drop`, a review agent (role
- * `review`, templates/prompts/review.md, the run's backend) reads what landed since the last review
+ * `review`, templates/prompts/review.md, on the backend and model of the task whose attempt made it due)
+ * reads what landed since the last review
  * in a worktree of its own. Its findings go to `.nightshift/reviews.jsonl`, and the serious ones
  * into the learning journal as `review: …` lessons, which the next prompts show. `--yolo` skips the
  * agent; the quality check still runs.
@@ -14,6 +15,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runAgent } from '../attempt/agent-run.js';
+import { depsForTask } from '../attempt/attempt.js';
 import type { AttemptContext, AttemptDeps, AttemptResult } from '../attempt/types.js';
 import { diffText, revParse } from '../git/git.js';
 import { attemptLogPaths } from '../history/history.js';
@@ -114,7 +116,14 @@ export function createReviewLoop(deps: AttemptDeps): ReviewLoop {
     try {
       const prompt = await reviewPrompt(deps, context, covered, diff);
       const logs = attemptLogPaths(deps.paths, context.runId, context.task.id, context.attempt);
-      const agent = await runAgent(deps, context, worktree, logs, prompt, 'review');
+      const agent = await runAgent(
+        depsForTask(deps, context.task),
+        context,
+        worktree,
+        logs,
+        prompt,
+        'review',
+      );
       const answer = parseReview(agent.finalText);
       const common = {
         at: new Date().toISOString(),

@@ -94,4 +94,22 @@ describe('review loop', () => {
     expect(shown.reviews).toEqual([]);
     expect(shown.attempts).toHaveLength(2);
   }, 120_000);
+
+  it("runs the review agent on the backend of the task whose attempt made it due, not the run's", async () => {
+    // The run's backend is claude with a CLI that only fails; both tasks name the sim for themselves.
+    const project = await simProject({
+      config: { review: { every: 2 }, 'backend.claude': { command: '/bin/false' } },
+    });
+    await project.setConfig('backend', { default: 'claude' });
+    await project.commitAll('claude by default');
+    await project.importTasks(tasks.slice(0, 2).map((task) => ({ ...task, backend: 'sim' })));
+
+    const run = await project.cli(['run', '--no-ui']);
+    expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+    const shown = JSON.parse((await project.cli(['review', '--json'])).stdout) as { reviews: ReviewEntry[] };
+    // The sim reviewer answered (on the run's claude it would have failed: "unparsed").
+    expect(shown.reviews.map((review) => [review.verdict, review.summary])).toEqual([
+      ['concerns', expect.stringContaining('Simulated review')],
+    ]);
+  }, 120_000);
 });
