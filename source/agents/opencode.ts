@@ -180,11 +180,18 @@ export function createOpencodeParser(): OutputParser {
           if (part) events.push(...usage(part));
           break;
         case 'error': {
+          // An API error carries the HTTP status beside the provider's words (`{"name":"APIError",
+          // "data":{"message":"Rate limit reached…","statusCode":429,…}}`): keep it, the outage
+          // classifier reads it (agents/outage.ts).
           const error = asObject(line['error']);
+          const data = asObject(error?.['data']);
+          const status = asNumber(data?.['statusCode']);
+          const text =
+            asString(data?.['message']) ?? asString(error?.['name']) ?? 'opencode reported an error';
           const message =
-            asString(asObject(error?.['data'])?.['message']) ??
-            asString(error?.['name']) ??
-            'opencode reported an error';
+            status === undefined
+              ? text
+              : `${text} (${asString(error?.['name']) ?? 'error'}, status ${status})`;
           events.push({ type: 'error', message });
           break;
         }

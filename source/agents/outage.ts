@@ -11,7 +11,8 @@
  *   claude   `API Error: 500 …`, `api_retry` system events (error_status 500/429/529)
  *   codex    `We’re currently experiencing high demand…`, `exceeded retry limit, last status: 429`,
  *            `unexpected status 401 Unauthorized`, `Reconnecting... waiting for network`
- *   gemini   `[API Error: …]`, `RESOURCE_EXHAUSTED`, `UNAUTHENTICATED`, `fetch failed`
+ *   gemini   `[API Error: {"error":{"code":500,…,"status":"INTERNAL"}}]`, `[API Error: Resource has been
+ *            exhausted …]\nPlease wait and try again later…` (429), `UNAUTHENTICATED`, `fetch failed`
  *   opencode `APIError`, `Too Many Requests`, `ECONNREFUSED`
  */
 
@@ -28,7 +29,7 @@ export interface Outage {
 const PATTERNS: readonly (readonly [OutageKind, RegExp])[] = [
   [
     'rate-limit',
-    /\b429\b|rate[ _-]?limit|too many requests|RESOURCE_EXHAUSTED|quota (exceeded|exhausted)|usage limit/i,
+    /\b429\b|rate[ _-]?limit|too many requests|RESOURCE_EXHAUSTED|resource has been exhausted|quota (exceeded|exhausted)|usage limit|please wait and try again later/i,
   ],
   [
     'auth',

@@ -41,7 +41,8 @@ export interface DoctorOptions {
 /** Runs every check (the slow ones in parallel) and returns them in a fixed order. */
 export async function runDoctorChecks(options: DoctorOptions): Promise<CheckResult[]> {
   const env = options.env ?? process.env;
-  const timeoutMs = options.timeoutMs ?? PROBE_TIMEOUT_MS;
+  const override = Number(env['NIGHTSHIFT_DOCTOR_TIMEOUT_MS']);
+  const timeoutMs = options.timeoutMs ?? (override > 0 ? override : PROBE_TIMEOUT_MS);
   const configOutcome = await checkConfig(options.root);
   const config = configOutcome.config;
   const required = new Set<BackendName>();
@@ -60,7 +61,7 @@ export async function runDoctorChecks(options: DoctorOptions): Promise<CheckResu
   ]);
   // In a project, a CLI it does not use is not worth a warning: shown when installed, else named once.
   const inProject = config !== undefined;
-  const unused = backends.filter((result) => inProject && result.status === 'warn');
+  const unused = backends.filter((result) => inProject && notInstalled.has(result));
   const results: CheckResult[] = [checkNode(), pty, ...git, ...backends.filter((r) => !unused.includes(r))];
   if (unused.length > 0)
     results.push({
@@ -171,6 +172,9 @@ async function checkGit(root: string, env: NodeJS.ProcessEnv, timeoutMs: number)
   return [versionResult, repoResult];
 }
 
+/** The backend results that say the CLI is not installed (named once, in a project that does not use them). */
+const notInstalled = new WeakSet<CheckResult>();
+
 async function checkBackend(
   name: Exclude<BackendName, 'sim'>,
   config: Config | undefined,
@@ -183,14 +187,18 @@ async function checkBackend(
   const file = await findOnPath(command, env);
   if (file === undefined) {
     const where = command === name ? 'not found on PATH' : `${command} not found`;
-    return {
+    const missing: CheckResult = {
       status: required ? 'fail' : 'warn',
       check: name,
       detail: `${where}${role}`,
       fix: `npm install -g ${BACKEND_PACKAGES[name]}${required ? '' : ' (only needed to use this backend)'}`,
     };
+    if (!required) notInstalled.add(missing);
+    return missing;
   }
   const version = await runProbe(file, ['--version'], { env, timeoutMs });
+  if (!version.ok && version.timedOut)
+    return slowBackend(name, command, file, role, required, env, timeoutMs);
   if (!version.ok) {
     return {
       status: required ? 'fail' : 'warn',
@@ -199,8 +207,47 @@ async function checkBackend(
       fix: `reinstall it: npm install -g ${BACKEND_PACKAGES[name]}`,
     };
   }
-  const shown = firstLine(version.stdout) || firstLine(version.stderr) || 'version unknown';
-  return { status: 'ok', check: name, detail: `${shown} (${file})${role}` };
+  return { status: 'ok', check: name, detail: `${versionText(version)} (${file})${role}` };
+}
+
+function versionText(probe: { readonly stdout: string; readonly stderr: string }): string {
+  return firstLine(probe.stdout) || firstLine(probe.stderr) || 'version unknown';
+}
+
+/** How long a CLI that did not answer `--version` in time gets on the second, patient try. */
+const SLOW_START_MS = 60_000;
+
+/**
+ * A CLI that did not answer `--version` in time is asked again, patiently, and timed: gemini takes
+ * 20–40 s to start on a loaded machine (it loads its whole bundle). One that answers is only slow
+ * to start, not broken: a warning with the measured time, never "reinstall".
+ */
+async function slowBackend(
+  name: Exclude<BackendName, 'sim'>,
+  command: string,
+  file: string,
+  role: string,
+  required: boolean,
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): Promise<CheckResult> {
+  const started = Date.now();
+  const patient = await runProbe(file, ['--version'], { env, timeoutMs: Math.max(SLOW_START_MS, timeoutMs) });
+  const took = `${((Date.now() - started) / 1000).toFixed(1)} s`;
+  if (patient.ok) {
+    return {
+      status: 'warn',
+      check: name,
+      detail: `${name} is slow to start: \`${command} --version\` took ${took} (over ${Math.round(timeoutMs / 1000)} s): ${versionText(patient)} (${file})${role}`,
+      fix: `nothing is broken: ${name} starts slowly on this machine (load, a slow disk or home folder): agents take that much longer to begin`,
+    };
+  }
+  return {
+    status: required ? 'fail' : 'warn',
+    check: name,
+    detail: `\`${command} --version\` did not answer in ${took}: ${patient.error || 'no output'}${role}`,
+    fix: `run \`${command} --version\` by hand: if it answers after a while, ${name} is only slow to start; if it never does, reinstall it: npm install -g ${BACKEND_PACKAGES[name]}`,
+  };
 }
 
 async function checkConfig(root: string): Promise<{ result: CheckResult; config?: Config }> {

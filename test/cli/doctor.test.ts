@@ -147,6 +147,27 @@ describe('nightshift doctor', () => {
     });
   });
 
+  it('says a CLI that answers --version only after the probe timeout is slow to start, with the time, not "reinstall"', async () => {
+    const repo = await project('gemini');
+    const bin = await tempDir('nightshift-bin-');
+    await symlink(path.join(bareBin, 'git'), path.join(bin, 'git'));
+    const fake = path.join(bin, 'gemini');
+    // Slower than the probe's timeout (shortened below), as gemini is on a loaded machine.
+    await writeFile(fake, '#!/bin/sh\n/bin/sleep 1.5\necho 0.61.0\n');
+    await chmod(fake, 0o755);
+
+    const result = await runCli(['doctor'], {
+      cwd: repo,
+      env: { PATH: bin, NIGHTSHIFT_DOCTOR_TIMEOUT_MS: '500' },
+    });
+    const gemini = line(result.stdout, 'gemini');
+    expect(gemini, result.stdout).toMatch(
+      /^warn\s+gemini\s+gemini is slow to start: `gemini --version` took \d+\.\d s \(over \d+ s\): 0\.61\.0/,
+    );
+    expect(result.stdout).not.toMatch(/reinstall/);
+    expect(result.exitCode, result.stdout).toBe(0);
+  });
+
   it('reports a broken nightshift.toml and a damaged store as failures', async () => {
     const repo = await project('sim');
     await writeFile(path.join(repo, 'nightshift.toml'), '[run]\nparallel = "many"\n');

@@ -10,6 +10,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { assertOutage } from '../support/agent-e2e.js';
 import { repoRoot } from '../support/cli.js';
 import {
   claudeProject,
@@ -32,6 +33,7 @@ import {
   workingDirectory,
   writesPassingCode,
 } from '../support/fake-anthropic-scenarios.js';
+import { captureOutageFixtures, runThroughOutage } from '../support/outage-e2e.js';
 
 const claude = await ensureClaudeCli();
 if (claude.skip !== undefined) console.warn(`skipping the engine + real claude e2e tests: ${claude.skip}`);
@@ -318,6 +320,44 @@ describe.skipIf(claude.skip !== undefined)(
           attempt: '1',
         }),
       ]);
+    });
+
+    it('an outage (500, then 429, then 401) pauses the queue, which resumes by itself: the task lands, no retry spent', async () => {
+      const { fake, project: p } = await setUp(
+        withReflection(
+          writesPassingCode({ file: 'api.txt', content: 'after the outage\n', testCommand: '' }),
+        ),
+      );
+      const added = await p.cli([
+        'task',
+        'add',
+        '--id',
+        'api',
+        '--title',
+        'Write api.txt',
+        '--description',
+        'Write api.txt.',
+        '--verify',
+        'test -f api.txt',
+      ]);
+      expect(added.exitCode, added.stderr).toBe(0);
+      const statuses = [500, 429, 401] as const;
+      const outage = await runThroughOutage(
+        { dir: p.dir, run: (args, options) => p.cli(args, options) },
+        statuses.map((status) => () => fake.setFault(status)),
+        () => fake.setFault(undefined),
+        // No retries at all: only attempts that spend none can still land the task.
+        ['run', '--no-ui', '--max-retries', '0'],
+        RETRY_RUN_MS,
+      );
+      expect(outage.run.exitCode, describeRun(outage.run, fake)).toBe(0);
+      const task = p.task('api');
+      await captureOutageFixtures('claude', p.dir, task);
+      expect(task.status, describeRun(outage.run, fake)).toBe('done');
+      expect(readFileSync(path.join(p.dir, 'api.txt'), 'utf8')).toBe('after the outage\n');
+      assertOutage(task, outage, statuses, describeRun(outage.run, fake));
+      // No reflect agent ran: the fake never saw its prompt.
+      expect(fake.agentRequests().some((r) => promptText(r).includes(REFLECT_MARKER))).toBe(false);
     });
   },
 );

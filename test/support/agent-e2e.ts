@@ -15,6 +15,8 @@ import {
   type FakeModelCli,
 } from './agent-project.js';
 import { killProcessesIn } from './claude-env.js';
+import { captureOutageFixtures, runThroughOutage, type OutageRun } from './outage-e2e.js';
+import type { Task } from '../../source/tasks/model.js';
 import {
   attemptOf,
   byMarker,
@@ -153,6 +155,35 @@ export function agentEngineSuite(cli: FakeModelCli): void {
       });
 
       it(
+        `an outage (${OUTAGE_STATUSES[cli].join(', then ')}) pauses the queue, which resumes by itself: the task lands, no retry spent`,
+        { timeout: RUN_MS + 60_000 },
+        async () => {
+          const { fake: f, project: p } = await setUp(
+            byMarker({ api: steps([write('api.txt', 'after the outage\n'), say('Wrote api.txt.')]) }),
+          );
+          expect((await p.run(addTask('api', 'api', { verify: ['test -f api.txt'] }))).exitCode).toBe(0);
+          const statuses = OUTAGE_STATUSES[cli];
+          const outage = await runThroughOutage(
+            p,
+            statuses.map((status) => () => f.setFault({ kind: 'status', status })),
+            () => f.setFault(undefined),
+            // No retries at all: only attempts that spend none can still land the task.
+            ['run', '--no-ui', '--max-retries', '0'],
+            RUN_MS,
+          );
+          const { run } = outage;
+          expect(run.exitCode, describeRun(run, f)).toBe(0);
+          const task = p.task('api');
+          await captureOutageFixtures(cli, p.dir, task);
+          expect(task.status, describeRun(run, f)).toBe('done');
+          expect(readFileSync(path.join(p.dir, 'api.txt'), 'utf8')).toBe('after the outage\n');
+          assertOutage(task, outage, statuses, describeRun(run, f));
+          // No reflect agent ran: the fake never saw its prompt.
+          expect(f.conversations.some((c) => c.userText.includes(REFLECT_MARKER))).toBe(false);
+        },
+      );
+
+      it(
         'the policy canary: git push is refused by the CLI and nothing reaches the remote',
         { timeout: RUN_MS + 60_000 },
         async () => {
@@ -179,6 +210,65 @@ export function agentEngineSuite(cli: FakeModelCli): void {
       );
     },
   );
+}
+
+/** What the engine calls an outage answered with each status (agents/outage.ts describeOutage). */
+const OUTAGE_WORDS: Readonly<Record<OutageStatus, string>> = {
+  500: 'the model API is failing',
+  429: 'rate limited by the model API',
+  401: 'the login or API key was refused',
+};
+
+/** The HTTP errors an outage test answers with, one after another. */
+export type OutageStatus = 500 | 429 | 401;
+
+/**
+ * The faults per CLI. opencode retries a 5xx or 429 itself five times (2 s doubling to 30 s, plus
+ * its SDK's own retries) before it reports the error — 1½ min idle, several on a loaded machine —
+ * so its test has one such fault, not two; a 401 it reports at once.
+ */
+const OUTAGE_STATUSES: Readonly<Record<FakeModelCli, readonly OutageStatus[]>> = {
+  codex: [500, 429, 401],
+  gemini: [500, 429, 401],
+  opencode: [500, 401],
+};
+
+/**
+ * What an outage of `statuses` (one after another) leaves, in both suites: each pause named by
+ * what the CLI said, the queue resumed by itself, no retry, reflection or lesson spent.
+ */
+export function assertOutage(
+  task: Task,
+  outage: OutageRun,
+  statuses: readonly OutageStatus[],
+  context: string,
+): void {
+  const outcomes = task.attempts.map((a) => a.outcome);
+  expect(outcomes.at(-1), context).toBe('passed');
+  expect(outcomes.length, context).toBeGreaterThan(statuses.length);
+  expect(
+    outcomes.slice(0, -1).every((o) => o === 'interrupted'),
+    context,
+  ).toBe(true);
+  const summaries = task.attempts.slice(0, -1).map((a) => a.summary);
+  // The last fault holds until `status` saw the pause: it may have paused the queue more than once.
+  const expected = summaries.map((_, i) => statuses[Math.min(i, statuses.length - 1)]!);
+  summaries.forEach((summary, i) =>
+    expect(summary, context).toContain(`outage: ${OUTAGE_WORDS[expected[i]!]} (`),
+  );
+  outage.pauses.forEach((pause, i) => {
+    expect(pause, context).toContain(`queue paused: outage: ${OUTAGE_WORDS[expected[i]!]} (`);
+    expect(pause, context).toMatch(/resuming in \d+ s — no retry spent$/);
+  });
+  expect(outage.status).toContain(
+    `engine: paused (outage: ${OUTAGE_WORDS[statuses.at(-1)!]}; resumes by itself at `,
+  );
+  expect(outage.run.stdout.match(/queue resumed/g)?.length ?? 0, context).toBeGreaterThanOrEqual(
+    statuses.length,
+  );
+  // No reflection, no lesson: "API Error …" never reaches a later prompt.
+  for (const attempt of task.attempts) expect(attempt.reflection).toBeUndefined();
+  expect(task.learning).toEqual([]);
 }
 
 /** Adds a bare repository as `origin` and pushes main to it. */

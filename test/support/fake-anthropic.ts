@@ -80,6 +80,12 @@ export interface FakeAnthropic {
   readonly toolResults: () => readonly SeenToolResult[];
   /** Replaces the scenario for later requests. */
   readonly setScenario: (scenario: Scenario) => void;
+  /**
+   * Answers every later Messages request with this HTTP error (Anthropic's error body: 500
+   * `api_error`, 429 `rate_limit_error`, 529 `overloaded_error`, 401 `authentication_error`) until
+   * cleared with `setFault(undefined)`: an outage of the model API.
+   */
+  readonly setFault: (status: 401 | 429 | 500 | 529 | undefined) => void;
   readonly close: () => Promise<void>;
 }
 
@@ -262,9 +268,18 @@ function isMessagesRequest(body: unknown): body is MessagesRequest {
   );
 }
 
+/** The error the real API answers with for each injected status. */
+const ERRORS: Readonly<Record<401 | 429 | 500 | 529, { type: string; message: string }>> = {
+  401: { type: 'authentication_error', message: 'invalid x-api-key' },
+  429: { type: 'rate_limit_error', message: 'fake-anthropic: rate limited' },
+  500: { type: 'api_error', message: 'fake-anthropic: internal server error' },
+  529: { type: 'overloaded_error', message: 'Overloaded' },
+};
+
 /** Starts the fake on 127.0.0.1 with a random port. */
 export async function startFakeAnthropic(options: FakeAnthropicOptions): Promise<FakeAnthropic> {
   let scenario = options.scenario;
+  let fault: 401 | 429 | 500 | 529 | undefined;
   const requests: RecordedRequest[] = [];
   const unknownRoutes: string[] = [];
   const messageBodies: MessagesRequest[] = [];
@@ -287,7 +302,9 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions): Promise
         time: Date.now(),
       });
       options.log?.(`${req.method ?? ''} ${req.url ?? ''}`);
-      if (req.method === 'POST' && pathname === '/v1/messages' && isMessagesRequest(body)) {
+      if (req.method === 'POST' && pathname.startsWith('/v1/messages') && fault !== undefined) {
+        sendJson(res, fault, { type: 'error', error: ERRORS[fault] });
+      } else if (req.method === 'POST' && pathname === '/v1/messages' && isMessagesRequest(body)) {
         messageBodies.push(body);
         const hasTools = (body.tools?.length ?? 0) > 0;
         const turn: AssistantTurn = hasTools
@@ -330,6 +347,9 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions): Promise
     },
     setScenario: (next) => {
       scenario = next;
+    },
+    setFault: (status) => {
+      fault = status;
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -519,18 +519,24 @@ const chat: Adapter = {
 
 const ADAPTERS: Readonly<Record<FakeApi, Adapter>> = { responses, gemini, chat };
 
-/** The error body each API's clients expect. */
+/** The error body each API's clients expect, with the real API's wording (nothing a CLI could match on the fake's words). */
 function errorBody(api: FakeApi, status: number): Json {
-  const message =
-    status === 401 ? 'fake: invalid API key' : status === 429 ? 'fake: rate limited' : 'fake: server error';
   if (api === 'gemini') {
-    const statusText =
-      status === 401 ? 'UNAUTHENTICATED' : status === 429 ? 'RESOURCE_EXHAUSTED' : 'INTERNAL';
+    const [message, statusText] =
+      status === 401
+        ? ['API key not valid. Please pass a valid API key.', 'UNAUTHENTICATED']
+        : status === 429
+          ? ['Resource has been exhausted (e.g. check quota).', 'RESOURCE_EXHAUSTED']
+          : ['Internal error encountered.', status === 503 ? 'UNAVAILABLE' : 'INTERNAL'];
     return { error: { code: status, message, status: statusText } };
   }
-  const type =
-    status === 401 ? 'invalid_request_error' : status === 429 ? 'rate_limit_error' : 'server_error';
-  return { error: { message, type, code: status === 401 ? 'invalid_api_key' : null } };
+  const [message, type, code] =
+    status === 401
+      ? ['Incorrect API key provided: fake-key.', 'invalid_request_error', 'invalid_api_key']
+      : status === 429
+        ? ['Rate limit reached for requests.', 'requests', 'rate_limit_exceeded']
+        : ['The server had an error while processing your request. Sorry about that!', 'server_error', null];
+  return { error: { message, type, param: null, code } };
 }
 
 /** Starts a fake on 127.0.0.1. */

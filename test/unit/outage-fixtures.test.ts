@@ -1,0 +1,51 @@
+/**
+ * What each real CLI printed during an outage of its model API, classified as the engine does
+ * (agents/agent-process.ts: the CLI's own error events, else its failed result's text). The
+ * fixtures `test/fixtures/cli/<cli>/<version>/outage-N.jsonl` are the agent's stdout of the outage
+ * attempts of the e2e outage tests (CAPTURE_OUTAGE_FIXTURES=1, test/support/outage-e2e.ts): the
+ * fake answered 500, then 429, then 401 (opencode: 500, then 401), each until the queue paused.
+ */
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { OutputParser } from '../../source/agents/backend.js';
+import { createClaudeParser } from '../../source/agents/claude.js';
+import { createCodexParser } from '../../source/agents/codex.js';
+import { createGeminiParser } from '../../source/agents/gemini.js';
+import { createOpencodeParser } from '../../source/agents/opencode.js';
+import { classifyOutage, type OutageKind } from '../../source/agents/outage.js';
+import { repoRoot } from '../support/cli.js';
+import { parseFixture } from '../support/agent-clis.js';
+
+const CLIS: Readonly<Record<string, { parser: () => OutputParser; kinds: readonly OutageKind[] }>> = {
+  claude: { parser: createClaudeParser, kinds: ['server', 'rate-limit', 'auth'] },
+  codex: { parser: createCodexParser, kinds: ['server', 'rate-limit', 'auth'] },
+  gemini: { parser: createGeminiParser, kinds: ['server', 'rate-limit', 'auth'] },
+  opencode: { parser: createOpencodeParser, kinds: ['server', 'auth'] },
+};
+
+const fixtures = path.join(repoRoot, 'test', 'fixtures', 'cli');
+
+describe('outages as the real CLIs report them', () => {
+  for (const [cli, { parser, kinds }] of Object.entries(CLIS)) {
+    const versions = readdirSync(path.join(fixtures, cli));
+    const files = versions.flatMap((version) =>
+      readdirSync(path.join(fixtures, cli, version))
+        .filter((name) => /^outage-\d+\.jsonl$/.test(name))
+        .map((name) => `${cli}/${version}/${name}`),
+    );
+    it(`${cli}: each captured outage is one, of the kind the fake injected`, async () => {
+      expect(files.length, `no outage fixtures for ${cli}`).toBeGreaterThanOrEqual(kinds.length);
+      for (const file of files) {
+        const n = Number(/outage-(\d+)/.exec(file)?.[1]);
+        const events = await parseFixture(parser, file);
+        const errors = events.flatMap((event) => (event.type === 'error' ? [event.message] : []));
+        const result = events.findLast((event) => event.type === 'result');
+        const found =
+          errors.map((message) => classifyOutage(message)).findLast((outage) => outage !== undefined) ??
+          (result?.type === 'result' && !result.ok && result.text ? classifyOutage(result.text) : undefined);
+        expect(found?.kind, `${file}: ${JSON.stringify(errors)}`).toBe(kinds[Math.min(n, kinds.length) - 1]);
+      }
+    });
+  }
+});
