@@ -59,6 +59,8 @@ export class Engine implements EngineHost {
   #stopReason: 'stopped' | 'interrupted' | undefined;
   #wake: (() => void) | undefined;
   #budgetHit = false;
+  /** Notifications sent to boards so far (their ids). */
+  #notices = 0;
   #epoch = 1;
   /** A person's pause (`p`, `nightshift pause`): an outage pause ending does not undo it. */
   #userPaused = false;
@@ -120,6 +122,17 @@ export class Engine implements EngineHost {
       runId: this.#run.id,
       notifyCommand: deps.config.notify.command,
       line: (level, message) => this.#line(level, message),
+      onNotify: (event, message) =>
+        this.#emit({
+          type: 'notify',
+          notice: {
+            id: `${this.#run.id}:${++this.#notices}`,
+            kind: event.event,
+            message,
+            at: this.#now().toISOString(),
+            bell: deps.config.notify.bell,
+          },
+        }),
     });
     this.#outagePause = new OutagePause({
       setRun: (patch) => this.#setRun(patch),

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { errorMessage } from '../errors.js';
 import { appendProgress, appendProgressText } from '../history/history.js';
-import { Notifier, type NotifyEvent } from '../notify/notify.js';
+import { Notifier, notifyMessage, type NotifyEvent } from '../notify/notify.js';
 import type { ProjectPaths } from '../paths.js';
 import { writePrivateFile } from '../security/private-files.js';
 import type { AgentView, EventLine } from '../protocol/types.js';
@@ -24,6 +24,8 @@ export interface NightLogOptions {
   /** `[notify] command`; empty = none. */
   readonly notifyCommand: string;
   readonly line: (level: EventLine['level'], message: string) => void;
+  /** Each event once, as it is notified, with its line for people (the board's bell). */
+  readonly onNotify?: (event: NotifyEvent, message: string) => void;
 }
 
 /** How a run ended, for its totals line, its report and the run-ended notification. */
@@ -109,7 +111,8 @@ export class NightLog {
 
   /** Queues a notification (each event once). */
   notify(event: NotifyEvent): void {
-    this.#notifier.notify(event);
+    if (this.#notifier.notify(event))
+      this.#options.onNotify?.(event, notifyMessage(this.#options.project, event));
   }
 
   /**

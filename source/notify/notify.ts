@@ -111,12 +111,15 @@ export class Notifier {
     this.#log = options.log;
   }
 
-  /** Queues the event for delivery, unless it was delivered already or no command is set. */
-  notify(event: NotifyEvent, at: Date = new Date()): void {
-    if (this.#command === '') return;
+  /**
+   * Queues the event for delivery unless no command is set; false (and nothing queued) when the
+   * same event was notified already.
+   */
+  notify(event: NotifyEvent, at: Date = new Date()): boolean {
     const key = eventKey(event);
-    if (this.#sent.has(key)) return;
+    if (this.#sent.has(key)) return false;
     this.#sent.add(key);
+    if (this.#command === '') return true;
     const payload: NotifyPayload = {
       ...event,
       project: this.#project,
@@ -125,6 +128,7 @@ export class Notifier {
       message: notifyMessage(this.#project, event),
     };
     this.#chain = this.#chain.then(() => this.#deliver(payload));
+    return true;
   }
 
   /** Lets the next event with this key be delivered again (a task retried, then blocked again). */

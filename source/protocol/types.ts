@@ -93,7 +93,22 @@ export type EngineEvent =
   | { readonly type: 'line'; readonly line: EventLine }
   /** Structured output of an agent (text, tool call, ...), already summarised to one line. */
   | { readonly type: 'agent-output'; readonly agentId: string; readonly text: string }
-  | { readonly type: 'ended'; readonly exitCode: number; readonly outcome: string };
+  | { readonly type: 'ended'; readonly exitCode: number; readonly outcome: string }
+  /** Something that needs a person (notify/notify.ts): attached boards ring for it. */
+  | { readonly type: 'notify'; readonly notice: NotifyNotice };
+
+/** A notification as boards receive it, once per occurrence. */
+export interface NotifyNotice {
+  /** Unique within the run: a board rings once per id, whatever it receives again. */
+  readonly id: string;
+  /** `run-ended`, `task-blocked`, `waiting-input`, `budget-hit` or `queue-paused`. */
+  readonly kind: string;
+  /** One line for a person. */
+  readonly message: string;
+  readonly at: string;
+  /** `[notify] bell`: whether boards ring the terminal's bell (and OSC 9) for it. */
+  readonly bell: boolean;
+}
 
 /** A task's diff as the board's diff view shows it (the `task-diff` command's answer). */
 export interface TaskDiffView {
@@ -190,6 +205,7 @@ export function applyEvent(snapshot: EngineSnapshot, event: EngineEvent, maxRece
       return { ...snapshot, recent: recent.length > maxRecent ? recent.slice(-maxRecent) : recent };
     }
     case 'agent-output':
+    case 'notify':
       return snapshot;
     case 'ended':
       return snapshot.run ? { ...snapshot, run: { ...snapshot.run, outcome: event.outcome } } : snapshot;

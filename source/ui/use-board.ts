@@ -12,7 +12,6 @@ import { deriveSelection } from './derive.js';
 import { detailRows } from './detail-lines.js';
 import { diffRows } from './DiffView.js';
 import { graphRows } from './GraphView.js';
-import { waitingText } from './Header.js';
 import { displayText } from './text.js';
 import { HELP_ROW_COUNT } from './HelpOverlay.js';
 import { computeLayout, type BoardLayout } from './layout.js';
@@ -35,9 +34,9 @@ export const NOTICE_MS = 4000;
 /** Clear the screen and its scrollback, cursor home (ctrl-l). */
 const CLEAR_SCREEN = '\x1b[2J\x1b[3J\x1b[H';
 
-/** BEL, then an OSC 9 notification saying who waits (control characters only: no cell moves). */
+/** BEL, then an OSC 9 notification with `text` (control characters only: no cell moves). */
 export function attentionBytes(text: string): string {
-  return `\x07\x1b]9;nightshift: ${displayText(text)}\x07`;
+  return `\x07\x1b]9;${displayText(text)}\x07`;
 }
 
 /** Inputs of useBoard. */
@@ -181,25 +180,21 @@ export function useBoard({ client, readonly, size, theme, onExit }: UseBoardOpti
       });
   }, [agents, selectedAgentId, dispatch]);
 
-  // An agent starting to wait for a human rings the terminal's bell and posts an OSC 9 desktop
-  // notification (iTerm2, kitty, WezTerm, Windows Terminal; others ignore it). Agents already
-  // waiting when the board opens have the header's badge.
-  // One string per waiting agent, so the effect depends on plain values, not on the agents array.
-  const waitingKey = agents
-    .filter((agent) => agent.state === 'waiting-input')
-    .map((agent) => [agent.id, agent.name, agent.taskId].join('\t'))
-    .join('\n');
-  const alreadyWaiting = useRef<ReadonlySet<string> | null>(null);
-  useEffect(() => {
-    const waiting = waitingKey === '' ? [] : waitingKey.split('\n').map((entry) => entry.split('\t'));
-    const before = alreadyWaiting.current;
-    alreadyWaiting.current = new Set(waiting.map(([id]) => id ?? ''));
-    if (before === null) return;
-    const fresh = waiting
-      .filter(([id]) => !before.has(id ?? ''))
-      .map(([, name = '', taskId = '']) => ({ name, taskId }));
-    if (fresh.length > 0) write(attentionBytes(waitingText(fresh)));
-  }, [waitingKey, write]);
+  // What needs a person (the run ended, a task blocked, an agent waits for input, the budget or an
+  // outage stopped the queue) rings the terminal's bell and posts an OSC 9 desktop notification
+  // (iTerm2, kitty, WezTerm, Windows Terminal; others ignore it) when `[notify] bell` is on. The
+  // engine sends each once; a board rings once per id, whatever a reconnect brings again. Agents
+  // already waiting when the board opens have the header's badge.
+  const rung = useRef(new Set<string>());
+  useEffect(
+    () =>
+      client.onEvent((event) => {
+        if (event.type !== 'notify' || !event.notice.bell || rung.current.has(event.notice.id)) return;
+        rung.current.add(event.notice.id);
+        write(attentionBytes(event.notice.message));
+      }),
+    [client, write],
+  );
 
   // While attached, a resized terminal resizes the agent's pty (and the local screen) to match.
   const { cols: attachCols, rows: attachRows } = attachSize;

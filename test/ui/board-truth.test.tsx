@@ -12,7 +12,7 @@ vi.hoisted(() => {
 });
 
 import { cleanup } from 'ink-testing-library';
-import { createFakeClient, makeAgent, makeTask } from './fake-client.js';
+import { createFakeClient, makeAgent, makeLine, makeTask } from './fake-client.js';
 import { KEY, renderBoard, stripAnsi, waitFor, waitForText } from './helpers.js';
 import { sampleClient } from './sample.js';
 
@@ -52,20 +52,31 @@ describe('a board opened mid-run', () => {
 });
 
 describe('an agent waiting for a human', () => {
-  it('gets a header badge and a task row mark, and rings the bell with an OSC 9 notice once', async () => {
+  it("gets a header badge and a task row mark; the engine's notice rings the bell with OSC 9 once", async () => {
     const client = sampleClient();
     const board = renderBoard(client, { columns: 100, rows: 30 });
     await waitForText(board.frame, 'ada #1');
-    expect(board.stdout.frames.some((frame) => frame.includes('\x07'))).toBe(false);
+    const bells = (): string[] => board.stdout.frames.filter((frame) => frame.includes('\x07'));
     client.push({
       type: 'agent',
       agent: makeAgent({ id: 'agent-1', name: 'ada', taskId: 'models', state: 'waiting-input' }),
     });
     await waitForText(board.frame, '? ada waits for input on models', '? ada waits for input #1');
-    await waitFor(() => board.stdout.frames.some((frame) => frame.includes('\x07')));
-    const rings = board.stdout.frames.filter((frame) => frame.includes('\x07'));
-    expect(rings.join('')).toContain('\x1b]9;nightshift: ada waits for input on models\x07');
-    // Still waiting on the next update: no second bell.
+    // The badge is the board's; the bell comes with the engine's notification.
+    expect(bells()).toHaveLength(0);
+    const notice = {
+      id: 'run-1:1',
+      kind: 'waiting-input',
+      message: 'nightshift todo-api: ada on models waits for input',
+      at: '2025-01-01T10:00:00.000Z',
+      bell: true,
+    };
+    client.push({ type: 'notify', notice });
+    await waitFor(() => bells().length > 0);
+    const rings = bells();
+    expect(rings.join('')).toContain('\x1b]9;nightshift todo-api: ada on models waits for input\x07');
+    // The same notice again (a reconnect, a replay): no second bell.
+    client.push({ type: 'notify', notice });
     client.push({
       type: 'agent',
       agent: makeAgent({
@@ -77,7 +88,7 @@ describe('an agent waiting for a human', () => {
       }),
     });
     await waitForText(board.frame, '? ada waits for input on models');
-    expect(board.stdout.frames.filter((frame) => frame.includes('\x07'))).toHaveLength(rings.length);
+    expect(bells()).toHaveLength(rings.length);
     // The header badge leads the second line, so it shows at 80 columns too.
     const header = lines(board.frame())[1] ?? '';
     expect(header.startsWith(' ? ada waits for input')).toBe(true);
@@ -181,5 +192,30 @@ describe('before the first snapshot', () => {
     const client = { ...sampleClient(), current: () => null };
     const board = renderBoard(client, { columns: 100, rows: 30 });
     await waitForText(board.frame, 'nightshift', "waiting for the engine's first snapshot…");
+  });
+});
+
+describe('[notify] bell', () => {
+  it('rings once for each notice when on, and never when off', async () => {
+    const client = sampleClient();
+    const board = renderBoard(client, { columns: 100, rows: 30 });
+    await waitForText(board.frame, 'ada #1');
+    const bells = (): string[] => board.stdout.frames.filter((frame) => frame.includes('\x07'));
+    const notice = (id: string, kind: string, bell: boolean) => ({
+      type: 'notify' as const,
+      notice: { id, kind, message: `nightshift todo-api: ${kind}`, at: '2025-01-01T10:00:00.000Z', bell },
+    });
+    for (const kind of ['task-blocked', 'budget-hit', 'queue-paused', 'waiting-input', 'run-ended'])
+      client.push(notice(`off-${kind}`, kind, false));
+    client.push({ type: 'line', line: makeLine('after the silent notices') });
+    await waitForText(board.frame, 'after the silent notices');
+    expect(bells()).toHaveLength(0);
+    for (const kind of ['task-blocked', 'budget-hit', 'queue-paused', 'waiting-input', 'run-ended'])
+      client.push(notice(`on-${kind}`, kind, true));
+    await waitFor(() => bells().join('').split('\x1b]9;').length - 1 >= 5);
+    const all = bells().join('');
+    for (const kind of ['task-blocked', 'budget-hit', 'queue-paused', 'waiting-input', 'run-ended'])
+      expect(all.split(`\x1b]9;nightshift todo-api: ${kind}\x07`)).toHaveLength(2);
+    board.unmount();
   });
 });
