@@ -1,6 +1,8 @@
 // The sandbox's start-up cost per attempt (DESIGN.md §8): `sh -c true` bare and under the bwrap
 // arguments an attempt gets (dist/sandbox/bwrap.js, on a real git worktree), median of N runs.
-// An attempt starts bwrap twice or more: once for the agent and once per gate command.
+// An attempt starts bwrap twice or more: once for the agent and once per gate command. The agent's
+// record goes through record-tee (a `tee -a` masking secrets, dist/security/record-tee.js) once per
+// agent: its rows compare it with plain tee on one JSON line.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -60,6 +62,22 @@ export async function run({ print }) {
         return performance.now() - started;
       },
     ],
+    [
+      'echo line | tee -a record',
+      () => time('/bin/sh', ['-c', `echo '{"type":"text"}' | tee -a record.jsonl >/dev/null`], worktree),
+    ],
+    [
+      'echo line | record-tee record',
+      () =>
+        time(
+          '/bin/sh',
+          [
+            '-c',
+            `echo '{"type":"text"}' | "${process.execPath}" "${path.join(repoRoot, 'dist', 'security', 'record-tee.js')}" record.jsonl >/dev/null`,
+          ],
+          worktree,
+        ),
+    ],
   ];
   const medians = [];
   for (const [label, measure] of rows) {
@@ -71,4 +89,5 @@ export async function run({ print }) {
   print(
     `bwrap cost per sandboxed command: ${ms(medians[1] - medians[0])} (network on), ${ms(medians[2] - medians[0])} (network off), plus ${ms(medians[3])} to build the arguments`,
   );
+  print(`record-tee cost per agent (masking the record) over tee: ${ms(medians[5] - medians[4])}`);
 }
