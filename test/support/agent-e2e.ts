@@ -184,6 +184,46 @@ export function agentEngineSuite(cli: FakeModelCli): void {
       );
 
       it(
+        "honours the user's own config: their memory file reaches the model; codex: their rules forbid a command",
+        { timeout: RUN_MS + 60_000 },
+        async () => {
+          const { fake: f, project: p } = await setUp(
+            byMarker({
+              mine: steps([
+                ...(cli === 'codex' ? [shell('touch forbidden.txt')] : []),
+                write('mine.txt', 'mine\n'),
+                say('Wrote mine.txt.'),
+              ]),
+            }),
+            {
+              homeFiles: {
+                [MEMORY_FILE[cli]]: `# My own rules\n${MEMORY_MARKER}: always be brief.\n`,
+                ...(cli === 'codex' && { '.codex/rules/mine.rules': USER_RULES }),
+              },
+            },
+          );
+          const verify = ['test -f mine.txt', 'test ! -e forbidden.txt'];
+          expect((await p.run(addTask('mine', 'mine', { verify }))).exitCode).toBe(0);
+          const run = await p.run(['run', '--no-ui'], { timeoutMs: RUN_MS });
+          expect(run.exitCode, describeRun(run, f)).toBe(0);
+          expect(p.task('mine').status, describeRun(run, f)).toBe('done');
+          // The user's memory file (in their own home, never copied into the project) reached the model.
+          expect(
+            f.conversations.some((c) => `${c.system}\n${c.userText}`.includes(MEMORY_MARKER)),
+            describeRun(run, f),
+          ).toBe(true);
+          if (cli === 'codex') {
+            // Their own rule refused the command, with their reason; their rules file is untouched.
+            expect(
+              f.toolResults().some((text) => text.includes('the user forbids touching forbidden.txt')),
+              JSON.stringify(f.toolResults()),
+            ).toBe(true);
+            expect(readFileSync(path.join(p.home, '.codex', 'rules', 'mine.rules'), 'utf8')).toBe(USER_RULES);
+          }
+        },
+      );
+
+      it(
         'the policy canary: git push is refused by the CLI and nothing reaches the remote',
         { timeout: RUN_MS + 60_000 },
         async () => {
@@ -211,6 +251,17 @@ export function agentEngineSuite(cli: FakeModelCli): void {
     },
   );
 }
+
+/** Where each CLI reads the user's own instructions from their home. */
+const MEMORY_FILE: Readonly<Record<FakeModelCli, string>> = {
+  codex: '.codex/AGENTS.md',
+  gemini: '.gemini/GEMINI.md',
+  opencode: '.config/opencode/AGENTS.md',
+};
+const MEMORY_MARKER = 'USER-MEMORY-7f3a';
+/** A rules file of the user's own, in their $CODEX_HOME/rules. */
+const USER_RULES =
+  'prefix_rule(pattern=["touch", "forbidden.txt"], decision="forbidden", justification="the user forbids touching forbidden.txt")\n';
 
 /** What the engine calls an outage answered with each status (agents/outage.ts describeOutage). */
 const OUTAGE_WORDS: Readonly<Record<OutageStatus, string>> = {
