@@ -6,10 +6,11 @@
  * NIGHTSHIFT_REMOTE_COMMAND because the ssh login's PATH has no `nightshift`.
  */
 import { writeFile } from 'node:fs/promises';
+import { execa } from 'execa';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliPath, runCli, tempDir, tempGitRepo } from '../support/cli.js';
-import { waitFor } from '../support/engine-fixtures.js';
+import { stopEngine, waitFor } from '../support/engine-fixtures.js';
 import { startSshd, type Sshd } from '../support/sshd.js';
 import { startTmux, tmuxAvailable, type TmuxSession } from '../support/tmux.js';
 
@@ -72,19 +73,7 @@ describe.skipIf(!haveTmux)('attach --ssh to a loopback sshd', () => {
 
   afterAll(async () => {
     await tmux?.kill();
-    if (dir) {
-      await runCli(['stop'], { cwd: dir, env }).catch(() => undefined);
-      await waitFor(
-        async () =>
-          (JSON.parse((await runCli(['status', '--json'], { cwd: dir, env })).stdout) as { engine: unknown })
-            .engine === null,
-        {
-          timeoutMs: 20_000,
-          intervalMs: 200,
-          what: 'the engine to stop',
-        },
-      ).catch(() => undefined);
-    }
+    if (dir) await stopEngine(dir, env);
     await sshd?.stop();
   });
 
@@ -96,6 +85,9 @@ describe.skipIf(!haveTmux)('attach --ssh to a loopback sshd', () => {
     const target = `127.0.0.1:${dir}`;
     const started = await runCli(['run', '--detach', '--parallel', '2'], { cwd: dir, env });
     expect(started.exitCode, started.stderr).toBe(0);
+    // Paused at once, so the run cannot end while the board is open (however slow this machine is):
+    // at most the first two tasks run; it resumes once the piped attach below is following it.
+    expect((await runCli(['pause'], { cwd: dir, env })).exitCode).toBe(0);
     const local = JSON.parse((await runCli(['status', '--json'], { cwd: dir, env })).stdout) as {
       engine: { pid: number } | null;
       total: number;
@@ -130,11 +122,23 @@ describe.skipIf(!haveTmux)('attach --ssh to a loopback sshd', () => {
     expect(left.replace(/\n/g, '')).toContain(`Come back with \`nightshift attach --ssh ${target}\``);
 
     // Without a TTY: the state, then the run's lines, until the engine ends with the run's code.
-    const piped = await runCli(['attach', '--ssh', target], {
+    const following = execa(process.execPath, [cliPath, 'attach', '--ssh', target], {
       cwd: path.dirname(dir),
-      env,
-      timeoutMs: 90_000,
+      env: { ...process.env, ...env },
+      stdin: 'ignore',
+      reject: false,
+      timeout: 120_000,
     });
+    let shown = '';
+    following.stdout.on('data', (chunk: Buffer) => (shown += chunk.toString()));
+    await waitFor(() => shown.includes(`(${dir})`), {
+      timeoutMs: 60_000,
+      intervalMs: 100,
+      what: 'attach --ssh to print the state',
+    });
+    expect((await runCli(['resume'], { cwd: dir, env })).exitCode).toBe(0);
+    const result = await following;
+    const piped = { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
     expect(piped.exitCode, `${piped.stdout}\n${piped.stderr}`).toBe(0);
     expect(piped.stdout).toContain(`(${dir})`);
     for (const task of TASKS)

@@ -10,6 +10,7 @@ import { execa } from 'execa';
 import stringWidth from 'string-width';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cliPath, runCli, tempDir, tempGitRepo } from '../support/cli.js';
+import { stopEngine } from '../support/engine-fixtures.js';
 import { startTmux, tmuxAvailable, type TmuxSession } from '../support/tmux.js';
 
 const available = await tmuxAvailable();
@@ -46,7 +47,7 @@ describe.skipIf(!available)('the board at 80x24', () => {
   let stopIn: { dir: string; env: Record<string, string> } | undefined;
   afterAll(async () => {
     for (const session of sessions) await session.kill();
-    if (stopIn) await runCli(['stop'], { cwd: stopIn.dir, env: stopIn.env }).catch(() => undefined);
+    if (stopIn) await stopEngine(stopIn.dir, stopIn.env);
   });
 
   it('first frame, footer and help, x on the task pane, a burst and a paste in the form', async () => {

@@ -8,7 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliPath, runCli, tempDir, tempGitRepo } from '../support/cli.js';
-import { waitFor } from '../support/engine-fixtures.js';
+import { engineGone, stopEngine } from '../support/engine-fixtures.js';
 import { startTmux, tmuxAvailable, type TmuxSession, type TmuxWindow } from '../support/tmux.js';
 
 const TASKS = [
@@ -64,25 +64,8 @@ describe.skipIf(!available)('the board in tmux', () => {
   afterAll(async () => {
     for (const session of sessions) await session.kill();
     // Whatever happened above, leave no engine behind (it writes into the folder being removed).
-    if (dir) {
-      await runCli(['stop'], { cwd: dir, env }).catch(() => undefined);
-      await engineGone().catch(() => undefined);
-    }
+    if (dir) await stopEngine(dir, env);
   });
-
-  /** Polls `status --json` until no engine runs. */
-  async function engineGone(timeoutMs = 20_000): Promise<void> {
-    await waitFor(
-      async () =>
-        (JSON.parse((await runCli(['status', '--json'], { cwd: dir, env })).stdout) as { engine: unknown })
-          .engine === null,
-      {
-        timeoutMs,
-        intervalMs: 200,
-        what: 'the engine to stop',
-      },
-    );
-  }
 
   async function shell(width: number, height: number): Promise<TmuxSession> {
     const session = await startTmux({ cwd: dir, width, height, env });
@@ -177,7 +160,7 @@ describe.skipIf(!available)('the board in tmux', () => {
     // stop ends the run; the engine's lock and registry entry go with it.
     const stopped = await runCli(['stop'], { cwd: dir, env });
     expect(stopped.exitCode, stopped.stderr).toBe(0);
-    await engineGone();
+    await engineGone(dir, env);
     const listed = JSON.parse((await runCli(['ls', '--json'], { env })).stdout) as unknown[];
     expect(listed).toEqual([]);
   }, 120_000);

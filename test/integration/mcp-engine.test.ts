@@ -18,7 +18,7 @@ describe('nightshift mcp with a running engine', () => {
     const project = await simProject();
     // Slow enough (delay per step) that the engine is still running while the tools are called.
     await project.importTasks([
-      simTask('slow', `sim: delay 1500\n${simWrite('slow.txt', 'done')}`, ['test -f slow.txt']),
+      simTask('slow', `sim: delay 3000\n${simWrite('slow.txt', 'done')}`, ['test -f slow.txt']),
     ]);
     const engine = project.startCli(['run', '--no-ui']);
     await waitFor(() => project.state()?.tasks.find((task) => task.id === 'slow')?.status === 'running', {
@@ -42,10 +42,13 @@ describe('nightshift mcp with a running engine', () => {
     );
     try {
       const current = await client.callTool({ name: 'current_task', arguments: {} });
-      expect(JSON.parse((current.content as { text: string }[])[0]?.text ?? '{}')).toMatchObject({
-        id: 'slow',
-        status: 'running',
-      });
+      // Its agent may have finished on a loaded machine: then the gate is checking it.
+      const shown = JSON.parse((current.content as { text: string }[])[0]?.text ?? '{}') as {
+        id?: string;
+        status?: string;
+      };
+      expect(shown.id).toBe('slow');
+      expect(['running', 'verifying']).toContain(shown.status);
       const added = await client.callTool({
         name: 'add_task',
         arguments: {

@@ -318,3 +318,26 @@ export async function cleanupProjects(): Promise<void> {
     what: 'leftover processes to die',
   });
 }
+
+/** Polls `status --json` in `dir` until no engine runs there. */
+export async function engineGone(
+  dir: string,
+  env: Readonly<Record<string, string>>,
+  timeoutMs = 60_000,
+): Promise<void> {
+  await waitFor(
+    async () =>
+      (JSON.parse((await runCli(['status', '--json'], { cwd: dir, env })).stdout) as { engine: unknown })
+        .engine === null,
+    { timeoutMs, intervalMs: 200, what: `the engine in ${dir} to stop` },
+  );
+}
+
+/**
+ * For an afterAll: stops the engine of `dir`, whatever state the test left it in, and waits until it
+ * is gone (it writes into the folder the test's clean-up removes next). Never throws.
+ */
+export async function stopEngine(dir: string, env: Readonly<Record<string, string>>): Promise<void> {
+  await runCli(['stop'], { cwd: dir, env }).catch(() => undefined);
+  await engineGone(dir, env).catch(() => undefined);
+}
