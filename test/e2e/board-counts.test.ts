@@ -1,0 +1,95 @@
+/**
+ * The board's counts agree with `nightshift status --json` on the same run, in a real terminal: a
+ * run with a landed task, a blocked one, one whose agent waits for input and one waiting on it.
+ * Header (agents n/limit, done/total, blocked) and the task groups say what status says.
+ */
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cliPath, runCli, tempDir, tempGitRepo } from '../support/cli.js';
+import { startTmux, tmuxAvailable, type TmuxSession } from '../support/tmux.js';
+
+const available = await tmuxAvailable();
+const cli = `node ${cliPath}`;
+
+interface StatusJson {
+  readonly engine: { readonly run: { readonly parallel: number } } | null;
+  readonly counts: Readonly<Record<'pending' | 'running' | 'verifying' | 'done' | 'blocked', number>>;
+  readonly total: number;
+  readonly agents: readonly { readonly role: string; readonly state: string }[];
+}
+
+describe.skipIf(!available)('counts on the board and in status', () => {
+  const sessions: TmuxSession[] = [];
+  afterAll(async () => {
+    for (const session of sessions) await session.kill();
+  });
+
+  it('agree on done, running, blocked, pending and agents n/limit', async () => {
+    const dir = await tempGitRepo('nightshift-board-counts-');
+    const env = { XDG_STATE_HOME: await tempDir('nightshift-board-counts-state-'), NO_COLOR: '1' };
+    expect((await runCli(['init', '--use', 'sim'], { cwd: dir, env })).exitCode).toBe(0);
+    const planFile = path.join(dir, '..', `${path.basename(dir)}-plan.json`);
+    await writeFile(
+      planFile,
+      JSON.stringify({
+        tasks: [
+          {
+            id: 'done-1',
+            title: 'Lands',
+            description: 'sim: write one.txt <<<\nok\n>>>',
+            verification: { validate_commands: ['test -f one.txt'] },
+          },
+          {
+            id: 'bad-2',
+            title: 'Blocks',
+            description: 'sim: write wrong.txt <<<\nno\n>>>',
+            verification: { validate_commands: ['test -f right.txt'] },
+          },
+          {
+            id: 'ask-3',
+            title: 'Waits for an answer',
+            description: 'sim: ask\nsim: write answered.txt <<<\nyes\n>>>',
+            verification: { validate_commands: ['test -f answered.txt'] },
+          },
+          {
+            id: 'later-4',
+            title: 'After the answer',
+            dependencies: ['ask-3'],
+            description: 'sim: write later.txt <<<\nok\n>>>',
+            verification: { validate_commands: ['test -f later.txt'] },
+          },
+        ],
+      }),
+    );
+    expect((await runCli(['task', 'import', planFile], { cwd: dir, env })).exitCode).toBe(0);
+
+    const tmux = await startTmux({ cwd: dir, width: 120, height: 35, env });
+    sessions.push(tmux);
+    await tmux.type('echo shell-ready');
+    await tmux.waitForText(/^shell-ready$/m);
+    await tmux.type(`${cli} run --parallel 3 --max-retries 0; echo "exit=$?"`);
+    const screen = await tmux.waitForText(
+      (text) => /waits for input on ask-3/.test(text) && /✓ done-1/.test(text) && /✗ bad-2/.test(text),
+      60_000,
+    );
+    const status = await runCli(['status', '--json'], { cwd: dir, env });
+    expect(status.exitCode, status.stderr).toBe(0);
+    const json = JSON.parse(status.stdout) as StatusJson;
+    console.log(`counts at 120x35:\n${screen}\nstatus: ${JSON.stringify(json.counts)}`);
+    expect(json.counts).toMatchObject({ done: 1, blocked: 1, running: 1, pending: 1 });
+    const working = json.agents.filter((agent) => agent.role === 'coding' && agent.state !== 'exited');
+    expect(screen).toMatch(new RegExp(`agents ${working.length}/${json.engine?.run.parallel ?? -1}\\b`));
+    expect(screen).toMatch(new RegExp(`${json.counts.done}/${json.total} done`));
+    expect(screen).toMatch(new RegExp(`· ${json.counts.blocked} blocked`));
+    const group = (name: string): number =>
+      Number(new RegExp(`^${name} \\((\\d+)\\)`, 'm').exec(screen)?.[1]);
+    expect(group('done')).toBe(json.counts.done);
+    expect(group('blocked')).toBe(json.counts.blocked);
+    expect(group('running / verifying')).toBe(json.counts.running + json.counts.verifying);
+    expect(group('pending')).toBe(json.counts.pending);
+    await tmux.sendKeys('Q');
+    await tmux.sendKeys('y');
+    await tmux.waitForText(/exit=\d+$/m, 60_000);
+  }, 150_000);
+});
