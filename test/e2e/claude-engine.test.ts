@@ -8,6 +8,7 @@
  * which .ci/run runs); the tests skip, saying why, only when it is missing and cannot be installed.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { assertOutage } from '../support/agent-e2e.js';
@@ -358,6 +359,24 @@ describe.skipIf(claude.skip !== undefined)(
       assertOutage(task, outage, statuses, describeRun(outage.run, fake));
       // No reflect agent ran: the fake never saw its prompt.
       expect(fake.agentRequests().some((r) => promptText(r).includes(REFLECT_MARKER))).toBe(false);
+    });
+
+    it("reads the user's own ~/.claude/CLAUDE.md: its text reaches the model", async () => {
+      const { fake, project: p } = await setUp(
+        withReflection(writesPassingCode({ file: 'mine.txt', content: 'mine\n', testCommand: '' })),
+      );
+      const marker = 'USER-MEMORY-7f3a';
+      await writeFile(
+        path.join(p.home, '.claude', 'CLAUDE.md'),
+        `# My own rules\n${marker}: always be brief.\n`,
+      );
+      // prettier-ignore
+      const added = await p.cli(['task', 'add', '--id', 'mine', '--title', 'Write mine.txt', '--description', 'Write mine.txt.', '--verify', 'test -f mine.txt']);
+      expect(added.exitCode, added.stderr).toBe(0);
+      const run = await p.cli(['run', '--no-ui'], { timeoutMs: RUN_MS });
+      expect(run.exitCode, describeRun(run, fake)).toBe(0);
+      expect(p.task('mine').status).toBe('done');
+      expect(fake.agentRequests().some((r) => JSON.stringify(r).includes(marker))).toBe(true);
     });
   },
 );
