@@ -103,6 +103,53 @@ export async function run({ print }) {
     print(`— ${agents} agent${agents === 1 ? '' : 's'} —`);
     await measureBoard(agents, index === 0, (line) => print(`  ${line}`));
   }
+  await measureFirstFrame(print);
+}
+
+/** Starts of `attach` on a paused engine measured for the first frame (median). */
+const FIRST_FRAME_STARTS = QUICK ? 5 : 7;
+
+/**
+ * Time from starting `nightshift attach` in a pty to its first frame (the header's `nightshift ·`
+ * on screen), and to the board drawn from the engine's snapshot (`tasks (N)`): the median of
+ * FIRST_FRAME_STARTS starts on one paused engine.
+ */
+async function measureFirstFrame(print) {
+  const pty = (await import('@lydell/node-pty')).default;
+  const project = simProject({ tasks: [simTask('hold', 'sim: delay 1500\nsim: run true', ['true'])] });
+  const env = { ...project.env };
+  delete env.CI;
+  check(project.cli(['run', '--detach', '--parallel', '1']), 'run --detach');
+  check(project.cli(['pause']), 'pause');
+  const first = [];
+  const drawn = [];
+  for (let i = 0; i < FIRST_FRAME_STARTS; i++) {
+    let text = '';
+    const started = performance.now();
+    let firstAt;
+    let drawnAt;
+    const board = pty.spawn(process.execPath, [cliPath, 'attach'], {
+      name: 'xterm-256color',
+      cols: 120,
+      rows: 35,
+      cwd: project.dir,
+      env,
+    });
+    board.onData((data) => {
+      text += data;
+      if (firstAt === undefined && text.includes('nightshift')) firstAt = performance.now();
+      if (drawnAt === undefined && /tasks \(\d+\)/.test(text)) drawnAt = performance.now();
+    });
+    await waitUntil(() => drawnAt !== undefined, 30_000, 'the board to draw its snapshot');
+    board.kill();
+    first.push(firstAt - started);
+    drawn.push(drawnAt - started);
+  }
+  check(project.cli(['stop']), 'stop');
+  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  print(
+    `time to first frame  ${median(first).toFixed(0)} ms median of ${first.length} starts of attach (board with the snapshot: ${median(drawn).toFixed(0)} ms; all: ${first.map((v) => v.toFixed(0)).join(', ')} ms)`,
+  );
 }
 
 /** One engine with `agents` spamming sim agents and a board on it; the idle figure when `withIdle`. */
