@@ -3,6 +3,7 @@
  * (in the order asked), a failed one does not stop the next, and parallel landings of several
  * passed attempts all end on the integration branch.
  */
+import { existsSync } from 'node:fs';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -133,4 +134,63 @@ describe('landWork', () => {
     expect(second).toMatchObject({ kind: 'refused', reason: 'conflict', files: ['README.md'] });
     expect(await readFile(path.join(repo, 'README.md'), 'utf8')).toBe('one\n');
   });
+});
+
+describe('landing while the user is in the middle of their own git operation', () => {
+  /** Puts the main checkout in the middle of `operation` with real git; returns how to end it. */
+  async function startOperation(operation: string): Promise<{ marker: string; finish: () => Promise<void> }> {
+    const git = (...args: string[]) => run(repo, ...args);
+    await git('checkout', '-q', '-b', 'other');
+    await writeFile(path.join(repo, 'README.md'), 'theirs\n');
+    await git('commit', '-q', '-am', 'their change');
+    await git('checkout', '-q', 'main');
+    await writeFile(path.join(repo, 'README.md'), 'ours\n');
+    await git('commit', '-q', '-am', 'our change');
+    const conflicting = (args: string[]) => execa('git', args, { cwd: repo, reject: false });
+    switch (operation) {
+      case 'rebase': {
+        // rebase -i stopping at an `edit`, as a person would be mid-way through one.
+        await execa('git', ['rebase', '-i', 'HEAD~1'], {
+          cwd: repo,
+          env: { GIT_SEQUENCE_EDITOR: 'sed -i 1s/^pick/edit/' },
+        });
+        return { marker: 'rebase-merge', finish: async () => void (await git('rebase', '--continue')) };
+      }
+      case 'merge':
+        expect((await conflicting(['merge', 'other'])).exitCode).not.toBe(0);
+        return { marker: 'MERGE_HEAD', finish: async () => void (await git('merge', '--abort')) };
+      case 'cherry-pick':
+        expect((await conflicting(['cherry-pick', 'other'])).exitCode).not.toBe(0);
+        return { marker: 'CHERRY_PICK_HEAD', finish: async () => void (await git('cherry-pick', '--abort')) };
+      default:
+        await git('bisect', 'start');
+        await git('bisect', 'bad');
+        return { marker: 'BISECT_LOG', finish: async () => void (await git('bisect', 'reset')) };
+    }
+  }
+
+  it.each(['rebase', 'merge', 'cherry-pick', 'bisect'])(
+    'waits during a %s, leaves it as it was, and lands once it is over',
+    async (operation) => {
+      const { marker, finish } = await startOperation(operation);
+      const mainBefore = await run(repo, 'rev-parse', 'main');
+      const work = await createWorktree(repo, 'T1', 1, { baseRef: 'main' });
+      await writeFile(path.join(work.path, 'task.txt'), 'verified\n');
+      const request = { message: 'the task', integrationBranch: 'main', autoCommit: true };
+
+      const waited = await landWork(repo, work, request);
+      expect(waited).toMatchObject({ kind: 'refused', reason: 'dirty-checkout' });
+      expect(waited.kind === 'refused' && waited.conflict).toContain(`a git ${operation} is in progress`);
+      // The user's operation is untouched, main did not move, and the work is committed on its branch.
+      expect(existsSync(path.join(repo, '.git', marker))).toBe(true);
+      expect(await run(repo, 'rev-parse', 'main')).toBe(mainBefore);
+      expect(await run(work.path, 'log', '-1', '--format=%s')).toBe('the task');
+
+      await finish();
+      const landed = await landWork(repo, work, request);
+      expect(landed.kind).toBe('landed');
+      expect(await run(repo, 'log', '-1', '--format=%s', 'main')).toBe('the task');
+      expect(await run(repo, 'show', 'main:task.txt')).toBe('verified');
+    },
+  );
 });

@@ -12,6 +12,7 @@ import {
   simProject,
   simTask,
   simWrite,
+  waitFor,
   worktreeFolders,
 } from '../support/engine-fixtures.js';
 
@@ -67,4 +68,35 @@ describe('landing with a dirty main checkout', () => {
     expect(worktreeFolders(project)).toEqual([]);
     expect(await project.git('show', 'main:shared.txt')).toBe('from the task');
   }, 150_000);
+
+  it('lands the waiting work by itself, without an agent, once the user clears the way while the run goes on', async () => {
+    const project = await simProject();
+    writeFileSync(path.join(project.dir, 'shared.txt'), 'original\n');
+    await project.commitAll('shared file');
+    await project.importTasks([
+      simTask('d', simWrite('shared.txt', 'from the task'), ['grep -q task shared.txt'], { priority: 2 }),
+      // Keeps the run going: its agent waits for an answer that never comes.
+      simTask('asker', 'sim: ask', ['test -f never.txt']),
+    ]);
+    writeFileSync(path.join(project.dir, 'shared.txt'), 'the user is editing this\n');
+    const engine = project.startCli(['run', '--no-ui', '--parallel', '2']);
+    await waitFor(() => project.task('d').landing !== undefined, {
+      what: "d's verified work to wait on its branch",
+      timeoutMs: 120_000,
+    });
+    // The user puts their edit away; the engine, still running, lands the work on its own.
+    await project.git('checkout', '--', 'shared.txt');
+    await waitFor(() => project.task('d').status === 'done', {
+      what: 'd to land by itself',
+      timeoutMs: 60_000,
+    });
+    expect(project.task('asker').status).toBe('running');
+    const landed = project.task('d');
+    expect(landed.attempts).toHaveLength(1);
+    expect(landed.landing).toBeUndefined();
+    expect(await project.git('show', 'main:shared.txt')).toBe('from the task');
+    expect((await project.subjects()).filter((s) => s.startsWith('nightshift(d):'))).toHaveLength(1);
+    await project.cli(['stop']);
+    await engine.exited;
+  }, 240_000);
 });
