@@ -112,7 +112,7 @@ describe('parseConfig', () => {
     expect(error.message).toMatch(
       /^\/p\/nightshift\.toml:3: unknown key "paralel" in table \[run\]; did you mean "parallel"\?/,
     );
-    expect(error.message).toContain('known: parallel, max_retries');
+    expect(error.message).toContain('known: parallel, max_agents, max_retries');
   });
 
   it('names unknown keys in nested tables and unknown tables', () => {
