@@ -4,6 +4,7 @@
  */
 import React from 'react';
 import type { AgentState, AgentView } from '../protocol/types.js';
+import type { Task } from '../tasks/model.js';
 import { cell, formatCost, formatDuration, formatTokens, spinnerFrame } from './format.js';
 import { windowStart } from './layout.js';
 import type { Row } from './Lines.js';
@@ -13,6 +14,8 @@ import { useTheme } from './theme.js';
 /** Props of AgentPane. */
 export interface AgentPaneProps {
   readonly agents: readonly AgentView[];
+  /** The queue, so the title counts the tasks still starting their agent. */
+  readonly tasks?: readonly Task[];
   readonly selectedId: string | null;
   readonly focused: boolean;
   readonly paused: boolean;
@@ -40,25 +43,28 @@ export function backendLabel(backend: string, simulated = backend === 'sim'): st
   return simulated ? 'simulated' : backend;
 }
 
-/** How many agents do what: coding agents count against the run's parallel limit; helpers
- * (reflect, review, regression, plan) and agents that just exited are counted apart. */
+/** How many agents do what. Working: the run's parallel slots in use, one per task the task pane
+ * shows under "running / verifying" (starting its agent, with its agent, or at its gate) and one per
+ * other live coding agent. Helpers (reflect, review, regression, plan) and agents that exited are
+ * counted apart. */
 export interface AgentCounts {
   readonly working: number;
   readonly helpers: number;
   readonly exited: number;
 }
 
-/** Counts `agents` the same way for the header and the agent pane's title. */
-export function agentCounts(agents: readonly AgentView[]): AgentCounts {
-  let working = 0;
+/** Counts `agents` and the `tasks` holding a slot the same way for the header and the agent pane. */
+export function agentCounts(agents: readonly AgentView[], tasks: readonly Task[] = []): AgentCounts {
+  const slots = new Set<string>();
+  for (const task of tasks) if (task.status === 'running' || task.status === 'verifying') slots.add(task.id);
   let helpers = 0;
   let exited = 0;
   for (const agent of agents) {
     if (agent.state === 'exited') exited += 1;
-    else if (agent.role === 'coding') working += 1;
+    else if (agent.role === 'coding') slots.add(agent.taskId);
     else helpers += 1;
   }
-  return { working, helpers, exited };
+  return { working: slots.size, helpers, exited };
 }
 
 /** "agents 2/3 · 1 helper · 1 exited": the same figures as the header. */
@@ -131,7 +137,7 @@ export function AgentPane(props: AgentPaneProps): React.JSX.Element {
   const start = windowStart(rows.length, visible, selectedIndex);
   return (
     <Pane
-      title={agentsTitle(agentCounts(agents), props.parallel)}
+      title={agentsTitle(agentCounts(agents, props.tasks), props.parallel)}
       hint={
         rows.length > visible
           ? `${start + 1}-${Math.min(rows.length, start + visible)}/${rows.length}`

@@ -73,6 +73,7 @@ function BoardFrame(
         project={engine.snapshot?.project ?? '…'}
         run={engine.snapshot?.run ?? null}
         agents={model.agents}
+        tasks={model.tasks}
         progress={model.progress}
         outcome={model.outcome}
         readonly={props.readonly ?? false}
@@ -170,6 +171,7 @@ function Panes({ model }: { readonly model: BoardModel }): React.JSX.Element {
         <AgentPane
           {...layout.agents}
           agents={model.agents}
+          tasks={model.tasks}
           selectedId={model.selectedAgent?.id ?? null}
           focused={state.focus === 'agents'}
           paused={model.engine.snapshot?.run?.paused ?? false}

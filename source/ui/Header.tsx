@@ -4,6 +4,7 @@
  */
 import React from 'react';
 import type { AgentView, RunView } from '../protocol/types.js';
+import type { Task } from '../tasks/model.js';
 import { agentCounts, backendLabel } from './AgentPane.js';
 import { formatCost, formatDuration } from './format.js';
 import { Lines, type Row } from './Lines.js';
@@ -16,6 +17,8 @@ export interface HeaderProps {
   readonly project: string;
   readonly run: RunView | null;
   readonly agents: readonly AgentView[];
+  /** The queue: a running task still starting its agent counts as one working. */
+  readonly tasks?: readonly Task[];
   readonly progress: QueueProgress;
   /** The run's outcome once the engine reported its end. */
   readonly outcome: string | null;
@@ -62,7 +65,7 @@ export function Header(props: HeaderProps): React.JSX.Element {
   const state = runState(run, props.outcome);
   const stateColour =
     state.tone === 'ok' ? theme.status.running : state.tone === 'warn' ? theme.notice.warn : theme.text.dim;
-  const agentFigures = agentCounts(props.agents);
+  const agentFigures = agentCounts(props.agents, props.tasks);
   const end = run?.endedAt ? Date.parse(run.endedAt) : props.now;
   const elapsed = run ? formatDuration(end - Date.parse(run.startedAt)) : '—';
   const budget = run && run.maxCostUsd > 0 ? ` of ${formatCost(run.maxCostUsd)}` : '';

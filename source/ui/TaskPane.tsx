@@ -68,8 +68,10 @@ function taskSuffix(
         waiting,
       };
     // Before its agent shows (worktree, sandbox) the attempt is starting, not an agent running.
-    const who = task.status === 'verifying' ? 'verifying' : (agent?.name ?? 'starting');
-    return { text: `${who} #${agent?.attempt ?? task.attempts.length}`, colour: theme.text.dim, waiting };
+    // An agent that exited (the last attempt's) does not work on it any more: the next one starts.
+    const live = agent !== undefined && agent.state !== 'exited' ? agent : undefined;
+    const who = task.status === 'verifying' ? 'verifying' : (live?.name ?? 'starting');
+    return { text: `${who} #${live?.attempt ?? task.attempts.length}`, colour: theme.text.dim, waiting };
   }
   if (task.status === 'done' && task.attempts.length > 1)
     return { text: `${task.attempts.length} attempts`, colour: theme.text.dim, waiting };

@@ -69,10 +69,19 @@ describe.skipIf(!available)('counts on the board and in status', () => {
     await tmux.type('echo shell-ready');
     await tmux.waitForText(/^shell-ready$/m);
     await tmux.type(`${cli} run --parallel 3 --max-retries 0; echo "exit=$?"`);
-    const screen = await tmux.waitForText(
-      (text) => /waits for input on ask-3/.test(text) && /✓ done-1/.test(text) && /✗ bad-2/.test(text),
-      60_000,
-    );
+    // Every frame on the way, starts included: "agents n/3" counts the slots in use, the tasks the
+    // task pane shows under "running / verifying" (starting, with an agent, or at the gate).
+    const frames: string[] = [];
+    const screen = await tmux.waitForText((text) => {
+      if (/agents \d+\/3/.test(text)) frames.push(text);
+      return /waits for input on ask-3/.test(text) && /✓ done-1/.test(text) && /✗ bad-2/.test(text);
+    }, 60_000);
+    for (const frame of frames) {
+      const header = Number(/agents (\d+)\/3/.exec(frame)?.[1]);
+      const group = Number(/^running \/ verifying \((\d+)\)/m.exec(frame)?.[1] ?? 0);
+      expect(header, `agents in the header against the task pane:\n${frame}`).toBe(group);
+    }
+    expect(frames.some((frame) => frame.includes('starting #'))).toBe(true);
     const status = await runCli(['status', '--json'], { cwd: dir, env });
     expect(status.exitCode, status.stderr).toBe(0);
     const json = JSON.parse(status.stdout) as StatusJson;

@@ -14,7 +14,7 @@ vi.hoisted(() => {
 import { cleanup } from 'ink-testing-library';
 import { BINDINGS } from '../../source/ui/keys/bindings.js';
 import stringWidth from 'string-width';
-import { makeAgent, makeLine, makeTask } from './fake-client.js';
+import { createFakeClient, makeAgent, makeLine, makeRun, makeTask } from './fake-client.js';
 import { KEY, renderBoard, stripAnsi, waitFor, waitForText } from './helpers.js';
 import { sampleClient } from './sample.js';
 
@@ -64,6 +64,36 @@ describe('board frames', () => {
     expect(text[at('HTTP routes')]).toContain('⧗ waits on models,auth');
     expect(text[at('API docs')]).toContain('mkdocs missing');
     expect(text[at('Data models')]).toContain('ada #1');
+  });
+
+  it('counts the slots in use in "agents n/limit": tasks starting their agent or at the gate too', async () => {
+    const board = renderBoard(
+      createFakeClient({
+        project: 'todo-api',
+        run: makeRun({ parallel: 4 }),
+        tasks: [
+          makeTask({ id: 'one', title: 'First', status: 'running' }),
+          makeTask({ id: 'two', title: 'Second', status: 'running' }),
+          makeTask({ id: 'three', title: 'Third', status: 'running' }),
+          makeTask({ id: 'four', title: 'Fourth', status: 'verifying' }),
+        ],
+        // "two" has a live agent; "three" only the agent of its last attempt, which exited.
+        agents: [
+          makeAgent({ id: 'agent-1', name: 'ada', taskId: 'two' }),
+          makeAgent({ id: 'agent-2', name: 'bob', taskId: 'three', state: 'exited' }),
+        ],
+      }),
+      { columns: 120, rows: 30 },
+    );
+    await waitForText(board.frame, 'running / verifying (4)');
+    const frame = board.frame();
+    expect(lineOf(frame, 'First')).toContain('starting #');
+    expect(lineOf(frame, 'Second')).toContain('ada #1');
+    expect(lineOf(frame, 'Third')).toContain('starting #');
+    expect(lineOf(frame, 'Fourth')).toContain('verifying #');
+    expect(lineOf(frame, 'todo-api')).toContain('agents 4/4');
+    // The agent pane's title says the same.
+    expect(lines(frame).filter((line) => line.includes('agents 4/4'))).toHaveLength(2);
   });
 
   it('shows each agent with backend label, task#attempt, state, action, elapsed, tokens and cost', async () => {
