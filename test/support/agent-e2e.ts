@@ -30,13 +30,13 @@ import {
 } from './fake-models.js';
 
 /** What the reflect template says first (templates/prompts/reflect.md). */
-const REFLECT_MARKER = 'You are reviewing a failed attempt';
+export const REFLECT_MARKER = 'You are reviewing a failed attempt';
 /** How long one `nightshift run` may take: opencode needs ~80 s per attempt on a loaded 2-core machine. */
 const RUN_MS = 600_000;
-const LESSON = 'b.txt must say "B" on one line, as the check expects.';
+export const LESSON = 'b.txt must say "B" on one line, as the check expects.';
 
 /** A script that also answers the reflect prompt with the JSON lesson the template asks for. */
-function withReflection(script: ModelScript): ModelScript {
+export function withReflection(script: ModelScript): ModelScript {
   return (conversation) =>
     conversation.userText.includes(REFLECT_MARKER)
       ? say(JSON.stringify({ lesson: LESSON, steps: null, notes: null, verification: null }))
