@@ -2,8 +2,11 @@
  * The `sim:` directives a prompt carries to the simulated agent (DESIGN.md §4). Pure: prompt text
  * in, a plan out, so the syntax is tested without running anything.
  *
- * Syntax — a directive is any line whose trimmed text starts with `sim:`; nothing else in the prompt
- * is read, so directives quoted inside code fences or examples count too (kept simple on purpose):
+ * Syntax — a directive is any line whose trimmed text starts with `sim:`, or with a list marker
+ * (`1.`, `2)`, `-`, `*`) and then `sim:`: a task's steps reach the prompt as `1. …` lines, so a step
+ * typed as `sim: run …` (the board's new-task form, `task add --step`) is read too. Nothing else in
+ * the prompt is read, so directives quoted inside code fences or examples count too (kept simple on
+ * purpose):
  *   sim: write PATH <<<          the following lines, up to a line that is `>>>` after trimming,
  *   ...content...                become the file's content (with a final newline). Leading
  *   >>>                          whitespace up to the directive line's own indentation is removed
@@ -49,7 +52,7 @@ export interface SimPlan {
   readonly errors: readonly string[];
 }
 
-const DIRECTIVE = /^sim:\s*(\S+)\s*(.*)$/;
+const DIRECTIVE = /^(?:(?:\d+[.)]|[-*])\s+)?sim:\s*(\S+)\s*(.*)$/;
 const BLOCK_OPEN = /^(\S+)\s*<<<$/;
 
 /**

@@ -31,6 +31,17 @@ describe('parseSimDirectives', () => {
     expect(plan.steps).toEqual([{ kind: 'write', path: 'a.txt', content: 'sim: hang\n', append: false }]);
   });
 
+  it('reads a directive after a list marker: a task step reaches the prompt as "1. sim: …"', () => {
+    const plan = parseSimDirectives(
+      ['## Steps', '1. sim: run echo hi > hi.txt', '2) sim: delay 5', '- sim: hang', '* not sim: run x'].join(
+        '\n',
+      ),
+    );
+    expect(plan.errors).toEqual([]);
+    expect(plan.delayMs).toBe(5);
+    expect(plan.steps).toEqual([{ kind: 'run', command: 'echo hi > hi.txt' }, { kind: 'hang' }]);
+  });
+
   it('parses every kind of directive, in order, with settings taken globally', () => {
     const prompt = [
       'sim: run npm test -- --reporter dot',
