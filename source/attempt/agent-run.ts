@@ -153,8 +153,17 @@ export async function runAgent(
 /** Denials kept per attempt in its record (the log and the .jsonl record keep every one). */
 const MAX_DENIALS_KEPT = 50;
 
-/** What the kernel sandbox says when a write is refused: the tool's own error text. */
-const SANDBOX_REFUSAL = /Read-only file system|EROFS/;
+/**
+ * What the kernel sandbox says when a write is refused: the tool's own error text (git pushing to a
+ * read-only repository says only that it cannot create its temporary object directory).
+ */
+const SANDBOX_REFUSAL = /Read-only file system|EROFS|unable to create temporary object directory/;
+/**
+ * The same, as a program's error line (`rm: cannot remove 'x': Read-only file system`), for CLIs
+ * whose shell tool reports a failed command as a success with its output (gemini, opencode).
+ */
+const SANDBOX_REFUSAL_LINE =
+  /^[^\n]*(: Read-only file system|: EROFS\b[^\n]*|unable to create temporary object directory)\s*$/m;
 
 /**
  * A refused command in an agent's events: a policy denial from the CLI's own mechanism, or a tool
@@ -165,7 +174,8 @@ export function denialOf(
   calls: ReadonlyMap<string, string>,
 ): { by: 'policy' | 'sandbox'; command: string; reason: string } | undefined {
   if (event.type === 'denied') return { by: 'policy', command: event.command, reason: event.reason };
-  if (event.type !== 'tool-result' || !event.isError || !SANDBOX_REFUSAL.test(event.text)) return undefined;
+  if (event.type !== 'tool-result') return undefined;
+  if (!(event.isError ? SANDBOX_REFUSAL : SANDBOX_REFUSAL_LINE).test(event.text)) return undefined;
   const line = event.text.split('\n').find((text) => SANDBOX_REFUSAL.test(text)) ?? event.text;
   const call = event.id !== undefined ? calls.get(event.id) : undefined;
   return {

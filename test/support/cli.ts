@@ -13,7 +13,7 @@
  *   `~/.local/state/nightshift`; pass `env: { XDG_STATE_HOME: … }` to override.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { mkdtemp, realpath, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, realpath, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -94,11 +94,24 @@ afterAll(async () => {
   sharedStateHome = undefined;
 });
 
-/** A new empty folder under the system temp dir (real path, symlinks resolved), removed after the file's tests. */
-export async function tempDir(prefix = 'nightshift-test-'): Promise<string> {
-  const dir = await realpath(await mkdtemp(path.join(os.tmpdir(), prefix)));
+/**
+ * A new empty folder under the system temp dir, or under `parent` (created when missing); real
+ * path, symlinks resolved; removed after the file's tests.
+ */
+export async function tempDir(prefix = 'nightshift-test-', parent?: string): Promise<string> {
+  if (parent !== undefined) await mkdir(parent, { recursive: true });
+  const dir = await realpath(await mkdtemp(path.join(parent ?? os.tmpdir(), prefix)));
   made.push(dir);
   return dir;
+}
+
+/**
+ * A new empty folder outside /tmp (under .test-cache/outside), removed after the file's tests: for a
+ * canary a sandbox test must still see — the sandbox's private /tmp hides everything under /tmp, so a
+ * write there would fail for that reason alone, while a user's other folders stay visible.
+ */
+export function outsideDir(prefix: string): Promise<string> {
+  return tempDir(prefix, path.join(repoRoot, '.test-cache', 'outside'));
 }
 
 /** A new temporary git repository on branch `main` with a user configured and one commit. */
