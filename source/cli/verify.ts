@@ -1,10 +1,13 @@
 /**
- * `nightshift verify ID`: runs a task's gate now, in the main checkout, and prints the result.
+ * `nightshift verify ID`: runs a task's gate now, in the main checkout, and prints the result. The
+ * commands run in the kernel sandbox like the engine's gate (DESIGN.md §8): the checkout is
+ * writable (builds write into it), its `.git` and everything outside it are not.
  */
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
 import { runGate } from '../gate/gate.js';
 import { requireHead } from '../git/git.js';
+import { chooseSandbox } from '../sandbox/bwrap.js';
 import { maskSecrets } from '../security/secrets.js';
 import { findTask } from '../tasks/queue.js';
 import { findProjectRoot } from './project.js';
@@ -23,12 +26,14 @@ export function registerVerify(program: Command): void {
       const root = findProjectRoot();
       const [config, state] = await Promise.all([loadConfig(root), readState(root)]);
       const task = findTask(state, id);
+      const sandbox = chooseSandbox(config.sandbox);
       // Changed files are counted against HEAD: what is uncommitted in the checkout right now.
       const result = await runGate(task, {
         cwd: root,
         baseRef: await requireHead(root),
         timeoutSeconds: config.verification.timeout_seconds,
         mask: maskSecrets,
+        ...(sandbox.kind !== 'off' && { sandbox: { sandbox, scope: { worktree: root, projectRoot: root } } }),
       });
       if (options.json)
         printJson({ task: id, passed: result.passed, metric: result.metric ?? null, checks: result.checks });

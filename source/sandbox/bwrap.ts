@@ -251,8 +251,10 @@ export function bwrapArguments(
     const full = path.join(home, name);
     if (existsSync(full)) args.push('--ro-bind', '/dev/null', full);
   }
-  // The worktree's `.git` link cannot be removed or rewritten.
-  if (git) args.push('--ro-bind', path.join(worktree, '.git'), path.join(worktree, '.git'));
+  // The worktree's `.git` link cannot be removed or rewritten; a checkout's own `.git` folder (a
+  // gate run by `nightshift verify` in the main checkout) keeps its refs, stash and config read-only.
+  const dotGit = path.join(worktree, '.git');
+  if (git || existsSync(dotGit)) args.push('--ro-bind', dotGit, dotGit);
 
   args.push('--unshare-pid', '--unshare-ipc', '--die-with-parent');
   if (!settings.network) args.push('--unshare-net');
