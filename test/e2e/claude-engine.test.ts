@@ -24,6 +24,7 @@ import {
   type FakeAnthropic,
   type MessagesRequest,
   type Scenario,
+  type SentUsage,
 } from '../support/fake-anthropic.js';
 import {
   DENIED_SUMMARY_PREFIX,
@@ -52,6 +53,19 @@ const LESSON =
 const RUN_MS = 120_000;
 const RETRY_RUN_MS = 210_000;
 const TEST_MS = 240_000;
+
+/** Usage for agent request N: distinct input, output, cache-write and cache-read counts. */
+const usage = (n: number): SentUsage => ({
+  input: 1000 + n,
+  output: 20 + n,
+  cacheCreation: 300 + n,
+  cacheRead: 5000 + n,
+});
+/** What nightshift records of `sent`: cache reads and writes count as input. */
+const recorded = (sent: readonly SentUsage[]): { tokensIn: number; tokensOut: number } => ({
+  tokensIn: sent.reduce((sum, u) => sum + u.input + u.cacheCreation + u.cacheRead, 0),
+  tokensOut: sent.reduce((sum, u) => sum + u.output, 0),
+});
 
 /** A coding scenario, plus the reflect agent's answer: the JSON object the reflect template asks for. */
 function withReflection(coding: Scenario): Scenario {
@@ -115,6 +129,7 @@ describe.skipIf(claude.skip !== undefined)(
       };
       server = await startFakeAnthropic({
         scenario: recording,
+        usage,
         log: process.env['FAKE_ANTHROPIC_LOG'] ? (line) => console.log(line) : undefined,
       });
       project = await claudeProject(claude.cli!.path, server.url, options);
@@ -151,10 +166,10 @@ describe.skipIf(claude.skip !== undefined)(
       expect(task.attempts).toHaveLength(1);
       const attempt = task.attempts[0]!;
       expect(attempt.outcome).toBe('passed');
-      // claude's result carries total_cost_usd; the per-message usage gives the tokens.
+      // claude's result carries total_cost_usd; the tokens are exactly what the fake sent.
       expect(attempt.costUsd).toBeGreaterThan(0);
-      expect(attempt.tokensIn).toBeGreaterThan(0);
-      expect(attempt.tokensOut).toBeGreaterThan(0);
+      expect(fake.sent().length).toBeGreaterThan(1);
+      expect({ tokensIn: attempt.tokensIn, tokensOut: attempt.tokensOut }).toEqual(recorded(fake.sent()));
 
       // claude worked in the attempt's worktree, outside the repository (under XDG_STATE_HOME).
       expect(cwds.length).toBeGreaterThan(0);
@@ -222,6 +237,12 @@ describe.skipIf(claude.skip !== undefined)(
       const task = p.task('greet');
       expect(task.status).toBe('done');
       expect(task.attempts.map((a) => a.outcome)).toEqual(['failed', 'passed']);
+      // Tokens per attempt are what the fake sent to its sessions (the reflection counts toward
+      // attempt 1, whose failure it reviews); the task's are their sum.
+      const [first, second] = task.attempts.map((a) => ({ tokensIn: a.tokensIn, tokensOut: a.tokensOut }));
+      const ofSecond = (u: { prompt: string }): boolean => u.prompt.includes('This is attempt 2 of');
+      expect(second).toEqual(recorded(fake.sent().filter(ofSecond)));
+      expect(first).toEqual(recorded(fake.sent().filter((u) => !ofSecond(u))));
       // The summary keeps the failing check's last output line, not just "exit 1; last output:".
       expect(task.attempts[0]!.summary).toBe(
         'gate failed: node test-greet.js — exit 1; last output: expected "Hello, Ada!", got "Hi Ada"',

@@ -119,6 +119,8 @@ export interface ClaudeProjectOptions {
   readonly config?: Readonly<Record<string, Readonly<Record<string, TomlValue>>>>;
   /** Add a bare repository as `origin` and push main to it. */
   readonly remote?: boolean;
+  /** Env on top of claude's (undefined removes a variable, e.g. ANTHROPIC_BASE_URL). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** `git init`, `nightshift init --use claude`, the cached CLI as `[backend.claude] command`, all committed. */
@@ -131,7 +133,7 @@ export async function claudeProject(
   const stateHome = await tempDir('nightshift-claude-state-');
   const home = await tempDir('nightshift-claude-home-');
   await mkdir(path.join(home, '.claude'), { recursive: true });
-  const env = { ...claudeEnv(baseUrl, home), XDG_STATE_HOME: stateHome };
+  const env = { ...claudeEnv(baseUrl, home), XDG_STATE_HOME: stateHome, ...options.env };
   const git = async (...args: string[]): Promise<string> =>
     (await execa('git', args, { cwd: dir, stdin: 'ignore' })).stdout;
   const init = await runCli(['init', '--use', 'claude'], { cwd: dir, env });

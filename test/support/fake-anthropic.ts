@@ -78,6 +78,8 @@ export interface FakeAnthropic {
   readonly agentRequests: () => readonly MessagesRequest[];
   /** Every tool_result the client sent, in order. */
   readonly toolResults: () => readonly SeenToolResult[];
+  /** The usage sent with each agent request (only with the `usage` option). */
+  readonly sent: () => readonly SentRequestUsage[];
   /** Replaces the scenario for later requests. */
   readonly setScenario: (scenario: Scenario) => void;
   /**
@@ -96,6 +98,24 @@ export interface FakeAnthropicOptions {
   readonly sideText?: string;
   /** Called with one line per request, e.g. `console.log` while debugging. */
   readonly log?: (line: string) => void;
+  /**
+   * The usage reported for agent request N (1-based), cache tokens included; default a rough count
+   * of the request and no cache. Requests without tools then report none, so `sent()` is all.
+   */
+  readonly usage?: (n: number) => SentUsage;
+}
+
+/** The usage the fake reported for one Messages request. */
+export interface SentUsage {
+  readonly input: number;
+  readonly output: number;
+  readonly cacheCreation: number;
+  readonly cacheRead: number;
+}
+
+/** The usage sent for one agent request, with the session's first prompt (which attempt it was). */
+export interface SentRequestUsage extends SentUsage {
+  readonly prompt: string;
 }
 
 /** The text of a content array or string (text blocks and tool_result contents). */
@@ -166,11 +186,16 @@ function apiBlock(block: AssistantBlock): Record<string, unknown> {
     : { type: 'tool_use', id: block.id, name: block.name, input: block.input };
 }
 
-function sendStream(response: ServerResponse, request: MessagesRequest, turn: AssistantTurn): void {
+function sendStream(
+  response: ServerResponse,
+  request: MessagesRequest,
+  turn: AssistantTurn,
+  usage?: SentUsage,
+): void {
   const { blocks, stopReason } = withIds(turn);
   const id = `msg_fake_${++idCounter}`;
-  const inputTokens = approxTokens(request.messages);
-  const outputTokens = approxTokens(blocks);
+  const inputTokens = usage?.input ?? approxTokens(request.messages);
+  const outputTokens = usage?.output ?? approxTokens(blocks);
   response.writeHead(200, {
     'content-type': 'text/event-stream',
     'cache-control': 'no-cache',
@@ -191,9 +216,9 @@ function sendStream(response: ServerResponse, request: MessagesRequest, turn: As
       stop_sequence: null,
       usage: {
         input_tokens: inputTokens,
-        output_tokens: 1,
-        cache_creation_input_tokens: 0,
-        cache_read_input_tokens: 0,
+        output_tokens: usage ? 0 : 1,
+        cache_creation_input_tokens: usage?.cacheCreation ?? 0,
+        cache_read_input_tokens: usage?.cacheRead ?? 0,
       },
     },
   });
@@ -243,7 +268,12 @@ function sendStream(response: ServerResponse, request: MessagesRequest, turn: As
   response.end();
 }
 
-function sendMessage(response: ServerResponse, request: MessagesRequest, turn: AssistantTurn): void {
+function sendMessage(
+  response: ServerResponse,
+  request: MessagesRequest,
+  turn: AssistantTurn,
+  usage?: SentUsage,
+): void {
   const { blocks, stopReason } = withIds(turn);
   sendJson(response, 200, {
     id: `msg_fake_${++idCounter}`,
@@ -254,10 +284,10 @@ function sendMessage(response: ServerResponse, request: MessagesRequest, turn: A
     stop_reason: stopReason,
     stop_sequence: null,
     usage: {
-      input_tokens: approxTokens(request.messages),
-      output_tokens: approxTokens(blocks),
-      cache_creation_input_tokens: 0,
-      cache_read_input_tokens: 0,
+      input_tokens: usage?.input ?? approxTokens(request.messages),
+      output_tokens: usage?.output ?? approxTokens(blocks),
+      cache_creation_input_tokens: usage?.cacheCreation ?? 0,
+      cache_read_input_tokens: usage?.cacheRead ?? 0,
     },
   });
 }
@@ -283,6 +313,8 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions): Promise
   const requests: RecordedRequest[] = [];
   const unknownRoutes: string[] = [];
   const messageBodies: MessagesRequest[] = [];
+  const sent: SentRequestUsage[] = [];
+  const NO_USAGE: SentUsage = { input: 0, output: 0, cacheCreation: 0, cacheRead: 0 };
 
   const server = createServer((req, res) => {
     void (async () => {
@@ -310,8 +342,13 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions): Promise
         const turn: AssistantTurn = hasTools
           ? scenario(body)
           : { content: [{ type: 'text', text: options.sideText ?? 'Fake title' }] };
-        if (body.stream === true) sendStream(res, body, turn);
-        else sendMessage(res, body, turn);
+        let usage: SentUsage | undefined;
+        if (options.usage) {
+          usage = hasTools ? options.usage(sent.length + 1) : NO_USAGE;
+          if (hasTools) sent.push({ ...usage, prompt: contentText(body.messages[0]?.content) });
+        }
+        if (body.stream === true) sendStream(res, body, turn, usage);
+        else sendMessage(res, body, turn, usage);
       } else if (req.method === 'POST' && pathname === '/v1/messages/count_tokens') {
         sendJson(res, 200, { input_tokens: approxTokens(body) });
       } else if ((req.method === 'GET' || req.method === 'HEAD') && pathname === '/') {
@@ -345,6 +382,7 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions): Promise
         for (const result of toolResultsOf(body)) seen.set(result.toolUseId, result);
       return [...seen.values()];
     },
+    sent: () => [...sent],
     setScenario: (next) => {
       scenario = next;
     },
