@@ -50,6 +50,8 @@ export function hasTty(env: NodeJS.ProcessEnv = process.env): boolean {
 
 /** A first frame shown before the board can draw, until the board takes the screen over. */
 export interface StartingFrame {
+  /** Says what it waits for now (the engine answered; the snapshot is next). */
+  readonly update: (waitingFor: string) => void;
   /** The board is about to draw on the alternate screen: leave it as it is. */
   readonly handOver: () => void;
   /** Nothing will draw (an error, the line view): back to the normal screen. Idempotent. */
@@ -64,10 +66,17 @@ export interface StartingFrame {
 export function showStartingFrame(title: string, waitingFor: string): StartingFrame {
   let open = true;
   const stdout = process.stdout;
-  stdout.write(
-    `${ENTER_ALT_SCREEN}\x1b[2J\x1b[H${displayText(title)}\r\n\r\n${displayText(waitingFor)}\r\n\r\n` +
-      '(the board opens as soon as the engine answers; q leaves it, the run goes on)',
-  );
+  let shown = '';
+  const draw = (what: string): void => {
+    if (what === shown) return;
+    shown = what;
+    stdout.write(
+      `\x1b[2J\x1b[H${displayText(title)}\r\n\r\n${what.split('\n').map(displayText).join('\r\n')}\r\n\r\n` +
+        '(the board opens as soon as the engine answers; q leaves it, the run goes on)',
+    );
+  };
+  stdout.write(ENTER_ALT_SCREEN);
+  draw(waitingFor);
   const restore = (): void => {
     if (!open) return;
     open = false;
@@ -76,6 +85,9 @@ export function showStartingFrame(title: string, waitingFor: string): StartingFr
   };
   process.on('exit', restore);
   return {
+    update: (what) => {
+      if (open) draw(what);
+    },
     handOver: () => {
       open = false;
       process.off('exit', restore);
@@ -228,12 +240,24 @@ function printSummary(snapshot: EngineSnapshot, write: (text: string) => void): 
   for (const line of snapshot.recent.slice(-10)) print({ type: 'line', line });
 }
 
+/** What a starting frame says (one line each) while {@link connectLocal} reaches the engine at `socketPath`. */
+export function connectingText(stage: 'connecting' | 'connected', socketPath: string): string {
+  return stage === 'connecting'
+    ? `connecting to the engine at ${socketPath} …`
+    : `connected to the engine at ${socketPath}\nwaiting for the snapshot …`;
+}
+
 /**
  * A client of the local engine of `root` that reconnects when the engine restarts. `startingMs`:
  * an engine that was just started holds its lock a moment before its socket listens, so keep
- * trying that long while the lock says it is alive.
+ * trying that long while the lock says it is alive. `frame`, when given, says how far it got.
  */
-export async function connectLocal(root: string, readonly: boolean, startingMs = 0): Promise<EngineClient> {
+export async function connectLocal(
+  root: string,
+  readonly: boolean,
+  startingMs = 0,
+  frame?: StartingFrame,
+): Promise<EngineClient> {
   const deadline = Date.now() + startingMs;
   for (;;) {
     const socketPath = await runningEngineSocket(root);
@@ -242,8 +266,15 @@ export async function connectLocal(root: string, readonly: boolean, startingMs =
         hint: 'start one with `nightshift run` (or `nightshift run --detach`); `nightshift ls` lists running engines',
       });
     }
+    frame?.update(connectingText('connecting', socketPath));
     try {
-      return await connectEngine({ socketPath, root, reconnect: true, readonly });
+      return await connectEngine({
+        socketPath,
+        root,
+        reconnect: true,
+        readonly,
+        onConnected: () => frame?.update(connectingText('connected', socketPath)),
+      });
     } catch (error) {
       if (Date.now() >= deadline) throw error;
       await sleep(50);
@@ -329,7 +360,23 @@ export function registerAttach(program: Command): void {
         return;
       }
       const root = findProjectRoot();
-      const client = await connectLocal(root, readonly);
+      // A first frame at once, saying what it waits for: a busy engine can take seconds to answer.
+      const starting =
+        options.ui !== false && hasTty()
+          ? showStartingFrame(`nightshift · ${path.basename(root)}`, `looking for the engine of ${root} …`)
+          : undefined;
+      let client: EngineClient;
+      try {
+        // The board loads while the engine is reached (Ink's import takes a while too).
+        [client] = await Promise.all([
+          connectLocal(root, readonly, 0, starting),
+          starting ? loadBoard() : undefined,
+        ]);
+      } catch (error) {
+        starting?.release();
+        throw error;
+      }
+      starting?.handOver();
       process.exitCode = await watch(client, { comeBack: comeBackCommand(root), readonly }, options);
     });
 }

@@ -147,7 +147,7 @@ async function runWithBoard(root: string, argv: readonly string[]): Promise<numb
     throw error;
   }
   try {
-    const client = await connectLocal(root, false, ENGINE_START_MS);
+    const client = await connectLocal(root, false, ENGINE_START_MS, starting);
     starting.handOver();
     return await boardSession(client, { comeBack: comeBackCommand(root) });
   } catch (error) {

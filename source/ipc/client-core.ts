@@ -42,6 +42,8 @@ export interface ClientOptions {
   readonly commandTimeoutMs?: number;
   /** How long from opening a connection to its snapshot (default 20 s: ssh logins can be slow). */
   readonly handshakeTimeoutMs?: number;
+  /** Called when the first connection is open and the client waits for the snapshot (a UI says so). */
+  readonly onConnected?: () => void;
 }
 
 /** First retry delay; doubled per attempt up to the maximum. */
@@ -142,6 +144,7 @@ class ClientCore {
     }
     this.transport = transport;
     transport.send({ type: 'hello', version: PROTOCOL_VERSION, readonly: this.options.readonly === true });
+    if (generation === 1) this.options.onConnected?.();
     const timeoutMs = this.options.handshakeTimeoutMs ?? 20_000;
     const timer = setTimeout(() => {
       this.handshake?.reject(new UserError(`the engine did not answer within ${timeoutMs / 1000} s`));
