@@ -69,14 +69,6 @@ export function isAlive(pid: number): boolean {
   return stat !== undefined && stat.state !== 'Z' && stat.state !== 'X';
 }
 
-/** Process group and session of a live process (for tests and diagnostics). */
-export function processIds(
-  pid: number,
-): { readonly ppid: number; readonly pgrp: number; readonly session: number } | undefined {
-  const stat = readStat(pid);
-  return stat && { ppid: stat.ppid, pgrp: stat.pgrp, session: stat.session };
-}
-
 /** Every live descendant of `pid` by ppid links (not `pid` itself), parents before children. */
 export function descendants(pid: number): number[] {
   const children = new Map<number, number[]>();

@@ -10,7 +10,8 @@ import path from 'node:path';
 import { git } from '../git/git-exec.js';
 import { enqueueLanding } from '../git/landing.js';
 import type { RepoCache } from '../git/repo-cache.js';
-import { integrate, removeWorktree, worktreesDir } from '../git/worktree.js';
+import { integrate } from '../git/integrate.js';
+import { removeWorktree, worktreesDir } from '../git/worktree.js';
 import { moveTask } from '../tasks/lifecycle.js';
 import type { Landing, Task } from '../tasks/model.js';
 

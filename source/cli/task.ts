@@ -7,7 +7,7 @@ import { Option } from 'commander';
 import { UserError } from '../errors.js';
 import { templatesDir } from '../paths.js';
 import type { TaskInput } from '../tasks/model.js';
-import { parsePlanFile, toPlanFile } from '../tasks/plan-file.js';
+import { formatPlanFile, parsePlanFile } from '../tasks/plan-file.js';
 import { findTask, nextTask } from '../tasks/queue.js';
 import { parseVerifyMap, taskMasterFromText } from '../tasks/taskmaster.js';
 import type { TaskWrite } from '../tasks/task-write.js';
@@ -228,7 +228,7 @@ export function registerTask(program: Command): void {
     .option('-o, --output <file>', 'write to a file instead of stdout')
     .action(async (options: { output?: string }) => {
       const state = await readState(await projectRoot());
-      const text = `${JSON.stringify(toPlanFile(state), null, 2)}\n`; // includes the learning journal
+      const text = formatPlanFile(state); // includes the learning journal
       if (options.output) {
         await writeFile(options.output, text);
         printLine(`wrote ${state.tasks.length} tasks to ${options.output}`);

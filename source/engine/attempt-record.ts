@@ -13,7 +13,7 @@ import { moveTask } from '../tasks/lifecycle.js';
 export interface AttemptHandleHost {
   readonly agents: AgentRoster;
   readonly updateTask: (taskId: string, mutate: (task: Task) => void) => void;
-  readonly line: (level: EventLine['level'], message: string, taskId: string) => void;
+  readonly line: (level: EventLine['level'], message: string, taskId?: string) => void;
   /** Adds usage to the run's totals. */
   readonly addRunUsage: (tokensIn: number, tokensOut: number, costUsd: number) => void;
   readonly addLearning: (taskId: string, text: string) => void;

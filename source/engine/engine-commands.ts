@@ -7,7 +7,11 @@ import type { CommandName } from '../protocol/types.js';
 import type { LiveAgentControl } from '../attempt/types.js';
 import { checkCommandArgs } from './command-args.js';
 import type { TaskWrite } from '../tasks/task-write.js';
-import type { TaskDiffView } from '../report/task-diff-view.js';
+import { taskDiffView, type TaskDiffView } from '../report/task-diff-view.js';
+import type { EngineEvent, EventLine } from '../protocol/types.js';
+import type { ProjectPaths } from '../paths.js';
+import type { Store } from '../store/store.js';
+import { applyTaskWriteToStore } from '../store/apply-task-write.js';
 
 /** What the commands act on. */
 export interface EngineCommandTarget {
@@ -85,4 +89,43 @@ function agent(target: EngineCommandTarget, id: string): LiveAgentControl {
   const control = target.agentControl(id);
   if (!control) throw new UserError(`no running agent "${id}"`);
   return control;
+}
+
+/** What a task write from a client needs of the engine. */
+export interface TaskWriteHost {
+  readonly store: Store;
+  /** Tasks whose agent runs now: they may not be reset or blocked under it. */
+  readonly running: ReadonlyMap<string, unknown>;
+  readonly emit: (event: EngineEvent) => void;
+  readonly line: (level: EventLine['level'], message: string) => void;
+  /** After the write: regression checks see the change and the run loop wakes. */
+  readonly changed: () => void;
+}
+
+/** Applies a client's task write to the store and tells every client what changed. */
+export async function writeTasks(
+  host: TaskWriteHost,
+  write: TaskWrite,
+): Promise<{ summary: string; backup?: string }> {
+  if (write.op === 'reset' || write.op === 'block') {
+    const busy = (write.op === 'block' ? [write.id] : (write.ids ?? [])).filter((id) => host.running.has(id));
+    if (busy.length > 0)
+      throw new UserError(`task ${busy.join(', ')} is running; stop its agent first (x on the board)`);
+  }
+  const { store } = host;
+  const before = new Map(store.state.tasks.map((task) => [task.id, task]));
+  const { summary, backup } = await applyTaskWriteToStore(store, write);
+  for (const task of store.state.tasks) if (before.get(task.id) !== task) host.emit({ type: 'task', task });
+  for (const id of before.keys())
+    if (!store.state.tasks.some((t) => t.id === id)) host.emit({ type: 'task-removed', taskId: id });
+  host.line('info', summary);
+  host.changed();
+  return { summary, backup };
+}
+
+/** `task-diff`: a task's landed commit diff, or its newest kept attempt's patch. */
+export function taskDiff(store: Store, paths: ProjectPaths, id: string): Promise<TaskDiffView> {
+  const task = store.state.tasks.find((t) => t.id === id);
+  if (!task) throw new UserError(`no task "${id}"`);
+  return taskDiffView(paths.root, paths.dir, task);
 }

@@ -5,44 +5,34 @@
  */
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { UserError, errorMessage } from '../errors.js';
+import { errorMessage } from '../errors.js';
 import type {
   CommandName,
   CommandResult,
   EngineEvent,
   EngineHost,
   EngineSnapshot,
-  EventLine,
   RunView,
 } from '../protocol/types.js';
-import type { RunRecord } from '../store/schema.js';
 import { MAX_RUNS_KEPT } from '../store/schema.js';
 import { readyTasks } from '../tasks/graph.js';
 import type { Task } from '../tasks/model.js';
 import type { TaskWrite } from '../tasks/task-write.js';
-import { applyTaskWriteToStore } from '../store/apply-task-write.js';
-import { EXIT, closeRun } from './run-outcome.js';
+import { closeRun, newRunRecord, runStartLine } from './run-outcome.js';
 import { replanEpoch } from './epochs.js';
 import { NightLog } from './night-log.js';
-import { taskDiffView } from '../report/task-diff-view.js';
-import { appendEvent } from '../history/history.js';
+import { EventLines } from '../history/event-lines.js';
 import { appendLearning } from '../tasks/learning.js';
 import type { EngineDeps } from './engine-deps.js';
 import { AgentRoster } from './agent-roster.js';
 import type { AttemptHandleHost } from './attempt-record.js';
 import { runTask, type TaskRunHost } from './task-run.js';
-import { runEngineCommand, type EngineCommandTarget } from './engine-commands.js';
+import { runEngineCommand, taskDiff, writeTasks, type EngineCommandTarget } from './engine-commands.js';
 import { moveTask } from '../tasks/lifecycle.js';
 import { OutagePause } from './outage-pause.js';
 import { WaitingWork } from './waiting-work.js';
-import { RegressionWorkers } from '../regression/workers.js';
-import { regressionHost } from './regression-bridge.js';
-
-/** Event lines kept in memory for snapshots. */
-const RECENT_LINES = 200;
-
-export type { EngineDeps, ReplanContext } from './engine-deps.js';
-export { EXIT };
+import type { RegressionWorkers } from '../regression/workers.js';
+import { regressionWorkers } from './regression-bridge.js';
 
 /** One run of the queue. Create, then `await engine.run()` for the exit code. */
 export class Engine implements EngineHost {
@@ -50,7 +40,7 @@ export class Engine implements EngineHost {
   readonly #emitter = new EventEmitter();
   readonly #agents = new AgentRoster((event) => this.#emit(event));
   readonly #running = new Map<string, Promise<void>>();
-  readonly #recent: EventLine[] = [];
+  readonly #lines: EventLines;
   /** The last rebase conflict per task, for its next prompt. */
   readonly #conflicts = new Map<string, string>();
   #run: RunView;
@@ -59,12 +49,8 @@ export class Engine implements EngineHost {
   #stopReason: 'stopped' | 'interrupted' | undefined;
   #wake: (() => void) | undefined;
   #budgetHit = false;
-  /** Notifications sent to boards so far (their ids). */
-  #notices = 0;
   #epoch = 1;
-  /** A person's pause (`p`, `nightshift pause`): an outage pause ending does not undo it. */
-  #userPaused = false;
-  /** The queue's pause on an outage, which every task hitting it waits out together. */
+  /** The queue's pause on an outage, which every task hitting it waits out together, and a person's pause. */
   readonly #outagePause: OutagePause;
   /** Regression workers beside the coding agents (`[regression] agents`), absent when none. */
   readonly #regression: RegressionWorkers | undefined;
@@ -80,6 +66,11 @@ export class Engine implements EngineHost {
   constructor(deps: EngineDeps) {
     this.#deps = deps;
     this.#emitter.setMaxListeners(0);
+    this.#lines = new EventLines(
+      deps.paths,
+      (line) => this.#emit({ type: 'line', line }),
+      () => this.#now(),
+    );
     this.#parallel = deps.options.parallel;
     const startedAt = this.#now().toISOString();
     this.#run = {
@@ -95,52 +86,32 @@ export class Engine implements EngineHost {
       costUsd: 0,
       maxCostUsd: deps.options.maxCostUsd,
     };
-    this.#regression =
-      deps.regression && deps.options.regressionAgents > 0
-        ? new RegressionWorkers(
-            regressionHost({
-              run: () => this.#run,
-              store: deps.store,
-              running: this.#running,
-              agents: this.#agents,
-              interruptions: this.#interruptions,
-              freeSlots: () => this.#freeSlots(),
-              updateTask: (taskId, mutate) => this.#updateTask(taskId, mutate),
-              line: (level, message, taskId) => this.#line(level, message, taskId),
-              addRunUsage: (tokensIn, tokensOut, costUsd) =>
-                this.#handleHost.addRunUsage(tokensIn, tokensOut, costUsd),
-              poke: () => this.#poke(),
-              now: () => this.#now(),
-            }),
-            deps.regression,
-            deps.options.regressionAgents,
-          )
-        : undefined;
+    this.#regression = regressionWorkers(deps, {
+      run: () => this.#run,
+      store: deps.store,
+      running: this.#running,
+      engine: this.#handleHost,
+      interruptions: this.#interruptions,
+      freeSlots: () => this.#freeSlots(),
+      poke: () => this.#poke(),
+      now: () => this.#now(),
+    });
     this.#night = new NightLog({
       paths: deps.paths,
       project: deps.store.state.project || deps.config.project.name,
       runId: this.#run.id,
       notifyCommand: deps.config.notify.command,
-      line: (level, message) => this.#line(level, message),
-      onNotify: (event, message) =>
-        this.#emit({
-          type: 'notify',
-          notice: {
-            id: `${this.#run.id}:${++this.#notices}`,
-            kind: event.event,
-            message,
-            at: this.#now().toISOString(),
-            bell: deps.config.notify.bell,
-          },
-        }),
+      line: (level, message) => this.#lines.add(level, message),
+      bell: deps.config.notify.bell,
+      now: () => this.#now(),
+      onNotice: (notice) => this.#emit({ type: 'notify', notice }),
     });
     this.#outagePause = new OutagePause({
       setRun: (patch) => this.#setRun(patch),
-      line: (level, message, taskId) => this.#line(level, message, taskId),
+      line: this.#lines.add,
       notify: (event) => this.#night.notify(event),
       poke: () => this.#poke(),
       now: () => this.#now(),
-      userPaused: () => this.#userPaused,
       stopping: () => this.#stopReason !== undefined,
     });
     this.#waitingWork = new WaitingWork({
@@ -152,7 +123,7 @@ export class Engine implements EngineHost {
         // A landing moved the integration branch: done tasks it touched are due a re-test.
         if (next.status === 'done') this.#regression?.changed();
       },
-      line: (level, message, taskId) => this.#line(level, message, taskId),
+      line: this.#lines.add,
       poke: () => this.#poke(),
     });
     this.#taskRunHost = {
@@ -165,7 +136,7 @@ export class Engine implements EngineHost {
       task: (id) => this.#task(id),
       updateTask: (id, mutate) => this.#updateTask(id, mutate),
       settle: (taskId, status, blockReason) => this.#settle(taskId, status, blockReason),
-      line: (level, message, taskId) => this.#line(level, message, taskId),
+      line: this.#lines.add,
       stopping: () => this.#stopReason !== undefined,
       interruption: (taskId) => this.#interruptions.get(taskId),
       now: () => this.#now(),
@@ -186,7 +157,7 @@ export class Engine implements EngineHost {
     run: this.#run,
     tasks: this.#deps.store.state.tasks,
     agents: this.#agents.views(),
-    recent: [...this.#recent],
+    recent: this.#lines.recent(),
     output: this.#agents.recentOutput(),
   });
 
@@ -215,18 +186,13 @@ export class Engine implements EngineHost {
   async run(): Promise<number> {
     const { store, options } = this.#deps;
     store.updateMeta((state) => {
-      state.runs.push(this.#runRecord());
+      state.runs.push(newRunRecord(this.#run));
       if (state.runs.length > MAX_RUNS_KEPT) state.runs.splice(0, state.runs.length - MAX_RUNS_KEPT);
     });
-    const regression = this.#regression ? `, regression ${options.regressionAgents}` : '';
-    const cap =
-      this.#parallel + (this.#regression ? options.regressionAgents : 0) > options.maxAgents
-        ? ` (at most ${options.maxAgents} agents at once: [run] max_agents)`
-        : '';
-    const sandbox = this.#deps.sandboxLine ? `; ${this.#deps.sandboxLine}` : '';
-    this.#line(
+    const regressionAgents = this.#regression ? options.regressionAgents : 0;
+    this.#lines.add(
       'info',
-      `run ${this.#run.id} started: backend ${options.backend}, parallel ${this.#parallel}${regression}${cap}${sandbox}`,
+      runStartLine(this.#run, { regressionAgents, maxAgents: options.maxAgents }, this.#deps.sandboxLine),
     );
     this.#emit({ type: 'run', run: this.#run });
 
@@ -260,7 +226,7 @@ export class Engine implements EngineHost {
     if (this.#stopReason) return;
     this.#stopReason = reason;
     this.#setRun({ stopping: true });
-    this.#line(
+    this.#lines.add(
       'warn',
       reason === 'interrupted' ? 'interrupted: stopping agents' : 'stop requested: stopping agents',
     );
@@ -277,7 +243,7 @@ export class Engine implements EngineHost {
     if (this.#tasksStarted >= options.maxTasks) return false;
     return replanEpoch(replan, ++this.#epoch, options.epochs, {
       addTasks: (write) => this.#taskWrite(write),
-      line: (level, message) => this.#line(level, message),
+      line: (level, message) => this.#lines.add(level, message),
       stopped: () => this.#stopReason !== undefined,
     });
   }
@@ -298,17 +264,7 @@ export class Engine implements EngineHost {
     // Coding agents go first; with regression workers they share `[run] max_agents`.
     while (this.#running.size < this.#parallel && this.#freeSlots() > 0 && !this.#stopReason) {
       if (options.maxCostUsd > 0 && this.#run.costUsd >= options.maxCostUsd) {
-        if (!this.#budgetHit) {
-          this.#line(
-            'warn',
-            `cost limit reached ($${this.#run.costUsd.toFixed(2)} of $${options.maxCostUsd.toFixed(2)}): no new tasks start`,
-          );
-          this.#night.notify({
-            event: 'budget-hit',
-            costUsd: this.#run.costUsd,
-            maxCostUsd: options.maxCostUsd,
-          });
-        }
+        this.#night.budgetHit(this.#run.costUsd, options.maxCostUsd);
         this.#budgetHit = true;
         return;
       }
@@ -328,19 +284,17 @@ export class Engine implements EngineHost {
   readonly #handleHost: AttemptHandleHost = {
     agents: this.#agents,
     updateTask: (taskId, mutate) => this.#updateTask(taskId, mutate),
-    line: (level, message, taskId) => this.#line(level, message, taskId),
+    line: (level, message, taskId) => this.#lines.add(level, message, taskId),
     addRunUsage: (tokensIn, tokensOut, costUsd) =>
       this.#setRun({
         tokensIn: this.#run.tokensIn + tokensIn,
         tokensOut: this.#run.tokensOut + tokensOut,
         costUsd: this.#run.costUsd + costUsd,
       }),
-    addLearning: (taskId, text) => {
-      const at = this.#now().toISOString();
+    addLearning: (taskId, text) =>
       this.#deps.store.updateMeta((state) => {
-        state.learning = appendLearning(state.learning, { at, taskId, text });
-      });
-    },
+        state.learning = appendLearning(state.learning, { at: this.#now().toISOString(), taskId, text });
+      }),
     stopped: (taskId) => this.#stopReason !== undefined || this.#interruptions.has(taskId),
   };
 
@@ -354,19 +308,16 @@ export class Engine implements EngineHost {
       stopReason: this.#stopReason,
       limit,
       endedAt: this.#now().toISOString(),
-      line: (level, message) => this.#line(level, message),
+      line: (level, message) => this.#lines.add(level, message),
     });
     const report = await this.#night.runEnded({
+      ...this.#run,
       state: this.#deps.store.state,
       outcome,
       exitCode,
-      costUsd: this.#run.costUsd,
-      tokensIn: this.#run.tokensIn,
-      tokensOut: this.#run.tokensOut,
-      startedAt: this.#run.startedAt,
       endedAt,
     });
-    if (report) this.#line('info', `report: ${report}`);
+    if (report) this.#lines.add('info', `report: ${report}`);
     this.#setRun({ endedAt, outcome });
     this.#emit({ type: 'ended', exitCode, outcome });
     return exitCode;
@@ -375,49 +326,29 @@ export class Engine implements EngineHost {
   // ---- commands ---------------------------------------------------------------------------
 
   readonly #commandTarget: EngineCommandTarget = {
-    setPaused: (paused) => {
-      this.#userPaused = paused;
-      // Resuming during an outage pause tries again now.
-      if (!paused) this.#outagePause.end();
-      this.#setRun({ paused, ...(!paused && { pauseReason: undefined, resumeAt: undefined }) });
-      this.#line('info', paused ? 'paused: running agents finish, no new tasks start' : 'resumed');
-      this.#poke();
-    },
+    setPaused: (paused) => this.#outagePause.setUserPaused(paused),
     stop: () => this.stop('stopped'),
     setParallel: (parallel) => {
       this.#parallel = parallel;
       this.#setRun({ parallel });
-      this.#line('info', `parallelism set to ${parallel}`);
+      this.#lines.add('info', `parallelism set to ${parallel}`);
       this.#poke();
     },
     agentControl: (agentId) => this.#agents.control(agentId),
     taskWrite: (write) => this.#taskWrite(write),
-    taskDiff: (id) => {
-      const task = this.#deps.store.state.tasks.find((t) => t.id === id);
-      if (!task) throw new UserError(`no task "${id}"`);
-      return taskDiffView(this.#deps.paths.root, this.#deps.paths.dir, task);
-    },
+    taskDiff: (id) => taskDiff(this.#deps.store, this.#deps.paths, id),
   };
 
-  async #taskWrite(write: TaskWrite): Promise<{ summary: string; backup?: string }> {
-    if (write.op === 'reset' || write.op === 'block') {
-      const busy = (write.op === 'block' ? [write.id] : (write.ids ?? [])).filter((id) =>
-        this.#running.has(id),
-      );
-      if (busy.length > 0)
-        throw new UserError(`task ${busy.join(', ')} is running; stop its agent first (x on the board)`);
-    }
+  #taskWrite(write: TaskWrite): Promise<{ summary: string; backup?: string }> {
+    const changed = (): void => {
+      this.#regression?.changed();
+      this.#poke();
+    };
     const { store } = this.#deps;
-    const before = new Map(store.state.tasks.map((task) => [task.id, task]));
-    const { summary, backup } = await applyTaskWriteToStore(store, write);
-    for (const task of store.state.tasks)
-      if (before.get(task.id) !== task) this.#emit({ type: 'task', task });
-    for (const id of before.keys())
-      if (!store.state.tasks.some((t) => t.id === id)) this.#emit({ type: 'task-removed', taskId: id });
-    this.#line('info', summary);
-    this.#regression?.changed();
-    this.#poke();
-    return { summary, backup };
+    return writeTasks(
+      { store, running: this.#running, emit: (e) => this.#emit(e), line: this.#lines.add, changed },
+      write,
+    );
   }
 
   // ---- helpers ----------------------------------------------------------------------------
@@ -449,28 +380,6 @@ export class Engine implements EngineHost {
   #setRun(patch: Partial<RunView>): void {
     this.#run = { ...this.#run, ...patch };
     this.#emit({ type: 'run', run: this.#run });
-  }
-
-  #runRecord(): RunRecord {
-    return {
-      id: this.#run.id,
-      startedAt: this.#run.startedAt,
-      backend: this.#run.backend,
-      parallel: this.#parallel,
-      tasksDone: 0,
-      attempts: 0,
-      tokensIn: 0,
-      tokensOut: 0,
-      costUsd: 0,
-    };
-  }
-
-  #line(level: EventLine['level'], message: string, taskId?: string): void {
-    const line: EventLine = { at: this.#now().toISOString(), level, message, ...(taskId ? { taskId } : {}) };
-    this.#recent.push(line);
-    if (this.#recent.length > RECENT_LINES) this.#recent.shift();
-    void appendEvent(this.#deps.paths, line).catch(() => undefined);
-    this.#emit({ type: 'line', line });
   }
 
   #emit(event: EngineEvent): void {

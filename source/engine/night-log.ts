@@ -10,7 +10,7 @@ import { appendProgress, appendProgressText } from '../history/history.js';
 import { Notifier, notifyMessage, type NotifyEvent } from '../notify/notify.js';
 import type { ProjectPaths } from '../paths.js';
 import { writePrivateFile } from '../security/private-files.js';
-import type { AgentView, EventLine } from '../protocol/types.js';
+import type { AgentView, EventLine, NotifyNotice } from '../protocol/types.js';
 import { buildReport } from '../report/build-report.js';
 import { formatDuration, formatReportMarkdown, formatUsd } from '../report/format-report.js';
 import type { State } from '../store/schema.js';
@@ -24,8 +24,11 @@ export interface NightLogOptions {
   /** `[notify] command`; empty = none. */
   readonly notifyCommand: string;
   readonly line: (level: EventLine['level'], message: string) => void;
-  /** Each event once, as it is notified, with its line for people (the board's bell). */
-  readonly onNotify?: (event: NotifyEvent, message: string) => void;
+  /** `[notify] bell`, carried by each notice. */
+  readonly bell?: boolean;
+  readonly now?: () => Date;
+  /** Each event once, as it is notified, as the notice boards ring for (ids unique in the run). */
+  readonly onNotice?: (notice: NotifyNotice) => void;
 }
 
 /** How a run ended, for its totals line, its report and the run-ended notification. */
@@ -51,6 +54,9 @@ export class NightLog {
   readonly #notifier: Notifier;
   /** progress.md appends, one after another so the lines keep the order things happened in. */
   #progress: Promise<void> = Promise.resolve();
+  /** Notices sent so far (their ids). */
+  #notices = 0;
+  #budgetSaid = false;
 
   constructor(options: NightLogOptions) {
     this.#options = options;
@@ -109,10 +115,28 @@ export class NightLog {
     });
   }
 
+  /** The cost limit was reached: says so once, and notifies. */
+  budgetHit(costUsd: number, maxCostUsd: number): void {
+    if (this.#budgetSaid) return;
+    this.#budgetSaid = true;
+    this.#options.line(
+      'warn',
+      `cost limit reached ($${costUsd.toFixed(2)} of $${maxCostUsd.toFixed(2)}): no new tasks start`,
+    );
+    this.notify({ event: 'budget-hit', costUsd, maxCostUsd });
+  }
+
   /** Queues a notification (each event once). */
   notify(event: NotifyEvent): void {
-    if (this.#notifier.notify(event))
-      this.#options.onNotify?.(event, notifyMessage(this.#options.project, event));
+    if (!this.#notifier.notify(event)) return;
+    const { onNotice, runId, project, bell = true, now = () => new Date() } = this.#options;
+    onNotice?.({
+      id: `${runId}:${++this.#notices}`,
+      kind: event.event,
+      message: notifyMessage(project, event),
+      at: now().toISOString(),
+      bell,
+    });
   }
 
   /**

@@ -3,6 +3,8 @@
  * starts, the tasks that hit it wait with backoff and jitter, then the queue resumes by itself. Tasks
  * hitting the same outage share one pause; the next outage in a row waits longer. An outage spends no
  * retry, no reflection and no learning: the engine just runs the attempt again after the pause.
+ *
+ * A person's pause (`p`, `nightshift pause`) lives here too: an outage pause ending does not undo it.
  */
 import type { EventLine, RunView } from '../protocol/types.js';
 import type { NotifyEvent } from '../notify/notify.js';
@@ -16,14 +18,14 @@ export interface OutagePauseHost {
   /** Wakes the engine's loop: the queue may start tasks again. */
   readonly poke: () => void;
   readonly now: () => Date;
-  /** True while a person paused the queue (`p`): the outage pause ending does not undo it. */
-  readonly userPaused: () => boolean;
   readonly stopping: () => boolean;
 }
 
-/** The outage pauses of one run. */
+/** The outage pauses of one run, and a person's pause. */
 export class OutagePause {
   readonly #host: OutagePauseHost;
+  /** A person paused the queue. */
+  #userPaused = false;
   /** Outages in a row (reset by any attempt that reached the model): the backoff step. */
   #inARow = 0;
   #current: { readonly done: Promise<void>; readonly end: () => void } | undefined;
@@ -35,6 +37,16 @@ export class OutagePause {
   /** An attempt reached the model: the next outage starts the backoff again. */
   reset(): void {
     this.#inARow = 0;
+  }
+
+  /** A person paused or resumed the queue; resuming during an outage pause tries again now. */
+  setUserPaused(paused: boolean): void {
+    const host = this.#host;
+    this.#userPaused = paused;
+    if (!paused) this.end();
+    host.setRun({ paused, ...(!paused && { pauseReason: undefined, resumeAt: undefined }) });
+    host.line('info', paused ? 'paused: running agents finish, no new tasks start' : 'resumed');
+    host.poke();
   }
 
   /** Ends the pause in progress now (a person resumed, or the run stops). */
@@ -70,7 +82,7 @@ export class OutagePause {
       };
     }).then(() => {
       this.#current = undefined;
-      const userPaused = host.userPaused();
+      const userPaused = this.#userPaused;
       host.setRun({ paused: userPaused, pauseReason: undefined, resumeAt: undefined });
       if (!host.stopping())
         host.line('info', userPaused ? 'outage pause over; still paused by you' : 'queue resumed');

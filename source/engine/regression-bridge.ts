@@ -3,13 +3,13 @@
  * the run's agent cap, show their agents on the board, and record what they catch in the run's record.
  * A task they reopen stops its running dependents, which wait for it again like pending ones.
  */
-import type { EventLine, RunView } from '../protocol/types.js';
+import type { RunView } from '../protocol/types.js';
 import type { Store } from '../store/store.js';
 import { dependents } from '../tasks/graph.js';
-import type { Task } from '../tasks/model.js';
-import type { RegressionHost } from '../regression/workers.js';
+import { RegressionWorkers, type RegressionHost } from '../regression/workers.js';
+import type { EngineDeps } from './engine-deps.js';
 import { agentName } from './agent-names.js';
-import type { AgentRoster } from './agent-roster.js';
+import type { AttemptHandleHost } from './attempt-record.js';
 
 /** The parts of the engine the bridge reaches. */
 export interface RegressionBridgeParts {
@@ -17,34 +17,44 @@ export interface RegressionBridgeParts {
   readonly store: Store;
   /** Tasks with a coding attempt under way. */
   readonly running: ReadonlyMap<string, unknown>;
-  readonly agents: AgentRoster;
+  /** The roster, task updates, task lines and the run's usage, as attempts see them. */
+  readonly engine: Pick<AttemptHandleHost, 'agents' | 'updateTask' | 'line' | 'addRunUsage'>;
   /** Tasks stopped on their own while the run goes on (task id → why). */
   readonly interruptions: Map<string, string>;
   readonly freeSlots: () => number;
-  readonly updateTask: (taskId: string, mutate: (task: Task) => void) => void;
-  readonly line: (level: EventLine['level'], message: string, taskId?: string) => void;
-  readonly addRunUsage: (tokensIn: number, tokensOut: number, costUsd: number) => void;
   readonly poke: () => void;
   readonly now: () => Date;
 }
 
+/** The regression workers of a run (`[regression] agents`), or undefined when it has none. */
+export function regressionWorkers(
+  deps: EngineDeps,
+  parts: RegressionBridgeParts,
+): RegressionWorkers | undefined {
+  const { regression } = deps;
+  const count = deps.options.regressionAgents;
+  return regression && count > 0
+    ? new RegressionWorkers(regressionHost(parts), regression, count)
+    : undefined;
+}
+
 /** The host the regression workers of a run are built with. */
-export function regressionHost(parts: RegressionBridgeParts): RegressionHost {
-  const { agents } = parts;
+function regressionHost(parts: RegressionBridgeParts): RegressionHost {
+  const { agents, updateTask, line, addRunUsage } = parts.engine;
   return {
     runId: parts.run().id,
     tasks: () => parts.store.state.tasks,
     attempting: (taskId) => parts.running.has(taskId),
     freeSlots: parts.freeSlots,
     reopened: (taskId) => interruptDependents(parts, taskId),
-    updateTask: parts.updateTask,
-    line: parts.line,
+    updateTask,
+    line,
     addAgent: (view, control) => agents.add(view, control),
     updateAgent: (id, patch) => agents.update(id, patch),
     agentOutput: (id, text) => agents.output(id, text),
     removeAgents: (ids) => agents.remove(ids),
     nextAgentName: () => agentName(agents.nextIndex()),
-    addRunUsage: parts.addRunUsage,
+    addRunUsage,
     caught: (taskId, head, summary) =>
       parts.store.updateMeta((state) => {
         const run = state.runs.find((r) => r.id === parts.run().id);
@@ -68,8 +78,9 @@ function interruptDependents(parts: RegressionBridgeParts, taskId: string): void
   for (const task of running) {
     const why = `stopped: its dependency ${taskId} regressed; it runs again once ${taskId} is done`;
     parts.interruptions.set(task.id, why);
-    parts.line('warn', `${task.id} ${why}`, task.id);
-    for (const view of parts.agents.views())
-      if (view.taskId === task.id) void parts.agents.control(view.id)?.stop('stopped');
+    parts.engine.line('warn', `${task.id} ${why}`, task.id);
+    const { agents } = parts.engine;
+    for (const view of agents.views())
+      if (view.taskId === task.id) void agents.control(view.id)?.stop('stopped');
   }
 }

@@ -67,3 +67,34 @@ export async function closeRun(
   );
   return { outcome, exitCode, endedAt };
 }
+
+/** The store's record of a run as it starts. */
+export function newRunRecord(run: RunView): RunRecord {
+  const { id, startedAt, backend, parallel } = run;
+  return {
+    id,
+    startedAt,
+    backend,
+    parallel,
+    tasksDone: 0,
+    attempts: 0,
+    tokensIn: 0,
+    tokensOut: 0,
+    costUsd: 0,
+  };
+}
+
+/** The run's first line: backend, parallelism, regression workers, the agent cap when it binds, the sandbox. */
+export function runStartLine(
+  run: RunView,
+  options: { readonly regressionAgents: number; readonly maxAgents: number },
+  sandboxLine: string | undefined,
+): string {
+  const regression = options.regressionAgents > 0 ? `, regression ${options.regressionAgents}` : '';
+  const cap =
+    run.parallel + options.regressionAgents > options.maxAgents
+      ? ` (at most ${options.maxAgents} agents at once: [run] max_agents)`
+      : '';
+  const sandbox = sandboxLine ? `; ${sandboxLine}` : '';
+  return `run ${run.id} started: backend ${run.backend}, parallel ${run.parallel}${regression}${cap}${sandbox}`;
+}

@@ -344,18 +344,3 @@ export async function runGate(task: Task, options: GateOptions): Promise<GateRes
     aborted,
   };
 }
-
-/**
- * The gate's result for a prompt (`gate_output` of reflect.md): one line per check, then the
- * detail of each failing check (which ends with the command's last output lines).
- */
-export function formatGateOutput(result: Pick<GateResult, 'checks'>): string {
-  const lines = result.checks.map(
-    (check) =>
-      `- ${check.passed ? 'pass' : 'fail'} ${check.kind} \`${check.name}\` (${seconds(check.durationMs)})`,
-  );
-  const failures = result.checks
-    .filter((check) => !check.passed)
-    .map((check) => `\n## ${check.name}\n${check.detail}`);
-  return [...lines, ...failures].join('\n');
-}

@@ -206,31 +206,6 @@ export async function revertCommit(cwd: string, sha: string): Promise<RevertMode
   return 'reverted';
 }
 
-/** Size of a diff. */
-export interface DiffStat {
-  readonly files: number;
-  readonly insertions: number;
-  readonly deletions: number;
-  /** `git diff --stat` as git prints it. */
-  readonly text: string;
-}
-
-/** `git diff --stat from [to]` (without `to`: against the working tree), with its totals. */
-export async function diffStat(cwd: string, from: string, to?: string): Promise<DiffStat> {
-  const range = to === undefined ? [from] : [from, to];
-  const numstat = splitNul((await git(cwd, ['diff', '--numstat', '-z', '--no-renames', ...range])).stdout);
-  let insertions = 0;
-  let deletions = 0;
-  for (const entry of numstat) {
-    // "added\tdeleted\tpath"; binary files print "-" for both.
-    const [added, removed] = entry.split('\t');
-    insertions += Number(added) || 0;
-    deletions += Number(removed) || 0;
-  }
-  const text = (await git(cwd, ['diff', '--stat', '--no-renames', ...range])).stdout;
-  return { files: numstat.length, insertions, deletions, text };
-}
-
 /** `git diff from [to]` as text, for prompts (callers truncate). */
 export async function diffText(cwd: string, from: string, to?: string): Promise<string> {
   const range = to === undefined ? [from] : [from, to];

@@ -7,7 +7,8 @@
 import path from 'node:path';
 import { commitWork } from './git.js';
 import { createRepoCache, repoIdentity, type RepoCache } from './repo-cache.js';
-import { integrate, type Worktree } from './worktree.js';
+import { integrate } from './integrate.js';
+import type { Worktree } from './worktree.js';
 
 /** The tail of each repository's queue: the promise the next landing waits for. */
 const queues = new Map<string, Promise<unknown>>();

@@ -1,5 +1,5 @@
 /**
- * The wire messages between an engine and its clients, in-process, on the local Unix socket, or at
+ * The wire messages between an engine and its clients, on the local Unix socket, or at
  * the far end of an ssh channel (DESIGN.md §3). Wire format: one JSON message per line.
  */
 import type { CommandName, EngineEvent, EngineSnapshot } from '../protocol/types.js';

@@ -5,7 +5,6 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import type { Readable, Writable } from 'node:stream';
 import { UserError, errorMessage } from '../errors.js';
 import type { EngineHost } from '../protocol/types.js';
 import { EngineConnection, EventHub, stderrLog, type ConnectionOptions } from './server-connection.js';
@@ -103,26 +102,6 @@ export async function serveEngine(host: EngineHost, options: ServeOptions): Prom
       return closing;
     },
   };
-}
-
-/** One client served over a pair of streams (tests, or an engine spoken to over a pipe). */
-export interface StreamServer {
-  /** Resolves when the client has gone. */
-  readonly closed: Promise<void>;
-  readonly close: () => void;
-}
-
-/** Serves `host` to a single client over `input`/`output`, with the same protocol as the socket. */
-export function serveStreams(
-  host: EngineHost,
-  input: Readable,
-  output: Writable,
-  options: ConnectionOptions = {},
-): StreamServer {
-  const hub = new EventHub(host);
-  const connection = new EngineConnection(host, hub, input, output, 'stream client', options);
-  const closed = new Promise<void>((resolve) => connection.onClose(resolve));
-  return { closed, close: () => connection.destroy() };
 }
 
 async function removeStaleSocket(socketPath: string, log: (message: string) => void): Promise<void> {

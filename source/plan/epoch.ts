@@ -11,7 +11,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config/schema.js';
 import { UserError } from '../errors.js';
-import type { ReplanContext } from '../engine/engine.js';
+import type { ReplanContext } from '../engine/engine-deps.js';
 import { recentLearnings } from '../tasks/learning.js';
 import type { RunOptions } from '../config/run-options.js';
 import type { ProjectPaths } from '../paths.js';

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { oneLine } from '../text.js';
 import { bulletList, loadPrompt, renderTemplate, truncateMiddle } from '../attempt/prompts.js';
-import { templatesDir } from '../paths.js';
+import { planJsonSchema } from '../tasks/plan-schema.js';
 import type { Task } from '../tasks/model.js';
 
 /** Where the planner writes the plan file, relative to the repository root. */
@@ -71,7 +71,7 @@ export function formatAuditErrors(errors: readonly string[]): string {
 export async function planPromptValues(input: PlanPromptInput): Promise<Record<string, string>> {
   const agentRulesPath = path.join(input.root, 'AGENT.md');
   const agentRules = existsSync(agentRulesPath) ? await readFile(agentRulesPath, 'utf8') : '';
-  const schema = await readFile(path.join(templatesDir, 'plan.schema.json'), 'utf8');
+  const schema = `${JSON.stringify(planJsonSchema(), null, 2)}\n`;
   const spec = input.givenSpec
     ? `(${input.givenSpec.origin}, at \`${input.givenSpec.path}\`: plan from it and leave the file as it is)\n\n${truncateMiddle(input.givenSpec.text.trim(), 600, 60_000)}`
     : truncateMiddle((input.previousSpec ?? '').trim(), 600, 60_000);

@@ -158,7 +158,7 @@ export interface CommandResult {
 
 /**
  * The one interface the board and the CLI use to talk to an engine, whatever the transport
- * (in-process, Unix socket, ssh). Implementations live in ipc/.
+ * (Unix socket, ssh, stdio). Implementations live in ipc/.
  */
 export interface EngineClient {
   /** The latest snapshot with every event applied, or null before the first snapshot arrives. */
@@ -217,7 +217,7 @@ export function applyEvent(snapshot: EngineSnapshot, event: EngineEvent, maxRece
 }
 
 /**
- * What an engine offers to the IPC server (and to the in-process client): the engine implements
+ * What an engine offers to the IPC server: the engine implements
  * this; ipc/ serves it over a socket or stdio without knowing anything else about the engine.
  */
 export interface EngineHost {

@@ -4,7 +4,7 @@
  * explicit mode is only ever narrowed by the umask), and text written there goes through
  * `maskSecrets` first, so an agent that printed a key leaves no clear copy behind.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,11 +18,6 @@ export const PRIVATE_FILE_MODE = 0o600;
 /** Creates `dir` and its missing parents, each 0700. */
 export async function mkdirPrivate(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
-}
-
-/** `mkdirPrivate`, synchronously. */
-export function mkdirPrivateSync(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
 }
 
 /** Writes `text`, masked (by `mask`, default `maskSecrets`), to `file` (0600; its folder 0700). */

@@ -64,16 +64,3 @@ export async function pruneBackups(dir: string, keep: number): Promise<void> {
   const excess = names.slice(0, Math.max(0, names.length - keep));
   await Promise.all(excess.map((name) => unlink(path.join(dir, name)).catch(() => undefined)));
 }
-
-/** Backups of a project, newest first. */
-export async function listBackups(paths: ProjectPaths): Promise<string[]> {
-  try {
-    const names = (await readdir(paths.backups))
-      .filter((name) => BACKUP_PATTERN.test(name))
-      .sort()
-      .reverse();
-    return names.map((name) => path.join(paths.backups, name));
-  } catch {
-    return [];
-  }
-}

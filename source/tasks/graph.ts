@@ -359,9 +359,3 @@ export function unrunnableTasks(tasks: readonly GraphTask[]): Map<string, string
   }
   return reasons;
 }
-
-/** Pending tasks that can never run because of a blocked (or missing, or cyclic) dependency. */
-export function blockedByBlocked<T extends GraphTask>(tasks: readonly T[]): T[] {
-  const reasons = unrunnableTasks(tasks);
-  return tasks.filter((task) => reasons.has(task.id));
-}

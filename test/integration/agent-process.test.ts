@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, type AgentProcess, type StartAgentOptions } from '../../source/agents/agent-process.js';
 import type { AgentCommand } from '../../source/agents/backend.js';
-import { descendants, isAlive, processIds, taggedProcesses } from '../../source/agents/process-tree.js';
+import { descendants, isAlive, taggedProcesses } from '../../source/agents/process-tree.js';
 import { WRONG_MARKER } from '../../source/agents/sim-directives.js';
 import { SIM_BANNER, SIM_QUESTION, createSimParser, simBackend } from '../../source/agents/sim.js';
 import { waitFor } from '../support/wait.js';
@@ -65,6 +65,13 @@ async function startSim(
     ...extra,
   });
   return { agent, attempt };
+}
+
+/** Process group and session of `pid`, read from /proc/PID/stat (the fields after the name). */
+function processIds(pid: number): { readonly pgrp: number; readonly session: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const [, , pgrp, session] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { pgrp: Number(pgrp), session: Number(session) };
 }
 
 /** Nothing of the agent is alive: neither its leader nor anything carrying its tag. */
@@ -213,8 +220,8 @@ describe('startAgent with the sim agent', () => {
       5000,
     );
     expect(isAlive(escaped)).toBe(true);
-    expect(processIds(escaped)?.session).toBe(escaped);
-    expect(processIds(escaped)?.pgrp).not.toBe(agent.pid);
+    expect(processIds(escaped).session).toBe(escaped);
+    expect(processIds(escaped).pgrp).not.toBe(agent.pid);
     expect(descendants(agent.pid)).not.toContain(escaped);
 
     const result = await agent.stop();

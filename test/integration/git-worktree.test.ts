@@ -9,9 +9,9 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { commitAll, head } from '../../source/git/git.js';
+import { integrate } from '../../source/git/integrate.js';
 import {
   createWorktree,
-  integrate,
   integrationBranchOf,
   listWorktrees,
   pruneWorktrees,

@@ -3,11 +3,10 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createStreamClient } from '../../source/ipc/client.js';
-import { serveEngine, serveStreams } from '../../source/ipc/server.js';
+import { serveEngine } from '../../source/ipc/server.js';
 import { connectSsh } from '../../source/ipc/ssh.js';
 import { bridgeStdio } from '../../source/ipc/stdio-bridge.js';
-import { FakeHost, lineEvent, tempDir, waitFor } from './ipc-support.js';
+import { createStreamClient, FakeHost, lineEvent, tempDir, waitFor } from './ipc-support.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cleanups: (() => unknown)[] = [];
@@ -27,24 +26,6 @@ async function serve(host: FakeHost, socketPath: string) {
   cleanups.push(() => server.close());
   return server;
 }
-
-describe('createStreamClient', () => {
-  it('speaks the protocol over a plain stream pair', async () => {
-    const host = new FakeHost();
-    const toEngine = new PassThrough();
-    const fromEngine = new PassThrough();
-    const served = serveStreams(host, toEngine, fromEngine);
-    const engine = await createStreamClient(fromEngine, toEngine);
-    host.emit(lineEvent('over streams'));
-    await waitFor(() => engine.current()?.recent.length === 1, 'the event');
-    await expect(engine.command('pause')).resolves.toEqual({ ok: true, value: { paused: true } });
-    const statuses: string[] = [];
-    engine.onConnection((status) => statuses.push(status));
-    served.close();
-    await served.closed;
-    await waitFor(() => statuses.includes('closed'), 'closed');
-  });
-});
 
 describe('bridgeStdio', () => {
   it('pipes a client to the local engine until the client leaves', async () => {

@@ -5,16 +5,37 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Readable, Writable } from 'node:stream';
 import { UserError } from '../../source/errors.js';
+import { createClient, type ClientOptions } from '../../source/ipc/client-core.js';
+import { streamTransport } from '../../source/ipc/transport.js';
 import {
   applyEvent,
   type CommandName,
   type CommandResult,
+  type EngineClient,
   type EngineEvent,
   type EngineHost,
   type EngineSnapshot,
   type EventLine,
 } from '../../source/protocol/types.js';
+
+/**
+ * A client over one pair of streams (the far side of `bridgeStdio`). A stream pair cannot be
+ * reopened, so when the streams end the client reports `closed`.
+ */
+export function createStreamClient(
+  input: Readable,
+  output: Writable,
+  options: Omit<ClientOptions, 'reconnect' | 'reconnectTimeoutMs'> = {},
+): Promise<EngineClient> {
+  let used = false;
+  return createClient((handlers) => {
+    if (used) return Promise.reject(new UserError('the stream to the engine was closed'));
+    used = true;
+    return Promise.resolve(streamTransport(input, output, handlers));
+  }, options);
+}
 
 /** A snapshot with nothing in it. */
 export function emptySnapshot(project = 'demo'): EngineSnapshot {

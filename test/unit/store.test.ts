@@ -7,7 +7,7 @@ import { build } from 'esbuild';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { UserError } from '../../source/errors.js';
 import { projectPaths, type ProjectPaths } from '../../source/paths.js';
-import { backupState, listBackups, MAX_BACKUPS_KEPT } from '../../source/store/backup.js';
+import { backupState, MAX_BACKUPS_KEPT } from '../../source/store/backup.js';
 import { MIGRATIONS, migrateState, type Migration } from '../../source/store/migrations.js';
 import { STATE_VERSION, stateSchema, type State } from '../../source/store/schema.js';
 import { newState, Store } from '../../source/store/store.js';
@@ -36,6 +36,16 @@ function task(id: string, extra: Partial<Task> = {}): Task {
     updatedAt: at,
     ...extra,
   };
+}
+
+/** The backups in `dir`, newest first (names start with the ISO time). */
+async function backupFiles(dir: string): Promise<string[]> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  return names
+    .filter((name) => /^state-.*\.json$/.test(name))
+    .sort()
+    .reverse()
+    .map((name) => path.join(dir, name));
 }
 
 async function rejection(promise: Promise<unknown>): Promise<UserError> {
@@ -153,7 +163,7 @@ describe('migrations', () => {
       state.project = 'new';
     });
     await store.close();
-    const backups = await listBackups(paths);
+    const backups = await backupFiles(paths.backups);
     expect(backups).toHaveLength(1);
     expect(path.basename(backups[0] ?? '')).toMatch(
       /^state-\d{4}-\d\d-\d\dT\d{6}\.\d{3}Z-pre-migration-v0\.json$/,
@@ -388,7 +398,7 @@ describe('backups', () => {
       await writeFile(path.join(paths.backups, `state-2000-01-01T0000${i}0.000Z-old.json`), '{}');
     const made: string[] = [];
     for (let i = 0; i < MAX_BACKUPS_KEPT; i++) made.push(await backupState(paths, 'x'));
-    const kept = await listBackups(paths);
+    const kept = await backupFiles(paths.backups);
     expect(kept).toHaveLength(MAX_BACKUPS_KEPT);
     expect(new Set(kept)).toEqual(new Set(made));
   });
