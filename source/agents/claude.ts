@@ -284,10 +284,10 @@ function apiRetry(line: JsonObject): AgentEvent {
   const attempt = asNumber(line['attempt']);
   const max = asNumber(line['max_retries']);
   const count = attempt !== undefined ? ` ${attempt}${max !== undefined ? `/${max}` : ''}` : '';
-  return {
-    type: 'error',
-    message: `API Error: ${status !== undefined ? `${status} ` : ''}${error} (claude retries${count})`,
-  };
+  // No HTTP status: no answer at all (connection refused, reset, DNS, a timeout); claude says only
+  // "unknown" then, so the message names what it means: the API cannot be reached (agents/outage.ts).
+  const what = status !== undefined ? `${status} ${error}` : `connection failed, no response (${error})`;
+  return { type: 'error', message: `API Error: ${what} (claude retries${count})` };
 }
 
 /** A tool_result's content: a string, or text parts. */

@@ -103,6 +103,8 @@ export interface FakeAnthropicOptions {
    * of the request and no cache. Requests without tools then report none, so `sent()` is all.
    */
   readonly usage?: (n: number) => SentUsage;
+  /** A fixed port (to bring the fake back up where claude expects it); default random. */
+  readonly port?: number;
 }
 
 /** The usage the fake reported for one Messages request. */
@@ -367,7 +369,7 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions): Promise
       });
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
 
   return {

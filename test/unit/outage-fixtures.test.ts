@@ -48,4 +48,11 @@ describe('outages as the real CLIs report them', () => {
       }
     });
   }
+
+  it('claude: connection refused (api_retry with no HTTP status) is an outage: the API cannot be reached', async () => {
+    const events = await parseFixture(createClaudeParser, 'claude/2.1.197/connection-refused.jsonl');
+    const errors = events.flatMap((event) => (event.type === 'error' ? [event.message] : []));
+    expect(errors.length).toBeGreaterThan(0);
+    for (const message of errors) expect(classifyOutage(message)?.kind, message).toBe('network');
+  });
 });
