@@ -22,6 +22,7 @@ import type { GateCheck, Task } from '../tasks/model.js';
 import { extractMetric, targetReached } from './completion.js';
 import { changedFiles } from '../git/git.js';
 import type { Sandbox, SandboxScope } from '../sandbox/bwrap.js';
+import { createMasker } from '../security/secrets.js';
 
 /** Output kept per command, and for the gate's whole `output` (the tail; the log has it all). */
 export const GATE_OUTPUT_TAIL_BYTES = 64 * 1024;
@@ -117,7 +118,8 @@ async function runCommand(
     timeoutMs: number;
     signal: AbortSignal | undefined;
     log: WriteStream | undefined;
-    mask: (text: string) => string;
+    /** Masks the output as it streams; none: the output as it came. */
+    mask: ((text: string) => string) | undefined;
     sandbox: GateOptions['sandbox'];
   },
 ): Promise<CommandRun> {
@@ -160,15 +162,23 @@ async function runCommand(
   // When the shell exits, background children it left would hold the pipes open and the gate
   // would wait for them forever; they belong to this command, so they stop with it.
   subprocess.once('exit', stopGroup);
-  const collect = (isStdout: boolean) => (chunk: string) => {
-    const text = options.mask(chunk);
+  // One streaming masker per stream: a key split across two writes is masked whole (DESIGN.md §8).
+  const unmasked = { push: (chunk: string) => chunk, flush: () => '' };
+  const masker = () => (options.mask ? createMasker({ mask: options.mask }) : unmasked);
+  const maskers = [masker(), masker()] as const;
+  const emit = (isStdout: boolean, text: string): void => {
+    if (text === '') return;
     if (isStdout) stdout.push(text);
     output.push(text);
     options.log?.write(text);
   };
+  const collect = (isStdout: boolean) => (chunk: string) =>
+    emit(isStdout, maskers[isStdout ? 0 : 1].push(chunk));
   subprocess.stdout?.setEncoding('utf8').on('data', collect(true));
   subprocess.stderr?.setEncoding('utf8').on('data', collect(false));
   const result = await subprocess;
+  emit(true, maskers[0].flush());
+  emit(false, maskers[1].flush());
   settled = true;
   for (const timer of timers) clearTimeout(timer);
   options.signal?.removeEventListener('abort', onAbort);
@@ -276,7 +286,7 @@ export async function runGate(task: Task, options: GateOptions): Promise<GateRes
           timeoutMs: timeoutSeconds * 1000,
           signal: options.signal,
           log,
-          mask,
+          mask: options.mask,
           sandbox: options.sandbox,
         });
         output.push(run.output.endsWith('\n') || run.output === '' ? run.output : `${run.output}\n`);

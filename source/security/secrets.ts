@@ -2,7 +2,8 @@
  * Masking secrets in logs and on the board (DESIGN.md §8). Known key formats keep their public
  * prefix so a reader can tell which kind of key leaked (`sk-ant-…****`); `NAME=value` assignments
  * whose name says PASSWORD, SECRET, TOKEN or API_KEY keep the name; private key blocks keep their
- * armor lines. Streams are masked line by line so a key split across two chunks is still caught.
+ * armor lines. Streams hold back the tail of a line that could still become a key, so a key split
+ * across two chunks is still caught.
  */
 import path from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
@@ -150,7 +151,7 @@ export function maskRecordLine(line: string): string {
 
 /** A stateful masker for chunked output (pty data, child stdout). */
 export interface Masker {
-  /** Feeds a chunk; returns the masked text that is safe to emit now (whole lines, mostly). */
+  /** Feeds a chunk; returns the masked text that is safe to emit now. */
   readonly push: (chunk: string) => string;
   /** Returns whatever is still buffered, masked. Call once at the end. */
   readonly flush: () => string;
@@ -159,67 +160,113 @@ export interface Masker {
 /** Options for chunked masking. */
 export interface MaskerOptions {
   /**
-   * How long a line may grow before part of it is emitted without its newline (so a never-ending
-   * progress line still shows). The last `keepTail` characters stay buffered, so a secret that
-   * straddles the cut is still whole when masked.
+   * How much of an unfinished line is held back: longer than the shortest text any pattern
+   * matches, so a key still arriving is never emitted in part. A match that reaches into the held
+   * tail, or ends where the text ends (it may still grow), is held whole.
    */
-  readonly maxLine?: number;
-  readonly keepTail?: number;
+  readonly hold?: number;
+  /** Masks text that is safe to emit (default `maskSecrets`); lines are passed whole where they can be. */
+  readonly mask?: (text: string) => string;
+}
+
+/** Held back of an unfinished line by default: every pattern's shortest match is well below it. */
+const DEFAULT_HOLD = 256;
+/** What a match's start may look behind at (`\\n` before a key in a JSON string, or a word boundary). */
+const LOOK_BEHIND = 2;
+
+/**
+ * Where an unfinished line can be cut: `limit` or earlier, never inside a match (one that reaches the
+ * end of the text may still grow: it is held whole). `context` is text already emitted before `line`.
+ */
+function safeCut(context: string, line: string, limit: number): number {
+  let cut = limit;
+  const text = context + line;
+  const spans: [number, number][] = [];
+  for (const pattern of PATTERNS)
+    for (const match of text.matchAll(pattern.regex))
+      spans.push([match.index - context.length, match.index - context.length + match[0].length]);
+  // A cut moved back to a match's start may land inside an earlier one: repeat until none does.
+  for (let moved = true; moved;) {
+    moved = false;
+    for (const [start, end] of spans)
+      if (start < cut && end > cut) {
+        cut = Math.max(0, start);
+        moved = true;
+      }
+  }
+  return cut;
 }
 
 /**
- * Creates a line-safe masker: text is held back to the last newline, so a key split across two
- * chunks is masked whole; lines inside a private key block are replaced as they arrive.
+ * Creates a streaming masker: complete lines are masked whole; of an unfinished line everything is
+ * emitted except the tail that could still become a secret (the last `hold` characters, and any
+ * match running into them or to the end), so a key split across chunks at any point is masked
+ * whole while a progress line without a newline still shows. Lines inside a private key block are
+ * replaced as they arrive.
  */
 export function createMasker(options: MaskerOptions = {}): Masker {
-  const maxLine = options.maxLine ?? 8192;
-  const keepTail = options.keepTail ?? 512;
+  const hold = options.hold ?? DEFAULT_HOLD;
+  const mask = options.mask ?? maskSecrets;
   let pending = '';
+  /** The last characters emitted: what a pattern at the start of `pending` looks behind at. */
+  let emitted = '';
   let inKeyBlock = false;
 
-  const maskLines = (text: string): string => {
-    const lines = text.split('\n');
-    return lines
-      .map((line) => {
-        if (inKeyBlock) {
-          if (KEY_END.test(line)) {
-            inKeyBlock = false;
-            return line.slice(line.search(KEY_END));
-          }
-          return line === '' || line === '\r' ? line : '****';
-        }
-        const begin = line.search(KEY_BEGIN);
-        if (begin !== -1 && !KEY_END.test(line.slice(begin))) {
-          inKeyBlock = true;
-          return maskSecrets(line.slice(0, begin)) + (KEY_BEGIN.exec(line)?.[0] ?? '');
-        }
-        return maskSecrets(line);
-      })
-      .join('\n');
+  /** Masks `text`, which follows `emitted` directly, with the emitted text as look-behind. */
+  const maskAfter = (text: string): string => {
+    if (emitted === '') return mask(text);
+    const joined = mask(emitted + text);
+    return joined.startsWith(emitted) ? joined.slice(emitted.length) : mask(text);
+  };
+  const maskLine = (line: string, first: boolean): string => {
+    if (inKeyBlock) {
+      if (KEY_END.test(line)) {
+        inKeyBlock = false;
+        return line.slice(line.search(KEY_END));
+      }
+      return line === '' || line === '\r' ? line : '****';
+    }
+    const begin = line.search(KEY_BEGIN);
+    if (begin !== -1 && !KEY_END.test(line.slice(begin))) {
+      inKeyBlock = true;
+      const before = line.slice(0, begin);
+      return (first ? maskAfter(before) : mask(before)) + (KEY_BEGIN.exec(line)?.[0] ?? '');
+    }
+    return first ? maskAfter(line) : mask(line);
+  };
+  const out = (text: string, masked: string): string => {
+    emitted = (emitted + text).slice(-LOOK_BEHIND);
+    return masked;
   };
 
   return {
     push(chunk) {
       pending += chunk;
+      let ready = '';
       const newline = pending.lastIndexOf('\n');
       if (newline !== -1) {
-        const ready = pending.slice(0, newline + 1);
+        const lines = pending.slice(0, newline + 1);
         pending = pending.slice(newline + 1);
-        return maskLines(ready);
+        ready = out(
+          lines,
+          lines
+            .split('\n')
+            .map((line, index) => maskLine(line, index === 0))
+            .join('\n'),
+        );
       }
-      if (pending.length <= maxLine) return '';
-      // Cut at whitespace before the kept tail, so no token is split; else cut hard.
-      const limit = pending.length - keepTail;
-      const space = pending.lastIndexOf(' ', limit);
-      const cut = space > 0 ? space + 1 : limit;
-      const ready = pending.slice(0, cut);
+      // An unfinished line: in or at the start of a key block it waits for its newline.
+      if (inKeyBlock || pending.includes('-----BEGIN') || pending.length <= hold) return ready;
+      const cut = safeCut(emitted, pending, pending.length - hold);
+      if (cut === 0) return ready;
+      const part = pending.slice(0, cut);
       pending = pending.slice(cut);
-      return maskLines(ready);
+      return ready + out(part, maskAfter(part));
     },
     flush() {
       const rest = pending;
       pending = '';
-      return rest === '' ? '' : maskLines(rest);
+      return rest === '' ? '' : out(rest, maskLine(rest, true));
     },
   };
 }

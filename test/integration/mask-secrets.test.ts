@@ -97,4 +97,31 @@ describe('secrets are masked in every file nightshift writes', () => {
     for (const part of SECRET_PARTS) expect(shown).not.toContain(part);
     expect(leaks(path.join(project.dir, '.nightshift'))).toEqual([]);
   }, 300_000);
+
+  it('masks a key a gate prints in two writes with a pause between them, in the gate log, records, events and state', async () => {
+    const project = await simProject({ run: { max_retries: 0 } });
+    // The key's first 19 characters, a pause (a separate chunk), then the rest and a newline; the
+    // gate fails, so its output also goes to the attempt's summary, the archive and the reflection.
+    const gate =
+      'printf "gate key: %s" "${T_ANT%"${T_ANT#????????????????????}"}"; sleep 1; printf "%s done\\n" "${T_ANT#????????????????????}"; exit 1';
+    await project.importTasks([simTask('split', 'sim: run echo ok', [gate])]);
+    const env = { ...KEYS };
+    const run = await project.cli(['run', '--no-ui'], { env, timeoutMs: 240_000 });
+    const task = project.task('split');
+    expect(
+      task.attempts.map((a) => a.outcome),
+      run.stdout + run.stderr,
+    ).toEqual(['failed']);
+    const logs = path.join(project.dir, '.nightshift', 'logs');
+    const gateLog = readdirSync(logs, { recursive: true })
+      .map(String)
+      .filter((name) => name.endsWith('split.1.log'))
+      .map((name) => readFileSync(path.join(logs, name), 'utf8'))
+      .join('');
+    // The key was printed, caught whole, and masked.
+    expect(gateLog, gateLog).toContain('gate key: sk-ant-…**** done');
+    const shown = [run.stdout, run.stderr, (await project.cli(['task', 'show', 'split'], { env })).stdout];
+    for (const part of SECRET_PARTS) expect(shown.join('\n')).not.toContain(part);
+    expect(leaks(path.join(project.dir, '.nightshift'))).toEqual([]);
+  }, 300_000);
 });

@@ -88,13 +88,65 @@ describe('createMasker', () => {
   });
 
   it('emits an endless line in bounded pieces without splitting a key', () => {
-    const masker = createMasker({ maxLine: 200, keepTail: 100 });
+    const masker = createMasker({ hold: 100 });
     let out = '';
     for (let i = 0; i < 20; i++) out += masker.push(`word${i} ${i === 10 ? key : 'x'.repeat(30)} `);
     expect(out.length).toBeGreaterThan(0);
     out += masker.flush();
     expect(out).toContain('sk-ant-…****');
     expect(out).not.toContain('kkkk');
+  });
+});
+
+describe('createMasker: every split of every key kind', () => {
+  // Long enough that the masker emits part of the unfinished line before the key arrives.
+  const lead = `${'progress '.repeat(40)}at `;
+  const whole = (chunks: readonly string[]): string => {
+    const masker = createMasker();
+    return chunks.map((chunk) => masker.push(chunk)).join('') + masker.flush();
+  };
+
+  it.each(samples)('%s: a split at any position masks it as a whole line does', (_name, input, expected) => {
+    for (const ending of ['\n', ' more\n', '']) {
+      const text = `${lead}${input}${ending}`;
+      const masked = `${maskSecrets(lead)}${expected}${ending}`;
+      // Every cut inside the key and around it.
+      for (let cut = lead.length - 2; cut <= lead.length + input.length + 1; cut++) {
+        expect(whole([text.slice(0, cut), text.slice(cut)]), `cut at ${cut}`).toBe(masked);
+      }
+    }
+  });
+
+  it.each(samples)('%s: one character at a time', (_name, input, expected) => {
+    expect(whole([...`${lead}${input}\n`])).toBe(`${maskSecrets(lead)}${expected}\n`);
+  });
+
+  it('a secret after an escaped newline in a JSON string, emitted in two pieces between the backslash and the n', () => {
+    // Its quote is still open when the first piece goes, so nothing matches yet and the cut falls
+    // at the hold: right after the backslash. The rest needs the emitted `\\` to be found.
+    const value = 'v'.repeat(260);
+    const text = `{"text":"${'a'.repeat(300)}\\nDB_PASSWORD='${value}'"}\n`;
+    const slash = text.indexOf('\\n');
+    const first = text.slice(0, slash + 1 + 256);
+    const masker = createMasker();
+    const shown = masker.push(first);
+    expect(shown.endsWith('\\')).toBe(true);
+    const out = shown + masker.push(text.slice(first.length)) + masker.flush();
+    expect(out).toBe(maskSecrets(text));
+    expect(out).not.toContain('vvvv');
+  });
+
+  it('emits most of an unfinished line at once, holding only a tail that could still be a key', () => {
+    const masker = createMasker();
+    const shown = masker.push('x'.repeat(1000));
+    expect(shown.length).toBeGreaterThanOrEqual(1000 - 256);
+    // A key still growing at the end is held whole, however long it is.
+    const key = `ghp_${'q'.repeat(500)}`;
+    const held = masker.push(` ${key}`);
+    expect(held).not.toContain('qqqq');
+    expect(shown + held + masker.push(' done\n') + masker.flush()).toBe(
+      `${'x'.repeat(1000)} ghp_…**** done\n`,
+    );
   });
 });
 
