@@ -27,13 +27,22 @@ export function formatTokens(count: number): string {
   return `${(count / 1_000_000).toFixed(1)}M`;
 }
 
-/** Cuts `text` to `width` display columns with an ellipsis; the text is sanitised first (text.ts). */
+/**
+ * Cuts `text` to `width` display columns with an ellipsis, at a word boundary: the words that fit
+ * whole, then `…`; a first word wider than the column is cut inside with `…`. The text is sanitised
+ * first (text.ts).
+ */
 export function truncate(text: string, width: number): string {
   if (width <= 0) return '';
   const clean = displayText(text);
   if (textWidth(clean) <= width) return clean;
   if (width === 1) return '…';
-  return `${sliceColumns(clean, width - 1)}…`;
+  const head = sliceColumns(clean, width - 1);
+  // The cut falls inside a word unless the text goes on with a space: back off to the last one.
+  const atBreak = clean[head.length] === ' ' || head.endsWith(' ');
+  const space = atBreak ? -1 : head.lastIndexOf(' ');
+  const kept = (space > 0 ? head.slice(0, space) : head).trimEnd();
+  return `${kept.length > 0 ? kept : head}…`;
 }
 
 /** Pads or cuts `text` to exactly `width` display columns. */

@@ -92,3 +92,47 @@ export function dropColumns(text: string, columns: number): string {
   }
   return text.slice(index);
 }
+
+/**
+ * One line of display text as lines of at most `width` columns, broken at spaces so that no word is
+ * cut; only a word wider than `width` is split, by columns (a wide glyph never in half). The spaces
+ * at a break are dropped; the line's own indentation is kept.
+ */
+export function wrapColumns(text: string, width: number): string[] {
+  const max = Math.max(1, width);
+  if (textWidth(text) <= max) return [text];
+  const out: string[] = [];
+  let line = '';
+  let used = 0;
+  // Runs of spaces and runs of anything else, in order.
+  for (const token of text.match(/ +|[^ ]+/g) ?? []) {
+    const size = textWidth(token);
+    if (token.startsWith(' ')) {
+      // Spaces at the start of a continuation line are the break itself: dropped.
+      if (used > 0 || out.length === 0) {
+        line += token;
+        used += size;
+      }
+      continue;
+    }
+    if (used + size <= max) {
+      line += token;
+      used += size;
+      continue;
+    }
+    if (line.trim().length > 0) out.push(line.trimEnd());
+    line = '';
+    used = 0;
+    let rest = token;
+    while (textWidth(rest) > max) {
+      // A glyph wider than the whole line still goes on a line of its own.
+      const head = sliceColumns(rest, max) || (graphemes(rest)[0]?.text ?? rest);
+      out.push(head);
+      rest = rest.slice(head.length);
+    }
+    line = rest;
+    used = textWidth(rest);
+  }
+  if (line.trim().length > 0 || out.length === 0) out.push(line.trimEnd());
+  return out;
+}

@@ -103,7 +103,12 @@ export function useBoard({ client, readonly, size, theme, onExit }: UseBoardOpti
     taskColumns: needs.columns,
     events: screenAgent !== null,
   });
-  const screen = usePtyScreen(client, screenAgent, attachedId !== null || state.logView === 'screen');
+  const screen = usePtyScreen(
+    client,
+    screenAgent,
+    attachedId !== null || state.logView === 'screen',
+    attachedId !== null ? layout.width : layout.log.width,
+  );
   const log = logContent({
     agent: agents.find((agent) => agent.id === screenAgent) ?? null,
     view: attachedId ? 'screen' : state.logView,

@@ -3,9 +3,10 @@
  * `client.onPty` feed a headless xterm, and its text is read on a timer (not per chunk), so a
  * streaming agent costs one snapshot per PUBLISH_MS however fast it writes (DESIGN.md §4, §7).
  */
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { EngineClient } from '../protocol/types.js';
 import { createScreen, type AgentScreen } from '../terminal/screen.js';
+import { displayText, textWidth, wrapColumns } from './text.js';
 import { PUBLISH_MS } from './use-engine.js';
 
 /** The size agents' ptys start with (agents/agent-process.ts uses the same default). */
@@ -14,9 +15,11 @@ export const AGENT_PTY_SIZE = { cols: 120, rows: 35 } as const;
 /** Lines kept above the screen for scrolling back in the log pane. */
 const SCROLLBACK = 500;
 
+const NONE: readonly string[] = [];
+
 /** What the log pane draws from an agent's terminal. */
 export interface PtyScreen {
-  /** Scrollback and screen, oldest first, trailing blank lines dropped. */
+  /** Scrollback and screen, oldest first, trailing blank lines dropped, wrapped at words to the pane. */
   readonly lines: readonly string[];
   /** True once any byte arrived (otherwise the log pane falls back to event lines). */
   readonly received: boolean;
@@ -24,8 +27,25 @@ export interface PtyScreen {
   readonly resize: (cols: number, rows: number) => void;
 }
 
-/** Subscribes to `agentId`'s pty while `enabled`, and returns its screen text. */
-export function usePtyScreen(client: EngineClient, agentId: string | null, enabled: boolean): PtyScreen {
+/**
+ * `lines` for a pane `width` columns wide: a line of a wider pty wraps at spaces, never inside a
+ * word (text.ts wrapColumns).
+ */
+export function wrapScreen(lines: readonly string[], width: number): readonly string[] {
+  if (lines.every((line) => textWidth(line) <= width)) return lines;
+  return lines.flatMap((line) => wrapColumns(displayText(line), width));
+}
+
+/**
+ * Subscribes to `agentId`'s pty while `enabled`, and returns its screen text wrapped to `width`
+ * (the pane the screen is shown in).
+ */
+export function usePtyScreen(
+  client: EngineClient,
+  agentId: string | null,
+  enabled: boolean,
+  width: number,
+): PtyScreen {
   const [state, setState] = useState<{ agentId: string | null; lines: readonly string[] }>({
     agentId: null,
     lines: [],
@@ -61,5 +81,8 @@ export function usePtyScreen(client: EngineClient, agentId: string | null, enabl
   }, []);
 
   const current = state.agentId === agentId && enabled;
-  return { lines: current ? state.lines : [], received: current && state.lines.length > 0, resize };
+  const raw = current ? state.lines : NONE;
+  // Wrapped once per published screen or pane width, not on every frame.
+  const lines = useMemo(() => wrapScreen(raw, width), [raw, width]);
+  return { lines, received: current && raw.length > 0, resize };
 }
