@@ -25,7 +25,8 @@ export function scratchDir(prefix) {
 /** Removes every scratch folder (set NIGHTSHIFT_KEEP_TMP=1 to keep them). */
 export function cleanup() {
   if (process.env.NIGHTSHIFT_KEEP_TMP === '1') return;
-  for (const dir of scratch.splice(0)) rmSync(dir, { recursive: true, force: true });
+  // Retried: an engine that was just stopped may still be writing its last files in there.
+  for (const dir of scratch.splice(0)) rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
 }
 
 /** Median of numbers (NaN for none). */

@@ -6,7 +6,7 @@
  * process or disk walk for the kept worktrees and branches unless they changed (status-kept.ts).
  */
 import type { Command } from 'commander';
-import type { EngineSnapshot } from '../protocol/types.js';
+import type { EngineStatus } from '../protocol/types.js';
 import { projectPaths } from '../paths.js';
 import { readLock } from '../store/lock.js';
 import { readStateForDisplay } from '../store/read-state.js';
@@ -29,35 +29,34 @@ export function registerStatus(program: Command): void {
     )
     .action(async (options: { json?: boolean; kept?: boolean }) => {
       const root = findProjectRoot();
-      const snapshot = await engineSnapshot(root);
+      const engine = await engineStatusOf(root);
       // While an engine runs its attempts add and remove worktrees all the time: no walk then.
       const kept = await keptFigures(root, {
-        measure: options.kept ? 'always' : snapshot ? 'never' : 'when-changed',
+        measure: options.kept ? 'always' : engine ? 'never' : 'when-changed',
         stateDir: projectPaths(root).dir,
       });
-      const summary: StatusSummary = snapshot
-        ? summarize(snapshot)
-        : (readStatusSummary(projectPaths(root)) ?? summarize(await readStateForDisplay(root)));
-      const lastRun = snapshot ? undefined : summary.lastRun;
+      const summary: Omit<StatusSummary, 'lastRun'> & { lastRun?: StatusSummary['lastRun'] } =
+        engine ?? readStatusSummary(projectPaths(root)) ?? summarize(await readStateForDisplay(root));
+      const lastRun = engine ? undefined : summary.lastRun;
       if (options.json) {
         const counts: Record<string, number> = { pending: 0, running: 0, verifying: 0, done: 0, blocked: 0 };
         for (const [status, count] of Object.entries(summary.counts)) counts[status] = count;
         printJson({
           project: summary.project,
-          engine: snapshot ? { pid: snapshot.pid, run: snapshot.run } : null,
+          engine: engine ? { pid: engine.pid, run: engine.run } : null,
           counts,
           total: summary.total,
-          agents: snapshot?.agents ?? [],
+          agents: engine?.agents ?? [],
           lastRun: lastRun ?? null,
-          regressions: regressionsCaught(snapshot, lastRun),
+          regressions: engine ? engine.regressions : (lastRun?.regressions ?? []),
           kept,
-          recent: snapshot?.recent.slice(-10) ?? [],
+          recent: engine?.recent.slice(-10) ?? [],
         });
         return;
       }
       printLine(`project ${summary.project}  (${root})`);
-      if (snapshot?.run) {
-        const run = snapshot.run;
+      if (engine?.run) {
+        const run = engine.run;
         const mode = run.stopping
           ? 'stopping'
           : run.paused && run.pauseReason
@@ -66,7 +65,7 @@ export function registerStatus(program: Command): void {
               ? 'paused'
               : 'running';
         printLine(
-          `engine: ${mode} (pid ${snapshot.pid}), run ${run.id}, backend ${run.backend}, parallel ${run.parallel}, ${costText(run.backend, run.costUsd).replace(/^\$/, 'cost $')}`,
+          `engine: ${mode} (pid ${engine.pid}), run ${run.id}, backend ${run.backend}, parallel ${run.parallel}, ${costText(run.backend, run.costUsd).replace(/^\$/, 'cost $')}`,
         );
       } else {
         printLine('engine: not running');
@@ -83,38 +82,15 @@ export function registerStatus(program: Command): void {
         .join(' · ');
       printLine(`tasks: ${summary.total === 0 ? 'none' : `${summary.total} (${counts})`}`);
       if (kept && (kept.worktrees > 0 || kept.branches > 0)) printLine(keptLine(kept));
-      for (const agent of snapshot?.agents ?? []) {
+      for (const agent of engine?.agents ?? []) {
         const label = agent.simulated ? ' (simulated)' : '';
         printLine(
           `  ${agent.name}${label}  ${agent.taskId}#${agent.attempt}  ${agent.state}  ${agent.action}`,
         );
       }
-      for (const line of snapshot?.recent.slice(-5) ?? [])
+      for (const line of engine?.recent.slice(-5) ?? [])
         printLine(`  ${line.at.slice(11, 19)} ${line.message}`);
     });
-}
-
-/**
- * The regressions caught: by the running engine (tasks its regression workers reopened), else by
- * the last run (its record lists them).
- */
-function regressionsCaught(
-  snapshot: EngineSnapshot | undefined,
-  lastRun: StatusSummary['lastRun'] | undefined,
-): { taskId: string; head: string; at: string; summary: string }[] {
-  if (!snapshot) return lastRun?.regressions ?? [];
-  return snapshot.tasks.flatMap((task) =>
-    task.regression?.outcome === 'failed'
-      ? [
-          {
-            taskId: task.id,
-            head: task.regression.head,
-            at: task.regression.testedAt,
-            summary: (task.regression.output ?? '').split('\n')[0] ?? '',
-          },
-        ]
-      : [],
-  );
 }
 
 /** `kept: 2 worktrees (3.4 MB), 1 nightshift/* branch; …`, the size's age when it is not fresh. */
@@ -127,20 +103,20 @@ function keptLine(kept: KeptFigures): string {
   return `kept: ${kept.worktrees} worktree${kept.worktrees === 1 ? '' : 's'} (${size}), ${kept.branches} nightshift/* branch${kept.branches === 1 ? '' : 'es'}; \`nightshift clean\` removes what no task needs`;
 }
 
-async function engineSnapshot(root: string): Promise<EngineSnapshot | undefined> {
+/**
+ * What the running engine says of itself (the `status` command: counts, not the whole queue), or
+ * undefined when no engine runs.
+ */
+async function engineStatusOf(root: string): Promise<EngineStatus | undefined> {
   // As runningEngineSocket (engine-connection.ts), without loading the engine client when none runs.
   const lock = await readLock(projectPaths(root));
   const socketPath =
     lock?.alive && lock.info.kind === 'engine' && lock.info.socket ? lock.info.socket : undefined;
   if (!socketPath) return undefined;
   try {
-    const { connectEngine } = await import('../ipc/client.js');
-    const client = await connectEngine({ socketPath, reconnect: false, readonly: true });
-    try {
-      return client.current() ?? undefined;
-    } finally {
-      client.close();
-    }
+    const { askEngine } = await import('../ipc/engine-query.js');
+    const answer = await askEngine(socketPath, 'status', {}, { root });
+    return answer.ok ? (answer.value as EngineStatus) : undefined;
   } catch {
     return undefined; // the engine is going away; the store is the truth then
   }

@@ -75,6 +75,8 @@ export const commandArgsSchemas = {
   'unsubscribe-pty': agentId,
   'task-write': z.object({ write: taskWriteSchema }),
   'task-diff': z.object({ id }),
+  // Strict: a client asking for more than counts (the queue itself) is told it cannot.
+  status: z.strictObject({}),
 } satisfies Record<CommandName, z.ZodType>;
 
 /** The checked arguments of command `name`. */

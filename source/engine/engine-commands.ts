@@ -3,9 +3,10 @@
  * supplies what each one needs through EngineCommandTarget.
  */
 import { UserError, assertNever } from '../errors.js';
-import type { CommandName } from '../protocol/types.js';
+import type { CommandName, EngineSnapshot } from '../protocol/types.js';
 import type { LiveAgentControl } from '../attempt/types.js';
 import { checkCommandArgs } from './command-args.js';
+import { engineStatus } from './engine-status.js';
 import type { TaskWrite } from '../tasks/task-write.js';
 import { taskDiffView, type TaskDiffView } from '../report/task-diff-view.js';
 import type { EngineEvent, EventLine } from '../protocol/types.js';
@@ -22,6 +23,8 @@ export interface EngineCommandTarget {
   readonly taskWrite: (write: TaskWrite) => Promise<{ summary: string; backup?: string }>;
   /** A task's landed commit diff, or its newest kept attempt's patch. */
   readonly taskDiff: (id: string) => Promise<TaskDiffView>;
+  /** The engine's snapshot (the `status` command answers a summary of it). */
+  readonly snapshot: () => EngineSnapshot;
 }
 
 /** Runs one command; throws a UserError for bad arguments (checked with zod) or an unknown agent. */
@@ -75,6 +78,9 @@ export async function runEngineCommand(
     }
     case 'task-diff':
       return target.taskDiff(checkCommandArgs(name, args).id);
+    case 'status':
+      checkCommandArgs(name, args);
+      return engineStatus(target.snapshot());
     case 'subscribe-pty':
     case 'unsubscribe-pty':
       // The IPC server wires pty streams itself through subscribePty.

@@ -335,6 +335,7 @@ export class Engine implements EngineHost {
       this.#poke();
     },
     agentControl: (agentId) => this.#agents.control(agentId),
+    snapshot: () => this.snapshot(),
     taskWrite: (write) => this.#taskWrite(write),
     taskDiff: (id) => taskDiff(this.#deps.store, this.#deps.paths, id),
   };

@@ -9,7 +9,16 @@ export const PROTOCOL_VERSION = 1;
 
 /** Client → engine. */
 export type ClientMessage =
-  | { readonly type: 'hello'; readonly version: number; readonly readonly?: boolean }
+  | {
+      readonly type: 'hello';
+      readonly version: number;
+      readonly readonly?: boolean;
+      /**
+       * false: no snapshot and no events, only command results (`status` asks one question and
+       * goes; the whole queue's snapshot is ~19 MB at 10,000 tasks). Default true.
+       */
+      readonly snapshot?: boolean;
+    }
   | {
       readonly type: 'command';
       readonly id: number;

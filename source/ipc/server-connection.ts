@@ -113,7 +113,7 @@ export class EngineConnection {
     output.on('error', gone);
   }
 
-  /** True once the client said hello and got its snapshot. */
+  /** True once the client said hello (and got its snapshot, unless it asked for none). */
   isAttached(): boolean {
     return this.phase === 'attached';
   }
@@ -191,6 +191,7 @@ export class EngineConnection {
     }
     this.readonly = value['readonly'] === true;
     this.phase = 'attached';
+    if (value['snapshot'] === false) return; // commands only
     // Snapshot and subscription in one synchronous step: no event can fall between them.
     this.send({ type: 'snapshot', state: this.host.snapshot() });
     if (this.phase === 'attached') this.hub.add(this);

@@ -74,6 +74,32 @@ export interface EngineSnapshot {
   readonly output?: Readonly<Record<string, readonly string[]>>;
 }
 
+/**
+ * What `nightshift status` shows of a running engine, answered by the `status` command instead of
+ * the whole snapshot (at 10,000 tasks the snapshot is ~19 MB of JSON to send and parse).
+ */
+export interface EngineStatus {
+  readonly project: string;
+  readonly pid: number;
+  readonly run: RunView | null;
+  /** Tasks per shown status, in the order statuses first occur in the queue. */
+  readonly counts: Readonly<Record<string, number>>;
+  readonly total: number;
+  readonly agents: readonly AgentView[];
+  /** The newest event lines, at most 10, oldest first. */
+  readonly recent: readonly EventLine[];
+  /** Tasks the regression workers reopened: their last regression check failed. */
+  readonly regressions: readonly RegressionCaught[];
+}
+
+/** A regression a run caught: the task, the head it failed at, when, and the first line of why. */
+export interface RegressionCaught {
+  readonly taskId: string;
+  readonly head: string;
+  readonly at: string;
+  readonly summary: string;
+}
+
 /** One line of the event log (plain output, the board's log pane, `events.jsonl`). */
 export interface EventLine {
   readonly at: string;
@@ -139,6 +165,8 @@ export const COMMAND_NAMES = [
   'task-write',
   /** A task's diff for the board's diff view (report/task-diff-view.ts); changes nothing. */
   'task-diff',
+  /** What `nightshift status` shows (EngineStatus): counts, not the queue; changes nothing. */
+  'status',
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
@@ -147,6 +175,7 @@ export const READ_ONLY_COMMANDS: ReadonlySet<CommandName> = new Set<CommandName>
   'subscribe-pty',
   'unsubscribe-pty',
   'task-diff',
+  'status',
 ]);
 
 /** Outcome of a command. */

@@ -5,6 +5,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { requireEngine } from '../../source/ipc/engine-connection.js';
+import { summarize } from '../../source/store/status-summary.js';
 import { cleanupProjects, isAlive, simProject, simTask, waitFor } from '../support/engine-fixtures.js';
 
 afterEach(cleanupProjects);
@@ -23,6 +25,7 @@ interface StatusJson {
     readonly simulated: boolean;
   }[];
   readonly lastRun: { readonly id: string; readonly outcome?: string } | null;
+  readonly recent: readonly { readonly message: string }[];
 }
 
 describe('engine: status of a detached run', () => {
@@ -52,6 +55,14 @@ describe('engine: status of a detached run', () => {
     expect(running.counts['running']).toBe(1);
     expect(running.counts['pending']).toBe(1);
     expect(running.agents[0]).toMatchObject({ taskId: 'hang', attempt: 1, simulated: true });
+    // status asks the engine for counts only; they are the board's, from the whole snapshot.
+    const board = await requireEngine(project.dir, { readonly: true });
+    const snapshot = board.current();
+    board.close();
+    expect(running.counts).toMatchObject(summarize(snapshot ?? { project: '', tasks: [] }).counts);
+    expect(running.recent.map((line) => line.message)).toEqual(
+      snapshot?.recent.slice(-10).map((line) => line.message),
+    );
     const plain = await project.cli(['status']);
     expect(plain.exitCode).toBe(0);
     expect(plain.stdout).toMatch(new RegExp(`engine: running \\(pid ${pid}\\)`));

@@ -3,6 +3,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectEngine } from '../../source/ipc/client.js';
+import { askEngine } from '../../source/ipc/engine-query.js';
 import { encodeMessage, readMessages } from '../../source/ipc/ndjson.js';
 import type { EngineClient } from '../../source/protocol/types.js';
 import { serveEngine } from '../../source/ipc/server.js';
@@ -214,6 +215,24 @@ describe('serveEngine', () => {
       error: 'subscribe-pty needs an "agentId"',
     });
     expect(peer.ended()).toBe(false);
+  });
+
+  it('sends no snapshot and no events to a hello that asks for none, and answers its commands', async () => {
+    const { socketPath, host } = await setup();
+    const peer = await raw(socketPath);
+    peer.send({ type: 'hello', version: 1, readonly: true, snapshot: false });
+    peer.send({ type: 'command', id: 1, name: 'status', args: {} });
+    await waitFor(() => peer.messages.length === 1, 'the result');
+    host.emit(lineEvent('after the question'));
+    peer.send({ type: 'command', id: 2, name: 'pause', args: {} });
+    await waitFor(() => peer.messages.length === 2, 'the second result');
+    expect(peer.messages).toEqual([
+      { type: 'result', id: 1, ok: true, value: {} },
+      { type: 'result', id: 2, ok: false, error: 'read-only attach' },
+    ]);
+    // The same question through askEngine, which closes its connection after the answer.
+    await expect(askEngine(socketPath, 'status')).resolves.toEqual({ ok: true, value: {} });
+    expect(host.commands.map((command) => command.name)).toEqual(['status', 'status']);
   });
 
   it('refuses a first message that is not hello', async () => {

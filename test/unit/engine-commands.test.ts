@@ -6,6 +6,40 @@ import { describe, expect, it } from 'vitest';
 import { UserError } from '../../source/errors.js';
 import { runEngineCommand, type EngineCommandTarget } from '../../source/engine/engine-commands.js';
 import type { TaskWrite } from '../../source/tasks/task-write.js';
+import type { EngineSnapshot } from '../../source/protocol/types.js';
+import type { Task } from '../../source/tasks/model.js';
+
+const task = (id: string, status: Task['status'], extra: Partial<Task> = {}): Task =>
+  ({ id, title: id, status, steps: [], attempts: [], ...extra }) as unknown as Task;
+const line = (n: number) => ({
+  at: `2026-01-01T00:00:${String(n).padStart(2, '0')}.000Z`,
+  level: 'info' as const,
+  message: `line ${n}`,
+});
+
+/** An engine's snapshot: five tasks (one verified and waiting to land, one regressed), 12 event lines. */
+const snapshot: EngineSnapshot = {
+  project: 'demo',
+  root: '/tmp/demo',
+  pid: 4242,
+  run: null,
+  tasks: [
+    task('a', 'done'),
+    task('b', 'pending'),
+    task('c', 'done', { landing: { reason: 'dirty', since: '2026-01-01T00:00:00.000Z' } } as Partial<Task>),
+    task('d', 'pending', {
+      regression: {
+        outcome: 'failed',
+        head: 'abc123',
+        testedAt: '2026-01-01T01:00:00.000Z',
+        output: 'boom\nmore',
+      },
+    } as Partial<Task>),
+    task('e', 'running'),
+  ],
+  agents: [],
+  recent: Array.from({ length: 12 }, (_, i) => line(i)),
+};
 
 function target(): EngineCommandTarget & { writes: TaskWrite[]; calls: string[] } {
   const writes: TaskWrite[] = [];
@@ -35,6 +69,10 @@ function target(): EngineCommandTarget & { writes: TaskWrite[]; calls: string[] 
       calls.push(`diff ${id}`);
       return Promise.resolve({ taskId: id, source: 'none', label: 'none', text: '' });
     },
+    snapshot: () => {
+      calls.push('snapshot');
+      return snapshot;
+    },
   } as EngineCommandTarget & { writes: TaskWrite[]; calls: string[] };
 }
 
@@ -57,6 +95,7 @@ describe('engine commands from a client', () => {
       /command "add-task" refused: task.steps:/,
     ],
     ['task-write', { write: { op: 'drop-table' } }, /command "task-write" refused: write.op:/],
+    ['status', { tasks: true }, /command "status" refused: .*tasks/],
     ['task-write', { write: { op: 'rm', ids: [] } }, /command "task-write" refused: write.ids:/],
     [
       'task-write',
@@ -91,5 +130,21 @@ describe('engine commands from a client', () => {
     await expect(runEngineCommand(target(), 'stop-agent', { agentId: 'zz' })).rejects.toThrow(
       'no running agent "zz"',
     );
+  });
+
+  it('answers status with counts, the regressions and the last 10 event lines, not the queue', async () => {
+    const t = target();
+    const status = await runEngineCommand(t, 'status', {});
+    expect(status).toEqual({
+      project: 'demo',
+      pid: 4242,
+      run: null,
+      counts: { done: 1, pending: 2, 'verified, waiting to land': 1, running: 1 },
+      total: 5,
+      agents: [],
+      recent: snapshot.recent.slice(2),
+      regressions: [{ taskId: 'd', head: 'abc123', at: '2026-01-01T01:00:00.000Z', summary: 'boom' }],
+    });
+    expect(JSON.stringify(status)).not.toContain('"tasks"');
   });
 });
