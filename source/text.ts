@@ -29,3 +29,16 @@ export function costText(backend: string, costUsd: number): string {
   if (costUsd === 0 && NO_COST_BACKENDS.has(backend)) return `cost n/a (${backend} reports none)`;
   return `$${costUsd.toFixed(4)}`;
 }
+
+/** Bytes as people read them: `512 B`, `3.4 KB`, `1.2 MB`, `2.0 GB`. */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
+}

@@ -25,8 +25,15 @@ export function scratchDir(prefix) {
 /** Removes every scratch folder (set NIGHTSHIFT_KEEP_TMP=1 to keep them). */
 export function cleanup() {
   if (process.env.NIGHTSHIFT_KEEP_TMP === '1') return;
-  // Retried: an engine that was just stopped may still be writing its last files in there.
-  for (const dir of scratch.splice(0)) rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
+  // Retried: an engine that was just stopped may still be writing its last files in there. A
+  // folder that still cannot go is named, not fatal: the figures are printed already.
+  for (const dir of scratch.splice(0)) {
+    try {
+      rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
+    } catch (error) {
+      console.error(`  (could not remove ${dir}: ${error.message})`);
+    }
+  }
 }
 
 /** Median of numbers (NaN for none). */

@@ -6,7 +6,8 @@
 import type { Command } from 'commander';
 import { gitJournalDir } from '../daemon/recover-work.js';
 import { UserError } from '../errors.js';
-import { formatBytes, keptWork } from '../git/kept-work.js';
+import { keptWork } from '../git/kept-work.js';
+import { formatBytes } from '../text.js';
 import { repairRepository } from '../git/repo-recovery.js';
 import { worktreesDir } from '../git/worktree.js';
 import { projectPaths } from '../paths.js';

@@ -1,25 +1,8 @@
 /**
- * Parses argv and turns any thrown error into one clear line and an exit code.
- * A stack trace appears only with DEBUG=nightshift.
+ * Parses argv and turns any thrown error into one clear line and an exit code (report-error.ts).
  */
 import { CommanderError, type Command } from 'commander';
-import { UserError, errorMessage } from '../errors.js';
-
-/** True when DEBUG names nightshift. */
-export function debugEnabled(): boolean {
-  return /(^|,)\s*nightshift(\*|:|,|$)/.test(process.env['DEBUG'] ?? '');
-}
-
-/** Prints an error the way every command does, and returns its exit code. */
-export function reportError(error: unknown): number {
-  if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 1;
-  const message = errorMessage(error);
-  process.stderr.write(`nightshift: ${message}\n`);
-  if (error instanceof UserError && error.hint) process.stderr.write(`  ${error.hint}\n`);
-  if (debugEnabled() && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
-  else if (!(error instanceof UserError)) process.stderr.write('  (set DEBUG=nightshift for details)\n');
-  return error instanceof UserError ? error.exitCode : 1;
-}
+import { reportError } from './report-error.js';
 
 /** Runs the program; sets process.exitCode from the outcome. */
 export async function runCli(program: Command, argv: readonly string[]): Promise<void> {
@@ -30,6 +13,8 @@ export async function runCli(program: Command, argv: readonly string[]): Promise
   try {
     await program.parseAsync([...argv]);
   } catch (error) {
-    process.exitCode = reportError(error);
+    // Commander has printed its own message (or the help) already.
+    if (error instanceof CommanderError) process.exitCode = error.exitCode === 0 ? 0 : 1;
+    else process.exitCode = reportError(error);
   }
 }

@@ -14,8 +14,7 @@
  */
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
-import { folderBytes, keptWork } from '../git/kept-work.js';
-import { worktreesDir } from '../git/worktree.js';
+import { worktreesDir } from '../git/worktrees-dir.js';
 
 /** What status shows of the kept work. */
 export interface KeptFigures {
@@ -61,6 +60,8 @@ export async function keptFigures(
   let measuredAt: string | null = changed ? null : (cache?.at ?? null);
   if (branches === undefined) {
     try {
+      // git's process code is loaded only here (and for a walk): status is the hot path.
+      const { keptWork } = await import('../git/kept-work.js');
       const kept = await keptWork(root, { withSizes: false });
       worktrees = kept.worktrees.length;
       branches = kept.branches.length;
@@ -70,7 +71,10 @@ export async function keptFigures(
   }
   if (walk) {
     let total = 0;
-    for (const folder of folders) total += await folderBytes(path.join(dir, folder));
+    if (folders.length > 0) {
+      const { folderBytes } = await import('../git/kept-work.js');
+      for (const folder of folders) total += await folderBytes(path.join(dir, folder));
+    }
     bytes = total;
     measuredAt = new Date().toISOString();
     writeCache(options.stateDir, { folders, bytes, at: measuredAt });

@@ -11,11 +11,10 @@ import { projectPaths } from '../paths.js';
 import { readLock } from '../store/lock.js';
 import { readStateForDisplay } from '../store/read-state.js';
 import { readStatusSummary, summarize, type StatusSummary } from '../store/status-summary.js';
-import { formatBytes } from '../git/kept-work.js';
 import { age, keptFigures, type KeptFigures } from './status-kept.js';
 import { findProjectRoot } from './project.js';
 import { printJson, printLine } from './output.js';
-import { costText } from '../text.js';
+import { costText, formatBytes } from '../text.js';
 
 /** Registers `status`. */
 export function registerStatus(program: Command): void {
@@ -27,70 +26,76 @@ export function registerStatus(program: Command): void {
       '--kept',
       'measure the disk of kept worktrees now (else the last measure, taken when they changed)',
     )
-    .action(async (options: { json?: boolean; kept?: boolean }) => {
-      const root = findProjectRoot();
-      const engine = await engineStatusOf(root);
-      // While an engine runs its attempts add and remove worktrees all the time: no walk then.
-      const kept = await keptFigures(root, {
-        measure: options.kept ? 'always' : engine ? 'never' : 'when-changed',
-        stateDir: projectPaths(root).dir,
-      });
-      const summary: Omit<StatusSummary, 'lastRun'> & { lastRun?: StatusSummary['lastRun'] } =
-        engine ?? readStatusSummary(projectPaths(root)) ?? summarize(await readStateForDisplay(root));
-      const lastRun = engine ? undefined : summary.lastRun;
-      if (options.json) {
-        const counts: Record<string, number> = { pending: 0, running: 0, verifying: 0, done: 0, blocked: 0 };
-        for (const [status, count] of Object.entries(summary.counts)) counts[status] = count;
-        printJson({
-          project: summary.project,
-          engine: engine ? { pid: engine.pid, run: engine.run } : null,
-          counts,
-          total: summary.total,
-          agents: engine?.agents ?? [],
-          lastRun: lastRun ?? null,
-          regressions: engine ? engine.regressions : (lastRun?.regressions ?? []),
-          kept,
-          recent: engine?.recent.slice(-10) ?? [],
-        });
-        return;
-      }
-      printLine(`project ${summary.project}  (${root})`);
-      if (engine?.run) {
-        const run = engine.run;
-        const mode = run.stopping
-          ? 'stopping'
-          : run.paused && run.pauseReason
-            ? `paused (${run.pauseReason}${run.resumeAt ? `; resumes by itself at ${run.resumeAt.slice(11, 19)} UTC` : ''})`
-            : run.paused
-              ? 'paused'
-              : 'running';
-        printLine(
-          `engine: ${mode} (pid ${engine.pid}), run ${run.id}, backend ${run.backend}, parallel ${run.parallel}, ${costText(run.backend, run.costUsd).replace(/^\$/, 'cost $')}`,
-        );
-      } else {
-        printLine('engine: not running');
-        if (lastRun)
-          printLine(
-            `last run: ${lastRun.id} ${lastRun.outcome ?? 'unfinished'}, ${lastRun.tasksDone} done, ${costText(lastRun.backend, lastRun.costUsd)}` +
-              (lastRun.regressions?.length
-                ? `, ${lastRun.regressions.length} regression${lastRun.regressions.length === 1 ? '' : 's'} caught`
-                : ''),
-          );
-      }
-      const counts = Object.entries(summary.counts)
-        .map(([status, count]) => `${count} ${status}`)
-        .join(' · ');
-      printLine(`tasks: ${summary.total === 0 ? 'none' : `${summary.total} (${counts})`}`);
-      if (kept && (kept.worktrees > 0 || kept.branches > 0)) printLine(keptLine(kept));
-      for (const agent of engine?.agents ?? []) {
-        const label = agent.simulated ? ' (simulated)' : '';
-        printLine(
-          `  ${agent.name}${label}  ${agent.taskId}#${agent.attempt}  ${agent.state}  ${agent.action}`,
-        );
-      }
-      for (const line of engine?.recent.slice(-5) ?? [])
-        printLine(`  ${line.at.slice(11, 19)} ${line.message}`);
+    .action((options: StatusOptions) => showStatus(options));
+}
+
+/** The options of `status`. */
+export interface StatusOptions {
+  readonly json?: boolean;
+  readonly kept?: boolean;
+}
+
+/** Prints the status of the project the working directory is in. */
+export async function showStatus(options: StatusOptions): Promise<void> {
+  const root = findProjectRoot();
+  const engine = await engineStatusOf(root);
+  // While an engine runs its attempts add and remove worktrees all the time: no walk then.
+  const kept = await keptFigures(root, {
+    measure: options.kept ? 'always' : engine ? 'never' : 'when-changed',
+    stateDir: projectPaths(root).dir,
+  });
+  const summary: Omit<StatusSummary, 'lastRun'> & { lastRun?: StatusSummary['lastRun'] } =
+    engine ?? readStatusSummary(projectPaths(root)) ?? summarize(await readStateForDisplay(root));
+  const lastRun = engine ? undefined : summary.lastRun;
+  if (options.json) {
+    const counts: Record<string, number> = { pending: 0, running: 0, verifying: 0, done: 0, blocked: 0 };
+    for (const [status, count] of Object.entries(summary.counts)) counts[status] = count;
+    printJson({
+      project: summary.project,
+      engine: engine ? { pid: engine.pid, run: engine.run } : null,
+      counts,
+      total: summary.total,
+      agents: engine?.agents ?? [],
+      lastRun: lastRun ?? null,
+      regressions: engine ? engine.regressions : (lastRun?.regressions ?? []),
+      kept,
+      recent: engine?.recent.slice(-10) ?? [],
     });
+    return;
+  }
+  printLine(`project ${summary.project}  (${root})`);
+  if (engine?.run) {
+    const run = engine.run;
+    const mode = run.stopping
+      ? 'stopping'
+      : run.paused && run.pauseReason
+        ? `paused (${run.pauseReason}${run.resumeAt ? `; resumes by itself at ${run.resumeAt.slice(11, 19)} UTC` : ''})`
+        : run.paused
+          ? 'paused'
+          : 'running';
+    printLine(
+      `engine: ${mode} (pid ${engine.pid}), run ${run.id}, backend ${run.backend}, parallel ${run.parallel}, ${costText(run.backend, run.costUsd).replace(/^\$/, 'cost $')}`,
+    );
+  } else {
+    printLine('engine: not running');
+    if (lastRun)
+      printLine(
+        `last run: ${lastRun.id} ${lastRun.outcome ?? 'unfinished'}, ${lastRun.tasksDone} done, ${costText(lastRun.backend, lastRun.costUsd)}` +
+          (lastRun.regressions?.length
+            ? `, ${lastRun.regressions.length} regression${lastRun.regressions.length === 1 ? '' : 's'} caught`
+            : ''),
+      );
+  }
+  const counts = Object.entries(summary.counts)
+    .map(([status, count]) => `${count} ${status}`)
+    .join(' · ');
+  printLine(`tasks: ${summary.total === 0 ? 'none' : `${summary.total} (${counts})`}`);
+  if (kept && (kept.worktrees > 0 || kept.branches > 0)) printLine(keptLine(kept));
+  for (const agent of engine?.agents ?? []) {
+    const label = agent.simulated ? ' (simulated)' : '';
+    printLine(`  ${agent.name}${label}  ${agent.taskId}#${agent.attempt}  ${agent.state}  ${agent.action}`);
+  }
+  for (const line of engine?.recent.slice(-5) ?? []) printLine(`  ${line.at.slice(11, 19)} ${line.message}`);
 }
 
 /** `kept: 2 worktrees (3.4 MB), 1 nightshift/* branch; …`, the size's age when it is not fresh. */

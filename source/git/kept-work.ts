@@ -58,16 +58,3 @@ export async function keptWork(repoRoot: string, options: { withSizes?: boolean 
     .filter(Boolean);
   return { worktrees, branches, bytes: worktrees.reduce((sum, worktree) => sum + worktree.bytes, 0) };
 }
-
-/** Bytes as people read them: `512 B`, `3.4 KB`, `1.2 MB`, `2.0 GB`. */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(1)} ${units[unit]}`;
-}

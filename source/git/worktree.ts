@@ -14,15 +14,14 @@
  * Worktrees of different tasks may be made and removed concurrently; landing their work is
  * integrate.ts, one at a time per repository through landing.ts.
  */
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, realpath, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors.js';
-import { stateHome } from '../paths.js';
 import { currentBranch, git, revParse } from './git.js';
 import { createRepoCache, type RepoCache } from './repo-cache.js';
 import { linkFolders } from './worktree-links.js';
+import { worktreesDir } from './worktrees-dir.js';
 
 /** A worktree made for one attempt. */
 export interface Worktree {
@@ -48,17 +47,7 @@ function checkTaskId(taskId: string): void {
   }
 }
 
-/**
- * The folder holding a repository's worktrees: `<state>/worktrees/<name>-<hash>`, where the hash
- * of the repository's real path keeps two checkouts with the same folder name apart and the name
- * keeps the folder recognisable to a person.
- */
-export async function worktreesDir(repoRoot: string): Promise<string> {
-  const real = await realpath(repoRoot);
-  const hash = createHash('sha256').update(real).digest('hex').slice(0, 12);
-  const name = path.basename(real).replace(/[^A-Za-z0-9._-]/g, '_') || 'repo';
-  return path.join(stateHome(), 'worktrees', `${name}-${hash}`);
-}
+export { worktreesDir };
 
 /** One entry of `git worktree list`. */
 export interface WorktreeEntry {
