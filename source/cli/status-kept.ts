@@ -12,8 +12,9 @@
  *   runs, its attempts add and remove worktrees all the time: the walk then waits for `--kept`
  *   or for the engine to end, and status shows the last measured size with its age.
  */
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync, renameSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
+import { gitDirs } from '../git/ref-read.js';
 import { worktreesDir } from '../git/worktrees-dir.js';
 
 /** What status shows of the kept work. */
@@ -102,7 +103,7 @@ function sameFolders(a: readonly string[], b: readonly string[]): boolean {
  * reftable, an unreadable file).
  */
 export function countBranches(root: string): number | undefined {
-  const common = commonGitDir(root);
+  const common = gitDirs(root)?.commonDir;
   if (!common || existsSync(path.join(common, 'reftable'))) return undefined;
   const names = new Set<string>();
   const loose = path.join(common, 'refs', 'heads', 'nightshift');
@@ -130,22 +131,6 @@ function looseRefs(folder: string, prefix: string): string[] {
     else if (entry.isFile() && !entry.name.endsWith('.lock')) out.push(name);
   }
   return out;
-}
-
-/** The repository's common git dir when the project root holds `.git` (a folder, or a worktree's file). */
-function commonGitDir(root: string): string | undefined {
-  const dotGit = path.join(root, '.git');
-  try {
-    const stat = statSync(dotGit);
-    if (stat.isDirectory()) return dotGit;
-    const gitdir = /^gitdir: (.+)$/m.exec(readFileSync(dotGit, 'utf8'))?.[1]?.trim();
-    if (!gitdir) return undefined;
-    const own = path.resolve(root, gitdir);
-    const commondir = path.join(own, 'commondir');
-    return existsSync(commondir) ? path.resolve(own, readFileSync(commondir, 'utf8').trim()) : own;
-  } catch {
-    return undefined;
-  }
 }
 
 function readCache(stateDir: string): CacheFile | undefined {

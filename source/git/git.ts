@@ -8,6 +8,7 @@
 import { UserError } from '../errors.js';
 import { git, splitNul } from './git-exec.js';
 import { readStatus } from './git-status.js';
+import { gitDirs, readBranch, readHead } from './ref-read.js';
 import { isEnvFile } from '../security/secrets.js';
 
 export { git, type GitOutput, type GitRunOptions } from './git-exec.js';
@@ -30,7 +31,18 @@ export async function repoRoot(cwd: string): Promise<string> {
 
 /** The commit sha of `ref` (default HEAD). Throws when it does not resolve (e.g. no commits yet). */
 export async function revParse(cwd: string, ref = 'HEAD'): Promise<string> {
+  // A branch or HEAD of a checkout's top folder is read from git's files when they are plain.
+  const known = ref === 'HEAD' ? readHead(cwd) : readBranch(cwd, ref);
+  if (known !== undefined) return known;
   return (await git(cwd, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`])).stdout.trim();
+}
+
+/** The git dir of the checkout at `cwd` (absolute), read from `.git` when plain; undefined outside one. */
+export async function absoluteGitDir(cwd: string): Promise<string | undefined> {
+  const known = gitDirs(cwd)?.gitDir;
+  if (known !== undefined) return known;
+  const out = await git(cwd, ['rev-parse', '--absolute-git-dir'], { allowFailure: true });
+  return out.exitCode === 0 ? out.stdout.trim() : undefined;
 }
 
 /** The sha of HEAD. */

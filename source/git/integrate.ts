@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
-import { checkoutStatus, git, head, revParse, uncommittedFiles } from './git.js';
+import { absoluteGitDir, checkoutStatus, git, head, revParse, uncommittedFiles } from './git.js';
 import { createRepoCache, repoIdentity, type RepoCache } from './repo-cache.js';
 import { isEnvFile } from '../security/secrets.js';
 import { listWorktrees, type Worktree } from './worktree.js';
@@ -167,9 +167,8 @@ async function landingSite(repoRoot: string, branch: string, cache: RepoCache): 
 
 /** The git operation in progress in a checkout (`rebase`, `merge`, …), or undefined. */
 export async function operationInProgress(checkout: string): Promise<string | undefined> {
-  const out = await git(checkout, ['rev-parse', '--absolute-git-dir'], { allowFailure: true });
-  if (out.exitCode !== 0) return undefined;
-  const gitDir = out.stdout.trim();
+  const gitDir = await absoluteGitDir(checkout);
+  if (gitDir === undefined) return undefined;
   const markers: readonly [string, string][] = [
     ['rebase-merge', 'rebase'],
     ['rebase-apply', 'rebase'],
