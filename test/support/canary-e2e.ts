@@ -161,7 +161,11 @@ export function layerOf(result: string | undefined): string {
  * Registers the canary for `cli`: one task per group (all in one run), each asking the CLI for its
  * bypasses in turn and, where the group says, a write outside with the CLI's own write tool.
  */
-export function agentCanarySuite(cli: FakeModelCli, groups: readonly CanaryGroup[] = ALL_IN_ONE): void {
+export function agentCanarySuite(
+  cli: FakeModelCli,
+  groups: readonly CanaryGroup[] = ALL_IN_ONE,
+  options: { readonly parallel?: number } = {},
+): void {
   const bwrap = probeBwrap();
   const skip = cliSkip(cli) ?? (bwrap.ok ? undefined : bwrap.detail);
   if (skip !== undefined) console.warn(`skipping the ${cli} sandbox canary: ${skip}`);
@@ -187,7 +191,8 @@ export function agentCanarySuite(cli: FakeModelCli, groups: readonly CanaryGroup
         const started = Date.now();
         fake = await startFakeModel({ api: API_OF[cli], script: () => say('Nothing to do.') });
         const f = fake;
-        project = await agentProject(cli, f.baseUrl, { config: { run: { max_retries: 0 } } });
+        const parallel = options.parallel ?? Math.min(groups.length, 3);
+        project = await agentProject(cli, f.baseUrl, { config: { run: { max_retries: 0, parallel } } });
         const p = project;
         const canary = await prepareCanary(p, `nightshift-${cli}-canary-`);
         const scenarios = groups.map((group, index) => {
@@ -224,8 +229,11 @@ export function agentCanarySuite(cli: FakeModelCli, groups: readonly CanaryGroup
           ];
           asked.forEach(([name, needle], step) => {
             total += 1;
-            if (results[step] !== undefined) tried += 1;
-            const layer = layerOf(results[step]);
+            // A CLI that ends its session on a refusal (opencode) sends no result back: its denial says.
+            const refusal = shown.find((line) => line.includes(needle));
+            const result = results[step] ?? (refusal && step === results.length ? refusal : undefined);
+            if (result !== undefined) tried += 1;
+            const layer = layerOf(result);
             report.push(`  ${s.id} ${name}: ${layer}`);
             // What the policy or the kernel refused is a denial in the attempt's record.
             if (/^(policy|kernel)/.test(layer) && !shown.some((line) => line.includes(needle)))
