@@ -52,23 +52,43 @@ export function displayText(text: string): string {
   return out.replace(AMBIGUOUS, '');
 }
 
+/**
+ * Widths measured so far: the board draws the same rows frame after frame (rules, marks, spinners,
+ * CJK titles), and string-width was the board's top function in a CPU profile. Cleared when full.
+ */
+const widths = new Map<string, number>();
+const WIDTHS_KEPT = 4096;
+
 /** Display columns of already sanitised text. */
 export function textWidth(text: string): number {
   if (/^[\x20-\x7e]*$/.test(text)) return text.length;
-  return stringWidth(text);
+  let width = widths.get(text);
+  if (width === undefined) {
+    width = stringWidth(text);
+    if (widths.size >= WIDTHS_KEPT) widths.clear();
+    widths.set(text, width);
+  }
+  return width;
 }
 
 const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
-/** The grapheme clusters of `text` with their widths. */
-function graphemes(text: string): { text: string; width: number }[] {
-  return [...segmenter.segment(text)].map(({ segment }) => ({ text: segment, width: stringWidth(segment) }));
+/** The grapheme clusters of `text` with their widths, lazily (a caller may stop early). */
+function* graphemes(text: string): Generator<{ text: string; width: number }> {
+  for (const { segment } of segmenter.segment(text)) yield { text: segment, width: textWidth(segment) };
+}
+
+/** The first grapheme cluster of `text` ('' when empty). */
+function firstGrapheme(text: string): string {
+  for (const glyph of graphemes(text)) return glyph.text;
+  return '';
 }
 
 /** The longest start of `text` at most `width` columns wide (never splits a wide glyph). */
 export function sliceColumns(text: string, width: number): string {
   if (width <= 0) return '';
   if (/^[\x20-\x7e]*$/.test(text)) return text.slice(0, width);
+  if (textWidth(text) <= width) return text;
   let out = '';
   let used = 0;
   for (const glyph of graphemes(text)) {
@@ -126,7 +146,7 @@ export function wrapColumns(text: string, width: number): string[] {
     let rest = token;
     while (textWidth(rest) > max) {
       // A glyph wider than the whole line still goes on a line of its own.
-      const head = sliceColumns(rest, max) || (graphemes(rest)[0]?.text ?? rest);
+      const head = sliceColumns(rest, max) || firstGrapheme(rest);
       out.push(head);
       rest = rest.slice(head.length);
     }
