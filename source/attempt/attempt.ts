@@ -11,7 +11,7 @@ import { createBackend } from '../agents/factory.js';
 import { errorMessage } from '../errors.js';
 import { repoCacheFor } from '../git/repo-cache.js';
 import { createWorktree, removeWorktree, type Worktree } from '../git/worktree.js';
-import { attemptLogPaths, type AttemptLogPaths } from '../history/history.js';
+import { attemptLogPaths } from '../history/history.js';
 import { formatGateChecks, keepAttempt, worktreeDiff } from '../report/attempt-archive.js';
 import type { Task } from '../tasks/model.js';
 import { runAgent } from './agent-run.js';
@@ -26,6 +26,7 @@ import type {
   AttemptHandle,
   AttemptResult,
   AttemptRunner,
+  AttemptScope,
 } from './types.js';
 import { verify } from './verify.js';
 import { oneLine } from '../text.js';
@@ -67,7 +68,7 @@ export function createAttemptRunner(runDeps: AttemptDeps, hooks: AttemptHooks = 
       result =
         task.execution.strategy === 'iterative'
           ? await runIterativeAttempt(deps, context, worktree, logs, runCoding)
-          : await runSinglePass(deps, context, worktree, logs, runCoding, kept);
+          : await runSinglePass({ deps, context, worktree, logs }, runCoding, kept);
       // The quality check (both gate outcomes) and, when due, the review agent (review/).
       keepBranch = result.waiting !== undefined;
       await hooks.afterAttempt?.(context, worktree, result);
@@ -139,18 +140,16 @@ async function keepForInspection(
 }
 
 async function runSinglePass(
-  deps: AttemptDeps,
-  context: AttemptContext,
-  worktree: Worktree,
-  logs: AttemptLogPaths,
+  scope: AttemptScope,
   runCoding: (prompt: string) => Promise<AgentResult>,
   kept: KeptFiles,
 ): Promise<AttemptResult> {
+  const { deps, context, worktree, logs } = scope;
   const { task, handle } = context;
   const prompt = await renderCodePrompt(deps, context);
   const agent = await runCoding(prompt);
   const early = agentFailure(agent, handle);
-  if (early) return withReflection(deps, context, worktree, logs, early, '');
+  if (early) return withReflection(scope, early, '');
 
   handle.setStatus('verifying');
   handle.line(
@@ -168,10 +167,7 @@ async function runSinglePass(
     const failed = gate.checks.find((check) => !check.passed);
     const summary = `gate failed: ${failed ? `${failed.name}${failed.detail ? ` — ${detailGist(failed.detail)}` : ''}` : 'unknown check'}`;
     return withReflection(
-      deps,
-      context,
-      worktree,
-      logs,
+      scope,
       {
         outcome: 'failed',
         summary,
@@ -225,16 +221,14 @@ function agentFailure(agent: AgentResult, handle: AttemptHandle): AttemptResult 
 
 /** Adds the reflection step to a failed result (never to interrupted ones). */
 async function withReflection(
-  deps: AttemptDeps,
-  context: AttemptContext,
-  worktree: Worktree,
-  logs: AttemptLogPaths,
+  scope: AttemptScope,
   failed: AttemptResult,
   gateOutput: string,
 ): Promise<AttemptResult> {
+  const { context } = scope;
   if (failed.outcome === 'interrupted' || context.handle.stopped()) return failed;
   try {
-    const reflection = await reflectOnFailure(deps, context, worktree, logs, failed, gateOutput);
+    const reflection = await reflectOnFailure(scope, failed, gateOutput);
     return { ...failed, reflection };
   } catch (error) {
     context.handle.line('warn', `${context.task.id}: reflection failed: ${errorMessage(error)}`);

@@ -5,22 +5,18 @@
 import type { AgentResult } from '../agents/agent-process.js';
 import { errorMessage } from '../errors.js';
 import { runAgent } from './agent-run.js';
-import type { AttemptContext, AttemptDeps, AttemptResult } from './types.js';
+import type { AttemptResult, AttemptScope } from './types.js';
 import { diffText, git } from '../git/git.js';
 import { isEnvFile } from '../security/secrets.js';
 import { buildTaskPromptValues, loadPrompt, renderTemplate, truncateMiddle } from './prompts.js';
-import type { AttemptLogPaths } from '../history/history.js';
-import type { Worktree } from '../git/worktree.js';
 
 /** The reflect agent's result, or undefined when it could not run (the caller falls back). */
 export async function runReflectAgent(
-  deps: AttemptDeps,
-  context: AttemptContext,
-  worktree: Worktree,
-  logs: AttemptLogPaths,
+  scope: AttemptScope,
   failed: AttemptResult,
   gateOutput: string,
 ): Promise<AgentResult | undefined> {
+  const { deps, context, worktree, logs } = scope;
   try {
     const template = await loadPrompt('reflect', deps.paths.root);
     const diff = await attemptDiff(worktree.path, worktree.baseSha).catch(() => '');

@@ -5,7 +5,7 @@
  * agent gives nothing usable, the lesson is the failure itself, so the next attempt still sees it.
  */
 import type { AgentResult } from '../agents/agent-process.js';
-import type { AttemptContext, AttemptDeps, AttemptResult } from './types.js';
+import type { AttemptResult, AttemptScope } from './types.js';
 import { runReflectAgent } from './reflect-agent.js';
 import { appendTaskLearning } from '../tasks/learning.js';
 import { lastJsonAnswer } from './json-answer.js';
@@ -44,22 +44,13 @@ export function parseReflection(text: string): Reflection | undefined {
 
 /** Runs reflection for a failed attempt, applies what is allowed, and returns the lesson. */
 export async function reflectOnFailure(
-  deps: AttemptDeps,
-  context: AttemptContext,
-  worktree: { path: string; baseSha: string; branch: string },
-  logs: { dir: string; log: string; jsonl: string },
+  scope: AttemptScope,
   failed: AttemptResult,
   gateOutput: string,
 ): Promise<string> {
+  const { context } = scope;
   const { handle, task } = context;
-  const agent: AgentResult | undefined = await runReflectAgent(
-    deps,
-    context,
-    worktree,
-    logs,
-    failed,
-    gateOutput,
-  );
+  const agent: AgentResult | undefined = await runReflectAgent(scope, failed, gateOutput);
   const parsed = agent ? parseReflection(agent.finalText) : undefined;
   const lesson = parsed?.lesson ?? `attempt ${context.attempt} ${failed.outcome}: ${failed.summary}`;
   handle.updateTask((t) => {

@@ -7,6 +7,7 @@ import type { Outage } from '../agents/outage.js';
 import type { RunOptions } from '../config/run-options.js';
 import type { BackendSettings, Config } from '../config/schema.js';
 import type { Worktree } from '../git/worktree.js';
+import type { AttemptLogPaths } from '../history/history.js';
 import type { ProjectPaths } from '../paths.js';
 import type { Sandbox } from '../sandbox/bwrap.js';
 import type { AgentView, EventLine } from '../protocol/types.js';
@@ -34,6 +35,18 @@ export interface LiveAgentControl {
   readonly stop: (reason: 'stopped') => Promise<void>;
   /** Raw pty bytes; returns an unsubscribe function. */
   readonly onPty: (listener: (data: string) => void) => () => void;
+}
+
+/** Where agents show on the board: the engine's roster (engine/agent-roster.ts) is one. */
+export interface AgentSink {
+  /** Adds an agent (its id is given here) and tells clients at once. */
+  add(view: Omit<AgentView, 'id'>, control: LiveAgentControl | undefined): AgentView;
+  update(id: string, patch: Partial<Omit<AgentView, 'id'>>): void;
+  /** A line of the agent's output, for the board's log. */
+  output(id: string, text: string): void;
+  remove(ids: readonly string[]): void;
+  /** The name the next agent gets (one name per agent of the run). */
+  nextName(): string;
 }
 
 /** What an attempt can do to the engine's state while it runs. */
@@ -78,6 +91,14 @@ export interface AttemptResult {
     readonly files: readonly string[];
     readonly reason: string;
   };
+}
+
+/** One attempt under way: the run's deps, the attempt, its worktree and its log files. */
+export interface AttemptScope {
+  readonly deps: AttemptDeps;
+  readonly context: AttemptContext;
+  readonly worktree: Worktree;
+  readonly logs: AttemptLogPaths;
 }
 
 /** Everything attempt.ts is given for one attempt. */

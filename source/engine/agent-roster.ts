@@ -5,7 +5,8 @@
  * board (DESIGN.md §7: batching engine updates, not maxFps, is what cuts the board's CPU).
  */
 import type { AgentView, EngineEvent } from '../protocol/types.js';
-import type { LiveAgentControl } from '../attempt/types.js';
+import type { AgentSink, LiveAgentControl } from '../attempt/types.js';
+import { agentName } from './agent-names.js';
 
 /** How often batched agent updates go out. */
 export const AGENT_FLUSH_MS = 100;
@@ -15,7 +16,7 @@ export const OUTPUT_LINES_PER_FLUSH = 200;
 export const OUTPUT_LINES_KEPT = 200;
 
 /** Live agents and their pending updates. */
-export class AgentRoster {
+export class AgentRoster implements AgentSink {
   readonly #emit: (event: EngineEvent) => void;
   readonly #agents = new Map<string, { view: AgentView; control: LiveAgentControl | undefined }>();
   readonly #pendingOutput = new Map<string, string[]>();
@@ -51,8 +52,8 @@ export class AgentRoster {
   }
 
   /** The name the next agent will get. */
-  nextIndex(): number {
-    return this.#count;
+  nextName(): string {
+    return agentName(this.#count);
   }
 
   /** Adds an agent and tells clients at once (a new agent is worth a frame). */

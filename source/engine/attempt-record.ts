@@ -4,7 +4,6 @@
  */
 import type { EventLine } from '../protocol/types.js';
 import { MAX_ATTEMPTS_KEPT, type Task } from '../tasks/model.js';
-import { agentName } from './agent-names.js';
 import type { AgentRoster } from './agent-roster.js';
 import type { AttemptHandle, AttemptResult } from '../attempt/types.js';
 import { moveTask } from '../tasks/lifecycle.js';
@@ -94,7 +93,7 @@ export function createAttemptHandle(host: AttemptHandleHost, taskId: string): At
         attempt.costUsd += costUsd;
       });
     },
-    nextAgentName: () => agentName(host.agents.nextIndex()),
+    nextAgentName: () => host.agents.nextName(),
     stopped: () => host.stopped(taskId),
     updateTask: (mutate) => host.updateTask(taskId, mutate),
     addLearning: (text) => host.addLearning(taskId, text),

@@ -8,7 +8,6 @@ import type { Store } from '../store/store.js';
 import { dependents } from '../tasks/graph.js';
 import { RegressionWorkers, type RegressionHost } from '../regression/workers.js';
 import type { EngineDeps } from './engine-deps.js';
-import { agentName } from './agent-names.js';
 import type { AttemptHandleHost } from './attempt-record.js';
 
 /** The parts of the engine the bridge reaches. */
@@ -49,11 +48,7 @@ function regressionHost(parts: RegressionBridgeParts): RegressionHost {
     reopened: (taskId) => interruptDependents(parts, taskId),
     updateTask,
     line,
-    addAgent: (view, control) => agents.add(view, control),
-    updateAgent: (id, patch) => agents.update(id, patch),
-    agentOutput: (id, text) => agents.output(id, text),
-    removeAgents: (ids) => agents.remove(ids),
-    nextAgentName: () => agentName(agents.nextIndex()),
+    agents,
     addRunUsage,
     caught: (taskId, head, summary) =>
       parts.store.updateMeta((state) => {

@@ -7,8 +7,8 @@
  * not done yet wait for it again, as the scheduler only starts tasks whose dependencies are done.
  */
 import { errorMessage } from '../errors.js';
-import type { AttemptHandle, LiveAgentControl } from '../attempt/types.js';
-import type { AgentView, EventLine } from '../protocol/types.js';
+import type { AgentSink, AttemptHandle } from '../attempt/types.js';
+import type { EventLine } from '../protocol/types.js';
 import { moveTask } from '../tasks/lifecycle.js';
 import type { Task } from '../tasks/model.js';
 import { passedHead } from './selection.js';
@@ -26,11 +26,8 @@ export interface RegressionHost {
   readonly reopened: (taskId: string) => void;
   readonly updateTask: (taskId: string, mutate: (task: Task) => void) => void;
   readonly line: (level: EventLine['level'], message: string, taskId?: string) => void;
-  readonly addAgent: (view: Omit<AgentView, 'id'>, control: LiveAgentControl | undefined) => AgentView;
-  readonly updateAgent: (id: string, patch: Partial<Omit<AgentView, 'id'>>) => void;
-  readonly agentOutput: (id: string, text: string) => void;
-  readonly removeAgents: (ids: readonly string[]) => void;
-  readonly nextAgentName: () => string;
+  /** The board's agents: the regression agents show there beside the coding agents. */
+  readonly agents: AgentSink;
   readonly addRunUsage: (tokensIn: number, tokensOut: number, costUsd: number) => void;
   /** A regression was caught: the run's record lists it. */
   readonly caught: (taskId: string, head: string, summary: string) => void;
@@ -126,9 +123,9 @@ export class RegressionWorkers {
     this.#claims.set(task.id, controller);
     const n = ++this.#count;
     const host = this.#host;
-    const agent = host.addAgent(
+    const agent = host.agents.add(
       {
-        name: host.nextAgentName(),
+        name: host.agents.nextName(),
         backend: 'gate',
         simulated: false,
         taskId: task.id,
@@ -160,7 +157,7 @@ export class RegressionWorkers {
         runId: host.runId,
         n,
         signal: controller.signal,
-        update: (patch) => host.updateAgent(agent.id, patch),
+        update: (patch) => host.agents.update(agent.id, patch),
         handle: this.#handle(task.id, controller.signal, agentIds),
       })
       .catch((error: unknown): RegressionResult => ({
@@ -173,7 +170,7 @@ export class RegressionWorkers {
       .then((result) => this.#record(task.id, head, result))
       .finally(() => {
         this.#claims.delete(task.id);
-        host.removeAgents(agentIds);
+        host.agents.remove(agentIds);
         this.#checks.delete(check);
         this.#dirty = true;
         host.poke();
@@ -188,14 +185,14 @@ export class RegressionWorkers {
       setStatus: () => undefined,
       line: (level, message) => host.line(level, message, taskId),
       addAgent: (view, control) => {
-        const agent = host.addAgent(view, control);
+        const agent = host.agents.add(view, control);
         agentIds.push(agent.id);
         return agent.id;
       },
-      updateAgent: (id, patch) => host.updateAgent(id, patch),
-      agentOutput: (id, text) => host.agentOutput(id, text),
+      updateAgent: (id, patch) => host.agents.update(id, patch),
+      agentOutput: (id, text) => host.agents.output(id, text),
       addUsage: (tokensIn, tokensOut, costUsd) => host.addRunUsage(tokensIn, tokensOut, costUsd),
-      nextAgentName: () => host.nextAgentName(),
+      nextAgentName: () => host.agents.nextName(),
       stopped: () => signal.aborted,
       updateTask: () => undefined,
       addLearning: () => undefined,

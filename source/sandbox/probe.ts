@@ -15,26 +15,29 @@ export interface BwrapProbe {
   readonly detail: string;
 }
 
+/** A read-only sandbox in its own pid namespace, as the agents' but with nothing writable, running `command`. */
+function probeArgs(command: readonly string[]): string[] {
+  return [
+    '--ro-bind',
+    '/',
+    '/',
+    '--dev',
+    '/dev',
+    '--proc',
+    '/proc',
+    '--unshare-pid',
+    '--die-with-parent',
+    ...command,
+  ];
+}
+
 /** Runs `bwrap --ro-bind / / … sh -c true`: the check behind `doctor` and `run`'s refusal. */
 export function probeBwrap(bwrap = bwrapBinary()): BwrapProbe {
-  const result = spawnSync(
-    bwrap,
-    [
-      '--ro-bind',
-      '/',
-      '/',
-      '--dev',
-      '/dev',
-      '--proc',
-      '/proc',
-      '--unshare-pid',
-      '--die-with-parent',
-      '/bin/sh',
-      '-c',
-      'true',
-    ],
-    { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const result = spawnSync(bwrap, probeArgs(['/bin/sh', '-c', 'true']), {
+    encoding: 'utf8',
+    timeout: 10_000,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   if (result.error) {
     const missing = (result.error as NodeJS.ErrnoException).code === 'ENOENT';
     return {
@@ -58,22 +61,10 @@ export function probeBwrap(bwrap = bwrapBinary()): BwrapProbe {
 /** True when a bwrap sandbox can start another one inside (as codex's own sandbox does). */
 export function probeNestedBwrap(bwrap = bwrapBinary()): boolean {
   const inner = ['--ro-bind', '/', '/', '--dev', '/dev', '--unshare-pid', '/bin/sh', '-c', 'true'];
-  const result = spawnSync(
-    bwrap,
-    [
-      '--ro-bind',
-      '/',
-      '/',
-      '--dev',
-      '/dev',
-      '--proc',
-      '/proc',
-      '--unshare-pid',
-      '--die-with-parent',
-      bwrap,
-      ...inner,
-    ],
-    { encoding: 'utf8', timeout: 10_000, stdio: 'ignore' },
-  );
+  const result = spawnSync(bwrap, probeArgs([bwrap, ...inner]), {
+    encoding: 'utf8',
+    timeout: 10_000,
+    stdio: 'ignore',
+  });
   return result.status === 0;
 }

@@ -40,7 +40,7 @@ export interface RunCliOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Text written to the CLI's stdin; without it stdin is empty (/dev/null). */
   readonly input?: string;
-  /** Kill the CLI after this long and fail the test; default 60 s. */
+  /** Kill the CLI after this long and fail the test; default 150 s (a deadline on a loaded machine). */
   readonly timeoutMs?: number;
 }
 
@@ -65,7 +65,7 @@ export async function runCli(args: readonly string[], options: RunCliOptions = {
     ...options.env,
   };
   for (const [key, value] of Object.entries(env)) if (value === undefined) delete env[key];
-  const timeout = options.timeoutMs ?? 60_000;
+  const timeout = options.timeoutMs ?? 150_000;
   const result = await execa(process.execPath, [cliPath, ...args], {
     cwd: options.cwd,
     env,
