@@ -116,15 +116,6 @@ const DENIAL_TEXT =
 /** A rejection by opencode's external_directory permission (a path outside the worktree). */
 const OUTSIDE_WORKTREE = /external_directory|outside (of )?the (project|working) directory/i;
 
-/**
- * opencode's answer to a permission that would ask, which `run` rejects by itself: nightshift's
- * bash rules only allow or deny, so an ask is opencode's own — for a command naming an absolute
- * path, its external_directory check (opencode 1.18.33: "The user rejected permission to use this
- * specific tool call.", the path not named).
- */
-const ASK_REJECTED = /rejected permission to use this specific tool call/i;
-const NAMES_ABSOLUTE_PATH = /(^|[\s'"=<>])\/[^\s]/;
-
 /** The parser for one opencode run. */
 export function createOpencodeParser(): OutputParser {
   let sessionId: string | undefined;
@@ -143,7 +134,7 @@ export function createOpencodeParser(): OutputParser {
     ];
     if (isError && DENIAL_TEXT.test(text)) {
       const command = asString(input?.['command']) ?? summarizeToolCall(name, input);
-      if (OUTSIDE_WORKTREE.test(text) || (ASK_REJECTED.test(text) && NAMES_ABSOLUTE_PATH.test(command))) {
+      if (OUTSIDE_WORKTREE.test(text)) {
         // Not the command policy: opencode refuses paths outside --dir (its external_directory
         // permission, rejected in `run` mode) and ends the session. Say that, in its own words.
         events.push({
