@@ -19,16 +19,13 @@ import type { AgentCommand, AgentEvent, Backend } from './backend.js';
 import { PROCESS_TAG_VAR, killTree } from './process-tree.js';
 import { spawnPty, type PtyExit, type SpawnPty } from './pty.js';
 import { RecordTail } from './record-tail.js';
-import { CappedLog } from './capped-log.js';
+import { CappedLog, DEFAULT_MAX_LOG_BYTES } from './capped-log.js';
 import { createToolTracker } from './common.js';
 import { createScreen } from '../terminal/screen.js';
 import { classifyOutage, outageGraceMs, type Outage } from './outage.js';
 import { createMasker } from '../security/secrets.js';
 import { PRIVATE_FILE_MODE, mkdirPrivate, recordTeeCommand } from '../security/private-files.js';
 import type { Sandbox, SandboxScope } from '../sandbox/bwrap.js';
-
-/** The default cap of an attempt's log (`[run] max_log_mb`). */
-export const DEFAULT_MAX_LOG_BYTES = 50 * 1024 * 1024;
 
 /** Longest partial terminal line kept for `OutputParser.terminal` (a line without newline). */
 const MAX_TERMINAL_LINE = 64 * 1024;

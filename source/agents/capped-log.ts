@@ -11,6 +11,9 @@ import path from 'node:path';
 
 const MB = 1024 * 1024;
 
+/** The default cap of an attempt's log (`[run] max_log_mb`). */
+export const DEFAULT_MAX_LOG_BYTES = 50 * MB;
+
 /** The first line of a log that was rotated. */
 export function rotationNote(file: string, maxBytes: number, droppedBytes: number): string {
   const cap = `[run] max_log_mb = ${formatMb(maxBytes)}`;

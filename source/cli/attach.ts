@@ -16,13 +16,12 @@ import { engineSocketPath } from '../ipc/socket-path.js';
 import { connectSsh, parseSshTarget } from '../ipc/ssh.js';
 import { bridgeStdio } from '../ipc/stdio-bridge.js';
 import { runningEngineSocket } from '../ipc/engine-connection.js';
-import { ENTER_ALT_SCREEN, LEAVE_ALT_SCREEN } from '../ui/terminal-screen.js';
-import { displayText } from '../ui/text.js';
 import { boardClient } from './board-client.js';
 import { linePrinter } from './event-lines.js';
 import { collect, printLine } from './output.js';
 import { findProjectRoot } from './project.js';
 import { statusCounts } from './task-format.js';
+import { showStartingFrame, type StartingFrame } from './starting-frame.js';
 import type { BoardExit, runBoard as RunBoardFunction } from '../ui/run-board.js';
 
 /** How a board session ended. */
@@ -46,54 +45,6 @@ export interface SessionTarget {
  */
 export function hasTty(env: NodeJS.ProcessEnv = process.env): boolean {
   return process.stdout.isTTY && process.stdin.isTTY && env['TERM'] !== 'dumb';
-}
-
-/** A first frame shown before the board can draw, until the board takes the screen over. */
-export interface StartingFrame {
-  /** Says what it waits for now (the engine answered; the snapshot is next). */
-  readonly update: (waitingFor: string) => void;
-  /** The board is about to draw on the alternate screen: leave it as it is. */
-  readonly handOver: () => void;
-  /** Nothing will draw (an error, the line view): back to the normal screen. Idempotent. */
-  readonly release: () => void;
-}
-
-/**
- * Draws a first frame at once, on the alternate screen: loading the board and starting or
- * reaching the engine take seconds on a loaded machine, and a blank terminal after Enter looks
- * hung. Says what it waits for; the board replaces it with its own first frame.
- */
-export function showStartingFrame(title: string, waitingFor: string): StartingFrame {
-  let open = true;
-  const stdout = process.stdout;
-  let shown = '';
-  const draw = (what: string): void => {
-    if (what === shown) return;
-    shown = what;
-    stdout.write(
-      `\x1b[2J\x1b[H${displayText(title)}\r\n\r\n${what.split('\n').map(displayText).join('\r\n')}\r\n\r\n` +
-        '(the board opens as soon as the engine answers; q leaves it, the run goes on)',
-    );
-  };
-  stdout.write(ENTER_ALT_SCREEN);
-  draw(waitingFor);
-  const restore = (): void => {
-    if (!open) return;
-    open = false;
-    process.off('exit', restore);
-    stdout.write(LEAVE_ALT_SCREEN);
-  };
-  process.on('exit', restore);
-  return {
-    update: (what) => {
-      if (open) draw(what);
-    },
-    handOver: () => {
-      open = false;
-      process.off('exit', restore);
-    },
-    release: restore,
-  };
 }
 
 /**

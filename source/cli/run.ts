@@ -15,15 +15,8 @@ import { findProjectRoot } from './project.js';
 import type { EngineEvent } from '../protocol/types.js';
 import { jsonPrinter, linePrinter } from './event-lines.js';
 import { waitFor } from './wait.js';
-import {
-  ENGINE_START_MS,
-  boardSession,
-  comeBackCommand,
-  connectLocal,
-  hasTty,
-  loadBoard,
-  showStartingFrame,
-} from './attach.js';
+import { ENGINE_START_MS, boardSession, comeBackCommand, connectLocal, hasTty, loadBoard } from './attach.js';
+import { showStartingFrame } from './starting-frame.js';
 
 interface RunCliOptions extends RunFlags {
   readonly detach?: boolean;

@@ -6,7 +6,6 @@
  * across two chunks is still caught.
  */
 import path from 'node:path';
-import { Transform, type TransformCallback } from 'node:stream';
 
 /** What replaces the secret part of a match. */
 export const MASK = '…****';
@@ -269,26 +268,6 @@ export function createMasker(options: MaskerOptions = {}): Masker {
       return rest === '' ? '' : out(rest, maskLine(rest, true));
     },
   };
-}
-
-/** A Transform stream (strings or buffers in, UTF-8 strings out) that masks secrets line-safely. */
-export function createMaskingStream(options: MaskerOptions = {}): Transform {
-  const masker = createMasker(options);
-  const decoder = new TextDecoder('utf-8');
-  return new Transform({
-    decodeStrings: false,
-    encoding: 'utf8',
-    transform(chunk: Buffer | string, _encoding: BufferEncoding, callback: TransformCallback) {
-      // stream: true keeps a multi-byte character split across chunks intact.
-      const text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
-      const out = masker.push(text);
-      callback(null, out === '' ? undefined : out);
-    },
-    flush(callback: TransformCallback) {
-      const out = masker.push(decoder.decode()) + masker.flush();
-      callback(null, out === '' ? undefined : out);
-    },
-  });
 }
 
 /** Env-file templates meant to be committed: they hold names, not values. */

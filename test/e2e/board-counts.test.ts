@@ -3,14 +3,13 @@
  * run with a landed task, a blocked one, one whose agent waits for input and one waiting on it.
  * Header (agents n/limit, done/total, blocked) and the task groups say what status says.
  */
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cliPath, runCli, tempDir, tempGitRepo } from '../support/cli.js';
-import { startTmux, tmuxAvailable, type TmuxSession } from '../support/tmux.js';
+import { boardProject, boardShell, cli } from '../support/board-e2e.js';
+import { runCli } from '../support/cli.js';
+import { cleanupProjects, simTask, simWrite } from '../support/engine-fixtures.js';
+import { tmuxAvailable, type TmuxSession } from '../support/tmux.js';
 
 const available = await tmuxAvailable();
-const cli = `node ${cliPath}`;
 
 interface StatusJson {
   readonly engine: { readonly run: { readonly parallel: number } } | null;
@@ -23,51 +22,18 @@ describe.skipIf(!available)('counts on the board and in status', () => {
   const sessions: TmuxSession[] = [];
   afterAll(async () => {
     for (const session of sessions) await session.kill();
+    await cleanupProjects();
   });
 
   it('agree on done, running, blocked, pending and agents n/limit', async () => {
-    const dir = await tempGitRepo('nightshift-board-counts-');
-    const env = { XDG_STATE_HOME: await tempDir('nightshift-board-counts-state-'), NO_COLOR: '1' };
-    expect((await runCli(['init', '--use', 'sim'], { cwd: dir, env })).exitCode).toBe(0);
-    const planFile = path.join(dir, '..', `${path.basename(dir)}-plan.json`);
-    await writeFile(
-      planFile,
-      JSON.stringify({
-        tasks: [
-          {
-            id: 'done-1',
-            title: 'Lands',
-            description: 'sim: write one.txt <<<\nok\n>>>',
-            verification: { validate_commands: ['test -f one.txt'] },
-          },
-          {
-            id: 'bad-2',
-            title: 'Blocks',
-            description: 'sim: write wrong.txt <<<\nno\n>>>',
-            verification: { validate_commands: ['test -f right.txt'] },
-          },
-          {
-            id: 'ask-3',
-            title: 'Waits for an answer',
-            description: 'sim: ask\nsim: write answered.txt <<<\nyes\n>>>',
-            verification: { validate_commands: ['test -f answered.txt'] },
-          },
-          {
-            id: 'later-4',
-            title: 'After the answer',
-            dependencies: ['ask-3'],
-            description: 'sim: write later.txt <<<\nok\n>>>',
-            verification: { validate_commands: ['test -f later.txt'] },
-          },
-        ],
-      }),
-    );
-    expect((await runCli(['task', 'import', planFile], { cwd: dir, env })).exitCode).toBe(0);
-
-    const tmux = await startTmux({ cwd: dir, width: 120, height: 35, env });
-    sessions.push(tmux);
-    await tmux.type('echo shell-ready');
-    await tmux.waitForText(/^shell-ready$/m);
+    const project = await boardProject([
+      simTask('done-1', simWrite('one.txt', 'ok'), ['test -f one.txt']),
+      simTask('bad-2', simWrite('wrong.txt', 'no'), ['test -f right.txt']),
+      simTask('ask-3', `sim: ask\n${simWrite('answered.txt', 'yes')}`, ['test -f answered.txt']),
+      simTask('later-4', simWrite('later.txt', 'ok'), ['test -f later.txt'], { depends_on: ['ask-3'] }),
+    ]);
+    const { dir, env } = project;
+    const tmux = await boardShell(sessions, project, 120, 35);
     await tmux.type(`${cli} run --parallel 3 --max-retries 0; echo "exit=$?"`);
     // Every frame on the way, starts included: "agents n/3" counts the slots in use, the tasks the
     // task pane shows under "running / verifying" (starting, with an agent, or at the gate).

@@ -2,49 +2,31 @@
  * TERM=dumb (Emacs shell, some CI consoles) gets line mode in a real terminal: `run` prints a plain
  * line per event, never enters the alternate screen and never moves the cursor.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cliPath, runCli, tempDir, tempGitRepo } from '../support/cli.js';
-import { waitFor } from '../support/engine-fixtures.js';
+import { boardProject, cli, shellReady } from '../support/board-e2e.js';
+import { tempDir } from '../support/cli.js';
+import { cleanupProjects, simTask, simWrite, waitFor } from '../support/engine-fixtures.js';
 import { startTmux, tmuxAvailable, type TmuxSession } from '../support/tmux.js';
 
 const available = await tmuxAvailable();
-const cli = `node ${cliPath}`;
 const ESC = String.fromCharCode(27);
 
 describe.skipIf(!available)('TERM=dumb', () => {
   const sessions: TmuxSession[] = [];
   afterAll(async () => {
     for (const session of sessions) await session.kill();
+    await cleanupProjects();
   });
 
   it('run prints a line per event: no alternate screen, no cursor moves', async () => {
-    const dir = await tempGitRepo('nightshift-board-dumb-');
-    const env = { XDG_STATE_HOME: await tempDir('nightshift-board-dumb-state-') };
-    expect((await runCli(['init', '--use', 'sim'], { cwd: dir, env })).exitCode).toBe(0);
-    const planFile = path.join(dir, '..', `${path.basename(dir)}-plan.json`);
-    await writeFile(
-      planFile,
-      JSON.stringify({
-        tasks: [
-          {
-            id: 'one-1',
-            title: 'Writes a file',
-            description: 'sim: write one.txt <<<\nok\n>>>',
-            verification: { validate_commands: ['test -f one.txt'] },
-          },
-        ],
-      }),
-    );
-    expect((await runCli(['task', 'import', planFile], { cwd: dir, env })).exitCode).toBe(0);
-
-    const tmux = await startTmux({ cwd: dir, width: 100, height: 30, env });
+    const project = await boardProject([simTask('one-1', simWrite('one.txt', 'ok'), ['test -f one.txt'])]);
+    const tmux = await startTmux({ cwd: project.dir, width: 100, height: 30, env: project.env });
     sessions.push(tmux);
     const raw = path.join(await tempDir('nightshift-board-dumb-raw-'), 'pane.bytes');
-    await tmux.type('echo shell-ready');
-    await tmux.waitForText(/^shell-ready$/m);
+    await shellReady(tmux);
     // Every byte the pane receives from here on.
     await execa('tmux', ['-L', tmux.socketName, 'pipe-pane', '-t', tmux.target, `cat > ${raw}`]);
     await tmux.type(`TERM=dumb ${cli} run; echo "exit=$?"`);

@@ -4,59 +4,34 @@
  * and attach (`a`) show the question the agent printed earlier (the engine replays its screen);
  * the answer typed while attached reaches the agent, whose task then passes.
  */
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SIM_QUESTION } from '../../source/agents/sim.js';
-import { cliPath, runCli, tempDir, tempGitRepo } from '../support/cli.js';
-import { waitFor } from '../support/engine-fixtures.js';
-import { startTmux, tmuxAvailable, type TmuxSession } from '../support/tmux.js';
+import { boardProject, boardShell, cli, type BoardProject } from '../support/board-e2e.js';
+import { cleanupProjects, simTask, simWrite, waitFor } from '../support/engine-fixtures.js';
+import { tmuxAvailable, type TmuxSession } from '../support/tmux.js';
 
 const available = await tmuxAvailable();
-const cli = `node ${cliPath}`;
 
-async function project(): Promise<{ dir: string; env: Record<string, string> }> {
-  const dir = await tempGitRepo('nightshift-board-waiting-');
-  const env = { XDG_STATE_HOME: await tempDir('nightshift-board-waiting-state-'), NO_COLOR: '1' };
-  expect((await runCli(['init', '--use', 'sim'], { cwd: dir, env })).exitCode).toBe(0);
-  const planFile = path.join(dir, '..', `${path.basename(dir)}-plan.json`);
-  await writeFile(
-    planFile,
-    JSON.stringify({
-      tasks: [
-        {
-          id: 'ask-1',
-          title: 'Asks before writing',
-          description: [
-            'sim: run echo reading the config',
-            'sim: ask',
-            'sim: write answered.txt <<<',
-            'yes',
-            '>>>',
-          ].join('\n'),
-          verification: { validate_commands: ['test -f answered.txt'] },
-        },
-      ],
-    }),
+/** One task whose agent asks before it writes. */
+function project(): Promise<BoardProject> {
+  const description = ['sim: run echo reading the config', 'sim: ask', simWrite('answered.txt', 'yes')].join(
+    '\n',
   );
-  const imported = await runCli(['task', 'import', planFile], { cwd: dir, env });
-  expect(imported.exitCode, imported.stderr).toBe(0);
-  return { dir, env };
+  return boardProject([
+    simTask('ask-1', description, ['test -f answered.txt'], { title: 'Asks before writing' }),
+  ]);
 }
 
 describe.skipIf(!available)('an agent waiting for input, on the board', () => {
   const sessions: TmuxSession[] = [];
   afterAll(async () => {
     for (const session of sessions) await session.kill();
+    await cleanupProjects();
   });
 
   it('badge, bell, the earlier question in the terminal view and attach; the answer gets through', async () => {
-    const { dir, env } = await project();
-    const tmux = await startTmux({ cwd: dir, width: 120, height: 35, env });
-    sessions.push(tmux);
-    await tmux.type('echo shell-ready');
-    await tmux.waitForText(/^shell-ready$/m);
+    const tmux = await boardShell(sessions, await project(), 120, 35);
     await tmux.type(`${cli} run --parallel 1 --max-retries 0; echo "exit=$?"`);
 
     const waiting = await tmux.waitForText(/\? \S+ waits for input on ask-1/, 60_000);
