@@ -8,6 +8,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { ProjectPaths } from '../paths.js';
+import type { RegressionCaught } from '../protocol/types.js';
 import type { RunRecord, State } from '../store/schema.js';
 import type { Attempt, Task } from '../tasks/model.js';
 
@@ -73,14 +74,6 @@ export interface Report {
   readonly runLines: readonly string[];
   /** Done tasks regression workers found broken and reopened, oldest first. */
   readonly regressions: readonly RegressionCaught[];
-}
-
-/** A regression caught: a done task whose checks failed on a later head. */
-export interface RegressionCaught {
-  readonly taskId: string;
-  readonly head: string;
-  readonly at: string;
-  readonly summary: string;
 }
 
 /** Which attempts a report covers: one run's (the newest when neither is given), or all since a time. */

@@ -6,15 +6,10 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { assertOutage, reopen } from '../support/agent-e2e.js';
-import {
-  claudeProject,
-  ensureClaudeCli,
-  killProcessesIn,
-  type ClaudeProject,
-} from '../support/claude-env.js';
-import { startFakeAnthropic, type FakeAnthropic } from '../support/fake-anthropic.js';
+import { claudeProject, ensureClaudeCli, claudeRunAfterEach } from '../support/claude-env.js';
+import { startFakeAnthropic } from '../support/fake-anthropic.js';
 import { writesPassingCode } from '../support/fake-anthropic-scenarios.js';
 import { runThroughOutage } from '../support/outage-e2e.js';
 
@@ -27,17 +22,7 @@ const RUN_MS = 240_000;
 describe.skipIf(claude.skip !== undefined)(
   'the engine with claude when the model API refuses connections',
   () => {
-    let fake: FakeAnthropic | undefined;
-    let project: ClaudeProject | undefined;
-
-    afterEach(async () => {
-      await fake?.close();
-      if (project) {
-        const leftover = killProcessesIn([project.dir, project.stateHome]);
-        project = undefined;
-        expect(leftover, 'processes left behind by the run').toEqual([]);
-      }
-    });
+    const run = claudeRunAfterEach();
 
     it(
       'pauses the queue while the port is closed and resumes once it is back: the task lands, no retry spent',
@@ -45,9 +30,9 @@ describe.skipIf(claude.skip !== undefined)(
       async () => {
         const scenario = writesPassingCode({ file: 'up.txt', content: 'back up\n', testCommand: '' });
         const f = await startFakeAnthropic({ scenario });
-        fake = f;
+        run.fake = f;
         const p = await claudeProject(claude.cli!.path, f.url);
-        project = p;
+        run.project = p;
         // prettier-ignore
         const added = await p.cli(['task', 'add', '--id', 'up', '--title', 'Write up.txt', '--description', 'Write up.txt.', '--verify', 'test -f up.txt']);
         expect(added.exitCode, added.stderr).toBe(0);
@@ -57,7 +42,7 @@ describe.skipIf(claude.skip !== undefined)(
           [() => void f.close()],
           reopen(
             () => startFakeAnthropic({ scenario, port }),
-            (up) => (fake = up),
+            (up) => (run.fake = up),
           ),
           ['run', '--no-ui', '--max-retries', '0'],
           RUN_MS,

@@ -7,15 +7,10 @@
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  claudeProject,
-  ensureClaudeCli,
-  killProcessesIn,
-  type ClaudeProject,
-} from '../support/claude-env.js';
+import { describe, expect, it } from 'vitest';
+import { claudeProject, ensureClaudeCli, claudeRunAfterEach } from '../support/claude-env.js';
 import { refusedUrl } from '../support/fake-models.js';
-import { startFakeAnthropic, type FakeAnthropic } from '../support/fake-anthropic.js';
+import { startFakeAnthropic } from '../support/fake-anthropic.js';
 import { writesPassingCode } from '../support/fake-anthropic-scenarios.js';
 
 const claude = await ensureClaudeCli();
@@ -25,17 +20,7 @@ const USER_MODEL = 'claude-user-settings-model-7f3a';
 const RUN_MS = 180_000;
 
 describe.skipIf(claude.skip !== undefined)("the engine with claude and the user's own settings.json", () => {
-  let fake: FakeAnthropic | undefined;
-  let project: ClaudeProject | undefined;
-
-  afterEach(async () => {
-    await fake?.close();
-    if (project) {
-      const leftover = killProcessesIn([project.dir, project.stateHome]);
-      project = undefined;
-      expect(leftover, 'processes left behind by the run').toEqual([]);
-    }
-  });
+  const started = claudeRunAfterEach();
 
   it(
     'talks to the endpoint and the model named in ~/.claude/settings.json',
@@ -44,13 +29,13 @@ describe.skipIf(claude.skip !== undefined)("the engine with claude and the user'
       const f = await startFakeAnthropic({
         scenario: writesPassingCode({ file: 'mine.txt', content: 'mine\n', testCommand: '' }),
       });
-      fake = f;
+      started.fake = f;
       // Nothing in the environment points at the fake: were the user's file ignored, claude would
       // go to this dead port instead (connection refused) or to api.anthropic.com.
       const p = await claudeProject(claude.cli!.path, await refusedUrl(), {
         env: { ANTHROPIC_BASE_URL: undefined, ANTHROPIC_MODEL: undefined },
       });
-      project = p;
+      started.project = p;
       const settings = { model: USER_MODEL, env: { ANTHROPIC_BASE_URL: f.url } };
       const file = path.join(p.home, '.claude', 'settings.json');
       await writeFile(file, `${JSON.stringify(settings, null, 2)}\n`);
