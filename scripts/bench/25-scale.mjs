@@ -4,13 +4,22 @@
 //   status, engine running — the same with an engine serving the queue (paused after it started, so
 //                  it holds the whole queue in memory and answers status over its socket)
 //   store write — one coalesced write (Store.flush) after changing one task: with updateTask (the
-//                  changed task is checked and serialised again, the others' texts reused) and with
-//                  update (may change anything: every task checked again); in this process
+//                  changed task is checked and serialised again, the others' texts reused, and of a
+//                  large queue only its task file written) and with update (may change anything:
+//                  every task checked and written again); in this process
 //   scheduling   — readyTasks over the whole queue (the engine's pick of what can start)
 // BENCH_SCALE_SIZES=1000,10000 and BENCH_SCALE_RUNS=10 choose the sizes and runs.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  realpathSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
@@ -150,8 +159,17 @@ export async function run({ print }) {
     const first = await Store.open(project.dir);
     first.update(() => undefined);
     await first.close();
-    const bytes = statSync(path.join(project.dir, '.nightshift', 'state.json')).size;
-    print(`${count} tasks (state.json ${(bytes / 1024 / 1024).toFixed(1)} MB)`);
+    // A queue over 500 tasks keeps them in task files beside state.json (store/task-files.ts).
+    const state = path.join(project.dir, '.nightshift', 'state.json');
+    const tasksDir = path.join(project.dir, '.nightshift', 'state-tasks');
+    const files = existsSync(tasksDir) ? readdirSync(tasksDir) : [];
+    const bytes = files.reduce(
+      (sum, name) => sum + statSync(path.join(tasksDir, name)).size,
+      statSync(state).size,
+    );
+    print(
+      `${count} tasks (state.json and ${files.length} task files: ${(bytes / 1024 / 1024).toFixed(1)} MB)`,
+    );
     timeCli(project, ['status']); // warm the file cache
     const status = cliTimes(project, ['status'], runs);
     const within = median(status.wall) <= 250;

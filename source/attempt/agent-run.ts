@@ -154,21 +154,16 @@ export async function runAgent(
 const MAX_DENIALS_KEPT = 50;
 
 /**
- * What the kernel sandbox says when a write is refused: the errno's text, or git's own error when it
- * pushes to a read-only repository (it says only that it cannot create its temporary object directory).
+ * What the kernel sandbox says when a write is refused: the tool's own error text (git pushing to a
+ * read-only repository says only that it cannot create its temporary object directory).
  */
-const REFUSAL_ERRNOS = ['Read-only file system', 'EROFS'];
-const REFUSAL_GIT = 'unable to create temporary object directory';
-/** A refusal anywhere in a failed tool's error text. */
-const SANDBOX_REFUSAL = new RegExp([...REFUSAL_ERRNOS, REFUSAL_GIT].join('|'));
+const SANDBOX_REFUSAL = /Read-only file system|EROFS|unable to create temporary object directory/;
 /**
- * A refusal as a program's error line (`rm: cannot remove 'x': Read-only file system`), for CLIs
+ * The same, as a program's error line (`rm: cannot remove 'x': Read-only file system`), for CLIs
  * whose shell tool reports a failed command as a success with its output (gemini, opencode).
  */
-const SANDBOX_REFUSAL_LINE = new RegExp(
-  `^[^\\n]*(?:: (?:${REFUSAL_ERRNOS.join('|')})\\b[^\\n]*|${REFUSAL_GIT})\\s*$`,
-  'm',
-);
+const SANDBOX_REFUSAL_LINE =
+  /^[^\n]*(: Read-only file system|: EROFS\b[^\n]*|unable to create temporary object directory)\s*$/m;
 
 /**
  * A refused command in an agent's events: a policy denial from the CLI's own mechanism, or a tool

@@ -2,8 +2,6 @@
 /**
  * The `nightshift` command line: one file per command under cli/, registered lazily (commands.ts).
  */
-// The one static import: a table of status's flags, with no imports of its own.
-import { statusOptionsOf } from './status-flags.js';
 
 // React's development build does several times the work per render (measured: about half the
 // board's CPU under load). Nothing here imports React before this line; a user's NODE_ENV wins.
@@ -15,14 +13,14 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
-// With only the flags of its table, `status` skips commander.
-const statusOptions = process.argv[2] === 'status' ? statusOptionsOf(process.argv.slice(3)) : undefined;
+/** The flags `status` takes (status.ts); with only these, status skips commander. */
+const STATUS_FLAGS: ReadonlySet<string> = new Set(['--json', '--kept']);
 
 // Claude Code runs this hook before every Bash call: skip commander and the command table
 // (~190 ms) and go straight to the policy check.
 if (process.argv[2] === 'hook' && process.argv[3] === 'pre-tool-use' && process.argv.length === 4) {
   await import('../security/hook-main.js');
-} else if (statusOptions) {
+} else if (process.argv[2] === 'status' && process.argv.slice(3).every((arg) => STATUS_FLAGS.has(arg))) {
   // `status` is the hot path (DESIGN.md §9: ≤ 250 ms at 10,000 tasks): commander and the command
   // table cost ~30 ms of CPU, a tenth of the budget. Anything else after `status` (--help, a
   // typo) goes the ordinary way below and gets commander's answer.
@@ -30,9 +28,12 @@ if (process.argv[2] === 'hook' && process.argv[3] === 'pre-tool-use' && process.
     import('./status.js'),
     import('./report-error.js'),
   ]);
-  await showStatus(statusOptions).catch((error: unknown) => {
-    process.exitCode = reportError(error);
-  });
+  const flags = process.argv.slice(3);
+  await showStatus({ json: flags.includes('--json'), kept: flags.includes('--kept') }).catch(
+    (error: unknown) => {
+      process.exitCode = reportError(error);
+    },
+  );
 } else {
   const [{ Command }, { runCli }, { reportError }, { registerCommands, unknownCommandError }, { version }] =
     await Promise.all([

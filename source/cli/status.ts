@@ -11,7 +11,6 @@ import { projectPaths } from '../paths.js';
 import { readLock } from '../store/lock.js';
 import { readStateForDisplay } from '../store/read-state.js';
 import { readStatusSummary, summarize, type StatusSummary } from '../store/status-summary.js';
-import { STATUS_FLAGS, type StatusOptions } from './status-flags.js';
 import { age, keptFigures, type KeptFigures } from './status-kept.js';
 import { findProjectRoot } from './project.js';
 import { printJson, printLine } from './output.js';
@@ -19,11 +18,21 @@ import { costText, formatBytes } from '../text.js';
 
 /** Registers `status`. */
 export function registerStatus(program: Command): void {
-  const command = program
+  program
     .command('status')
-    .description('queue counts, running agents, cost and recent events');
-  for (const { flag, help } of STATUS_FLAGS) command.option(flag, help);
-  command.action((options: StatusOptions) => showStatus(options));
+    .description('queue counts, running agents, cost and recent events')
+    .option('--json', 'print as JSON')
+    .option(
+      '--kept',
+      'measure the disk of kept worktrees now (else the last measure, taken when they changed)',
+    )
+    .action((options: StatusOptions) => showStatus(options));
+}
+
+/** The options of `status`. */
+export interface StatusOptions {
+  readonly json?: boolean;
+  readonly kept?: boolean;
 }
 
 /** Prints the status of the project the working directory is in. */

@@ -2,7 +2,7 @@
  * `nightshift doctor`: checks of the machine and the project, each ending ok, warn or fail with a
  * fix. External programs are probed with a deadline so one hung CLI cannot hang the doctor.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { probePty } from '../agents/pty.js';
 import { BACKEND_PACKAGES } from '../agents/backend.js';
 import { loadConfig } from '../config/load.js';
@@ -10,6 +10,7 @@ import { BACKEND_NAMES, type BackendName, type Config } from '../config/schema.j
 import { errorMessage } from '../errors.js';
 import { projectPaths } from '../paths.js';
 import { readStoreSummary } from './project-store.js';
+import { readRawState } from '../store/task-files.js';
 import { probeBwrap } from '../sandbox/bwrap.js';
 import { PROBE_TIMEOUT_MS, findOnPath, firstLine, gitRepositoryInfo, runProbe } from './probe.js';
 
@@ -314,7 +315,7 @@ async function isFile(file: string): Promise<boolean> {
 /** The backends the queue's tasks name for themselves (`backend` of a task), from state.json. */
 async function taskBackends(root: string): Promise<BackendName[]> {
   try {
-    const state = JSON.parse(await readFile(projectPaths(root).state, 'utf8')) as {
+    const state = (await readRawState(projectPaths(root).state)).raw as {
       tasks?: { backend?: unknown }[];
     };
     const named = (state.tasks ?? []).map((task) => task.backend);

@@ -2,10 +2,9 @@
  * The store as `init` and `doctor` see it: `init` leaves an empty `.nightshift/state.json` behind
  * so every later command finds a valid store; `doctor` reads it without opening it for writing.
  */
-import { readFile } from 'node:fs/promises';
-import { UserError, errorMessage } from '../errors.js';
+import { UserError } from '../errors.js';
 import { projectPaths } from '../paths.js';
-import { Store, parseState } from '../store/store.js';
+import { Store, parseState, readState } from '../store/store.js';
 
 /** Creates `.nightshift/state.json` for `project` (schema version, no tasks) and writes it to disk. */
 export async function createEmptyStore(root: string, project: string): Promise<void> {
@@ -20,13 +19,9 @@ export async function createEmptyStore(root: string, project: string): Promise<v
  */
 export async function readStoreSummary(root: string): Promise<string> {
   const file = projectPaths(root).state;
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new UserError(`cannot read ${file}: ${errorMessage(error)}`, { cause: error });
-  }
-  const { state, migratedFrom } = parseState(text, file);
+  const read = await readState(file);
+  if (read === undefined) throw new UserError(`cannot read ${file}: it does not exist`);
+  const { state, migratedFrom } = parseState(read.raw, file);
   const done = state.tasks.filter((task) => task.status === 'done').length;
   const blocked = state.tasks.filter((task) => task.status === 'blocked').length;
   const migration = migratedFrom === undefined ? '' : `, schema v${migratedFrom} (migrated on next write)`;

@@ -6,7 +6,6 @@
  */
 import { open, readdir, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import type { Adapter } from 'lowdb';
 import { UserError } from '../errors.js';
 
 let tempCounter = 0;
@@ -95,38 +94,5 @@ export async function sweepStaleTemps(file: string): Promise<void> {
     if (Number.isInteger(pid) && pid > 0 && !isPidAlive(pid)) {
       await unlink(path.join(path.dirname(file), name)).catch(() => undefined);
     }
-  }
-}
-
-/**
- * A lowdb adapter over `writeFileAtomic`. Reading is done by the Store itself (it must validate,
- * migrate and refuse newer versions before lowdb ever holds the data), so `read` only returns text.
- */
-export class AtomicJsonFile<T> implements Adapter<T> {
-  /** The file this adapter writes. */
-  readonly file: string;
-  readonly #serialize: (data: T) => string;
-  #writes = 0;
-
-  /** `serialize` makes the file's text; default indented JSON. */
-  constructor(file: string, serialize: (data: T) => string = (data) => `${JSON.stringify(data, null, 2)}\n`) {
-    this.file = file;
-    this.#serialize = serialize;
-  }
-
-  /** Writes completed so far (tests count them to prove coalescing). */
-  get writes(): number {
-    return this.#writes;
-  }
-
-  /** Not used for loading (see the class comment); kept to satisfy lowdb's Adapter. */
-  async read(): Promise<T | null> {
-    return Promise.resolve(null);
-  }
-
-  /** Serializes and atomically replaces the file. */
-  async write(data: T): Promise<void> {
-    await writeFileAtomic(this.file, this.#serialize(data));
-    this.#writes += 1;
   }
 }

@@ -3,10 +3,11 @@
  * (task reset, retry, import --replace, migrations), so that any edit can be undone by hand.
  */
 import { constants } from 'node:fs';
-import { copyFile, mkdir, readdir, unlink } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError, errorMessage } from '../errors.js';
 import type { ProjectPaths } from '../paths.js';
+import { inlineStateText, readRawState } from './task-files.js';
 
 /** Backups kept; older ones are deleted when a new one is taken. */
 export const MAX_BACKUPS_KEPT = 50;
@@ -33,12 +34,15 @@ export async function backupState(paths: ProjectPaths, reason: string): Promise<
   // Colons are not allowed in Windows file names and confuse scp/rsync host:path syntax.
   const stamp = new Date().toISOString().replace(/:/g, '');
   const base = `state-${stamp}-${safeReason(reason)}`;
+  // A large queue's tasks are in task files: the backup holds them inline, one file to restore.
+  const inline = await inlineText(paths.state);
   let target = '';
   // Two backups in the same millisecond get a counter rather than overwriting each other.
   for (let n = 1; ; n++) {
     target = path.join(paths.backups, n === 1 ? `${base}.json` : `${base}-${n}.json`);
     try {
-      await copyFile(paths.state, target, constants.COPYFILE_EXCL);
+      if (inline === undefined) await copyFile(paths.state, target, constants.COPYFILE_EXCL);
+      else await writeFile(target, inline, { flag: 'wx', mode: 0o600 });
       break;
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
@@ -56,6 +60,17 @@ export async function backupState(paths: ProjectPaths, reason: string): Promise<
   }
   await pruneBackups(paths.backups, MAX_BACKUPS_KEPT);
   return target;
+}
+
+/** The state with its tasks inline when state.json names task files; undefined when it holds them itself. */
+async function inlineText(file: string): Promise<string | undefined> {
+  let read;
+  try {
+    read = await readRawState(file);
+  } catch {
+    return undefined; // copied as it is (or reported missing) below
+  }
+  return read.taskFiles.length === 0 ? undefined : inlineStateText(read.raw as Record<string, unknown>);
 }
 
 /** Deletes all but the newest `keep` backups; names start with the ISO time, so they sort by age. */

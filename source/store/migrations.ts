@@ -48,8 +48,18 @@ const v0ToV1: Migration = {
   },
 };
 
+/**
+ * v1 → v2: a queue of more than INLINE_TASKS_MAX tasks keeps them in task files beside state.json
+ * (task-files.ts), which a v1 nightshift would read as an empty queue. The data is unchanged.
+ */
+const v1ToV2: Migration = {
+  from: 1,
+  description: 'tasks of a large queue kept in .nightshift/state-tasks/ files',
+  up: (state) => ({ ...state, version: 2 }),
+};
+
 /** Every migration, in order. */
-export const MIGRATIONS: readonly Migration[] = [v0ToV1];
+export const MIGRATIONS: readonly Migration[] = [v0ToV1, v1ToV2];
 
 /** The outcome of bringing a raw state up to date. */
 export interface MigrationResult {

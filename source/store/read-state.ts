@@ -1,30 +1,23 @@
 /**
- * A light, read-only view of state.json for commands that only display it (`status`): JSON parsing
- * and the version check, without the zod schema (~130 ms to load). Anything that writes, or needs
- * the full check, opens the Store.
+ * A light, read-only view of state.json (and its task files) for commands that only display it
+ * (`status`): JSON parsing and the version check, without the zod schema (~130 ms to load).
+ * Anything that writes, or needs the full check, opens the Store.
  */
-import { readFile } from 'node:fs/promises';
 import { UserError } from '../errors.js';
 import { projectPaths } from '../paths.js';
 import type { State } from './schema.js';
 import { STATE_VERSION } from './version.js';
+import { readRawState } from './task-files.js';
 
 /** The state as stored; a missing, unparsable or newer file is a UserError naming it. */
 export async function readStateForDisplay(root: string): Promise<State> {
   const file = projectPaths(root).state;
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch {
-    throw new UserError(`no store at ${file}`, { hint: 'run `nightshift init` in the project root first' });
-  }
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = (await readRawState(file)).raw;
   } catch (error) {
-    throw new UserError(`${file} is not valid JSON (${(error as Error).message}); it was left untouched`, {
-      hint: 'restore it from .nightshift/backups/ or fix it by hand',
-    });
+    if (error instanceof UserError) throw error;
+    throw new UserError(`no store at ${file}`, { hint: 'run `nightshift init` in the project root first' });
   }
   const version = (value as { version?: unknown } | null)?.version;
   if (typeof version !== 'number' || version > STATE_VERSION) {

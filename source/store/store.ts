@@ -5,22 +5,26 @@
  * agent event and a 5 MB state rewritten per event would dominate its CPU and disk.
  *
  * What a write costs grows with what changed (state-text.ts): `updateTask` replaces one task by a
- * changed copy and only that task is checked and serialised again; `updateMeta` changes what is
- * outside the tasks. `update` may change anything, so the next write checks every task again.
+ * changed copy and only that task is checked and serialised again, and in a large queue only the
+ * task file holding it is written again (task-files.ts, state-file.ts); `updateMeta` changes what
+ * is outside the tasks. `update` may change anything, so the next write checks and writes every
+ * task again.
  * After each write a small summary (counts, last run) goes to `.nightshift/status.json` for
  * `nightshift status` (status-summary.ts).
  */
-import { readFile, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Low } from 'lowdb';
 import { UserError, errorMessage } from '../errors.js';
 import { projectPaths, type ProjectPaths } from '../paths.js';
 import { STATE_VERSION, stateSchema, type State } from './schema.js';
 import type { Task } from '../tasks/model.js';
-import { StateText, issuePath } from './state-text.js';
+import { issuePath, type StateWrite } from './state-text.js';
 import { writeStatusSummary } from './status-summary.js';
 import { migrateState, type RawState } from './migrations.js';
-import { AtomicJsonFile, sweepStaleTemps } from './atomic-file.js';
+import { sweepStaleTemps } from './atomic-file.js';
+import { StateFile } from './state-file.js';
+import { readRawState, sweepTaskFiles, type RawStateRead } from './task-files.js';
 import { backupState } from './backup.js';
 
 /** Minimum time between the starts of two writes; ~10 writes per second at most. */
@@ -49,14 +53,19 @@ export function newState(project: string): State {
   return stateSchema.parse({ version: STATE_VERSION, project });
 }
 
-/** Parses and validates the text of a state file, migrating older versions in memory. */
-export function parseState(text: string, file: string): { state: State; migratedFrom: number | undefined } {
-  let raw: unknown;
+/** Reads state.json and its task files; ENOENT of state.json is returned as undefined. */
+export async function readState(file: string): Promise<RawStateRead | undefined> {
   try {
-    raw = JSON.parse(text);
+    return await readRawState(file);
   } catch (error) {
-    throw corrupt(file, `not valid JSON (${errorMessage(error)})`, error);
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (error instanceof UserError) throw error;
+    throw new UserError(`cannot read ${file}: ${errorMessage(error)}`, { cause: error });
   }
+}
+
+/** Validates a state file's raw JSON (tasks inline), migrating older versions in memory. */
+export function parseState(raw: unknown, file: string): { state: State; migratedFrom: number | undefined } {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw corrupt(file, 'expected a JSON object at the top level');
   }
@@ -75,9 +84,8 @@ export class Store {
   /** Paths of the project this store belongs to. */
   readonly paths: ProjectPaths;
   readonly #db: Low<State>;
-  readonly #adapter: AtomicJsonFile<State>;
+  readonly #adapter: StateFile;
   readonly #onWriteError: ((error: Error) => void) | undefined;
-  readonly #text = new StateText();
   /** Version the file had before an in-memory migration; backed up before the first write. */
   #migratedFrom: number | undefined;
   #dirty = false;
@@ -94,7 +102,7 @@ export class Store {
     options: StoreOpenOptions,
   ) {
     this.paths = paths;
-    this.#adapter = new AtomicJsonFile<State>(paths.state, (data) => this.#render(data));
+    this.#adapter = new StateFile(paths.state, (render) => this.#render(render));
     this.#db = new Low(this.#adapter, state);
     this.#migratedFrom = migratedFrom;
     this.#onWriteError = options.onWriteError;
@@ -106,15 +114,8 @@ export class Store {
    */
   static async open(root: string, options: StoreOpenOptions = {}): Promise<Store> {
     const paths = projectPaths(root);
-    let text: string | undefined;
-    try {
-      text = await readFile(paths.state, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-        throw new UserError(`cannot read ${paths.state}: ${errorMessage(error)}`, { cause: error });
-      }
-    }
-    if (text === undefined) {
+    const read = await readState(paths.state);
+    if (read === undefined) {
       if (options.create !== true) {
         throw new UserError(`no store at ${paths.state}`, {
           hint: 'run `nightshift init` in the project root first',
@@ -131,9 +132,15 @@ export class Store {
       await store.flush();
       return store;
     }
-    const { state, migratedFrom } = parseState(text, paths.state);
+    const { state, migratedFrom } = parseState(read.raw, paths.state);
     await sweepStaleTemps(paths.state);
-    return new Store(paths, state, migratedFrom, options);
+    await sweepTaskFiles(
+      paths.state,
+      read.taskFiles.map((file) => file.name),
+    );
+    const store = new Store(paths, state, migratedFrom, options);
+    store.#adapter.adopt(state, read.taskFiles);
+    return store;
   }
 
   /** The current state. Treat it as read-only: change it only inside `update`. */
@@ -148,7 +155,7 @@ export class Store {
 
   /** Tasks checked and serialised again by the last write (the others were reused). */
   get lastTasksWritten(): number {
-    return this.#text.lastRendered;
+    return this.#adapter.text.lastRendered;
   }
 
   /** Whether there are changes not yet on disk. */
@@ -164,7 +171,7 @@ export class Store {
   update(mutator: (draft: State) => void): void {
     if (this.#closed) throw new Error('Store.update after close()');
     // Tasks may have been changed in place: check and serialise them all on the next write.
-    this.#text.forgetTasks();
+    this.#adapter.text.forgetTasks();
     mutator(this.#db.data);
     this.#dirty = true;
     this.#schedule();
@@ -274,9 +281,9 @@ export class Store {
   }
 
   /** The file's text; never a state the next open would reject as damaged (that would brick the project). */
-  #render(data: State): string {
+  #render(render: () => StateWrite): StateWrite {
     try {
-      return this.#text.render(data);
+      return render();
     } catch (error) {
       // The kept texts of the tasks checked before the bad one are still right; the bad one is not kept.
       throw new Error(`refusing to write an invalid state to ${this.paths.state}: ${errorMessage(error)}`);
@@ -286,7 +293,7 @@ export class Store {
   async #write(): Promise<void> {
     if (this.#migratedFrom !== undefined) {
       // Check before taking the backup, as the write itself does.
-      this.#render(this.#db.data);
+      this.#render(() => this.#adapter.text.render(this.#db.data));
       await backupState(this.paths, `pre-migration-v${this.#migratedFrom}`);
       this.#migratedFrom = undefined;
     }

@@ -12,6 +12,7 @@ import { MIGRATIONS, migrateState, type Migration } from '../../source/store/mig
 import { STATE_VERSION, stateSchema, type State } from '../../source/store/schema.js';
 import { newState, Store } from '../../source/store/store.js';
 import { readStatusSummary } from '../../source/store/status-summary.js';
+import { readRawState, taskFilesDir } from '../../source/store/task-files.js';
 import type { Task } from '../../source/tasks/model.js';
 import { waitFor } from '../support/wait.js';
 
@@ -152,7 +153,7 @@ describe('migrations', () => {
     const bytes = JSON.stringify(v0);
     await writeFile(paths.state, bytes);
     const store = await Store.open(root);
-    expect(store.state.version).toBe(1);
+    expect(store.state.version).toBe(STATE_VERSION);
     expect(store.state.tasks.map((t) => [t.id, t.dependsOn, t.createdAt, t.updatedAt])).toEqual([
       ['a', [], '2023-01-01T00:00:00.000Z', '2023-01-01T00:00:00.000Z'],
       ['b', ['a'], '2023-01-02T00:00:00.000Z', '2023-01-03T00:00:00.000Z'],
@@ -170,7 +171,7 @@ describe('migrations', () => {
     );
     expect(await readFile(backups[0] ?? '', 'utf8')).toBe(bytes);
     const onDisk = stateSchema.parse(JSON.parse(await readFile(paths.state, 'utf8')));
-    expect(onDisk.version).toBe(1);
+    expect(onDisk.version).toBe(STATE_VERSION);
     expect(onDisk.project).toBe('new');
   });
 
@@ -179,7 +180,7 @@ describe('migrations', () => {
     const result = migrateState(input, 'f.json');
     expect(input).toEqual(v0);
     expect(result.from).toBe(0);
-    expect(result.applied).toEqual([MIGRATIONS[0]?.description]);
+    expect(result.applied).toEqual(MIGRATIONS.map((m) => m.description));
     const steps: Migration[] = [
       { from: 0, description: 'add a', up: (s) => ({ ...s, a: 1 }) },
       { from: 1, description: 'add b', up: (s) => ({ ...s, b: 2 }) },
@@ -211,7 +212,7 @@ describe('writes', () => {
     expect(store.state.tasks).toHaveLength(1000);
     await waitFor(() => store.writeCount > before && !store.dirty, 'the first write', 5000);
     expect(store.writeCount - before).toBe(1);
-    const onDisk = JSON.parse(await readFile(paths.state, 'utf8')) as State;
+    const onDisk = (await readRawState(paths.state)).raw as State;
     expect(onDisk.tasks).toHaveLength(1000);
     await store.close();
   });
@@ -443,7 +444,10 @@ describe('atomicity under SIGKILL', () => {
   }
 
   const temps = async (): Promise<string[]> =>
-    (await readdir(paths.dir).catch(() => [] as string[])).filter((name) => name.endsWith('.tmp'));
+    [
+      ...(await readdir(paths.dir).catch(() => [] as string[])),
+      ...(await readdir(taskFilesDir(paths.state)).catch(() => [] as string[])),
+    ].filter((name) => name.endsWith('.tmp'));
 
   it('never leaves a half-written state.json', async () => {
     let midWriteKills = 0;
@@ -465,14 +469,18 @@ describe('atomicity under SIGKILL', () => {
       writer.child.kill('SIGKILL');
       await writer.exited;
       if ((await temps()).some((name) => name.includes(`.${writer.child.pid}.`))) midWriteKills += 1;
-      const text = await readFile(paths.state, 'utf8');
-      const state = stateSchema.parse(JSON.parse(text));
+      // The 600 tasks are in task files (task-files.ts): state.json and the files it names agree.
+      const read = await readRawState(paths.state);
+      const state = stateSchema.parse(read.raw);
       expect(state.project).toBe('crash-test');
       expect(state.tasks.length === 0 || state.tasks.length === 600).toBe(true);
       // Opening sweeps the dead writer's temp files and accepts the file.
       const store = await Store.open(root);
       expect(store.state.tasks).toHaveLength(state.tasks.length);
       expect(await temps()).toEqual([]);
+      // ...and sweeps the task files nothing names (a killed write's new ones, or its old ones).
+      const files = await readdir(taskFilesDir(paths.state)).catch(() => [] as string[]);
+      expect(files.sort()).toEqual(read.taskFiles.map((file) => file.name).sort());
     }
     expect(midWriteKills).toBeGreaterThan(0);
   });

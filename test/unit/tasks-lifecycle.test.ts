@@ -3,13 +3,13 @@
  * bugs in the caller (running a done task again is how a second commit of the same work happens).
  */
 import { describe, expect, it } from 'vitest';
-import type { State } from '../../source/store/schema.js';
+import { STATE_VERSION, type State } from '../../source/store/schema.js';
 import { addTasks, findTask } from '../../source/tasks/queue.js';
 import { canMove, IllegalTransitionError, moveTask } from '../../source/tasks/lifecycle.js';
 import { TASK_STATUSES, type Task, type TaskStatus } from '../../source/tasks/model.js';
 
 function task(status: TaskStatus): Task {
-  const state: State = { version: 1, project: 'p', epics: [], tasks: [], runs: [], learning: [] };
+  const state: State = { version: STATE_VERSION, project: 'p', epics: [], tasks: [], runs: [], learning: [] };
   addTasks(state, [{ id: 't', title: 'T', steps: ['do it'], verification: { commands: ['true'] } }], {
     now: () => '2025-01-01T00:00:00.000Z',
   });

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../source/errors.js';
-import type { State } from '../../source/store/schema.js';
+import { STATE_VERSION, type State } from '../../source/store/schema.js';
 import { formatPlanFile, formatJsonPath, parsePlanFile, toPlanFile } from '../../source/tasks/plan-file.js';
 import { jsonErrorOffset } from '../../source/tasks/json-location.js';
 import { planJsonSchema } from '../../source/tasks/plan-schema.js';
@@ -14,7 +14,7 @@ const fixture = (name: string): string => readFileSync(path.join(FIXTURES, name)
 const clock = (): string => '2025-01-01T00:00:00.000Z';
 
 function emptyState(): State {
-  return { version: 1, project: 'p', epics: [], tasks: [], runs: [], learning: [] };
+  return { version: STATE_VERSION, project: 'p', epics: [], tasks: [], runs: [], learning: [] };
 }
 
 /** The UserError `fn` throws (fails the test when it does not throw one). */

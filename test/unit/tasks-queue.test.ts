@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../source/errors.js';
-import type { State } from '../../source/store/schema.js';
+import { STATE_VERSION, type State } from '../../source/store/schema.js';
 import type { TaskInput } from '../../source/tasks/model.js';
 import {
   addDependency,
@@ -31,7 +31,7 @@ function input(id: string, changes: Partial<TaskInput> = {}): TaskInput {
 
 /** A state with tasks a, b (needs a), c (needs b), all added at 00:00:00. */
 function queue(): State {
-  const state: State = { version: 1, project: 'p', epics: [], tasks: [], runs: [], learning: [] };
+  const state: State = { version: STATE_VERSION, project: 'p', epics: [], tasks: [], runs: [], learning: [] };
   addTasks(state, [input('a'), input('b', { dependsOn: ['a'] }), input('c', { dependsOn: ['b'] })], {
     now: () => '2025-01-01T00:00:00.000Z',
   });
