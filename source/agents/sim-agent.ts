@@ -28,6 +28,8 @@ const MAX_TOOL_OUTPUT = 4000;
 const PIPE_DRAIN_MS = 250;
 // Granularity of `sim: spam`: lines are emitted in batches this often.
 const SPAM_TICK_MS = 10;
+// Text per record of `sim: spam-mb`.
+const SPAM_RECORD_BYTES = 64 * 1024;
 
 const taskId = process.env['NIGHTSHIFT_TASK_ID'] ?? 'task';
 const attempt = Number(process.env['NIGHTSHIFT_ATTEMPT'] ?? '1') || 1;
@@ -280,6 +282,9 @@ async function perform(step: SimStep, wrong: boolean): Promise<void> {
     case 'spam':
       await spam(step.linesPerSecond, step.seconds);
       return;
+    case 'spam-mb':
+      spamBytes(step.mb);
+      return;
     default:
       assertNever(step);
   }
@@ -347,6 +352,17 @@ async function spam(linesPerSecond: number, seconds: number): Promise<void> {
     if (sent < total) await sleep(SPAM_TICK_MS);
   }
   usage(0, total * 80);
+}
+
+/** `sim: spam-mb`: `mb` MB of text in 64 KB records, as fast as stdout takes them (it blocks). */
+function spamBytes(mb: number): void {
+  const line = 'spam: the quick brown fox jumps over the lazy dog, simulated load for the bench run';
+  const text = Array.from({ length: Math.ceil(SPAM_RECORD_BYTES / (line.length + 1)) }, () => line).join(
+    '\n',
+  );
+  const total = mb * 1024 * 1024;
+  for (let sent = 0; sent < total; sent += text.length) emit({ type: 'text', text });
+  usage(0, total);
 }
 
 main().catch((error: unknown) => {

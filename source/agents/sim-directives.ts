@@ -21,6 +21,8 @@
  *   sim: hang                    print, then produce nothing and never exit
  *   sim: ask                     print a yes/no question and wait for a line on stdin
  *   sim: spam LINES_PER_S SECONDS  text lines at that rate, for benchmarks
+ *   sim: spam-mb MB              MB of text as fast as it goes, in 64 KB records of ~100-character
+ *                                lines: a bench device for the 1 GB run (per-record costs amortised)
  *   sim: cost USD                the attempt's final result reports this cost (budgets, reports)
  *   sim: on-attempt N            the directives after it, up to the next `sim: on-attempt`, apply
  *                                only on attempt N (NIGHTSHIFT_ATTEMPT; for a planner, the round);
@@ -37,7 +39,8 @@ export type SimStep =
   | { readonly kind: 'run'; readonly command: string }
   | { readonly kind: 'hang' }
   | { readonly kind: 'ask' }
-  | { readonly kind: 'spam'; readonly linesPerSecond: number; readonly seconds: number };
+  | { readonly kind: 'spam'; readonly linesPerSecond: number; readonly seconds: number }
+  | { readonly kind: 'spam-mb'; readonly mb: number };
 
 /** Everything the directives of one prompt ask for. */
 export interface SimPlan {
@@ -167,6 +170,12 @@ export function parseSimDirectives(prompt: string, attempt?: number): SimPlan {
         else push({ kind: 'spam', linesPerSecond: Number(numbers[1]), seconds: Number(numbers[2]) });
         break;
       }
+      case 'spam-mb': {
+        const mb = /^\d+(?:\.\d+)?$/.test(rest) ? Number(rest) : NaN;
+        if (!(mb > 0)) errors.push(`${where}: expected "sim: spam-mb MB"`);
+        else push({ kind: 'spam-mb', mb });
+        break;
+      }
       case 'on-attempt':
         if (rest === 'any') scope = undefined;
         else {
@@ -176,7 +185,7 @@ export function parseSimDirectives(prompt: string, attempt?: number): SimPlan {
         break;
       default:
         errors.push(
-          `${where}: unknown directive; known: write, append, run, delay, fail-attempts, outage-attempts, wrong-attempts, hang, ask, spam, cost, on-attempt`,
+          `${where}: unknown directive; known: write, append, run, delay, fail-attempts, outage-attempts, wrong-attempts, hang, ask, spam, spam-mb, cost, on-attempt`,
         );
     }
   }

@@ -50,6 +50,7 @@ describe('parseSimDirectives', () => {
       'sim: wrong-attempts 1',
       'sim: ask',
       'sim: spam 1000 2.5',
+      'sim: spam-mb 12.5',
       'sim: hang',
     ].join('\n');
     const plan = parseSimDirectives(prompt);
@@ -61,6 +62,7 @@ describe('parseSimDirectives', () => {
       { kind: 'run', command: 'npm test -- --reporter dot' },
       { kind: 'ask' },
       { kind: 'spam', linesPerSecond: 1000, seconds: 2.5 },
+      { kind: 'spam-mb', mb: 12.5 },
       { kind: 'hang' },
     ]);
   });
@@ -93,6 +95,7 @@ describe('parseSimDirectives', () => {
         'sim: run',
         'sim: spam fast',
         'sim: write x.txt',
+        'sim: spam-mb 0',
       ].join('\n'),
     );
     expect(plan.errors).toEqual([
@@ -101,6 +104,7 @@ describe('parseSimDirectives', () => {
       'prompt line 4 (sim: run): expected a command',
       'prompt line 5 (sim: spam): expected "sim: spam LINES_PER_S SECONDS"',
       'prompt line 6 (sim: write): expected "sim: write PATH <<<" followed by lines and ">>>"',
+      'prompt line 7 (sim: spam-mb): expected "sim: spam-mb MB"',
     ]);
   });
 
