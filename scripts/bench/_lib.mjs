@@ -68,6 +68,16 @@ export function seededRandom(seed) {
   };
 }
 
+/** state.json of `.nightshift/` with its tasks, also when a large queue keeps them in task files (store/task-files.ts). */
+function readState(nightshift) {
+  const state = JSON.parse(readFileSync(path.join(nightshift, 'state.json'), 'utf8'));
+  if (!Array.isArray(state.taskFiles)) return state;
+  const tasks = state.taskFiles.flatMap((name) =>
+    JSON.parse(readFileSync(path.join(nightshift, 'state-tasks', name), 'utf8')),
+  );
+  return { ...state, tasks };
+}
+
 /**
  * A scratch git repo with `nightshift init --use sim`, `[run]` keys set, everything committed, and
  * `tasks` (plan file format) imported. Returns { dir, env, cli(args) → spawnSync result, state() }.
@@ -109,7 +119,7 @@ export function simProject({ tasks = [], run = {} } = {}) {
     dir,
     env,
     cli,
-    state: () => JSON.parse(readFileSync(path.join(dir, '.nightshift', 'state.json'), 'utf8')),
+    state: () => readState(path.join(dir, '.nightshift')),
   };
 }
 

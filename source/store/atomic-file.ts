@@ -31,8 +31,12 @@ export function writeError(file: string, error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
 
-/** Replaces `file` with `text` atomically and durably; no temp file is left when it fails. */
-export async function writeFileAtomic(file: string, text: string): Promise<void> {
+/**
+ * Replaces `file` with `text` atomically and durably; no temp file is left when it fails. With
+ * `syncDir: false` the rename is durable only once the caller syncs the folder (`syncDirectory`):
+ * one sync for many files written side by side.
+ */
+export async function writeFileAtomic(file: string, text: string, { syncDir = true } = {}): Promise<void> {
   const temp = tempName(file);
   let handle;
   try {
@@ -52,11 +56,11 @@ export async function writeFileAtomic(file: string, text: string): Promise<void>
     await unlink(temp).catch(() => undefined);
     throw writeError(file, error);
   }
-  await syncDirectory(path.dirname(file));
+  if (syncDir) await syncDirectory(path.dirname(file));
 }
 
 /** Makes the rename itself durable; some platforms cannot open folders, which is fine to skip. */
-async function syncDirectory(dir: string): Promise<void> {
+export async function syncDirectory(dir: string): Promise<void> {
   let handle;
   try {
     handle = await open(dir, 'r');

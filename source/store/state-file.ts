@@ -10,7 +10,7 @@ import type { Adapter } from 'lowdb';
 import type { State } from './schema.js';
 import { StateText, type StateWrite } from './state-text.js';
 import { taskFilesDir, type TaskFile } from './task-files.js';
-import { writeFileAtomic } from './atomic-file.js';
+import { syncDirectory, writeFileAtomic } from './atomic-file.js';
 
 export class StateFile implements Adapter<State> {
   readonly file: string;
@@ -46,7 +46,10 @@ export class StateFile implements Adapter<State> {
     const write = this.#check(() => this.text.render(data));
     const dir = taskFilesDir(this.file);
     if (write.files.length > 0) await mkdir(dir, { recursive: true, mode: 0o700 });
-    for (const file of write.files) await writeFileAtomic(path.join(dir, file.name), file.text);
+    for (const file of write.files)
+      await writeFileAtomic(path.join(dir, file.name), file.text, { syncDir: false });
+    // Their names durable before state.json names them: one folder sync for all of them.
+    if (write.files.length > 0) await syncDirectory(dir);
     // The commit. Should it fail after its rename, the new files stay for the next open to sweep.
     await writeFileAtomic(this.file, write.head);
     this.text.committed(write);
