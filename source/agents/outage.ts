@@ -13,7 +13,8 @@
  *            `unexpected status 401 Unauthorized`, `Reconnecting... waiting for network`
  *   gemini   `[API Error: {"error":{"code":500,…,"status":"INTERNAL"}}]`, `[API Error: Resource has been
  *            exhausted …]\nPlease wait and try again later…` (429), `UNAUTHENTICATED`, `fetch failed`
- *   opencode `APIError`, `Too Many Requests`, `ECONNREFUSED`
+ *   opencode `APIError`, `Too Many Requests`, `ECONNREFUSED`, `Cannot connect to API: Unable to connect.`
+ *            (a refused connection, after its own silent retries)
  */
 
 /** What kind of outage. */
@@ -43,7 +44,7 @@ const PATTERNS: readonly (readonly [OutageKind, RegExp])[] = [
   ['server', /\b(INTERNAL|UNAVAILABLE|DEADLINE_EXCEEDED)\b/],
   [
     'network',
-    /ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ENETUNREACH|EHOSTUNREACH|connection[ _](refused|reset|failed|error)|error sending request|stream disconnected|waiting for network|network (is )?(unreachable|down|error)|fetch failed|socket hang up|could not resolve host|failed to connect/i,
+    /ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ENETUNREACH|EHOSTUNREACH|connection[ _](refused|reset|failed|error)|error sending request|stream disconnected|waiting for network|network (is )?(unreachable|down|error)|fetch failed|socket hang up|could not resolve host|failed to connect|cannot connect to API|unable to connect/i,
   ],
 ];
 

@@ -55,4 +55,11 @@ describe('outages as the real CLIs report them', () => {
     expect(errors.length).toBeGreaterThan(0);
     for (const message of errors) expect(classifyOutage(message)?.kind, message).toBe('network');
   });
+
+  it('opencode: connection refused (its APIError with no status, after its own retries) is an outage: the API cannot be reached', async () => {
+    const events = await parseFixture(createOpencodeParser, 'opencode/1.18.33/connection-refused.jsonl');
+    const errors = events.flatMap((event) => (event.type === 'error' ? [event.message] : []));
+    expect(errors).toHaveLength(1);
+    expect(classifyOutage(errors[0]!)?.kind, errors[0]).toBe('network');
+  });
 });
