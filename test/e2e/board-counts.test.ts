@@ -36,7 +36,9 @@ describe.skipIf(!available)('counts on the board and in status', () => {
     const tmux = await boardShell(sessions, project, 120, 35);
     await tmux.type(`${cli} run --parallel 3 --max-retries 0; echo "exit=$?"`);
     // Every frame on the way, starts included: "agents n/3" counts the slots in use, the tasks the
-    // task pane shows under "running / verifying" (starting, with an agent, or at the gate).
+    // task pane shows under "running / verifying" (starting, with an agent, or at the gate). Whether a
+    // capture catches the short "starting #n" moment depends on the machine's load: the canned frames
+    // of test/ui/board-frames.test.tsx show it for certain.
     const frames: string[] = [];
     const screen = await tmux.waitForText((text) => {
       if (/agents \d+\/3/.test(text)) frames.push(text);
@@ -47,7 +49,6 @@ describe.skipIf(!available)('counts on the board and in status', () => {
       const group = Number(/^running \/ verifying \((\d+)\)/m.exec(frame)?.[1] ?? 0);
       expect(header, `agents in the header against the task pane:\n${frame}`).toBe(group);
     }
-    expect(frames.some((frame) => frame.includes('starting #'))).toBe(true);
     const status = await runCli(['status', '--json'], { cwd: dir, env });
     expect(status.exitCode, status.stderr).toBe(0);
     const json = JSON.parse(status.stdout) as StatusJson;

@@ -6,15 +6,11 @@
  * outside its worktree. The canary outside survives, the user's stash, refs, remote and main
  * checkout are byte-identical, and the denials show in `task show` after the run.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { canaryTask, prepareCanary, REFLECT_MARKER, type Canary } from '../support/canary-e2e.js';
-import {
-  claudeProject,
-  ensureClaudeCli,
-  killProcessesIn,
-  type ClaudeProject,
-} from '../support/claude-env.js';
+import { claudeProject, ensureClaudeCli, type ClaudeProject } from '../support/claude-env.js';
 import { startFakeAnthropic, type FakeAnthropic } from '../support/fake-anthropic.js';
+import { stopRunAfterEach } from '../support/test-run.js';
 import { promptText, steps, text, tool } from '../support/fake-anthropic-scenarios.js';
 import { probeBwrap } from '../../source/sandbox/bwrap.js';
 
@@ -30,18 +26,7 @@ describe.skipIf(skip !== undefined)(
   'the sandbox canary with the real claude CLI',
   { timeout: RUN_MS + 60_000 },
   () => {
-    let server: FakeAnthropic | undefined;
-    let project: ClaudeProject | undefined;
-
-    afterEach(async () => {
-      await server?.close();
-      server = undefined;
-      if (project) {
-        const leftover = killProcessesIn([project.dir, project.stateHome]);
-        project = undefined;
-        expect(leftover, 'processes left behind by the run').toEqual([]);
-      }
-    });
+    const started = stopRunAfterEach<FakeAnthropic, ClaudeProject>();
 
     it('every bypass fails: the canary survives, stash/refs/remote/checkout are unchanged, denials are in task show', async () => {
       // The fake starts before the project, the canary after it: the script reads it when asked.
@@ -56,9 +41,10 @@ describe.skipIf(skip !== undefined)(
               () =>
                 tool('Write', { file_path: asked.canary!.written, content: 'escaped\n' }, 'Writing outside.'),
             ])(request);
-      server = await startFakeAnthropic({ scenario });
-      project = await claudeProject(claude.cli!.path, server.url, { config: { run: { max_retries: 0 } } });
-      const p = project;
+      const server = (started.fake = await startFakeAnthropic({ scenario }));
+      const p = (started.project = await claudeProject(claude.cli!.path, server.url, {
+        config: { run: { max_retries: 0 } },
+      }));
       const canary = await prepareCanary(p, 'nightshift-claude-canary-');
       asked.canary = canary;
       const added = await p.cli(canaryTask('canary', 'canary'));

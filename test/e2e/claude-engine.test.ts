@@ -10,15 +10,11 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { assertOutage } from '../support/agent-e2e.js';
 import { repoRoot } from '../support/cli.js';
-import {
-  claudeProject,
-  ensureClaudeCli,
-  killProcessesIn,
-  type ClaudeProject,
-} from '../support/claude-env.js';
+import { claudeProject, ensureClaudeCli, type ClaudeProject } from '../support/claude-env.js';
+import { stopRunAfterEach } from '../support/test-run.js';
 import {
   startFakeAnthropic,
   type FakeAnthropic,
@@ -101,21 +97,10 @@ describe.skipIf(claude.skip !== undefined)(
   'the engine with the real claude CLI against the fake Anthropic API',
   { timeout: TEST_MS },
   () => {
-    let server: FakeAnthropic | undefined;
-    let project: ClaudeProject | undefined;
+    // The run has ended: nothing of it (claude, the hook, the pty's shell) may still be working there.
+    const started = stopRunAfterEach<FakeAnthropic, ClaudeProject>();
     /** Working directories claude reported to the fake, one per request with tools. */
     let cwds: string[] = [];
-
-    afterEach(async () => {
-      await server?.close();
-      server = undefined;
-      if (project) {
-        // The run has ended: nothing of it (claude, the hook, the pty's shell) may still be working there.
-        const leftover = killProcessesIn([project.dir, project.stateHome]);
-        project = undefined;
-        expect(leftover, 'processes left behind by the run').toEqual([]);
-      }
-    });
 
     async function setUp(
       scenario: Scenario,
@@ -127,13 +112,13 @@ describe.skipIf(claude.skip !== undefined)(
         if (cwd !== undefined) cwds.push(cwd);
         return scenario(request);
       };
-      server = await startFakeAnthropic({
+      const fake = (started.fake = await startFakeAnthropic({
         scenario: recording,
         usage,
         log: process.env['FAKE_ANTHROPIC_LOG'] ? (line) => console.log(line) : undefined,
-      });
-      project = await claudeProject(claude.cli!.path, server.url, options);
-      return { fake: server, project };
+      }));
+      const project = (started.project = await claudeProject(claude.cli!.path, fake.url, options));
+      return { fake, project };
     }
 
     function describeRun(

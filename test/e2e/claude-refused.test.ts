@@ -8,8 +8,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { assertOutage, reopen } from '../support/agent-e2e.js';
-import { claudeProject, ensureClaudeCli, claudeRunAfterEach } from '../support/claude-env.js';
-import { startFakeAnthropic } from '../support/fake-anthropic.js';
+import { claudeProject, ensureClaudeCli, type ClaudeProject } from '../support/claude-env.js';
+import { stopRunAfterEach } from '../support/test-run.js';
+import { startFakeAnthropic, type FakeAnthropic } from '../support/fake-anthropic.js';
 import { writesPassingCode } from '../support/fake-anthropic-scenarios.js';
 import { runThroughOutage } from '../support/outage-e2e.js';
 
@@ -22,7 +23,7 @@ const RUN_MS = 240_000;
 describe.skipIf(claude.skip !== undefined)(
   'the engine with claude when the model API refuses connections',
   () => {
-    const run = claudeRunAfterEach();
+    const run = stopRunAfterEach<FakeAnthropic, ClaudeProject>();
 
     it(
       'pauses the queue while the port is closed and resumes once it is back: the task lands, no retry spent',

@@ -8,9 +8,10 @@ import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { claudeProject, ensureClaudeCli, claudeRunAfterEach } from '../support/claude-env.js';
+import { claudeProject, ensureClaudeCli, type ClaudeProject } from '../support/claude-env.js';
+import { stopRunAfterEach } from '../support/test-run.js';
 import { refusedUrl } from '../support/fake-models.js';
-import { startFakeAnthropic } from '../support/fake-anthropic.js';
+import { startFakeAnthropic, type FakeAnthropic } from '../support/fake-anthropic.js';
 import { writesPassingCode } from '../support/fake-anthropic-scenarios.js';
 
 const claude = await ensureClaudeCli();
@@ -20,7 +21,7 @@ const USER_MODEL = 'claude-user-settings-model-7f3a';
 const RUN_MS = 180_000;
 
 describe.skipIf(claude.skip !== undefined)("the engine with claude and the user's own settings.json", () => {
-  const started = claudeRunAfterEach();
+  const started = stopRunAfterEach<FakeAnthropic, ClaudeProject>();
 
   it(
     'talks to the endpoint and the model named in ~/.claude/settings.json',

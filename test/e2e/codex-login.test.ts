@@ -13,8 +13,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { agentClis } from '../support/agent-clis.js';
 import { LESSON, withReflection } from '../support/agent-e2e.js';
 import { addTask, agentProject, cliSkip, type AgentProject } from '../support/agent-project.js';
-import { killProcessesIn } from '../support/claude-env.js';
 import { repoRoot, tempDir } from '../support/cli.js';
+import { stopRunAfterEach } from '../support/test-run.js';
 import { fakeChatgptSkip, startFakeChatgpt, type FakeChatgpt } from '../support/fake-chatgpt.js';
 import {
   attemptOf,
@@ -42,29 +42,21 @@ function filesUnder(dir: string): string[] {
 }
 
 describe.skipIf(skip !== undefined)('the engine with codex logged in with ChatGPT', () => {
-  let model: FakeModel | undefined;
+  const started = stopRunAfterEach<FakeModel, AgentProject>();
   let chatgpt: FakeChatgpt | undefined;
-  let project: AgentProject | undefined;
-
   let certs: string | undefined;
 
   afterEach(async () => {
     await chatgpt?.close();
     if (certs && process.env['NIGHTSHIFT_KEEP_TMP'] !== '1')
       await rm(certs, { recursive: true, force: true });
-    await model?.close();
-    if (project) {
-      const leftover = killProcessesIn([project.dir, project.stateHome]);
-      project = undefined;
-      expect(leftover, 'processes left behind by the run').toEqual([]);
-    }
   });
 
   it(
     "refreshes the user's login during attempt 1; attempt 2 and the user's own codex use the refreshed tokens",
     { timeout: RUN_MS + 120_000 },
     async () => {
-      model = await startFakeModel({
+      const model = (started.fake = await startFakeModel({
         api: 'responses',
         script: withReflection(
           byMarker({
@@ -76,7 +68,7 @@ describe.skipIf(skip !== undefined)('the engine with codex logged in with ChatGP
           }),
         ),
         log: process.env['FAKE_MODEL_LOG'] ? (line) => console.log(line) : undefined,
-      });
+      }));
       // The CA lies outside /tmp: the sandbox gives the agent a private /tmp.
       await mkdir(path.join(repoRoot, '.test-cache'), { recursive: true });
       certs = await mkdtemp(path.join(repoRoot, '.test-cache', 'chatgpt-certs-'));
@@ -90,7 +82,7 @@ describe.skipIf(skip !== undefined)('the engine with codex logged in with ChatGP
         },
         env: { CODEX_REFRESH_TOKEN_URL_OVERRIDE: f.tokenUrl, CODEX_CA_CERTIFICATE: f.caFile },
       });
-      project = p;
+      started.project = p;
       expect((await p.run(addTask('login', 'login', { verify: ['grep -qx B b.txt'] }))).exitCode).toBe(0);
 
       const run = await p.run(['run', '--no-ui'], { timeoutMs: RUN_MS });

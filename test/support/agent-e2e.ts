@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   addTask,
   agentProject,
@@ -14,7 +14,7 @@ import {
   type AgentProject,
   type FakeModelCli,
 } from './agent-project.js';
-import { killProcessesIn } from './claude-env.js';
+import { stopRunAfterEach } from './test-run.js';
 import { captureOutageFixtures, runThroughOutage, type OutageRun } from './outage-e2e.js';
 import type { Task } from '../../source/tasks/model.js';
 import {
@@ -51,29 +51,18 @@ export function agentEngineSuite(cli: FakeModelCli): void {
   describe.skipIf(skip !== undefined)(
     `the engine with the real ${cli} CLI against its fake model server`,
     () => {
-      let fake: FakeModel | undefined;
-      let project: AgentProject | undefined;
-
-      afterEach(async () => {
-        await fake?.close();
-        fake = undefined;
-        if (project) {
-          const leftover = killProcessesIn([project.dir, project.stateHome]);
-          project = undefined;
-          expect(leftover, 'processes left behind by the run').toEqual([]);
-        }
-      });
+      const started = stopRunAfterEach<FakeModel, AgentProject>();
 
       async function setUp(
         script: ModelScript,
         options: Parameters<typeof agentProject>[2] = {},
       ): Promise<{ fake: FakeModel; project: AgentProject }> {
-        fake = await startFakeModel({
+        const fake = (started.fake = await startFakeModel({
           api: API_OF[cli],
           script: withReflection(script),
           log: process.env['FAKE_MODEL_LOG'] ? (line) => console.log(line) : undefined,
-        });
-        project = await agentProject(cli, fake.baseUrl, options);
+        }));
+        const project = (started.project = await agentProject(cli, fake.baseUrl, options));
         return { fake, project };
       }
 
@@ -198,7 +187,7 @@ export function agentEngineSuite(cli: FakeModelCli): void {
             [() => void f.close()],
             reopen(
               () => startFakeModel({ api: API_OF[cli], script: withReflection(script), port }),
-              (up) => (fake = up),
+              (up) => (started.fake = up),
             ),
             ['run', '--no-ui', '--max-retries', '0'],
             RUN_MS,

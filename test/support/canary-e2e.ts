@@ -12,10 +12,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { probeBwrap } from '../../source/sandbox/probe.js';
 import { agentProject, API_OF, cliSkip, type AgentProject, type FakeModelCli } from './agent-project.js';
-import { killProcessesIn } from './claude-env.js';
+import { stopRunAfterEach } from './test-run.js';
 import { outsideDir } from './cli.js';
 import {
   byMarker,
@@ -171,29 +171,21 @@ export function agentCanarySuite(
   if (skip !== undefined) console.warn(`skipping the ${cli} sandbox canary: ${skip}`);
 
   describe.skipIf(skip !== undefined)(`the sandbox canary with the real ${cli} CLI`, () => {
-    let fake: FakeModel | undefined;
-    let project: AgentProject | undefined;
-
-    afterEach(async () => {
-      await fake?.close();
-      fake = undefined;
-      if (project) {
-        const leftover = killProcessesIn([project.dir, project.stateHome]);
-        project = undefined;
-        expect(leftover, 'processes left behind by the run').toEqual([]);
-      }
-    });
+    const testRun = stopRunAfterEach<FakeModel, AgentProject>();
 
     it(
       'every bypass fails: the canary survives, stash/refs/remote/checkout are unchanged, denials are in task show',
       { timeout: RUN_MS + 60_000 },
       async () => {
         const started = Date.now();
-        fake = await startFakeModel({ api: API_OF[cli], script: () => say('Nothing to do.') });
-        const f = fake;
+        const f = (testRun.fake = await startFakeModel({
+          api: API_OF[cli],
+          script: () => say('Nothing to do.'),
+        }));
         const parallel = options.parallel ?? Math.min(groups.length, 3);
-        project = await agentProject(cli, f.baseUrl, { config: { run: { max_retries: 0, parallel } } });
-        const p = project;
+        const p = (testRun.project = await agentProject(cli, f.baseUrl, {
+          config: { run: { max_retries: 0, parallel } },
+        }));
         const canary = await prepareCanary(p, `nightshift-${cli}-canary-`);
         const scenarios = groups.map((group, index) => {
           const turns = [

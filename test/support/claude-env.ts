@@ -13,13 +13,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
-import { afterEach, expect } from 'vitest';
 import type { State } from '../../source/store/schema.js';
 import type { Task } from '../../source/tasks/model.js';
 import { cliCacheDir, type AgentCli } from './agent-clis.js';
 import { repoRoot, runCli, tempDir, tempGitRepo, type CliResult, type RunCliOptions } from './cli.js';
-import { listProcesses, setTomlKeys, type TomlValue } from './engine-fixtures.js';
-import type { FakeAnthropic } from './fake-anthropic.js';
+import { setTomlKeys, type TomlValue } from './engine-fixtures.js';
 
 const claudeBin = path.join(cliCacheDir, 'node_modules', '.bin', 'claude');
 const claudeManifest = path.join(cliCacheDir, 'node_modules', '@anthropic-ai', 'claude-code', 'package.json');
@@ -188,52 +186,4 @@ export async function claudeProject(
       return found;
     },
   };
-}
-
-/**
- * Processes still working in any of `dirs` (cwd at or below one of them), the test runner excluded:
- * after a run has ended there must be none — no claude, no hook, no shell left behind.
- */
-export function processesIn(dirs: readonly string[]): ReturnType<typeof listProcesses> {
-  return listProcesses().filter(
-    (p) => p.pid !== process.pid && dirs.some((dir) => p.cwd === dir || p.cwd.startsWith(`${dir}/`)),
-  );
-}
-
-/** Kills (SIGKILL, by pid) the processes {@link processesIn} finds; returns what it killed. */
-export function killProcessesIn(dirs: readonly string[]): string[] {
-  const found = processesIn(dirs);
-  for (const p of found) {
-    try {
-      process.kill(p.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-  return found.map((p) => `${p.pid} ${p.cmdline}`);
-}
-
-/** What one claude e2e test started; {@link claudeRunAfterEach} closes it after the test. */
-export interface ClaudeRun {
-  fake?: FakeAnthropic;
-  project?: ClaudeProject;
-}
-
-/**
- * Registers an afterEach that closes the test's fake model and checks its project left no process
- * behind; the test sets `fake` and `project` on the returned object as it starts them.
- */
-export function claudeRunAfterEach(): ClaudeRun {
-  const run: ClaudeRun = {};
-  afterEach(async () => {
-    const { fake, project } = run;
-    run.fake = undefined;
-    run.project = undefined;
-    await fake?.close();
-    if (project)
-      expect(killProcessesIn([project.dir, project.stateHome]), 'processes left behind by the run').toEqual(
-        [],
-      );
-  });
-  return run;
 }
