@@ -11,10 +11,13 @@
  * every `*.rules` there, so that one file (rewritten for each attempt, marked as nightshift's) is
  * also seen by the user's own codex sessions; it only forbids what the project's policy forbids.
  *
- * Policy (DESIGN.md §8): codex's hooks silently do not run unless trusted, so the guard is its
- * execpolicy — `prefix_rule(..., decision="forbidden")` lines — plus the workspace-write sandbox. A
- * denial shows only on codex's stderr (the screen), and as a `declined` command item when the
- * model's call is refused.
+ * Policy (DESIGN.md §8): a PreToolUse hook, `nightshift hook pre-tool-use`, parses each shell
+ * command before codex runs it (as claude's hook does), added with a `-c hooks.PreToolUse=…`
+ * override; codex runs only hooks the user trusted, and nightshift's own is vetted by construction,
+ * so `--dangerously-bypass-hook-trust` lets it run (0.169 has no way to trust one hook by flag).
+ * The execpolicy — `prefix_rule(..., decision="forbidden")` lines — stays as a second, spelling
+ * layer, with the workspace-write sandbox. An execpolicy denial shows only on codex's stderr (the
+ * screen); a hook denial as the command's output ("Command blocked by PreToolUse hook: …").
  *
  * `NIGHTSHIFT_CODEX_BASE_URL` (tests, self-hosted gateways) layers a `nightshift` provider with
  * that base URL through `-c` overrides; the rest of the user's config still applies.
@@ -39,7 +42,7 @@ import {
   type JsonObject,
 } from './common.js';
 import { readMcpServers, type McpServers } from '../mcp/servers-file.js';
-import { oneLine } from '../text.js';
+import { oneLine, shellCommand } from '../text.js';
 
 /** Env var (in the request's env or nightshift's own) that points codex at another Responses API. */
 export const CODEX_BASE_URL_VAR = 'NIGHTSHIFT_CODEX_BASE_URL';
@@ -90,6 +93,16 @@ export function codexProviderOverrides(baseUrl: string): string[] {
     'model_providers.nightshift.wire_api="responses"',
     'model_providers.nightshift.env_key="OPENAI_API_KEY"',
   ].flatMap((override) => ['-c', override]);
+}
+
+/**
+ * `-c` overrides and the flag that make codex run nightshift's PreToolUse hook before each shell
+ * command (its exec tool is `Bash` to hooks); `features.hooks` in case the user turned hooks off.
+ */
+export function codexHookArgs(request: AgentRequest): string[] {
+  const command = shellCommand([...request.nightshiftCommand, 'hook', 'pre-tool-use']);
+  const hook = `{ matcher = "Bash", hooks = [{ type = "command", command = ${quoted(command)} }] }`;
+  return ['--dangerously-bypass-hook-trust', '-c', 'features.hooks=true', '-c', `hooks.PreToolUse=[${hook}]`];
 }
 
 /** Seconds codex waits for an MCP server to start (its default of 10 is tight on a loaded machine). */
@@ -153,6 +166,7 @@ async function buildCommand(request: AgentRequest): Promise<AgentCommand> {
     '-C',
     request.cwd,
     ...(baseUrl ? codexProviderOverrides(baseUrl) : []),
+    ...codexHookArgs(request),
     ...codexMcpOverrides(await readMcpServers(request.mcpConfigPath)),
     ...(model ? ['-m', model] : []),
     ...request.settings.extra_args,
@@ -192,6 +206,23 @@ export const SANDBOX_HELPER_MESSAGE =
 
 /** codex's stderr line for a command its execpolicy refused: the command, then the reason. */
 const CODEX_REJECTED = /`([^`]+)` rejected: (.*?)\\*"\)/;
+
+/** codex's warning, once per start, that `--dangerously-bypass-hook-trust` is on. */
+const HOOK_TRUST_WARNING = /^`--dangerously-bypass-hook-trust` is enabled/;
+
+/** codex 0.169's stderr text for a command a PreToolUse hook denied, before the hook's reason. */
+const CODEX_HOOK_BLOCKED = 'error=Command blocked by PreToolUse hook: ';
+
+/** [, command, reason] of a hook denial on codex's stderr, as CODEX_REJECTED's match has them. */
+function hookBlocked(raw: string): [string, string, string] | undefined {
+  const start = raw.indexOf(CODEX_HOOK_BLOCKED);
+  if (start === -1) return undefined;
+  const line = (raw.slice(start + CODEX_HOOK_BLOCKED.length).split(/\r?\n/)[0] ?? '').trimEnd();
+  // The reason itself may end in a full stop: the command follows the last '. Command: '.
+  const cut = line.lastIndexOf('. Command: ');
+  if (cut === -1) return undefined;
+  return [line, line.slice(cut + '. Command: '.length), line.slice(0, cut)];
+}
 
 /** The parser for one codex run. */
 export function createCodexParser(): OutputParser {
@@ -261,6 +292,8 @@ export function createCodexParser(): OutputParser {
         return [...started(item), { type: 'tool-result', ...(id !== undefined && { id }), isError, text }];
       }
       case 'error':
+        // The trust bypass is nightshift's own choice for its own hook: not news for the board.
+        if (HOOK_TRUST_WARNING.test(asString(item['message']) ?? '')) return [];
         // An error item is a warning codex goes on after ("Model metadata for … not found").
         return [
           { type: 'error', message: asString(item['message']) ?? 'codex reported an error', warning: true },
@@ -276,7 +309,9 @@ export function createCodexParser(): OutputParser {
       // A command the execpolicy forbids appears only on codex's stderr, never in its JSON:
       //   ERROR codex_core::tools::router: error=exec_command failed: CreateProcess { message:
       //   "Rejected(\"`/bin/bash -lc 'git push origin main'` rejected: nightshift policy: …\")" }
-      const match = CODEX_REJECTED.exec(raw);
+      // A command nightshift's PreToolUse hook denied, likewise only on stderr:
+      //   ERROR codex_core::tools::router: error=Command blocked by PreToolUse hook: REASON. Command: CMD
+      const match = CODEX_REJECTED.exec(raw) ?? hookBlocked(raw);
       if (!match) return [];
       const command = unwrapShell(match[1] ?? '');
       const reason = (match[2] ?? '').replace(/\\+"/g, '"').trim();

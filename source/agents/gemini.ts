@@ -3,7 +3,9 @@
  * `gemini -p PROMPT --output-format stream-json --approval-mode yolo --policy FILE [-m M]` and reads
  * its stream-json lines: `init`, `message`, `tool_use`, `tool_result`, `error`, `result`.
  *
- * Policy (DESIGN.md §8): a policy-engine TOML file passed with `--policy`. Such files load in the
+ * Policy (DESIGN.md §8): a BeforeTool hook, `nightshift hook pre-tool-use`, parses each shell
+ * command before gemini runs it (as claude's hook does), set in the attempt's private settings;
+ * and a policy-engine TOML file passed with `--policy`, the spelling layer. Such files load in the
  * user tier (priority 4.x), above the built-in yolo allow-all rule (1.998), so a `deny` rule wins.
  * Headless mode needs a trusted workspace: GEMINI_CLI_TRUST_WORKSPACE=true.
  */
@@ -14,6 +16,7 @@ import type { AgentCommand, AgentEvent, AgentRequest, Backend, OutputParser } fr
 import {
   activePatterns,
   agentEnv,
+  asArray,
   asNumber,
   asObject,
   asString,
@@ -28,7 +31,7 @@ import {
   type PolicyPattern,
 } from './common.js';
 import { readMcpServers, type McpServers } from '../mcp/servers-file.js';
-import { oneLine } from '../text.js';
+import { oneLine, shellCommand } from '../text.js';
 
 /** Gemini's shell tool, the one the policy rules apply to. */
 const SHELL_TOOL = 'run_shell_command';
@@ -128,11 +131,31 @@ function userModel(settings: JsonObject): string {
   return asString(model) ?? asString(asObject(model)?.['name']) ?? '';
 }
 
+/** The environment nightshift's hook reads; gemini gives hooks a sanitized one (none of these under CI). */
+const HOOK_ENV = ['NIGHTSHIFT_POLICY', 'NIGHTSHIFT_DENIALS_FILE', 'NIGHTSHIFT_TASK_ID', 'NIGHTSHIFT_ATTEMPT'];
+
+/** The BeforeTool hook group that runs nightshift's policy check before each shell command. */
+export function geminiHookGroup(request: AgentRequest): JsonObject {
+  const env = Object.fromEntries(
+    HOOK_ENV.flatMap((name) => (request.env[name] === undefined ? [] : [[name, request.env[name]]])),
+  );
+  const command = shellCommand([...request.nightshiftCommand, 'hook', 'pre-tool-use']);
+  return {
+    matcher: `^${SHELL_TOOL}$`,
+    hooks: [{ name: 'nightshift-policy', type: 'command', command, env }],
+  };
+}
+
 /**
- * The user's gemini settings with the request's MCP servers added to `mcpServers` (the user's own
- * servers stay). Settings with comments are read too (gemini accepts them).
+ * The user's gemini settings with the request's MCP servers added to `mcpServers` and `hook` to
+ * `hooks.BeforeTool` (the user's own servers and hooks stay). Settings with comments are read too
+ * (gemini accepts them).
  */
-export async function geminiSettings(servers: McpServers, userSettingsPath: string): Promise<JsonObject> {
+export async function geminiSettings(
+  servers: McpServers,
+  userSettingsPath: string,
+  hook?: JsonObject,
+): Promise<JsonObject> {
   const base = await readUserSettings(userSettingsPath);
   const ours = Object.fromEntries(
     // trust: the agent runs with --approval-mode yolo anyway; this keeps tool calls from asking.
@@ -141,20 +164,25 @@ export async function geminiSettings(servers: McpServers, userSettingsPath: stri
       { command: server.command, args: server.args, env: server.env, trust: true },
     ]),
   );
-  return { ...base, mcpServers: { ...(asObject(base['mcpServers']) ?? {}), ...ours } };
+  const hooks = asObject(base['hooks']) ?? {};
+  const before = asArray(hooks['BeforeTool']);
+  return {
+    ...base,
+    mcpServers: { ...(asObject(base['mcpServers']) ?? {}), ...ours },
+    ...(hook && { hooks: { ...hooks, BeforeTool: [...before, hook] } }),
+  };
 }
 
 /**
- * A private GEMINI_CLI_HOME for an attempt with MCP servers, or {} without any. gemini reads MCP
- * servers only from settings files; system settings (GEMINI_CLI_SYSTEM_SETTINGS_PATH) are refused
+ * A private GEMINI_CLI_HOME for an attempt: its settings carry the policy hook and the MCP servers.
+ * gemini reads both only from settings files; system settings (GEMINI_CLI_SYSTEM_SETTINGS_PATH) are refused
  * unless root owns the file and every folder above it, and a project `.gemini/settings.json` would
  * land in the worktree and its commit. So `<attemptDir>/gemini-home/.gemini/` gets the user's
  * settings plus the servers, and links to everything else of the user's `~/.gemini` (credentials,
  * GEMINI.md, extensions), so logins and the user's setup keep working.
  */
-async function mcpHomeEnv(request: AgentRequest): Promise<Record<string, string>> {
+async function privateHomeEnv(request: AgentRequest): Promise<Record<string, string>> {
   const servers = await readMcpServers(request.mcpConfigPath);
-  if (Object.keys(servers).length === 0) return {};
   const userDir = userGeminiDir(request);
   const home = path.join(request.attemptDir, 'gemini-home');
   const dir = path.join(home, '.gemini');
@@ -163,7 +191,8 @@ async function mcpHomeEnv(request: AgentRequest): Promise<Record<string, string>
     if (name !== 'settings.json')
       await symlink(path.join(userDir, name), path.join(dir, name)).catch(() => undefined);
   }
-  const settings = await geminiSettings(servers, path.join(userDir, 'settings.json'));
+  const userSettings = path.join(userDir, 'settings.json');
+  const settings = await geminiSettings(servers, userSettings, geminiHookGroup(request));
   await writeFile(path.join(dir, 'settings.json'), `${JSON.stringify(settings, null, 2)}\n`);
   return { GEMINI_CLI_HOME: home };
 }
@@ -193,10 +222,13 @@ async function buildCommand(request: AgentRequest): Promise<AgentCommand> {
   return {
     file: geminiBackend.binary(request.settings),
     args,
-    env: agentEnv(request, { GEMINI_CLI_TRUST_WORKSPACE: 'true', ...(await mcpHomeEnv(request)) }),
+    env: agentEnv(request, { GEMINI_CLI_TRUST_WORKSPACE: 'true', ...(await privateHomeEnv(request)) }),
     cwd: request.cwd,
   };
 }
+
+/** What gemini 0.61 shows for a tool call a BeforeTool hook denied, before the hook's reason. */
+const HOOK_BLOCKED = /^Tool execution blocked: /;
 
 /** The parser for one gemini run. */
 export function createGeminiParser(): OutputParser {
@@ -251,7 +283,9 @@ export function createGeminiParser(): OutputParser {
         const events: AgentEvent[] = [
           { type: 'tool-result', ...(id !== undefined && { id }), isError, text },
         ];
-        if (asString(error?.['type']) === 'policy_violation') {
+        // A deny rule of the policy TOML, or a BeforeTool hook's deny (nightshift's policy check).
+        const hookBlocked = HOOK_BLOCKED.test(asString(line['output']) ?? '');
+        if (asString(error?.['type']) === 'policy_violation' || hookBlocked) {
           const command = (id !== undefined && commands.get(id)) || 'tool call';
           events.push({
             type: 'denied',

@@ -1,9 +1,11 @@
 /**
- * Claude Code's PreToolUse hook (DESIGN.md §8). Claude runs `nightshift hook pre-tool-use` before
- * each tool call with a JSON description on stdin; for a command the policy denies, the hook prints
- * `{"hookSpecificOutput":{"hookEventName":"PreToolUse","permissionDecision":"deny",
- * "permissionDecisionReason":"…"}}` and exits 0 — claude then skips the tool and shows the reason to
- * the model, in every permission mode. Allowed calls print nothing, so claude's own rules still apply.
+ * The hook every CLI runs before a shell command (DESIGN.md §8): claude's and codex's PreToolUse,
+ * gemini's BeforeTool. The CLI runs `nightshift hook pre-tool-use` with a JSON description of the
+ * call on stdin; for a command the policy denies, the hook prints the CLI's deny answer and exits 0
+ * — PreToolUse: `{"hookSpecificOutput":{"hookEventName":"PreToolUse","permissionDecision":"deny",
+ * "permissionDecisionReason":"…"}}`; BeforeTool: `{"decision":"deny","reason":"…"}` — and the CLI
+ * skips the tool and shows the reason to the model. Allowed calls print nothing, so the CLI's own
+ * rules still apply.
  */
 import { appendFileSync } from 'node:fs';
 import os from 'node:os';
@@ -21,14 +23,16 @@ export interface PreToolUseInput {
   readonly tool_input?: Readonly<Record<string, unknown>>;
 }
 
-/** The JSON a PreToolUse hook prints to deny a call. */
-export interface PreToolUseDenyOutput {
-  readonly hookSpecificOutput: {
-    readonly hookEventName: 'PreToolUse';
-    readonly permissionDecision: 'deny';
-    readonly permissionDecisionReason: string;
-  };
-}
+/** The JSON a hook prints to deny a call: PreToolUse (claude, codex) or BeforeTool (gemini). */
+type PreToolUseDenyOutput =
+  | {
+      readonly hookSpecificOutput: {
+        readonly hookEventName: 'PreToolUse';
+        readonly permissionDecision: 'deny';
+        readonly permissionDecisionReason: string;
+      };
+    }
+  | { readonly decision: 'deny'; readonly reason: string };
 
 /** One line of `$NIGHTSHIFT_DENIALS_FILE`: what was denied, where, and why. */
 export interface DenialRecord {
@@ -45,6 +49,9 @@ export interface DenialRecord {
   readonly attempt?: string;
 }
 
+/** Shell tools by CLI: claude's and codex's `Bash`, gemini's `run_shell_command`. */
+const SHELL_TOOLS = new Set(['Bash', 'run_shell_command']);
+
 /** Tools whose input names a file; they are checked against the secret folders (~/.ssh, …). */
 const FILE_TOOLS = new Set(['Read', 'Write', 'Edit', 'MultiEdit', 'NotebookEdit', 'Glob', 'Grep', 'LS']);
 
@@ -60,7 +67,7 @@ export function judgeToolCall(
   cwd: string,
 ): { command: string; denied: string; reason: string } | undefined {
   const tool = input.tool_name ?? '';
-  if (tool === 'Bash') {
+  if (SHELL_TOOLS.has(tool)) {
     const command = stringField(input.tool_input, 'command') ?? '';
     try {
       const verdict = evaluateCommand(policy, command, { cwd });
@@ -86,8 +93,9 @@ export function judgeToolCall(
   return undefined;
 }
 
-/** The hook's stdout for a denial. */
-export function denyOutput(reason: string): PreToolUseDenyOutput {
+/** The hook's stdout for a denial, in the shape of the event that called it. */
+function denyOutput(reason: string, event = 'PreToolUse'): PreToolUseDenyOutput {
+  if (event === 'BeforeTool') return { decision: 'deny', reason };
   return {
     hookSpecificOutput: {
       hookEventName: 'PreToolUse',
@@ -103,7 +111,7 @@ export interface HookResult {
   readonly stderr: string;
 }
 
-/** Runs the hook on claude's stdin text; appends denials to `NIGHTSHIFT_DENIALS_FILE` when set. */
+/** Runs the hook on the CLI's stdin text; appends denials to `NIGHTSHIFT_DENIALS_FILE` when set. */
 export function runPreToolUse(
   stdinText: string,
   env: Readonly<Record<string, string | undefined>>,
@@ -147,5 +155,5 @@ export function runPreToolUse(
       stderr += `nightshift hook pre-tool-use: cannot record the denial in ${file}: ${String(error)}\n`;
     }
   }
-  return { stdout: `${JSON.stringify(denyOutput(denial.reason))}\n`, stderr };
+  return { stdout: `${JSON.stringify(denyOutput(denial.reason, input.hook_event_name))}\n`, stderr };
 }

@@ -47,6 +47,14 @@ export const BYPASS_NAMES = [
 ] as const;
 export type BypassName = (typeof BYPASS_NAMES)[number];
 
+/** The bypasses a prefix rule cannot see and a hook that parses the command refuses. */
+export const PARSED_BYPASSES: readonly BypassName[] = [
+  'cd-rm-rf',
+  'rm-r-abs',
+  'git-C-push',
+  'git-c-alias-push',
+];
+
 /** A prepared canary: what the agent is asked to do, and the checks of what must hold. */
 export interface Canary {
   /** A folder outside the worktree holding `dir/canary.txt`. */
@@ -164,7 +172,11 @@ export function layerOf(result: string | undefined): string {
 export function agentCanarySuite(
   cli: FakeModelCli,
   groups: readonly CanaryGroup[] = ALL_IN_ONE,
-  options: { readonly parallel?: number } = {},
+  options: {
+    readonly parallel?: number;
+    /** Bypasses the policy layer itself must refuse (a hook that parses), not only the kernel. */
+    readonly byPolicy?: readonly BypassName[];
+  } = {},
 ): void {
   const bwrap = probeBwrap();
   const skip = cliSkip(cli) ?? (bwrap.ok ? undefined : bwrap.detail);
@@ -244,6 +256,11 @@ export function agentCanarySuite(
         ).toEqual([]);
         // Denials stay after the run: each refusal is listed by `task show`.
         expect(unrecorded, `${denials.join('\n')}\n${context}`).toEqual([]);
+        const byPolicy = (options.byPolicy ?? []).map((name) => `${name}: policy`);
+        expect(
+          report.map((line) => line.replace(/^\s*\S+ /, '')).filter((line) => byPolicy.includes(line)),
+          context,
+        ).toEqual(byPolicy);
       },
     );
   });

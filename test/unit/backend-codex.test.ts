@@ -33,6 +33,13 @@ describe('codex backend', () => {
       'workspace-write',
       '-C',
       '/work/repo',
+      '--dangerously-bypass-hook-trust',
+      '-c',
+      'features.hooks=true',
+      '-c',
+      expect.stringMatching(
+        /^hooks\.PreToolUse=\[\{ matcher = "Bash", hooks = \[\{ type = "command", command = ".*hook pre-tool-use"/,
+      ),
       '-c',
       'mcp_servers.nightshift.command="/usr/bin/node"',
       '-c',
@@ -175,6 +182,39 @@ describe('codex backend', () => {
     expect(parser.terminal?.(line)).toEqual([denied]);
     expect(parser.terminal?.(line)).toEqual([]);
     expect(parser.terminal?.('Reading prompt from stdin...')).toEqual([]);
+  });
+
+  it("reads a denial of nightshift's PreToolUse hook from its stderr (a reason ending in a full stop)", () => {
+    const parser = createCodexParser();
+    const line =
+      '2026-12-02T17:11:56.621254Z ERROR codex_core::tools::router: error=Command blocked by PreToolUse hook: git push is blocked by nightshift: agents never push. Leave your changes in the work tree.. Command: git -C . push origin HEAD:main';
+    expect(parser.terminal?.(line)).toEqual([
+      {
+        type: 'denied',
+        command: 'git -C . push origin HEAD:main',
+        reason: 'git push is blocked by nightshift: agents never push. Leave your changes in the work tree.',
+      },
+    ]);
+    expect(parser.terminal?.(line)).toEqual([]);
+  });
+
+  it("runs nightshift's hook before each shell command, and keeps quiet about the trust bypass it asks for", async () => {
+    const home = await mkdtemp(path.join(tmpdir(), 'codex-home-'));
+    const request = await testRequest({ env: { CODEX_HOME: home } });
+    const { args } = await codexBackend.buildCommand(request);
+    expect(args).toContain('--dangerously-bypass-hook-trust');
+    const hooks = args.find((arg) => arg.startsWith('hooks.PreToolUse='));
+    expect(hooks).toMatch(/matcher = "Bash".*hook pre-tool-use/);
+    const warning = JSON.stringify({
+      type: 'item.completed',
+      item: {
+        id: 'item_0',
+        type: 'error',
+        message:
+          '`--dangerously-bypass-hook-trust` is enabled. Enabled hooks may run without review for this invocation.',
+      },
+    });
+    expect(createCodexParser().push(warning)).toEqual([]);
   });
 
   it('calls what codex goes on after a warning, not an error', () => {

@@ -68,6 +68,23 @@ describe('nightshift hook pre-tool-use', () => {
     });
   });
 
+  it("answers gemini's BeforeTool call for run_shell_command in gemini's shape", async () => {
+    const dir = await tempDir();
+    const input = JSON.parse(
+      hookInput(dir, 'run_shell_command', { command: 'git -C . push origin HEAD:main' }),
+    ) as Record<string, unknown>;
+    const result = await runCli(['hook', 'pre-tool-use'], {
+      cwd: dir,
+      input: JSON.stringify({ ...input, hook_event_name: 'BeforeTool' }),
+      env: { NIGHTSHIFT_POLICY: undefined, NIGHTSHIFT_DENIALS_FILE: undefined },
+    });
+    expect(result.exitCode).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({
+      decision: 'deny',
+      reason: expect.stringMatching(/^git push is blocked by nightshift/) as unknown,
+    });
+  });
+
   it('prints nothing for an allowed command', async () => {
     const dir = await tempDir();
     const result = await runHook(dir, 'Bash', { command: 'ls -la' });
