@@ -4,8 +4,8 @@
  * bound writable over it: its worktree, a private /tmp (a tmpfs), the build caches and the agent
  * CLIs' own state folders, and — for git in the worktree — the object store, the worktree's admin
  * folder and the `nightshift/*` branch folder. Everything else of the repository (its other refs,
- * config, stash, packed-refs, hooks) and the main checkout stay read-only; the secrets folders are
- * hidden behind empty tmpfs mounts. The worktree's `.git` file is bound read-only so that removing
+ * config, stash, packed-refs, hooks) and the main checkout stay read-only; what git, gh and ssh
+ * could authenticate with is hidden or cleared (sandbox/credentials.ts). The worktree's `.git` file is bound read-only so that removing
  * it fails instead of letting git fall through to an enclosing repository (GIT_CEILING_DIRECTORIES
  * stops that search as well). Its own pid namespace (`--unshare-pid`), dying with its parent;
  * `--unshare-net` when `[sandbox] network = false` (loopback is kept).
@@ -20,6 +20,7 @@ import path from 'node:path';
 import { UserError } from '../errors.js';
 import { packageRoot } from '../paths.js';
 import { cliStateFolders } from './cli-state.js';
+import { credentialArgs, credentialEnv } from './credentials.js';
 import { bwrapBinary, probeBwrap, probeNestedBwrap, type BwrapProbe } from './probe.js';
 
 export { cliStateFolders } from './cli-state.js';
@@ -63,10 +64,6 @@ export interface Sandbox {
   readonly wrap: (file: string, args: readonly string[], scope: SandboxScope) => WrappedCommand;
 }
 
-/** Folders of the user's credentials: hidden (an empty tmpfs) inside the sandbox. */
-export const SECRET_DIRS = ['.ssh', '.aws', '.config/gcloud', '.gnupg', '.config/gh', '.docker', '.kube'];
-/** Credential files: replaced by an empty file inside the sandbox. */
-export const SECRET_FILES = ['.netrc', '.git-credentials', '.pgpass'];
 /** The agent CLIs' own state (logins, sessions, settings): writable so they keep working. */
 export const CLI_STATE = [
   '.claude',
@@ -243,14 +240,7 @@ export function bwrapArguments(
   for (const dir of inside) args.push('--bind', dir, dir);
 
   // Secrets are hidden last, so no writable folder above them shows them again.
-  for (const dir of SECRET_DIRS) {
-    const full = path.join(home, dir);
-    if (existsSync(full)) args.push('--tmpfs', full);
-  }
-  for (const name of SECRET_FILES) {
-    const full = path.join(home, name);
-    if (existsSync(full)) args.push('--ro-bind', '/dev/null', full);
-  }
+  args.push(...credentialArgs(home, env));
   // The worktree's `.git` link cannot be removed or rewritten; a checkout's own `.git` folder (a
   // gate run by `nightshift verify` in the main checkout) keeps its refs, stash and config read-only.
   const dotGit = path.join(worktree, '.git');
@@ -264,6 +254,7 @@ export function bwrapArguments(
     TMPDIR: '/tmp',
     // With its `.git` gone, git must not search upward into an enclosing repository.
     GIT_CEILING_DIRECTORIES: path.dirname(worktree),
+    ...credentialEnv(env),
   };
   return { args, env: added };
 }
