@@ -7,7 +7,8 @@
  * What a write costs grows with what changed (state-text.ts): `updateTask` replaces one task by a
  * changed copy and only that task is checked and serialised again, and in a large queue only the
  * task file holding it is written again (task-files.ts, state-file.ts); `updateMeta` changes what
- * is outside the tasks. `update` may change anything, so the next write checks and writes every
+ * is outside the tasks; `replaceTasks` sets a new list in which unchanged tasks are the objects
+ * the store already holds. `update` may change anything, so the next write checks and writes every
  * task again.
  * After each write a small summary (counts, last run) goes to `.nightshift/status.json` for
  * `nightshift status` (status-summary.ts).
@@ -194,6 +195,19 @@ export class Store {
     this.#dirty = true;
     this.#schedule();
     return next;
+  }
+
+  /**
+   * Replaces the task list by `tasks`. Tasks that are the very objects the store holds keep their
+   * checked texts (and the files holding only them are not written again); the others are checked
+   * and serialised on the next write. The store's own task objects must not have been changed in
+   * place: pass changed copies (as a write applied to a draft gives).
+   */
+  replaceTasks(tasks: Task[]): void {
+    if (this.#closed) throw new Error('Store.replaceTasks after close()');
+    this.#db.data.tasks = tasks;
+    this.#dirty = true;
+    this.#schedule();
   }
 
   /**

@@ -9,6 +9,7 @@ import { UserError } from '../../source/errors.js';
 import { projectPaths, type ProjectPaths } from '../../source/paths.js';
 import { STATE_VERSION, type State } from '../../source/store/schema.js';
 import { Store } from '../../source/store/store.js';
+import { applyTaskWriteToStore } from '../../source/store/apply-task-write.js';
 import { readStateForDisplay } from '../../source/store/read-state.js';
 import {
   INLINE_TASKS_MAX,
@@ -92,6 +93,33 @@ describe('a large queue in task files', () => {
     expect([...third.keys()].filter((name) => !after.has(name))).toHaveLength(1);
     await reopened.close();
     expect((await readStateForDisplay(root)).tasks[5]?.notes).toBe('again');
+  });
+
+  it('a queue write (task add, task learn) rewrites only the file it changed', async () => {
+    const store = await storeWith(QUEUE);
+    const before = await taskFiles();
+    await applyTaskWriteToStore(store, { op: 'learn', taskId: 't1500', text: 'use the fast path' });
+    await store.flush();
+    const afterLearn = await taskFiles();
+    const learned = [...afterLearn.keys()].filter((name) => !before.has(name));
+    expect(learned).toEqual([expect.stringMatching(/^tasks-001400\./)]);
+    expect(store.lastTasksWritten).toBe(1);
+
+    await applyTaskWriteToStore(store, {
+      op: 'add',
+      tasks: [{ id: 'extra', title: 'One more', steps: ['do it'], verification: { commands: ['true'] } }],
+    });
+    await store.flush();
+    const afterAdd = await taskFiles();
+    // The new task goes into a new last file; every earlier file is the same file, untouched.
+    const added = [...afterAdd.keys()].filter((name) => !afterLearn.has(name));
+    expect(added).toHaveLength(1);
+    for (const [name, mtime] of afterAdd) if (!added.includes(name)) expect(mtime).toBe(afterLearn.get(name));
+    expect(store.lastTasksWritten).toBe(1);
+    await store.close();
+    const reopened = await readStateForDisplay(root);
+    expect(reopened.tasks).toHaveLength(QUEUE + 1);
+    expect(reopened.tasks.at(-1)?.id).toBe('extra');
   });
 
   it('keeps a small queue inline, and deletes the task files once the queue shrinks to it', async () => {
