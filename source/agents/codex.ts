@@ -43,6 +43,7 @@ import {
 } from './common.js';
 import { readMcpServers, type McpServers } from '../mcp/servers-file.js';
 import { oneLine, shellCommand } from '../text.js';
+import { loginSpentReporter, withLoginHint } from './codex-login.js';
 
 /** Env var (in the request's env or nightshift's own) that points codex at another Responses API. */
 export const CODEX_BASE_URL_VAR = 'NIGHTSHIFT_CODEX_BASE_URL';
@@ -229,6 +230,7 @@ export function createCodexParser(): OutputParser {
   let threadId: string | undefined;
   let lastMessage = '';
   let sandboxReported = false;
+  const spentLogin = loginSpentReporter();
   const announced = new Set<string>();
   const rejected = new Set<string>();
 
@@ -311,6 +313,8 @@ export function createCodexParser(): OutputParser {
       //   "Rejected(\"`/bin/bash -lc 'git push origin main'` rejected: nightshift policy: …\")" }
       // A command nightshift's PreToolUse hook denied, likewise only on stderr:
       //   ERROR codex_core::tools::router: error=Command blocked by PreToolUse hook: REASON. Command: CMD
+      const spent = spentLogin(raw);
+      if (spent) return spent;
       const match = CODEX_REJECTED.exec(raw) ?? hookBlocked(raw);
       if (!match) return [];
       const command = unwrapShell(match[1] ?? '');
@@ -348,7 +352,9 @@ export function createCodexParser(): OutputParser {
           ];
         }
         case 'turn.failed': {
-          const message = asString(asObject(line['error'])?.['message']) ?? 'codex turn failed';
+          const message = withLoginHint(
+            asString(asObject(line['error'])?.['message']) ?? 'codex turn failed',
+          );
           return [
             { type: 'error', message },
             {
@@ -361,7 +367,7 @@ export function createCodexParser(): OutputParser {
         }
         case 'error': {
           // "Reconnecting... 2/5" is a warning: codex retries; a fatal error is followed by turn.failed.
-          const message = asString(line['message']) ?? 'codex reported an error';
+          const message = withLoginHint(asString(line['message']) ?? 'codex reported an error');
           return [{ type: 'error', message, ...(/^Reconnecting/i.test(message) && { warning: true }) }];
         }
         default:

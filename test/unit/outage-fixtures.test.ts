@@ -15,7 +15,7 @@ import { createGeminiParser } from '../../source/agents/gemini.js';
 import { createOpencodeParser } from '../../source/agents/opencode.js';
 import { classifyOutage, type OutageKind } from '../../source/agents/outage.js';
 import { repoRoot } from '../support/cli.js';
-import { parseFixture } from '../support/agent-clis.js';
+import { fixtureLines, parseFixture } from '../support/agent-clis.js';
 
 const CLIS: Readonly<Record<string, { parser: () => OutputParser; kinds: readonly OutageKind[] }>> = {
   claude: { parser: createClaudeParser, kinds: ['server', 'rate-limit', 'auth'] },
@@ -61,5 +61,29 @@ describe('outages as the real CLIs report them', () => {
     const errors = events.flatMap((event) => (event.type === 'error' ? [event.message] : []));
     expect(errors).toHaveLength(1);
     expect(classifyOutage(errors[0]!)?.kind, errors[0]).toBe('network');
+  });
+
+  it('codex: a spent refresh token (its ChatGPT login) is an auth outage that says to run `codex login`', async () => {
+    // Captured from the real codex 0.169 against test/support/fake-chatgpt.ts, the user's refresh
+    // token spent before codex started: its JSON on stdout, and what it printed on stderr.
+    const events = await parseFixture(createCodexParser, 'codex/0.169.0/refresh-token-spent.jsonl');
+    const errors = events.flatMap((event) =>
+      event.type === 'error' && !event.warning ? [event.message] : [],
+    );
+    expect(errors.length).toBeGreaterThan(0);
+    for (const message of errors) {
+      expect(classifyOutage(message)?.kind, message).toBe('auth');
+      expect(message).toContain('Run `codex login`');
+    }
+    const parser = createCodexParser();
+    const stderr = (await fixtureLines('codex/0.169.0/refresh-token-spent.stderr.txt')).flatMap((line) => [
+      ...(parser.terminal?.(line) ?? []),
+    ]);
+    // codex tries the refresh again and again, printing each failure: one event says it.
+    expect(stderr).toHaveLength(1);
+    expect(stderr[0]).toMatchObject({ type: 'error' });
+    const message = stderr[0]!.type === 'error' ? stderr[0]!.message : '';
+    expect(classifyOutage(message)?.kind).toBe('auth');
+    expect(message).toContain('Run `codex login`');
   });
 });
