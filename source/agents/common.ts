@@ -247,6 +247,16 @@ export async function promptArgument(request: AgentRequest): Promise<string> {
   return `Your complete instructions are in the file ${file}. Read that whole file first, then do exactly what it says.`;
 }
 
+/** The environment nightshift's policy hook reads: passed to it in its own env by CLIs that sanitize theirs. */
+const HOOK_ENV = ['NIGHTSHIFT_POLICY', 'NIGHTSHIFT_DENIALS_FILE', 'NIGHTSHIFT_TASK_ID', 'NIGHTSHIFT_ATTEMPT'];
+
+/** The request's values of the variables nightshift's policy hook reads. */
+export function hookEnv(request: AgentRequest): Record<string, string> {
+  return Object.fromEntries(
+    HOOK_ENV.flatMap((name) => (request.env[name] === undefined ? [] : [[name, request.env[name]]])),
+  );
+}
+
 /** The env every backend adds: NIGHTSHIFT_* from the request plus the backend's own variables. */
 export function agentEnv(
   request: AgentRequest,

@@ -21,6 +21,7 @@ import {
   asObject,
   asString,
   classifyAgent,
+  hookEnv,
   denyReason,
   modelFor,
   parseJsonLine,
@@ -131,14 +132,10 @@ function userModel(settings: JsonObject): string {
   return asString(model) ?? asString(asObject(model)?.['name']) ?? '';
 }
 
-/** The environment nightshift's hook reads; gemini gives hooks a sanitized one (none of these under CI). */
-const HOOK_ENV = ['NIGHTSHIFT_POLICY', 'NIGHTSHIFT_DENIALS_FILE', 'NIGHTSHIFT_TASK_ID', 'NIGHTSHIFT_ATTEMPT'];
-
 /** The BeforeTool hook group that runs nightshift's policy check before each shell command. */
 export function geminiHookGroup(request: AgentRequest): JsonObject {
-  const env = Object.fromEntries(
-    HOOK_ENV.flatMap((name) => (request.env[name] === undefined ? [] : [[name, request.env[name]]])),
-  );
+  // gemini gives hooks a sanitized env (none of nightshift's variables under CI): pass them.
+  const env = hookEnv(request);
   const command = shellCommand([...request.nightshiftCommand, 'hook', 'pre-tool-use']);
   return {
     matcher: `^${SHELL_TOOL}$`,

@@ -5,13 +5,17 @@
  * step_finish and error. A tool_use line is printed once the tool has finished, so it carries both
  * the call and its result.
  *
- * Policy (DESIGN.md §8): a `permission.bash` map in OPENCODE_CONFIG_CONTENT. OpenCode applies the
- * LAST matching pattern, so the catch-all comes first. In `run` mode a permission that would "ask"
- * is rejected automatically (without --auto), so nothing here can hang on a question.
+ * Policy (DESIGN.md §8): a plugin (opencode-plugin.ts) whose `tool.execute.before` hook runs
+ * nightshift's parser (`nightshift hook pre-tool-use`) before each bash call and throws to refuse
+ * it, added to `plugin` in OPENCODE_CONFIG_CONTENT; and a `permission.bash` map there, the spelling
+ * layer. OpenCode applies the LAST matching pattern, so the catch-all comes first. In `run` mode a
+ * permission that would "ask" is rejected automatically (without --auto), so nothing here can hang
+ * on a question.
  */
 import type { AgentCommand, AgentEvent, AgentRequest, Backend, OutputParser } from './backend.js';
 import {
   activePatterns,
+  asArray,
   agentEnv,
   asNumber,
   asObject,
@@ -25,6 +29,7 @@ import {
   type JsonObject,
 } from './common.js';
 import { readMcpServers, type McpServers } from '../mcp/servers-file.js';
+import { OPENCODE_PLUGIN_DENIAL, writeOpencodePlugin } from './opencode-plugin.js';
 import { oneLine } from '../text.js';
 
 /** OpenCode tool names → the names the board uses for every backend. */
@@ -57,9 +62,14 @@ export function opencodePermission(request: AgentRequest): JsonObject {
 
 /**
  * The OPENCODE_CONFIG_CONTENT for the request: the caller's own config content (e.g. a provider
- * for a loopback test server) with nightshift's permission table laid over it.
+ * for a loopback test server) with nightshift's permission table laid over it, and `plugin` (the
+ * policy plugin's file URL) added to the caller's plugins.
  */
-export function opencodeConfig(request: AgentRequest, existing: string | undefined): JsonObject {
+export function opencodeConfig(
+  request: AgentRequest,
+  existing: string | undefined,
+  plugin?: string,
+): JsonObject {
   let base: JsonObject = {};
   if (existing) {
     try {
@@ -70,7 +80,13 @@ export function opencodeConfig(request: AgentRequest, existing: string | undefin
     }
   }
   const permission = { ...(asObject(base['permission']) ?? {}), ...opencodePermission(request) };
-  return { $schema: 'https://opencode.ai/config.json', ...base, permission };
+  const plugins = asArray(base['plugin']);
+  return {
+    $schema: 'https://opencode.ai/config.json',
+    ...base,
+    permission,
+    ...(plugin && { plugin: [...plugins, plugin] }),
+  };
 }
 
 /** The config with the request's stdio MCP servers added to its `mcp` table (`type: "local"`). */
@@ -88,7 +104,11 @@ export function withOpencodeMcp(config: JsonObject, servers: McpServers): JsonOb
 async function buildCommand(request: AgentRequest): Promise<AgentCommand> {
   const model = modelFor(request);
   const config = withOpencodeMcp(
-    opencodeConfig(request, request.env['OPENCODE_CONFIG_CONTENT'] ?? process.env['OPENCODE_CONFIG_CONTENT']),
+    opencodeConfig(
+      request,
+      request.env['OPENCODE_CONFIG_CONTENT'] ?? process.env['OPENCODE_CONFIG_CONTENT'],
+      await writeOpencodePlugin(request),
+    ),
     await readMcpServers(request.mcpConfigPath),
   );
   const args = [
@@ -132,7 +152,13 @@ export function createOpencodeParser(): OutputParser {
       { type: 'tool-call', ...(id !== undefined && { id }), name, input: summarizeToolCall(name, input) },
       { type: 'tool-result', ...(id !== undefined && { id }), isError, text },
     ];
-    if (isError && DENIAL_TEXT.test(text)) {
+    const pluginDenial = text.indexOf(OPENCODE_PLUGIN_DENIAL);
+    if (isError && pluginDenial !== -1) {
+      // nightshift's policy plugin threw (opencode-plugin.ts); opencode goes on after it.
+      const command = asString(input?.['command']) ?? summarizeToolCall(name, input);
+      const reason = text.slice(pluginDenial + OPENCODE_PLUGIN_DENIAL.length);
+      events.push({ type: 'denied', command, reason: oneLine(reason, 200) });
+    } else if (isError && DENIAL_TEXT.test(text)) {
       const command = asString(input?.['command']) ?? summarizeToolCall(name, input);
       if (OUTSIDE_WORKTREE.test(text)) {
         // Not the command policy: opencode refuses paths outside --dir (its external_directory

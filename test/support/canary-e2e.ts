@@ -256,11 +256,15 @@ export function agentCanarySuite(
         ).toEqual([]);
         // Denials stay after the run: each refusal is listed by `task show`.
         expect(unrecorded, `${denials.join('\n')}\n${context}`).toEqual([]);
+        // In any order: a CLI whose refusals end its session tries them in tasks of their own.
         const byPolicy = (options.byPolicy ?? []).map((name) => `${name}: policy`);
         expect(
-          report.map((line) => line.replace(/^\s*\S+ /, '')).filter((line) => byPolicy.includes(line)),
+          report
+            .map((line) => line.replace(/^\s*\S+ /, ''))
+            .filter((line) => byPolicy.includes(line))
+            .sort(),
           context,
-        ).toEqual(byPolicy);
+        ).toEqual(byPolicy.sort());
       },
     );
   });

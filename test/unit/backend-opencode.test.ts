@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createOpencodeParser, opencodeBackend } from '../../source/agents/opencode.js';
+import { OPENCODE_PLUGIN_DENIAL } from '../../source/agents/opencode-plugin.js';
 import { agentClis, parseFixture, runCli, skipReason, testRequest } from '../support/agent-clis.js';
 
 describe('opencode backend', () => {
@@ -138,24 +139,40 @@ describe('opencode backend', () => {
   });
 });
 
-describe('opencode refusals that are not the command policy', () => {
+/** opencode's line for a bash call that ended in `error`. */
+function bashErrorLine(command: string, error: string): string {
+  return JSON.stringify({
+    type: 'tool_use',
+    sessionID: 'ses_1',
+    part: { type: 'tool', tool: 'bash', callID: 'c1', state: { status: 'error', input: { command }, error } },
+  });
+}
+
+describe('opencode refusals', () => {
+  it('a call nightshift’s policy plugin refused (its thrown error) is a denied event', () => {
+    const line = bashErrorLine(
+      'git -C . push origin main',
+      `Error: ${OPENCODE_PLUGIN_DENIAL}git push is blocked by the nightshift policy.`,
+    );
+    expect(
+      createOpencodeParser()
+        .push(line)
+        .filter((event) => event.type === 'denied'),
+    ).toEqual([
+      {
+        type: 'denied',
+        command: 'git -C . push origin main',
+        reason: 'git push is blocked by the nightshift policy.',
+      },
+    ]);
+  });
+
   it('a path outside the worktree is an error in opencode words, not "denied by policy"', () => {
     const parser = createOpencodeParser();
-    const line = JSON.stringify({
-      type: 'tool_use',
-      sessionID: 'ses_1',
-      part: {
-        type: 'tool',
-        tool: 'bash',
-        callID: 'c1',
-        state: {
-          status: 'error',
-          input: { command: 'cat /etc/hostname' },
-          error:
-            'The user has specified a rule which prevents you from using this specific tool call. Here are some of the relevant rules [{"permission":"external_directory","pattern":"/etc/*","action":"ask"}]',
-        },
-      },
-    });
+    const line = bashErrorLine(
+      'cat /etc/hostname',
+      'The user has specified a rule which prevents you from using this specific tool call. Here are some of the relevant rules [{"permission":"external_directory","pattern":"/etc/*","action":"ask"}]',
+    );
     const events = parser.push(line);
     expect(events.some((e) => e.type === 'denied')).toBe(false);
     expect(events.find((e) => e.type === 'error')).toMatchObject({
