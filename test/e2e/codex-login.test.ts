@@ -5,13 +5,14 @@
  * a copy of auth.json, the refresh would land in the copy and attempt 2 — or the user's own codex
  * afterwards — would spend the old refresh token again and be refused.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { agentClis } from '../support/agent-clis.js';
-import { LESSON, withReflection } from '../support/agent-e2e.js';
+import { LESSON, REFLECT_MARKER, withReflection } from '../support/agent-e2e.js';
+import { runThroughOutage } from '../support/outage-e2e.js';
 import { addTask, agentProject, cliSkip, type AgentProject } from '../support/agent-project.js';
 import { repoRoot, tempDir } from '../support/cli.js';
 import { stopRunAfterEach } from '../support/test-run.js';
@@ -151,6 +152,71 @@ describe.skipIf(skip !== undefined)('the engine with codex logged in with ChatGP
       expect(plain.stdout).toContain('Hello from the fake.');
       expect(f.responses.slice(before).every((r) => r.accepted)).toBe(true);
       expect(f.refreshes.every((r) => r.accepted)).toBe(true);
+    },
+  );
+
+  it(
+    'a spent refresh token pauses the queue as a refused login that says to run `codex login`; after the login the task lands, no retry spent',
+    { timeout: RUN_MS + 120_000 },
+    async () => {
+      const model = (started.fake = await startFakeModel({
+        api: 'responses',
+        script: withReflection(byMarker({ spent: steps([write('c.txt', 'C\n'), say('Wrote C.')]) })),
+      }));
+      await mkdir(path.join(repoRoot, '.test-cache'), { recursive: true });
+      certs = await mkdtemp(path.join(repoRoot, '.test-cache', 'chatgpt-certs-'));
+      const f = await startFakeChatgpt(model, certs);
+      chatgpt = f;
+      // The user's auth.json holds a refresh token another codex has already spent.
+      f.refreshElsewhere();
+      const p = await agentProject('codex', model.baseUrl, {
+        homeFiles: {
+          '.codex/config.toml': `model = "gpt-5.1-codex"\nchatgpt_base_url = "${f.chatgptBaseUrl}"\n`,
+          '.codex/auth.json': f.authJson(),
+        },
+        env: { CODEX_REFRESH_TOKEN_URL_OVERRIDE: f.tokenUrl, CODEX_CA_CERTIFICATE: f.caFile },
+      });
+      started.project = p;
+      expect((await p.run(addTask('spent', 'spent', { verify: ['grep -qx C c.txt'] }))).exitCode).toBe(0);
+      const outage = await runThroughOutage(
+        p,
+        [() => undefined],
+        // The user runs `codex login`: their auth.json holds a login the fake accepts.
+        () => writeFileSync(path.join(p.home, '.codex', 'auth.json'), f.authJson(f.current())),
+        ['run', '--no-ui', '--max-retries', '0'],
+        RUN_MS,
+      );
+      const context = `exit ${outage.run.exitCode}\n${outage.run.stdout}\n${outage.run.stderr}\nrefreshes ${JSON.stringify(f.refreshes)}`;
+      expect(outage.run.exitCode, context).toBe(0);
+      const task = p.task('spent');
+      expect(task.status, context).toBe('done');
+      const outcomes = task.attempts.map((a) => a.outcome);
+      expect(outcomes.at(-1), context).toBe('passed');
+      expect(outcomes.slice(0, -1).length, context).toBeGreaterThan(0);
+      expect(
+        outcomes.slice(0, -1).every((o) => o === 'interrupted'),
+        context,
+      ).toBe(true);
+      for (const attempt of task.attempts.slice(0, -1))
+        expect(attempt.summary, context).toMatch(
+          /^outage: the login or API key was refused \(.*Run `codex login`/,
+        );
+      expect(outage.pauses.length, context).toBeGreaterThan(0);
+      for (const pause of outage.pauses) {
+        expect(pause, context).toContain('queue paused: outage: the login or API key was refused (');
+        expect(pause, context).toContain('Run `codex login`');
+        expect(pause, context).toMatch(/no retry spent$/);
+      }
+      expect(outage.status).toContain(
+        'engine: paused (outage: the login or API key was refused; resumes by itself at ',
+      );
+      // codex was refused by the token endpoint; no reflection, no lesson.
+      expect(
+        f.refreshes.some((r) => !r.accepted),
+        context,
+      ).toBe(true);
+      for (const attempt of task.attempts) expect(attempt.reflection).toBeUndefined();
+      expect(model.conversations.some((c) => c.userText.includes(REFLECT_MARKER))).toBe(false);
     },
   );
 });

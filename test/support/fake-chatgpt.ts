@@ -67,8 +67,10 @@ export interface FakeChatgpt {
   readonly refreshes: readonly RefreshRequest[];
   /** The bearer of each Responses request, and whether the fake let it through. */
   readonly responses: readonly { readonly bearer: string; readonly accepted: boolean }[];
-  /** The user's `$CODEX_HOME/auth.json` for the first login, whose access token has expired. */
-  readonly authJson: () => string;
+  /** The user's `$CODEX_HOME/auth.json` for `tokens` (default: the first login, its access token expired). */
+  readonly authJson: (tokens?: ChatgptTokens) => string;
+  /** Another codex refreshed the login: its refresh token is spent, a new login is current. */
+  readonly refreshElsewhere: () => void;
   readonly close: () => Promise<void>;
 }
 
@@ -270,14 +272,18 @@ export async function startFakeChatgpt(model: FakeModel, dir: string): Promise<F
     logins,
     refreshes,
     responses,
-    authJson: () =>
+    refreshElsewhere: () => {
+      spent.add(current().refreshToken);
+      login(Math.floor(Date.now() / 1000) + 3600);
+    },
+    authJson: (tokens = logins[0]!) =>
       `${JSON.stringify(
         {
           OPENAI_API_KEY: null,
           tokens: {
-            id_token: logins[0]!.idToken,
-            access_token: logins[0]!.accessToken,
-            refresh_token: logins[0]!.refreshToken,
+            id_token: tokens.idToken,
+            access_token: tokens.accessToken,
+            refresh_token: tokens.refreshToken,
             account_id: accountId,
           },
           last_refresh: new Date(Date.now() - 9 * 86_400_000).toISOString(),
