@@ -255,9 +255,11 @@ export function agentEngineSuite(cli: FakeModelCli): void {
           const run = await p.run(['run', '--no-ui', '-v'], { timeoutMs: RUN_MS });
           expect(run.exitCode, describeRun(run, f)).toBe(0);
           expect((await p.git('ls-remote', 'origin', 'refs/heads/main')).trim()).toBe(remoteHead);
-          // The CLI's own mechanism refused it, and said why.
+          // nightshift's hook in the CLI (or the CLI's own rules behind it) refused it, and said why.
           expect(
-            f.toolResults().some((text) => /nightshift policy|rule which prevents/i.test(text)),
+            f
+              .toolResults()
+              .some((text) => /blocked by nightshift|nightshift policy|rule which prevents/i.test(text)),
             JSON.stringify(f.toolResults()),
           ).toBe(true);
           expect(remote).toBeTruthy();
