@@ -26,6 +26,11 @@ export interface AgentRequest {
   readonly mcpConfigPath?: string;
   /** The `nightshift` executable (node + script) hooks call back into, e.g. for pre-tool-use. */
   readonly nightshiftCommand: readonly string[];
+  /**
+   * True when nightshift's kernel sandbox (bwrap) holds the agent: a CLI with a sandbox of its own
+   * (codex) then runs without it, so there is one sandbox, ours, and the CLI reports every command.
+   */
+  readonly sandboxed?: boolean;
 }
 
 /** A ready-to-spawn command. `stdout` carries the CLI's machine-readable output. */

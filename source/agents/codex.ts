@@ -150,6 +150,17 @@ export async function codexTmpdir(request: AgentRequest, home: string): Promise<
   return dir;
 }
 
+/**
+ * codex's own sandbox mode. Under nightshift's bwrap it is off (`danger-full-access`): ours holds
+ * (stricter: the repository's refs, stash and config read-only, ~/.ssh hidden), and codex 0.169
+ * reports commands in `exec --json` only when its own sandbox is off — with it on, no
+ * `command_execution` item is printed, so the board could not show a command and a kernel refusal
+ * could not become a denial. Without ours, codex keeps its workspace-write sandbox.
+ */
+export function codexSandboxMode(request: Pick<AgentRequest, 'sandboxed'>): string {
+  return request.sandboxed ? 'danger-full-access' : 'workspace-write';
+}
+
 async function buildCommand(request: AgentRequest): Promise<AgentCommand> {
   const home = codexHome(request);
   const tmpdir = await codexTmpdir(request, home);
@@ -163,7 +174,7 @@ async function buildCommand(request: AgentRequest): Promise<AgentCommand> {
     '--json',
     '--skip-git-repo-check',
     '-s',
-    process.env['NIGHTSHIFT_CODEX_SANDBOX'] || 'workspace-write', // danger-full-access when our bwrap holds it and nesting fails (sandbox/bwrap.ts)
+    codexSandboxMode(request),
     '-C',
     request.cwd,
     ...(baseUrl ? codexProviderOverrides(baseUrl) : []),

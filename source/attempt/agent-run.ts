@@ -32,6 +32,7 @@ export function agentRequest(
     settings: deps.settings,
     policy: deps.policy,
     nightshiftCommand: deps.nightshiftCommand,
+    sandboxed: deps.sandbox?.kind === 'bwrap',
     env: {
       NIGHTSHIFT_TASK_ID: context.task.id,
       NIGHTSHIFT_ATTEMPT: String(context.attempt),

@@ -21,10 +21,10 @@ import { UserError } from '../errors.js';
 import { packageRoot } from '../paths.js';
 import { cliStateFolders } from './cli-state.js';
 import { credentialArgs, credentialEnv } from './credentials.js';
-import { bwrapBinary, probeBwrap, probeNestedBwrap, type BwrapProbe } from './probe.js';
+import { bwrapBinary, probeBwrap, type BwrapProbe } from './probe.js';
 
 export { cliStateFolders } from './cli-state.js';
-export { bwrapBinary, probeBwrap, probeNestedBwrap, type BwrapProbe } from './probe.js';
+export { bwrapBinary, probeBwrap, type BwrapProbe } from './probe.js';
 
 /** The `[sandbox]` table of nightshift.toml. */
 export interface SandboxSettings {
@@ -264,22 +264,14 @@ export function bwrapArguments(
  * for bwrap (`mode = "bwrap"`) where it cannot work gets an error, never a silent run without it; a
  * project on `mode = "auto"` (the default) runs without it, and `run`'s first line says so and why.
  */
-export function chooseSandbox(
-  settings: SandboxSettings,
-  probe: () => BwrapProbe = probeBwrap,
-  nestedProbe: () => boolean = probeNestedBwrap,
-): Sandbox {
+export function chooseSandbox(settings: SandboxSettings, probe: () => BwrapProbe = probeBwrap): Sandbox {
   if (settings.mode === 'off') return NO_SANDBOX;
   const probed: BwrapProbe =
     process.platform === 'linux'
       ? probe()
       : { ok: false, detail: `bubblewrap needs Linux; this is ${process.platform}` };
-  if (probed.ok) {
-    // codex starts its own bubblewrap sandbox inside ours; where namespaces do not nest, codex's
-    // is turned off (`-s danger-full-access`) and ours is the one that holds (agents/codex.ts).
-    if (!nestedProbe()) process.env['NIGHTSHIFT_CODEX_SANDBOX'] = 'danger-full-access';
-    return bwrapSandbox(settings);
-  }
+  // codex's own sandbox is turned off under ours (agents/codex.ts, codexSandboxMode).
+  if (probed.ok) return bwrapSandbox(settings);
   if (settings.mode === 'bwrap')
     throw new UserError(`[sandbox] mode = "bwrap" but bwrap cannot work here: ${probed.detail}`, {
       hint: 'install bubblewrap (apt-get install bubblewrap) and check it with `nightshift doctor`, or set [sandbox] mode = "off" in nightshift.toml to run agents without it',

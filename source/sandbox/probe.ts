@@ -1,7 +1,4 @@
-/**
- * Whether bubblewrap works on this machine (`doctor`, `run`'s refusal) and whether it nests (codex
- * starts its own bubblewrap inside ours).
- */
+/** Whether bubblewrap works on this machine (`doctor`, `run`'s refusal). */
 import { spawnSync } from 'node:child_process';
 
 /** The bwrap program: NIGHTSHIFT_BWRAP when set (tests, a bwrap outside PATH), else `bwrap`. */
@@ -56,15 +53,4 @@ export function probeBwrap(bwrap = bwrapBinary()): BwrapProbe {
   }
   const version = spawnSync(bwrap, ['--version'], { encoding: 'utf8', timeout: 5000 });
   return { ok: true, detail: (version.stdout || 'bwrap').trim() };
-}
-
-/** True when a bwrap sandbox can start another one inside (as codex's own sandbox does). */
-export function probeNestedBwrap(bwrap = bwrapBinary()): boolean {
-  const inner = ['--ro-bind', '/', '/', '--dev', '/dev', '--unshare-pid', '/bin/sh', '-c', 'true'];
-  const result = spawnSync(bwrap, probeArgs([bwrap, ...inner]), {
-    encoding: 'utf8',
-    timeout: 10_000,
-    stdio: 'ignore',
-  });
-  return result.status === 0;
 }

@@ -64,6 +64,19 @@ describe('codex backend', () => {
     expect(rules).toContain('# not expressible as a prefix rule: curl * | sh');
   });
 
+  it("turns codex's own sandbox off under nightshift's, and keeps it without", async () => {
+    const userHome = await mkdtemp(path.join(tmpdir(), 'ns-codex-user-'));
+    const mode = async (sandboxed: boolean | undefined): Promise<string | undefined> => {
+      const request = { ...(await testRequest({ env: { CODEX_HOME: userHome } })), sandboxed };
+      const { args } = await codexBackend.buildCommand(request);
+      return args[args.indexOf('-s') + 1];
+    };
+    // Under bwrap codex's own sandbox would hide every command from `exec --json` (codex 0.169).
+    expect(await mode(true)).toBe('danger-full-access');
+    expect(await mode(false)).toBe('workspace-write');
+    expect(await mode(undefined)).toBe('workspace-write');
+  });
+
   it('layers a responses provider when a base URL is given, and allow rules in allowlist mode', async () => {
     const userHome = await mkdtemp(path.join(tmpdir(), 'ns-codex-user-'));
     const request = await testRequest({

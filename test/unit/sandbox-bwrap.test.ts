@@ -6,7 +6,7 @@
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   bwrapArguments,
   bwrapSandbox,
@@ -22,20 +22,16 @@ const works = () => ({ ok: true, detail: 'bubblewrap 0.8.0' });
 const broken = () => ({ ok: false, detail: 'bwrap cannot create namespaces here' });
 const settings = { network: true, writable: [] as string[] };
 
-afterEach(() => {
-  delete process.env['NIGHTSHIFT_CODEX_SANDBOX'];
-});
-
 describe('chooseSandbox', () => {
   it('auto: bwrap where it works, else off saying why', () => {
-    expect(chooseSandbox({ ...settings, mode: 'auto' }, works, () => true).kind).toBe('bwrap');
-    const off = chooseSandbox({ ...settings, mode: 'auto' }, broken, () => true);
+    expect(chooseSandbox({ ...settings, mode: 'auto' }, works).kind).toBe('bwrap');
+    const off = chooseSandbox({ ...settings, mode: 'auto' }, broken);
     expect(off.kind).toBe('off');
     expect(off.describe).toContain('bwrap cannot create namespaces here');
   });
 
   it('bwrap: refuses with a clear message and a hint when bwrap cannot work', () => {
-    const choose = () => chooseSandbox({ ...settings, mode: 'bwrap' }, broken, () => true);
+    const choose = () => chooseSandbox({ ...settings, mode: 'bwrap' }, broken);
     expect(choose).toThrow(UserError);
     expect(choose).toThrow(/\[sandbox\] mode = "bwrap" but bwrap cannot work here/);
   });
@@ -50,13 +46,6 @@ describe('chooseSandbox', () => {
       args: ['status'],
       env: {},
     });
-  });
-
-  it("turns codex's own sandbox off only when namespaces do not nest inside ours", () => {
-    chooseSandbox({ ...settings, mode: 'auto' }, works, () => true);
-    expect(process.env['NIGHTSHIFT_CODEX_SANDBOX']).toBeUndefined();
-    chooseSandbox({ ...settings, mode: 'auto' }, works, () => false);
-    expect(process.env['NIGHTSHIFT_CODEX_SANDBOX']).toBe('danger-full-access');
   });
 });
 
