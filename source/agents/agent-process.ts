@@ -102,6 +102,11 @@ export interface AgentResult {
    * network; see outage.ts): what the CLI last reported of it. Not a failure of the task.
    */
   readonly outage?: Outage;
+  /**
+   * The refusal or error the CLI reported last, when nothing but usage followed it and no result
+   * event came (opencode ends its session on some refusals): a failed exit's cause, in its words.
+   */
+  readonly endedOn?: string;
 }
 
 /** What a running agent reports. */
@@ -208,6 +213,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentProce
   let sessionId: string | undefined;
   let resultText: string | undefined;
   let lastText = '';
+  let endedOn: string | undefined;
   let resultOk: boolean | undefined;
   // Outage errors since the agent last made progress (text, a tool call or result, usage).
   let outage: { readonly since: number; last: Outage } | undefined;
@@ -228,6 +234,10 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentProce
       summary.usageCost += event.costUsd ?? 0;
     } else if (event.type === 'init') sessionId = event.sessionId ?? sessionId;
     else if (event.type === 'text') lastText = event.text;
+    if (event.type === 'denied')
+      endedOn = `${event.by ?? 'the policy'} refused ${event.command}: ${event.reason}`;
+    else if (event.type === 'error' && !event.warning) endedOn = event.message;
+    else if (event.type !== 'usage' && event.type !== 'result' && event.type !== 'init') endedOn = undefined;
     else if (event.type === 'result') {
       resultOk = event.ok;
       resultText = event.text;
@@ -337,6 +347,8 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentProce
       eventCount: summary.count,
       durationMs: Date.now() - startedAt,
       ...(outageFound !== undefined && { outage: outageFound }),
+      // A result's own text says why it failed better than the events before it.
+      ...(!ok && resultText === undefined && endedOn !== undefined && { endedOn }),
     };
     emit('exit', final);
     return final;

@@ -61,7 +61,11 @@ export type AgentEvent =
       readonly sessionId?: string;
       readonly turns?: number;
     }
-  | { readonly type: 'denied'; readonly command: string; readonly reason: string }
+  /**
+   * A refused command. `by`: who refused it when not nightshift's policy (the CLI's own check, e.g.
+   * `opencode` refusing a path outside its worktree); the run line says "denied by BY".
+   */
+  | { readonly type: 'denied'; readonly command: string; readonly reason: string; readonly by?: string }
   /** `warning`: the CLI went on (codex's "Reconnecting…", a missing model's metadata). */
   | { readonly type: 'error'; readonly message: string; readonly warning?: boolean };
 

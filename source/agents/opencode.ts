@@ -136,6 +136,15 @@ const DENIAL_TEXT =
 /** A rejection by opencode's external_directory permission (a path outside the worktree). */
 const OUTSIDE_WORKTREE = /external_directory|outside (of )?the (project|working) directory/i;
 
+/**
+ * opencode's answer to a permission that would ask, which `run` rejects by itself. nightshift's bash
+ * rules only allow or deny, so an ask is opencode's own: for a call naming an absolute path, its
+ * external_directory check (opencode 1.18.33 says only "The user rejected permission to use this
+ * specific tool call.", not the path).
+ */
+const ASK_REJECTED = /rejected permission to use this specific tool call/i;
+const NAMES_ABSOLUTE_PATH = /(^|[\s'"=<>:])\/[^\s]/;
+
 /** The parser for one opencode run. */
 export function createOpencodeParser(): OutputParser {
   let sessionId: string | undefined;
@@ -160,12 +169,14 @@ export function createOpencodeParser(): OutputParser {
       events.push({ type: 'denied', command, reason: oneLine(reason, 200) });
     } else if (isError && DENIAL_TEXT.test(text)) {
       const command = asString(input?.['command']) ?? summarizeToolCall(name, input);
-      if (OUTSIDE_WORKTREE.test(text)) {
+      if (OUTSIDE_WORKTREE.test(text) || (ASK_REJECTED.test(text) && NAMES_ABSOLUTE_PATH.test(command))) {
         // Not the command policy: opencode refuses paths outside --dir (its external_directory
-        // permission, rejected in `run` mode) and ends the session. Say that, in its own words.
+        // permission, rejected in `run` mode). A refusal all the same, in its own words.
         events.push({
-          type: 'error',
-          message: `opencode refused a path outside the worktree in: ${oneLine(command, 120)} (${oneLine(text, 160)})`,
+          type: 'denied',
+          by: 'opencode',
+          command,
+          reason: `opencode refused a path outside the worktree (${oneLine(text, 160)})`,
         });
       } else events.push({ type: 'denied', command, reason: oneLine(text, 200) });
     }

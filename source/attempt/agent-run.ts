@@ -173,8 +173,9 @@ const SANDBOX_REFUSAL_LINE =
 export function denialOf(
   event: AgentEvent,
   calls: ReadonlyMap<string, string>,
-): { by: 'policy' | 'sandbox'; command: string; reason: string } | undefined {
-  if (event.type === 'denied') return { by: 'policy', command: event.command, reason: event.reason };
+): { by: string; command: string; reason: string } | undefined {
+  if (event.type === 'denied')
+    return { by: event.by ?? 'policy', command: event.command, reason: event.reason };
   if (event.type !== 'tool-result') return undefined;
   if (!(event.isError ? SANDBOX_REFUSAL : SANDBOX_REFUSAL_LINE).test(event.text)) return undefined;
   const line = event.text.split('\n').find((text) => SANDBOX_REFUSAL.test(text)) ?? event.text;

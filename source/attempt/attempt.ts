@@ -209,7 +209,7 @@ function agentFailure(agent: AgentResult, handle: AttemptHandle): AttemptResult 
   if (agent.reason === 'idle')
     return { ...base, outcome: 'timeout', summary: 'agent produced no output for the idle timeout' };
   if (!agent.ok) {
-    const detail = oneLine(agent.finalText);
+    const detail = oneLine(agent.endedOn ?? agent.finalText);
     return {
       ...base,
       outcome: 'failed',

@@ -11,6 +11,7 @@ import { startAgent, type AgentProcess, type StartAgentOptions } from '../../sou
 import type { AgentCommand } from '../../source/agents/backend.js';
 import { descendants, isAlive, taggedProcesses } from '../../source/agents/process-tree.js';
 import { WRONG_MARKER } from '../../source/agents/sim-directives.js';
+import { opencodeBackend } from '../../source/agents/opencode.js';
 import { SIM_BANNER, SIM_QUESTION, createSimParser, simBackend } from '../../source/agents/sim.js';
 import { waitFor } from '../support/wait.js';
 
@@ -306,5 +307,60 @@ describe('record completeness (microsoft/node-pty#72)', () => {
       if ((ptyText.match(/"type":"text"/g) ?? []).length === lines) ptyComplete += 1;
     }
     console.info(`record complete 30/30; pty stream complete ${ptyComplete}/30`);
+  });
+});
+
+describe('the cause of a failed exit', () => {
+  /** A CLI printing opencode's stdout `lines` and exiting with `code`, parsed by opencode's parser. */
+  async function runOpencodeLines(lines: readonly object[], code: number) {
+    const attempt = newAttempt();
+    const text = lines.map((line) => JSON.stringify(line)).join('\n');
+    const agent = await startAgent({
+      command: {
+        file: process.execPath,
+        args: ['-e', `process.stdout.write(${JSON.stringify(`${text}\n`)});process.exitCode=${code}`],
+        env: {},
+        cwd: attempt.cwd,
+      },
+      backend: opencodeBackend,
+      logPath: attempt.logPath,
+      jsonlPath: attempt.jsonlPath,
+    });
+    return agent.result;
+  }
+  const refused = {
+    type: 'tool_use',
+    sessionID: 'ses_1',
+    part: {
+      type: 'tool',
+      tool: 'bash',
+      callID: 'c1',
+      state: {
+        status: 'error',
+        input: { command: 'cat /etc/hostname' },
+        error: 'The user rejected permission to use this specific tool call.',
+      },
+    },
+  };
+  const usage = { type: 'step_finish', sessionID: 'ses_1', part: { tokens: { input: 5, output: 1 } } };
+
+  it('is the refusal the CLI ended its session on, in its words', async () => {
+    const result = await runOpencodeLines([refused, usage], 1);
+    expect(result.ok).toBe(false);
+    expect(result.endedOn).toBe(
+      'opencode refused cat /etc/hostname: opencode refused a path outside the worktree (The user rejected permission to use this specific tool call.)',
+    );
+  });
+
+  it('is not a refusal the agent went on from', async () => {
+    const went = {
+      type: 'text',
+      sessionID: 'ses_1',
+      part: { type: 'text', text: 'Reading it another way.' },
+    };
+    const result = await runOpencodeLines([refused, went], 1);
+    expect(result.ok).toBe(false);
+    expect(result.endedOn).toBeUndefined();
+    expect(result.finalText).toBe('Reading it another way.');
   });
 });

@@ -167,16 +167,31 @@ describe('opencode refusals', () => {
     ]);
   });
 
-  it('a path outside the worktree is an error in opencode words, not "denied by policy"', () => {
-    const parser = createOpencodeParser();
+  it('a path outside the worktree is a denial by opencode, in its words, not by the policy', () => {
     const line = bashErrorLine(
       'cat /etc/hostname',
       'The user has specified a rule which prevents you from using this specific tool call. Here are some of the relevant rules [{"permission":"external_directory","pattern":"/etc/*","action":"ask"}]',
     );
-    const events = parser.push(line);
-    expect(events.some((e) => e.type === 'denied')).toBe(false);
-    expect(events.find((e) => e.type === 'error')).toMatchObject({
-      message: expect.stringContaining('outside the worktree in: cat /etc/hostname') as string,
+    const denials = createOpencodeParser()
+      .push(line)
+      .filter((event) => event.type === 'denied');
+    expect(denials).toEqual([expect.objectContaining({ by: 'opencode', command: 'cat /etc/hostname' })]);
+    expect(denials[0]).toMatchObject({
+      reason: expect.stringMatching(
+        /^opencode refused a path outside the worktree \(.*external_directory/,
+      ) as string,
     });
+  });
+
+  it("opencode 1.18.33's own ask, rejected by `run`, for a call naming an absolute path is the same", () => {
+    const rejected = 'The user rejected permission to use this specific tool call.';
+    const parser = createOpencodeParser();
+    const outside = parser
+      .push(bashErrorLine('cat /etc/hostname', rejected))
+      .filter((e) => e.type === 'denied');
+    expect(outside).toEqual([expect.objectContaining({ by: 'opencode', command: 'cat /etc/hostname' })]);
+    // With no absolute path it is not opencode's path check: an ordinary denial, by the rules.
+    const inside = parser.push(bashErrorLine('sudo ls', rejected)).filter((e) => e.type === 'denied');
+    expect(inside).toEqual([{ type: 'denied', command: 'sudo ls', reason: rejected }]);
   });
 });

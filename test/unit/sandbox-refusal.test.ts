@@ -35,3 +35,11 @@ describe('denialOf: the kernel sandbox refusing a write', () => {
     expect(result('all good', true)).toBeUndefined();
   });
 });
+
+describe('denialOf: who refused', () => {
+  it('is the policy for a denied event, or the CLI the event names', () => {
+    expect(denialOf({ type: 'denied', command: 'git push', reason: 'no' }, calls)?.by).toBe('policy');
+    const byCli = denialOf({ type: 'denied', by: 'opencode', command: 'cat /etc/x', reason: 'no' }, calls);
+    expect(byCli?.by).toBe('opencode');
+  });
+});
