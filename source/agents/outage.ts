@@ -10,7 +10,8 @@
  * The wording is each CLI's, as captured from the real CLIs against the fake servers:
  *   claude   `API Error: 500 …`, `api_retry` system events (error_status 500/429/529)
  *   codex    `We’re currently experiencing high demand…`, `exceeded retry limit, last status: 429`,
- *            `unexpected status 401 Unauthorized`, `Reconnecting... waiting for network`
+ *            `unexpected status 401 Unauthorized`, `Reconnecting... waiting for network`,
+ *            `workspace routing discovery failed` (a ChatGPT login whose backend cannot be reached)
  *   gemini   `[API Error: {"error":{"code":500,…,"status":"INTERNAL"}}]`, `[API Error: Resource has been
  *            exhausted …]\nPlease wait and try again later…` (429), `UNAUTHENTICATED`, `fetch failed`
  *   opencode `APIError`, `Too Many Requests`, `ECONNREFUSED`, `Cannot connect to API: Unable to connect.`
@@ -44,7 +45,7 @@ const PATTERNS: readonly (readonly [OutageKind, RegExp])[] = [
   ['server', /\b(INTERNAL|UNAVAILABLE|DEADLINE_EXCEEDED)\b/],
   [
     'network',
-    /ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ENETUNREACH|EHOSTUNREACH|connection[ _](refused|reset|failed|error)|error sending request|stream disconnected|waiting for network|network (is )?(unreachable|down|error)|fetch failed|socket hang up|could not resolve host|failed to connect|cannot connect to API|unable to connect/i,
+    /ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ENETUNREACH|EHOSTUNREACH|connection[ _](refused|reset|failed|error)|error sending request|stream disconnected|waiting for network|network (is )?(unreachable|down|error)|fetch failed|socket hang up|could not resolve host|failed to connect|cannot connect to API|unable to connect|workspace routing discovery (failed|timed out)/i,
   ],
 ];
 

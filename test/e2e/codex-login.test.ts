@@ -53,6 +53,30 @@ describe.skipIf(skip !== undefined)('the engine with codex logged in with ChatGP
       await rm(certs, { recursive: true, force: true });
   });
 
+  /**
+   * The fake ChatGPT backend in front of `model`, and a project whose user is logged in with it:
+   * their own config.toml and auth.json (`prepare` runs on the fake first, e.g. to spend the token).
+   */
+  async function chatgptProject(
+    model: FakeModel,
+    prepare: (f: FakeChatgpt) => void = () => undefined,
+  ): Promise<{ readonly f: FakeChatgpt; readonly p: AgentProject }> {
+    // The CA lies outside /tmp: the sandbox gives the agent a private /tmp.
+    await mkdir(path.join(repoRoot, '.test-cache'), { recursive: true });
+    certs = await mkdtemp(path.join(repoRoot, '.test-cache', 'chatgpt-certs-'));
+    const f = (chatgpt = await startFakeChatgpt(model, certs));
+    prepare(f);
+    const p = (started.project = await agentProject('codex', model.baseUrl, {
+      homeFiles: {
+        // The user's own config: ChatGPT login, no provider of their own.
+        '.codex/config.toml': `model = "gpt-5.1-codex"\nchatgpt_base_url = "${f.chatgptBaseUrl}"\n`,
+        '.codex/auth.json': f.authJson(),
+      },
+      env: { CODEX_REFRESH_TOKEN_URL_OVERRIDE: f.tokenUrl, CODEX_CA_CERTIFICATE: f.caFile },
+    }));
+    return { f, p };
+  }
+
   it(
     "refreshes the user's login during attempt 1; attempt 2 and the user's own codex use the refreshed tokens",
     { timeout: RUN_MS + 120_000 },
@@ -70,20 +94,7 @@ describe.skipIf(skip !== undefined)('the engine with codex logged in with ChatGP
         ),
         log: process.env['FAKE_MODEL_LOG'] ? (line) => console.log(line) : undefined,
       }));
-      // The CA lies outside /tmp: the sandbox gives the agent a private /tmp.
-      await mkdir(path.join(repoRoot, '.test-cache'), { recursive: true });
-      certs = await mkdtemp(path.join(repoRoot, '.test-cache', 'chatgpt-certs-'));
-      const f = await startFakeChatgpt(model, certs);
-      chatgpt = f;
-      const p = await agentProject('codex', model.baseUrl, {
-        homeFiles: {
-          // The user's own config: ChatGPT login, no provider of their own.
-          '.codex/config.toml': `model = "gpt-5.1-codex"\nchatgpt_base_url = "${f.chatgptBaseUrl}"\n`,
-          '.codex/auth.json': f.authJson(),
-        },
-        env: { CODEX_REFRESH_TOKEN_URL_OVERRIDE: f.tokenUrl, CODEX_CA_CERTIFICATE: f.caFile },
-      });
-      started.project = p;
+      const { f, p } = await chatgptProject(model);
       expect((await p.run(addTask('login', 'login', { verify: ['grep -qx B b.txt'] }))).exitCode).toBe(0);
 
       const run = await p.run(['run', '--no-ui'], { timeoutMs: RUN_MS });
@@ -163,20 +174,8 @@ describe.skipIf(skip !== undefined)('the engine with codex logged in with ChatGP
         api: 'responses',
         script: withReflection(byMarker({ spent: steps([write('c.txt', 'C\n'), say('Wrote C.')]) })),
       }));
-      await mkdir(path.join(repoRoot, '.test-cache'), { recursive: true });
-      certs = await mkdtemp(path.join(repoRoot, '.test-cache', 'chatgpt-certs-'));
-      const f = await startFakeChatgpt(model, certs);
-      chatgpt = f;
       // The user's auth.json holds a refresh token another codex has already spent.
-      f.refreshElsewhere();
-      const p = await agentProject('codex', model.baseUrl, {
-        homeFiles: {
-          '.codex/config.toml': `model = "gpt-5.1-codex"\nchatgpt_base_url = "${f.chatgptBaseUrl}"\n`,
-          '.codex/auth.json': f.authJson(),
-        },
-        env: { CODEX_REFRESH_TOKEN_URL_OVERRIDE: f.tokenUrl, CODEX_CA_CERTIFICATE: f.caFile },
-      });
-      started.project = p;
+      const { f, p } = await chatgptProject(model, (fake) => fake.refreshElsewhere());
       expect((await p.run(addTask('spent', 'spent', { verify: ['grep -qx C c.txt'] }))).exitCode).toBe(0);
       const outage = await runThroughOutage(
         p,
@@ -215,6 +214,46 @@ describe.skipIf(skip !== undefined)('the engine with codex logged in with ChatGP
         f.refreshes.some((r) => !r.accepted),
         context,
       ).toBe(true);
+      for (const attempt of task.attempts) expect(attempt.reflection).toBeUndefined();
+      expect(model.conversations.some((c) => c.userText.includes(REFLECT_MARKER))).toBe(false);
+    },
+  );
+
+  it(
+    'the ChatGPT backend out of reach pauses the queue as a network outage; once it is back the task lands, no retry spent',
+    { timeout: RUN_MS + 120_000 },
+    async () => {
+      const model = (started.fake = await startFakeModel({
+        api: 'responses',
+        script: withReflection(byMarker({ away: steps([write('d.txt', 'D\n'), say('Wrote D.')]) })),
+      }));
+      const { f, p } = await chatgptProject(model);
+      expect((await p.run(addTask('away', 'away', { verify: ['grep -qx D d.txt'] }))).exitCode).toBe(0);
+      const outage = await runThroughOutage(
+        p,
+        [() => f.setDown(true)],
+        () => f.setDown(false),
+        ['run', '--no-ui', '--max-retries', '0'],
+        RUN_MS,
+      );
+      const context = `exit ${outage.run.exitCode}\n${outage.run.stdout}\n${outage.run.stderr}`;
+      expect(outage.run.exitCode, context).toBe(0);
+      const task = p.task('away');
+      expect(task.status, context).toBe('done');
+      const outcomes = task.attempts.map((a) => a.outcome);
+      expect(outcomes.at(-1), context).toBe('passed');
+      expect(outcomes.slice(0, -1).length, context).toBeGreaterThan(0);
+      for (const attempt of task.attempts.slice(0, -1)) {
+        expect(attempt.outcome, context).toBe('interrupted');
+        expect(attempt.summary, context).toMatch(/^outage: the model API cannot be reached \(/);
+      }
+      for (const pause of outage.pauses) {
+        expect(pause, context).toContain('queue paused: outage: the model API cannot be reached (');
+        expect(pause, context).toMatch(/no retry spent$/);
+      }
+      expect(outage.status).toContain(
+        'engine: paused (outage: the model API cannot be reached; resumes by itself at ',
+      );
       for (const attempt of task.attempts) expect(attempt.reflection).toBeUndefined();
       expect(model.conversations.some((c) => c.userText.includes(REFLECT_MARKER))).toBe(false);
     },

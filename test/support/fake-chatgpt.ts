@@ -71,6 +71,11 @@ export interface FakeChatgpt {
   readonly authJson: (tokens?: ChatgptTokens) => string;
   /** Another codex refreshed the login: its refresh token is spent, a new login is current. */
   readonly refreshElsewhere: () => void;
+  /**
+   * The backend out of reach (`true`) or back (`false`): while down, every connection is dropped as
+   * it opens — codex sees no TLS handshake, as with a network or a ChatGPT outage.
+   */
+  readonly setDown: (down: boolean) => void;
   readonly close: () => Promise<void>;
 }
 
@@ -256,7 +261,9 @@ export async function startFakeChatgpt(model: FakeModel, dir: string): Promise<F
     },
   );
   const sockets = new Set<Socket>();
+  let down = false;
   server.on('connection', (socket: Socket) => {
+    if (down) return void socket.destroy();
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
@@ -275,6 +282,10 @@ export async function startFakeChatgpt(model: FakeModel, dir: string): Promise<F
     refreshElsewhere: () => {
       spent.add(current().refreshToken);
       login(Math.floor(Date.now() / 1000) + 3600);
+    },
+    setDown: (value) => {
+      down = value;
+      if (down) for (const socket of sockets) socket.destroy();
     },
     authJson: (tokens = logins[0]!) =>
       `${JSON.stringify(

@@ -86,4 +86,18 @@ describe('outages as the real CLIs report them', () => {
     expect(classifyOutage(message)?.kind).toBe('auth');
     expect(message).toContain('Run `codex login`');
   });
+
+  it('codex: its ChatGPT backend out of reach ("workspace routing discovery failed") is an outage: the API cannot be reached', async () => {
+    // Captured from the real codex 0.169.1 against test/support/fake-chatgpt.ts with every connection
+    // to it dropped: codex retries by itself (10 "Reconnecting…", ~40 s), then its turn fails.
+    const events = await parseFixture(createCodexParser, 'codex/0.169.1/routing-discovery-failed.jsonl');
+    const errors = events.flatMap((event) =>
+      event.type === 'error' && !event.warning ? [event.message] : [],
+    );
+    expect(errors.length).toBeGreaterThan(0);
+    for (const message of errors) expect(classifyOutage(message)?.kind, message).toBe('network');
+    const failed = events.find((event) => event.type === 'result');
+    expect(failed).toMatchObject({ ok: false });
+    expect(classifyOutage(failed?.type === 'result' ? failed.text : '')?.kind).toBe('network');
+  });
 });
