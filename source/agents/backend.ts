@@ -44,7 +44,11 @@ export interface AgentCommand {
 /** A structured event parsed from a CLI's machine output. */
 export type AgentEvent =
   | { readonly type: 'init'; readonly sessionId?: string; readonly model?: string }
-  | { readonly type: 'text'; readonly text: string }
+  /**
+   * `late`: words the model said before the calls still running, printed only after they started
+   * (opencode); they do not mean those calls have finished.
+   */
+  | { readonly type: 'text'; readonly text: string; readonly late?: boolean }
   | { readonly type: 'tool-call'; readonly id?: string; readonly name: string; readonly input: string }
   | { readonly type: 'tool-result'; readonly id?: string; readonly isError: boolean; readonly text: string }
   | {

@@ -156,7 +156,7 @@ export interface ToolTracker {
 
 /**
  * Tracks running tool calls: a `tool-call` opens one, its `tool-result` (same id; without ids, the
- * oldest open call) closes it. A denial, the agent's next words or the final result close all: the
+ * oldest open call) closes it. A denial, the agent's next words (not `late` ones) or the final result close all: the
  * CLI has moved on (codex reports a refused command without a result, claude may not answer a call
  * it abandons). Usage events change nothing, so the usage claude sends right after a tool call does
  * not make a running tool look like thinking.
@@ -174,8 +174,10 @@ export function createToolTracker(): ToolTracker {
           if (index >= 0 && index < open.length) open.splice(index, 1);
           break;
         }
-        case 'denied':
         case 'text':
+          if (!event.late) open.length = 0;
+          break;
+        case 'denied':
         case 'result':
           open.length = 0;
           break;

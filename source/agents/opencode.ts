@@ -3,7 +3,8 @@
  * `opencode run --format json [-m provider/model] --dir DIR PROMPT` and reads its lines
  * `{type, timestamp, sessionID, part | error}` with type step_start, text, reasoning, tool_use,
  * step_finish and error. A tool_use line is printed once the tool has finished, so it carries both
- * the call and its result.
+ * the call and its result; nightshift's plugin prints a `nightshift_tool_start` line when a call
+ * starts (opencode-plugin.ts), so a running call is seen running.
  *
  * Policy (DESIGN.md §8): a plugin (opencode-plugin.ts) whose `tool.execute.before` hook runs
  * nightshift's parser (`nightshift hook pre-tool-use`) before each bash call and throws to refuse
@@ -29,7 +30,7 @@ import {
   type JsonObject,
 } from './common.js';
 import { readMcpServers, type McpServers } from '../mcp/servers-file.js';
-import { OPENCODE_PLUGIN_DENIAL, writeOpencodePlugin } from './opencode-plugin.js';
+import { OPENCODE_PLUGIN_DENIAL, OPENCODE_TOOL_START, writeOpencodePlugin } from './opencode-plugin.js';
 import { oneLine } from '../text.js';
 
 /** OpenCode tool names → the names the board uses for every backend. */
@@ -148,6 +149,17 @@ const NAMES_ABSOLUTE_PATH = /(^|[\s'"=<>:])\/[^\s]/;
 /** The parser for one opencode run. */
 export function createOpencodeParser(): OutputParser {
   let sessionId: string | undefined;
+  // Calls whose start nightshift's plugin announced: their finished line adds only the result.
+  const started = new Set<string>();
+
+  const start = (line: JsonObject): AgentEvent[] => {
+    const raw = asString(line['tool']) ?? 'tool';
+    const name = TOOL_NAMES[raw] ?? raw;
+    const id = asString(line['callID']);
+    if (id !== undefined) started.add(id);
+    const input = summarizeToolCall(name, asObject(line['input']));
+    return [{ type: 'tool-call', ...(id !== undefined && { id }), name, input }];
+  };
 
   const tool = (part: JsonObject): AgentEvent[] => {
     const raw = asString(part['tool']) ?? 'tool';
@@ -157,8 +169,18 @@ export function createOpencodeParser(): OutputParser {
     const input = asObject(state?.['input']);
     const isError = asString(state?.['status']) === 'error';
     const text = asString(state?.['output']) ?? asString(state?.['error']) ?? '';
+    const announced = id !== undefined && started.delete(id);
     const events: AgentEvent[] = [
-      { type: 'tool-call', ...(id !== undefined && { id }), name, input: summarizeToolCall(name, input) },
+      ...(announced
+        ? []
+        : [
+            {
+              type: 'tool-call' as const,
+              ...(id !== undefined && { id }),
+              name,
+              input: summarizeToolCall(name, input),
+            },
+          ]),
       { type: 'tool-result', ...(id !== undefined && { id }), isError, text },
     ];
     const pluginDenial = text.indexOf(OPENCODE_PLUGIN_DENIAL);
@@ -207,11 +229,18 @@ export function createOpencodeParser(): OutputParser {
       }
       const part = asObject(line['part']);
       switch (asString(line['type'])) {
-        case 'text':
-          events.push(...textEvent(asString(part?.['text'])));
+        case 'text': {
+          // opencode prints a step's words once its calls have started: they came before them.
+          const late = started.size > 0;
+          for (const event of textEvent(asString(part?.['text'])))
+            events.push(late && event.type === 'text' ? { ...event, late } : event);
           break;
+        }
         case 'tool_use':
           if (part) events.push(...tool(part));
+          break;
+        case OPENCODE_TOOL_START:
+          events.push(...start(line));
           break;
         case 'step_finish':
           if (part) events.push(...usage(part));

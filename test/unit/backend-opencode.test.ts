@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createOpencodeParser, opencodeBackend } from '../../source/agents/opencode.js';
-import { OPENCODE_PLUGIN_DENIAL } from '../../source/agents/opencode-plugin.js';
+import { OPENCODE_PLUGIN_DENIAL, OPENCODE_TOOL_START } from '../../source/agents/opencode-plugin.js';
+import { createToolTracker } from '../../source/agents/common.js';
 import { agentClis, parseFixture, runCli, skipReason, testRequest } from '../support/agent-clis.js';
 
 describe('opencode backend', () => {
@@ -193,5 +194,43 @@ describe('opencode refusals', () => {
     // With no absolute path it is not opencode's path check: an ordinary denial, by the rules.
     const inside = parser.push(bashErrorLine('sudo ls', rejected)).filter((e) => e.type === 'denied');
     expect(inside).toEqual([{ type: 'denied', command: 'sudo ls', reason: rejected }]);
+  });
+});
+
+describe('an opencode call seen running', () => {
+  it("starts at the plugin's start line; opencode's late words and its finished line do not end it early", () => {
+    const parser = createOpencodeParser();
+    const tracker = createToolTracker();
+    const feed = (line: object) => {
+      const events = parser.push(JSON.stringify(line));
+      for (const event of events) tracker.push(event);
+      return events;
+    };
+    const started = feed({
+      type: OPENCODE_TOOL_START,
+      sessionID: 'ses_1',
+      callID: 'c1',
+      tool: 'bash',
+      input: { command: 'npm test' },
+    });
+    expect(started.filter((e) => e.type === 'tool-call')).toEqual([
+      { type: 'tool-call', id: 'c1', name: 'Bash', input: 'Bash: npm test' },
+    ]);
+    // opencode prints the step's words only now, though the model said them before the call.
+    feed({ type: 'text', sessionID: 'ses_1', part: { type: 'text', text: 'Running the tests.' } });
+    expect(tracker.running()).toMatchObject({ id: 'c1' });
+    const finished = feed({
+      type: 'tool_use',
+      sessionID: 'ses_1',
+      part: {
+        type: 'tool',
+        tool: 'bash',
+        callID: 'c1',
+        state: { status: 'completed', input: { command: 'npm test' }, output: 'ok' },
+      },
+    });
+    // One call, not two: the finished line adds only its result.
+    expect(finished.map((e) => e.type)).toEqual(['tool-result']);
+    expect(tracker.running()).toBeUndefined();
   });
 });
