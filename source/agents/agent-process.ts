@@ -234,16 +234,17 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentProce
       summary.usageCost += event.costUsd ?? 0;
     } else if (event.type === 'init') sessionId = event.sessionId ?? sessionId;
     else if (event.type === 'text') lastText = event.text;
-    if (event.type === 'denied')
-      endedOn = `${event.by ?? 'the policy'} refused ${event.command}: ${event.reason}`;
-    else if (event.type === 'error' && !event.warning) endedOn = event.message;
-    else if (event.type !== 'usage' && event.type !== 'result' && event.type !== 'init') endedOn = undefined;
     else if (event.type === 'result') {
       resultOk = event.ok;
       resultText = event.text;
       sessionId = event.sessionId ?? sessionId;
       if (event.costUsd !== undefined) summary.resultCost = event.costUsd;
     }
+    // What the CLI last reported going wrong, until it went on (usage, init and result do not count).
+    if (event.type === 'denied')
+      endedOn = `${event.by ?? 'the policy'} refused ${event.command}: ${event.reason}`;
+    else if (event.type === 'error' && !event.warning) endedOn = event.message;
+    else if (event.type !== 'usage' && event.type !== 'result' && event.type !== 'init') endedOn = undefined;
     if (event.type === 'error') {
       const found = classifyOutage(event.message);
       if (found) outage = { since: outage?.since ?? Date.now(), last: found };

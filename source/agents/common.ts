@@ -156,9 +156,9 @@ export interface ToolTracker {
 
 /**
  * Tracks running tool calls: a `tool-call` opens one, its `tool-result` (same id; without ids, the
- * oldest open call) closes it. A denial, the agent's next words (not `late` ones) or the final result close all: the
- * CLI has moved on (codex reports a refused command without a result, claude may not answer a call
- * it abandons). Usage events change nothing, so the usage claude sends right after a tool call does
+ * oldest open call) closes it. A denial, the agent's next words (unless `late`) or the final result
+ * close all: the CLI has moved on (codex reports a refused command without a result, claude may not
+ * answer a call it abandons). Usage events change nothing, so the usage claude sends right after a tool call does
  * not make a running tool look like thinking.
  */
 export function createToolTracker(): ToolTracker {

@@ -169,20 +169,16 @@ export function createOpencodeParser(): OutputParser {
     const input = asObject(state?.['input']);
     const isError = asString(state?.['status']) === 'error';
     const text = asString(state?.['output']) ?? asString(state?.['error']) ?? '';
-    const announced = id !== undefined && started.delete(id);
-    const events: AgentEvent[] = [
-      ...(announced
-        ? []
-        : [
-            {
-              type: 'tool-call' as const,
-              ...(id !== undefined && { id }),
-              name,
-              input: summarizeToolCall(name, input),
-            },
-          ]),
-      { type: 'tool-result', ...(id !== undefined && { id }), isError, text },
-    ];
+    const events: AgentEvent[] = [];
+    // A call the plugin announced has its tool-call already: this line adds only the result.
+    if (!(id !== undefined && started.delete(id)))
+      events.push({
+        type: 'tool-call',
+        ...(id !== undefined && { id }),
+        name,
+        input: summarizeToolCall(name, input),
+      });
+    events.push({ type: 'tool-result', ...(id !== undefined && { id }), isError, text });
     const pluginDenial = text.indexOf(OPENCODE_PLUGIN_DENIAL);
     if (isError && pluginDenial !== -1) {
       // nightshift's policy plugin threw (opencode-plugin.ts); opencode goes on after it.

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { agentClis } from '../support/agent-clis.js';
-import { LESSON, REFLECT_MARKER, withReflection } from '../support/agent-e2e.js';
+import { LESSON, REFLECT_MARKER, assertOutage, withReflection } from '../support/agent-e2e.js';
 import { runThroughOutage } from '../support/outage-e2e.js';
 import { addTask, agentProject, cliSkip, type AgentProject } from '../support/agent-project.js';
 import { repoRoot, tempDir } from '../support/cli.js';
@@ -240,21 +240,7 @@ describe.skipIf(skip !== undefined)('the engine with codex logged in with ChatGP
       expect(outage.run.exitCode, context).toBe(0);
       const task = p.task('away');
       expect(task.status, context).toBe('done');
-      const outcomes = task.attempts.map((a) => a.outcome);
-      expect(outcomes.at(-1), context).toBe('passed');
-      expect(outcomes.slice(0, -1).length, context).toBeGreaterThan(0);
-      for (const attempt of task.attempts.slice(0, -1)) {
-        expect(attempt.outcome, context).toBe('interrupted');
-        expect(attempt.summary, context).toMatch(/^outage: the model API cannot be reached \(/);
-      }
-      for (const pause of outage.pauses) {
-        expect(pause, context).toContain('queue paused: outage: the model API cannot be reached (');
-        expect(pause, context).toMatch(/no retry spent$/);
-      }
-      expect(outage.status).toContain(
-        'engine: paused (outage: the model API cannot be reached; resumes by itself at ',
-      );
-      for (const attempt of task.attempts) expect(attempt.reflection).toBeUndefined();
+      assertOutage(task, outage, ['refused'], context);
       expect(model.conversations.some((c) => c.userText.includes(REFLECT_MARKER))).toBe(false);
     },
   );
