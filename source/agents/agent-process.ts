@@ -23,6 +23,7 @@ import { CappedLog, DEFAULT_MAX_LOG_BYTES } from './capped-log.js';
 import { createToolTracker } from './common.js';
 import { createScreen } from '../terminal/screen.js';
 import { classifyOutage, outageGraceMs, type Outage } from './outage.js';
+import { createEventTally } from './event-tally.js';
 import { createMasker } from '../security/secrets.js';
 import { PRIVATE_FILE_MODE, mkdirPrivate, recordTeeCommand } from '../security/private-files.js';
 import type { Sandbox, SandboxScope } from '../sandbox/bwrap.js';
@@ -203,18 +204,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentProce
   let exited = false;
   let stopReason: StopReason | undefined;
   let stopping: Promise<unknown> | undefined;
-  const summary = {
-    tokensIn: 0,
-    tokensOut: 0,
-    usageCost: 0,
-    resultCost: undefined as number | undefined,
-    count: 0,
-  };
-  let sessionId: string | undefined;
-  let resultText: string | undefined;
-  let lastText = '';
-  let endedOn: string | undefined;
-  let resultOk: boolean | undefined;
+  const tally = createEventTally();
   // Outage errors since the agent last made progress (text, a tool call or result, usage).
   let outage: { readonly since: number; last: Outage } | undefined;
   const outageGrace = options.outageGraceMs ?? outageGraceMs();
@@ -225,26 +215,9 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentProce
     emit('state', next);
   };
   const onEvent = (event: AgentEvent): void => {
-    summary.count += 1;
     lastEvent = event;
     tools.push(event);
-    if (event.type === 'usage') {
-      summary.tokensIn += event.tokensIn;
-      summary.tokensOut += event.tokensOut;
-      summary.usageCost += event.costUsd ?? 0;
-    } else if (event.type === 'init') sessionId = event.sessionId ?? sessionId;
-    else if (event.type === 'text') lastText = event.text;
-    else if (event.type === 'result') {
-      resultOk = event.ok;
-      resultText = event.text;
-      sessionId = event.sessionId ?? sessionId;
-      if (event.costUsd !== undefined) summary.resultCost = event.costUsd;
-    }
-    // What the CLI last reported going wrong, until it went on (usage, init and result do not count).
-    if (event.type === 'denied')
-      endedOn = `${event.by ?? 'the policy'} refused ${event.command}: ${event.reason}`;
-    else if (event.type === 'error' && !event.warning) endedOn = event.message;
-    else if (event.type !== 'usage' && event.type !== 'result' && event.type !== 'init') endedOn = undefined;
+    tally.push(event);
     if (event.type === 'error') {
       const found = classifyOutage(event.message);
       if (found) outage = { since: outage?.since ?? Date.now(), last: found };
@@ -327,8 +300,10 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentProce
     const exitCode = await readExitCode(exitPath);
     const reason = stopReason ?? 'exit';
     setState('exited');
+    const resultOk = tally.resultOk();
+    const resultText = tally.resultText();
+    const endedOn = tally.lastProblem();
     const ok = reason === 'exit' && exitCode === 0 && resultOk !== false;
-    const finalText = resultText ?? lastText;
     // An outage: the CLI's trailing errors said so, or its failed result does (claude's
     // "API Error: 500 …"). A timeout, an idle kill or a person's stop stays what it is.
     const outageFound =
@@ -339,13 +314,13 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentProce
       exitCode: exitCode ?? (stopReason === undefined && exit.signal === 0 ? exit.exitCode : null),
       signal: exit.signal === 0 ? null : exit.signal,
       reason,
-      tokensIn: summary.tokensIn,
-      tokensOut: summary.tokensOut,
-      costUsd: summary.resultCost ?? summary.usageCost,
-      sessionId,
-      finalText,
+      tokensIn: tally.tokensIn(),
+      tokensOut: tally.tokensOut(),
+      costUsd: tally.costUsd(),
+      sessionId: tally.sessionId(),
+      finalText: tally.finalText(),
       ok,
-      eventCount: summary.count,
+      eventCount: tally.count(),
       durationMs: Date.now() - startedAt,
       ...(outageFound !== undefined && { outage: outageFound }),
       // A result's own text says why it failed better than the events before it.

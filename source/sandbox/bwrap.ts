@@ -270,7 +270,7 @@ export function chooseSandbox(settings: SandboxSettings, probe: () => BwrapProbe
     process.platform === 'linux'
       ? probe()
       : { ok: false, detail: `bubblewrap needs Linux; this is ${process.platform}` };
-  // codex's own sandbox is turned off under ours (agents/codex.ts, codexSandboxMode).
+  // codex's own sandbox is turned off under ours (agents/codex-config.ts, codexSandboxMode).
   if (probed.ok) return bwrapSandbox(settings);
   if (settings.mode === 'bwrap')
     throw new UserError(`[sandbox] mode = "bwrap" but bwrap cannot work here: ${probed.detail}`, {
