@@ -50,8 +50,12 @@ describe('[run] max_log_mb', () => {
     expect(first).toContain('[run] max_log_mb = 0.05');
     expect(first).toContain(`earlier output is in ${log ?? ''}.1`);
     expect(first).toMatch(/MB before that were dropped/);
-    // The newest output is the one kept: the last spam line is in the log, the first is gone.
-    expect(current + older).toContain('spam 3000/3000');
+    // The newest output is the one kept: the last lines are in the log, the first is gone. Not
+    // necessarily the very last: node-pty may drop the pty stream's final chunk when the agent exits
+    // (microsoft/node-pty#72; 3–9 of 30 bursts in agent-process.test.ts at load ~10), which the
+    // record (.jsonl) never misses.
+    const kept = [...(current + older).matchAll(/spam (\d+)\/3000/g)].map((m) => Number(m[1]));
+    expect(Math.max(...kept)).toBeGreaterThan(2500);
     expect(current + older).not.toContain('spam 1/3000:');
   });
 

@@ -98,8 +98,12 @@ describe('task tool server wiring', () => {
       },
     });
     if (agentClis.opencode) {
+      // Without nightshift's plugin: with any plugin, opencode first npm-installs @opencode-ai/plugin
+      // into a fresh home and waits for it (46 s measured at load 11, from the network); the mcp table
+      // is what this checks.
+      const { plugin: _plugin, ...withoutPlugin } = config;
       const listed = runAgentCli('opencode', ['mcp', 'list'], {
-        OPENCODE_CONFIG_CONTENT: command.env['OPENCODE_CONFIG_CONTENT'] ?? '',
+        OPENCODE_CONFIG_CONTENT: JSON.stringify(withoutPlugin),
         HOME: scratchHome,
       });
       // opencode colours its output even into a pipe.

@@ -132,9 +132,14 @@ describe('opencode backend', () => {
       XDG_CACHE_HOME: path.join(home, '.cache'),
       XDG_STATE_HOME: path.join(home, '.local/state'),
     };
+    // Without nightshift's plugin, which would make opencode npm-install @opencode-ai/plugin first
+    // (from the network, 46 s measured at load 11): the permission map is what this checks.
+    const { plugin: _plugin, ...withoutPlugin } = JSON.parse(
+      command.env['OPENCODE_CONFIG_CONTENT'] ?? '{}',
+    ) as Record<string, unknown>;
     const resolved = runCli('opencode', ['debug', 'config'], {
       ...isolated,
-      OPENCODE_CONFIG_CONTENT: command.env['OPENCODE_CONFIG_CONTENT'] ?? '',
+      OPENCODE_CONFIG_CONTENT: JSON.stringify(withoutPlugin),
     });
     expect(resolved).toContain('"sudo *": "deny"');
   });
