@@ -20,11 +20,12 @@ import { PROCESS_TAG_VAR, killTree } from './process-tree.js';
 import { spawnPty, type PtyExit, type SpawnPty } from './pty.js';
 import { RecordTail } from './record-tail.js';
 import { CappedLog, DEFAULT_MAX_LOG_BYTES } from './capped-log.js';
+import { createTerminalLog } from './terminal-log.js';
+import { maskPieces } from '../security/secrets.js';
 import { createToolTracker } from './common.js';
 import { createScreen } from '../terminal/screen.js';
 import { classifyOutage, outageGraceMs, type Outage } from './outage.js';
 import { createEventTally } from './event-tally.js';
-import { createMasker } from '../security/secrets.js';
 import { PRIVATE_FILE_MODE, mkdirPrivate, recordTeeCommand } from '../security/private-files.js';
 import type { Sandbox, SandboxScope } from '../sandbox/bwrap.js';
 
@@ -160,9 +161,8 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentProce
   // Emptied, not removed: the shell's `>` keeps the file's 0600 (a new file would follow the umask).
   await writeFile(exitPath, '', { mode: PRIVATE_FILE_MODE });
   const tail = await RecordTail.open(options.jsonlPath);
-  const log = new CappedLog(options.logPath, options.maxLogBytes ?? DEFAULT_MAX_LOG_BYTES);
-  // Known key patterns never reach the log file (DESIGN.md §8); the masker holds back a partial line.
-  const masker = createMasker();
+  // Keys never reach the log file (DESIGN.md §8), nor do pieces of a key typed into the terminal.
+  const log = createTerminalLog(new CappedLog(options.logPath, options.maxLogBytes ?? DEFAULT_MAX_LOG_BYTES));
   // A full disk must not crash the engine over a log (CappedLog stops writing on an error): the
   // record (.jsonl) is what counts.
   // The engine's screen feeds only the state classifier (boards stream the pty themselves), so a
@@ -247,7 +247,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentProce
   pty.onData((data) => {
     lastOutputAt = Date.now();
     if (!exited) {
-      log.write(masker.push(data));
+      log.output(data);
       screen.write(data);
       onTerminal(data);
     }
@@ -295,7 +295,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentProce
     // Whatever the CLI left behind (a dev server, a `setsid` daemon) goes too, then wait for a
     // stop in progress, so that when the result resolves nothing of the agent is alive.
     await Promise.all([killTree(pty.pid, { graceMs, tag }), stopping]);
-    await log.end(masker.flush());
+    await log.end();
     await screen.flush();
     const exitCode = await readExitCode(exitPath);
     const reason = stopReason ?? 'exit';
@@ -357,7 +357,8 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentProce
         if (closed) return;
         const waiting = queued ?? [];
         queued = undefined;
-        listener(bytes + waiting.join(''));
+        // A board attaching later gets the screen with every piece of a typed key masked.
+        listener(maskPieces(bytes, log.known()) + waiting.join(''));
       });
       return () => {
         closed = true;
@@ -365,7 +366,9 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentProce
       };
     },
     write: (data) => {
-      if (!exited) pty.write(data);
+      if (exited) return;
+      log.input(data);
+      pty.write(data);
     },
     resize: (newCols, newRows) => {
       screen.resize(newCols, newRows);

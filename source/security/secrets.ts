@@ -125,6 +125,70 @@ export function maskJson<T>(value: T): T {
   return value;
 }
 
+/**
+ * The secret part of every key in `text`: what `maskSecrets` replaces, without the public prefix it
+ * keeps (`api03-…` of `sk-ant-api03-…`, the value of `TOKEN=value`).
+ */
+export function secretParts(text: string): string[] {
+  const parts: string[] = [];
+  for (const pattern of PATTERNS)
+    for (const match of text.matchAll(pattern.regex)) {
+      const whole = match[0];
+      const masked = pattern.replace(whole, ...match.slice(1).map((group) => group ?? ''));
+      if (masked === whole) continue;
+      const start = commonLength(whole, masked, (at) => at);
+      const fromEnd = commonLength(
+        whole.slice(start),
+        masked.slice(start),
+        (at, text) => text.length - 1 - at,
+      );
+      parts.push(whole.slice(start, whole.length - fromEnd));
+    }
+  return parts;
+}
+
+/** How many characters `a` and `b` share, compared at `index(0)`, `index(1)`, … of each. */
+function commonLength(a: string, b: string, index: (at: number, text: string) => number): number {
+  let at = 0;
+  while (at < a.length && at < b.length && a[index(at, a)] === b[index(at, b)]) at += 1;
+  return at;
+}
+
+/** The shortest piece of a known secret that `maskPieces` masks. */
+export const MIN_PIECE = 4;
+/** A secret shorter than this is masked only whole: a piece of it could be an ordinary word. */
+const PIECES_FROM = 16;
+
+/**
+ * Masks every piece of a known secret in `text` (DESIGN.md §8): each run of `MIN_PIECE` characters
+ * or more that is part of one of `secrets` becomes as many `*`, so a key whose echo other output cut
+ * in two is masked in both halves, and a terminal's layout is kept. A secret under 16 characters is
+ * masked only whole.
+ */
+export function maskPieces(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) {
+    const min = secret.length >= PIECES_FROM ? MIN_PIECE : secret.length;
+    if (min === 0 || out.length < min) continue;
+    const grams = new Set<string>();
+    for (let at = 0; at + min <= secret.length; at += 1) grams.add(secret.slice(at, at + min));
+    let masked = '';
+    let from = 0;
+    for (let at = 0; at + min <= out.length;) {
+      if (!grams.has(out.slice(at, at + min))) {
+        at += 1;
+        continue;
+      }
+      let end = at + min;
+      while (end < out.length && secret.includes(out.slice(at, end + 1))) end += 1;
+      masked += out.slice(from, at) + '*'.repeat(end - at);
+      from = at = end;
+    }
+    out = from === 0 ? out : masked + out.slice(from);
+  }
+  return out;
+}
+
 /** Lines longer than this are masked as text, not parsed (a 40 MB line must not be parsed twice). */
 const MAX_JSON_LINE = 4 * 1024 * 1024;
 

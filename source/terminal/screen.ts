@@ -5,7 +5,7 @@
  * log cannot represent still read correctly.
  */
 import xterm from '@xterm/headless';
-import { maskSecrets } from '../security/secrets.js';
+import { maskPieces, maskSecrets } from '../security/secrets.js';
 
 /** One agent's virtual terminal. */
 export interface AgentScreen {
@@ -16,9 +16,10 @@ export interface AgentScreen {
   /**
    * Scrollback and screen, oldest first, each trimmed on the right; trailing blank lines dropped.
    * Secrets are masked (security/secrets.ts), a key wrapped over two rows included: these lines are
-   * what the board draws of an agent's terminal.
+   * what the board draws of an agent's terminal. Every piece of a `known` secret is masked too (a
+   * key typed here, whose echo other output may have cut: terminal/typed-keys.ts).
    */
-  readonly allLines: () => string[];
+  readonly allLines: (known?: readonly string[]) => string[];
   readonly resize: (cols: number, rows: number) => void;
   /** Resolves once everything written so far has been parsed (tests, final snapshots). */
   readonly flush: () => Promise<void>;
@@ -65,7 +66,7 @@ export function createScreen(options: ScreenOptions): AgentScreen {
       while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
       return lines.join('\n');
     },
-    allLines: () => {
+    allLines: (known = []) => {
       const buffer = terminal.buffer.active;
       const lines: string[] = [];
       const cols = terminal.cols;
@@ -74,7 +75,7 @@ export function createScreen(options: ScreenOptions): AgentScreen {
       const flushGroup = (): void => {
         if (group.length === 0) return;
         const joined = group.join('');
-        const masked = maskSecrets(joined);
+        const masked = maskPieces(maskSecrets(joined), known);
         if (masked === joined) lines.push(...group.map((row) => row.trimEnd()));
         else
           for (let at = 0; at < Math.max(1, masked.length); at += cols)

@@ -17,6 +17,7 @@ import type { BoardStore } from './board-store.js';
 import { deriveSelection } from './derive.js';
 import type { ActionName } from './keys/bindings.js';
 import { buildNewTask, NEW_TASK_FIELDS } from './new-task.js';
+import type { TypedKeys } from '../terminal/typed-keys.js';
 
 /** Why the board closed (what runBoard resolves with). */
 export type BoardExit = 'left' | 'stop-requested' | 'engine-ended' | 'connection-closed';
@@ -36,6 +37,8 @@ export interface ActionContext {
   /** Clears the terminal and draws the whole frame again (ctrl-l). */
   readonly redraw: () => void;
   readonly onExit: (exit: BoardExit) => void;
+  /** What this board typed into each agent's terminal: the keys in it are masked on its screen. */
+  readonly typed: TypedKeys;
 }
 
 /** The board's action performers. */
@@ -346,7 +349,9 @@ export function useBoardActions(context: ActionContext): BoardActions {
   const sendToAgent = useCallback(
     (data: string): void => {
       const mode = ref.current.store.getState().mode;
-      if (mode.kind === 'attach') send('pty-input', { agentId: mode.agentId, data });
+      if (mode.kind !== 'attach') return;
+      ref.current.typed.type(mode.agentId, data);
+      send('pty-input', { agentId: mode.agentId, data });
     },
     [send],
   );

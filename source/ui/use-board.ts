@@ -2,7 +2,7 @@
  * Everything the Board component draws, derived in one place: engine view, board state, layout,
  * selections, the log's content, and the key pipeline. Board.tsx only picks views.
  */
-import { useCallback, useEffect, useRef } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { useStdout } from 'ink';
 import type { AgentView, EngineClient } from '../protocol/types.js';
 import type { Task } from '../tasks/model.js';
@@ -26,6 +26,7 @@ import { useClock } from './use-clock.js';
 import { useEngine, type EngineView } from './use-engine.js';
 import { useKeys } from './use-keys.js';
 import { usePtyScreen } from './use-pty-screen.js';
+import { createTypedKeys } from '../terminal/typed-keys.js';
 import type { TerminalSize } from './use-terminal-size.js';
 
 /** How long a notice stays on screen. */
@@ -103,9 +104,12 @@ export function useBoard({ client, readonly, size, theme, onExit }: UseBoardOpti
     taskColumns: needs.columns,
     events: screenAgent !== null,
   });
+  // What this board types into agents' terminals, so that a key in it is masked on its screen.
+  const [typed] = useState(createTypedKeys);
   const screen = usePtyScreen(
     client,
     screenAgent,
+    typed,
     attachedId !== null || state.logView === 'screen',
     attachedId !== null ? layout.width : layout.log.width,
   );
@@ -146,6 +150,7 @@ export function useBoard({ client, readonly, size, theme, onExit }: UseBoardOpti
     ended: outcome !== null,
     redraw,
     onExit,
+    typed,
   });
   useKeys(store, actions);
 

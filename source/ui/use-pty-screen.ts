@@ -5,6 +5,7 @@
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { EngineClient } from '../protocol/types.js';
+import type { TypedKeys } from '../terminal/typed-keys.js';
 import { createScreen, type AgentScreen } from '../terminal/screen.js';
 import { displayText, textWidth, wrapColumns } from './text.js';
 import { PUBLISH_MS } from './use-engine.js';
@@ -37,12 +38,14 @@ export function wrapScreen(lines: readonly string[], width: number): readonly st
 }
 
 /**
- * Subscribes to `agentId`'s pty while `enabled`, and returns its screen text wrapped to `width`
+ * Subscribes to `agentId`'s pty while `enabled`, masks in it the keys `typed` says this board
+ * typed there, and returns its screen text wrapped to `width`
  * (the pane the screen is shown in).
  */
 export function usePtyScreen(
   client: EngineClient,
   agentId: string | null,
+  typed: TypedKeys,
   enabled: boolean,
   width: number,
 ): PtyScreen {
@@ -59,8 +62,9 @@ export function usePtyScreen(
     let timer: NodeJS.Timeout | undefined;
     const publish = (): void => {
       timer = undefined;
-      // allLines masks secrets: the pty's bytes are the agent's own, unmasked (DESIGN.md §8).
-      setState({ agentId, lines: terminal.allLines() });
+      // allLines masks secrets: the pty's bytes are the agent's own, unmasked (DESIGN.md §8). A key
+      // this board typed is masked in pieces too: output may have cut its echo where no pattern sees it.
+      setState({ agentId, lines: terminal.allLines(typed.known(agentId)) });
     };
     const off = client.onPty(agentId, (data) => {
       // Mark dirty once xterm has parsed the chunk; one timer carries every chunk until it fires.
@@ -74,7 +78,7 @@ export function usePtyScreen(
       terminalRef.current = null;
       terminal.dispose();
     };
-  }, [client, agentId, enabled]);
+  }, [client, agentId, typed, enabled]);
 
   const resize = useCallback((cols: number, rows: number) => {
     terminalRef.current?.resize(cols, rows);

@@ -3,7 +3,7 @@
  * sim writes, its failure modes, timeouts, attach input, killing escaped descendants, and the
  * completeness of the event record under node-pty's dropped-tail bug.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -276,6 +276,51 @@ describe('startAgent with the sim agent', () => {
     expect(await agent.result).toMatchObject({ exitCode: 0 });
     expect(readFileSync(attempt.jsonlPath, 'utf8')).toBe('10 60\n');
     assertGone(agent);
+  });
+});
+
+describe('a key typed into the terminal', () => {
+  it('is masked in the log and in a later replay even when output lands between its keystrokes', async () => {
+    const attempt = newAttempt();
+    const body = `api03-${'T9y'.repeat(14)}`;
+    const key = `sk-ant-${body}`;
+    const go = path.join(attempt.dir, 'go');
+    const done = path.join(attempt.dir, 'done');
+    const wait = (file: string) => `while [ ! -e '${file}' ]; do sleep 0.05; done`;
+    // The agent's record line reaches the terminal while the key is half typed, as a late tee's
+    // did on a loaded machine: the echo is cut where no half matches a key pattern.
+    const script = `printf 'Key? ' >&2; ${wait(go)}; echo '{"type":"text","text":"noise"}'; read line; echo "answered \${#line}" >&2; ${wait(done)}`;
+    const command: AgentCommand = { file: '/bin/sh', args: ['-c', script], env: {}, cwd: attempt.cwd };
+    const agent = await startAgent({
+      command,
+      backend: simBackend,
+      logPath: attempt.logPath,
+      jsonlPath: attempt.jsonlPath,
+      cols: 100,
+      rows: 30,
+    });
+    await waitFor(() => agent.screen().includes('Key?'), 'the question', 10_000);
+    const cut = 18;
+    for (const char of key.slice(0, cut)) agent.write(char);
+    await waitFor(() => agent.screen().includes(key.slice(0, cut)), 'the first half echoed', 10_000);
+    writeFileSync(go, '');
+    await waitFor(() => agent.screen().includes('noise'), 'the record line', 10_000);
+    for (const char of `${key.slice(cut)}\r`) agent.write(char);
+    await waitFor(() => agent.screen().includes('answered'), 'the answer', 10_000);
+    const pieces = [...Array(body.length - 3).keys()].map((at) => body.slice(at, at + 4));
+    // A board that attaches now is sent the screen so far: the key's pieces are masked in it.
+    let replay = '';
+    const unwatch = agent.watch((data) => (replay += data));
+    await waitFor(() => replay.includes('answered'), 'the replay', 10_000);
+    unwatch();
+    expect(replay).toContain('noise');
+    expect(pieces.filter((piece) => replay.includes(piece))).toEqual([]);
+    writeFileSync(done, '');
+    expect(await agent.result).toMatchObject({ exitCode: 0 });
+    const log = readFileSync(attempt.logPath, 'utf8');
+    expect(log).toContain(`answered ${key.length}`);
+    expect(log).toContain('noise');
+    expect(pieces.filter((piece) => log.includes(piece))).toEqual([]);
   });
 });
 

@@ -38,6 +38,32 @@ describe('the board masks secrets', () => {
       expect(frame).not.toContain(part);
   });
 
+  it('masks both halves of a key it typed whose echo other output cut in two', async () => {
+    const client = sampleClient();
+    const board = renderBoard(client, { columns: 120, rows: 30 });
+    await waitForText(board.frame, 'agents 1/2');
+    board.stdin.write(KEY.tab);
+    await waitForText(board.frame, '▶ agents');
+    board.stdin.write('a');
+    await waitForText(board.frame, 'attached to ada');
+    client.pty('agent-1', 'Key? ');
+    await waitForText(board.frame, 'Key?');
+    const body = `api03-${'T9y'.repeat(14)}`;
+    const key = `sk-ant-${body}`;
+    // The terminal echoes each keystroke; a record line lands after the 18th.
+    for (const [at, char] of [...key].entries()) {
+      board.stdin.write(char);
+      client.pty('agent-1', at === 17 ? `${char}{"type":"text","text":"noise"}\r\n` : char);
+    }
+    board.stdin.write('\r');
+    client.pty('agent-1', '\r\nanswered\r\n');
+    await waitFor(() => client.ptyInput().join('') === `${key}\r`);
+    await waitForText(board.frame, 'answered', 'noise');
+    const frame = board.frame();
+    const pieces = [...Array(body.length - 3).keys()].map((at) => body.slice(at, at + 4));
+    expect(pieces.filter((piece) => frame.includes(piece))).toEqual([]);
+  });
+
   it('masks a key that the terminal wrapped over two rows', async () => {
     const screen = createScreen({ cols: 40, rows: 10 });
     const key = `sk-ant-api03-${'Q7r'.repeat(12)}`;
