@@ -121,6 +121,8 @@ export async function writeTasks(
   const { store } = host;
   const before = new Map(store.state.tasks.map((task) => [task.id, task]));
   const { summary, backup } = await applyTaskWriteToStore(store, write);
+  // The client is told only once the change is on disk: a kill right after must not undo it.
+  await store.flush();
   for (const task of store.state.tasks) if (before.get(task.id) !== task) host.emit({ type: 'task', task });
   for (const id of before.keys())
     if (!store.state.tasks.some((t) => t.id === id)) host.emit({ type: 'task-removed', taskId: id });

@@ -46,9 +46,9 @@ const LESSON =
  * takes seconds on an idle machine, several times that beside other test suites). The retry runs
  * claude three times (attempt, reflection, attempt 2) and the gate twice.
  */
-const RUN_MS = 120_000;
-const RETRY_RUN_MS = 210_000;
-const TEST_MS = 240_000;
+const RUN_MS = 240_000;
+const RETRY_RUN_MS = 420_000;
+const TEST_MS = 480_000;
 
 /** Usage for agent request N: distinct input, output, cache-write and cache-read counts. */
 const usage = (n: number): SentUsage => ({

@@ -52,7 +52,7 @@ export function renderBoard(client: FakeClient, options: RenderBoardOptions = {}
 export function waitFor(
   check: () => boolean,
   describe: () => string = () => '',
-  timeoutMs = 3000,
+  timeoutMs = 15_000,
 ): Promise<void> {
   const holds = (): boolean => {
     try {

@@ -19,7 +19,7 @@ import { addTasks } from '../../source/tasks/queue.js';
 
 const dirs: string[] = [];
 afterEach(async () => {
-  await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+  await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true, maxRetries: 10 })));
 });
 
 const options: RunOptions = {
