@@ -24,16 +24,17 @@ export function showStartingFrame(title: string, waitingFor: string): StartingFr
   let open = true;
   const stdout = process.stdout;
   let shown = '';
+  const frame = (what: string): string =>
+    `\x1b[2J\x1b[H${displayText(title)}\r\n\r\n${what.split('\n').map(displayText).join('\r\n')}\r\n\r\n` +
+    '(the board opens as soon as the engine answers; q leaves it, the run goes on)';
   const draw = (what: string): void => {
     if (what === shown) return;
     shown = what;
-    stdout.write(
-      `\x1b[2J\x1b[H${displayText(title)}\r\n\r\n${what.split('\n').map(displayText).join('\r\n')}\r\n\r\n` +
-        '(the board opens as soon as the engine answers; q leaves it, the run goes on)',
-    );
+    stdout.write(frame(what));
   };
-  stdout.write(ENTER_ALT_SCREEN);
-  draw(waitingFor);
+  // One write: the alternate screen is never seen empty, even when the process is slow to go on.
+  shown = waitingFor;
+  stdout.write(ENTER_ALT_SCREEN + frame(waitingFor));
   const restore = (): void => {
     if (!open) return;
     open = false;
