@@ -84,6 +84,9 @@ function assertGone(agent: AgentProcess): void {
 describe('startAgent with the sim agent', () => {
   it('runs the agent as the leader of its own session and process group', async () => {
     const { agent } = await startSim('sim: hang');
+    // node-pty's child calls setsid() just before exec: until the sim prints, /proc may still show
+    // the parent's group and session (CI read pgrp of the test worker, session 0, at load 10).
+    await waitFor(() => agent.screen().includes(SIM_BANNER), 'the sim banner', 60_000);
     expect(processIds(agent.pid)).toMatchObject({ pgrp: agent.pid, session: agent.pid });
     await agent.stop();
     assertGone(agent);
