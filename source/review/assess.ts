@@ -5,7 +5,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { AttemptHandle, AttemptResult } from '../attempt/types.js';
-import { diffText, git } from '../git/git.js';
+import { git } from '../git/git.js';
 import type { Worktree } from '../git/worktree.js';
 import type { Quality, Task } from '../tasks/model.js';
 import { describeQuality, scoreQuality } from './quality.js';
@@ -32,6 +32,17 @@ export function addedLines(diff: string): string[] {
 }
 
 /**
+ * `git diff --numstat --patch -z` prints the numstat entries, each ended by a NUL, then one more NUL,
+ * then the patch (which holds no NUL: a file with one is binary, and its patch says only so).
+ */
+export function splitNumstatPatch(output: string): { numstat: string; patch: string } {
+  const end = output.indexOf('\0\0');
+  return end === -1
+    ? { numstat: output, patch: '' }
+    : { numstat: output.slice(0, end + 1), patch: output.slice(end + 2) };
+}
+
+/**
  * The change an attempt made. A landed attempt is exactly its commit (`commit^..commit`; the base
  * would also count work other tasks landed meanwhile). Otherwise it is the worktree against the
  * attempt's base, plus untracked files, which `git diff` does not show.
@@ -42,13 +53,13 @@ export async function attemptChange(
 ): Promise<AttemptChange> {
   const [from, to] = commit !== undefined ? [`${commit}^`, commit] : [worktree.baseSha, undefined];
   const range = to === undefined ? [from] : [from, to];
-  // One numstat gives the files and the counts; the patch gives the added lines (two git calls per attempt).
-  const [numstat, patch] = await Promise.all([
-    git(worktree.path, ['diff', '--numstat', '-z', '--no-renames', ...range]),
-    diffText(worktree.path, from, to),
-  ]);
+  // One git call: the numstat gives the files and the counts, the patch after it the added lines.
+  const { numstat, patch } = splitNumstatPatch(
+    (await git(worktree.path, ['diff', '--numstat', '--patch', '-z', '--no-renames', '--no-color', ...range]))
+      .stdout,
+  );
   const change = { files: [] as string[], insertions: 0, deletions: 0, addedLines: addedLines(patch) };
-  for (const entry of numstat.stdout.split('\0').filter(Boolean)) {
+  for (const entry of numstat.split('\0').filter(Boolean)) {
     // "added\tdeleted\tpath"; binary files print "-" for both.
     const [added, removed, file] = entry.split('\t');
     change.insertions += Number(added) || 0;
