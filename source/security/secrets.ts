@@ -155,7 +155,7 @@ function commonLength(a: string, b: string, index: (at: number, text: string) =>
 }
 
 /** The shortest piece of a known secret that `maskPieces` masks. */
-export const MIN_PIECE = 4;
+const MIN_PIECE = 4;
 /** A secret shorter than this is masked only whole: a piece of it could be an ordinary word. */
 const PIECES_FROM = 16;
 

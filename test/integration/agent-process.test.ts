@@ -13,6 +13,7 @@ import { descendants, isAlive, taggedProcesses } from '../../source/agents/proce
 import { WRONG_MARKER } from '../../source/agents/sim-directives.js';
 import { opencodeBackend } from '../../source/agents/opencode.js';
 import { SIM_BANNER, SIM_QUESTION, createSimParser, simBackend } from '../../source/agents/sim.js';
+import { piecesIn } from '../support/key-pieces.js';
 import { waitFor } from '../support/wait.js';
 
 let root: string;
@@ -56,6 +57,25 @@ async function startSim(
     env: { NIGHTSHIFT_TASK_ID: 't1', NIGHTSHIFT_ATTEMPT: String(attemptNo), NIGHTSHIFT_RUN_ID: 'r1' },
     nightshiftCommand: ['nightshift'],
   });
+  const agent = await startAgent({
+    command,
+    backend: simBackend,
+    logPath: attempt.logPath,
+    jsonlPath: attempt.jsonlPath,
+    cols: 100,
+    rows: 30,
+    ...extra,
+  });
+  return { agent, attempt };
+}
+
+/** Runs `/bin/sh -c script` as an agent (sim parser) in `attempt` (a new one by default), on a 100x30 pty. */
+async function startShell(
+  script: string,
+  extra: Partial<StartAgentOptions> = {},
+  attempt = newAttempt(),
+): Promise<{ agent: AgentProcess; attempt: Attempt }> {
+  const command: AgentCommand = { file: '/bin/sh', args: ['-c', script], env: {}, cwd: attempt.cwd };
   const agent = await startAgent({
     command,
     backend: simBackend,
@@ -235,20 +255,9 @@ describe('startAgent with the sim agent', () => {
   });
 
   it('SIGKILLs what ignores SIGTERM once the grace period is over', async () => {
-    const attempt = newAttempt();
     // An ignored signal stays ignored across fork and exec, so the sleeps ignore it as well. HUP
     // too: when the wrapper (the session leader) dies, the kernel hangs up the terminal's group.
-    const command: AgentCommand = {
-      file: '/bin/sh',
-      args: ['-c', 'trap "" TERM HUP; echo ready; while :; do sleep 1; done'],
-      env: {},
-      cwd: attempt.cwd,
-    };
-    const agent = await startAgent({
-      command,
-      backend: simBackend,
-      logPath: attempt.logPath,
-      jsonlPath: attempt.jsonlPath,
+    const { agent, attempt } = await startShell('trap "" TERM HUP; echo ready; while :; do sleep 1; done', {
       graceMs: 300,
     });
     await waitFor(() => readFileSync(attempt.jsonlPath, 'utf8').includes('ready'), 'ready', 5000);
@@ -258,22 +267,8 @@ describe('startAgent with the sim agent', () => {
   });
 
   it('passes a resize to the terminal the agent sees', async () => {
-    const attempt = newAttempt();
     // `read` waits for a line so the resize lands first; stty reads the size of stdin, the pty.
-    const command: AgentCommand = {
-      file: '/bin/sh',
-      args: ['-c', 'read line; stty size'],
-      env: {},
-      cwd: attempt.cwd,
-    };
-    const agent = await startAgent({
-      command,
-      backend: simBackend,
-      logPath: attempt.logPath,
-      jsonlPath: attempt.jsonlPath,
-      cols: 100,
-      rows: 30,
-    });
+    const { agent, attempt } = await startShell('read line; stty size');
     agent.resize(60, 10);
     agent.write('\r');
     expect(await agent.result).toMatchObject({ exitCode: 0 });
@@ -293,15 +288,7 @@ describe('a key typed into the terminal', () => {
     // The agent's record line reaches the terminal while the key is half typed, as a late tee's
     // did on a loaded machine: the echo is cut where no half matches a key pattern.
     const script = `printf 'Key? ' >&2; ${wait(go)}; echo '{"type":"text","text":"noise"}'; read line; echo "answered \${#line}" >&2; ${wait(done)}`;
-    const command: AgentCommand = { file: '/bin/sh', args: ['-c', script], env: {}, cwd: attempt.cwd };
-    const agent = await startAgent({
-      command,
-      backend: simBackend,
-      logPath: attempt.logPath,
-      jsonlPath: attempt.jsonlPath,
-      cols: 100,
-      rows: 30,
-    });
+    const { agent } = await startShell(script, {}, attempt);
     await waitFor(() => agent.screen().includes('Key?'), 'the question', 10_000);
     const cut = 18;
     for (const char of key.slice(0, cut)) agent.write(char);
@@ -310,20 +297,19 @@ describe('a key typed into the terminal', () => {
     await waitFor(() => agent.screen().includes('noise'), 'the record line', 10_000);
     for (const char of `${key.slice(cut)}\r`) agent.write(char);
     await waitFor(() => agent.screen().includes('answered'), 'the answer', 10_000);
-    const pieces = [...Array(body.length - 3).keys()].map((at) => body.slice(at, at + 4));
     // A board that attaches now is sent the screen so far: the key's pieces are masked in it.
     let replay = '';
     const unwatch = agent.watch((data) => (replay += data));
     await waitFor(() => replay.includes('answered'), 'the replay', 10_000);
     unwatch();
     expect(replay).toContain('noise');
-    expect(pieces.filter((piece) => replay.includes(piece))).toEqual([]);
+    expect(piecesIn(replay, body)).toEqual([]);
     writeFileSync(done, '');
     expect(await agent.result).toMatchObject({ exitCode: 0 });
     const log = readFileSync(attempt.logPath, 'utf8');
     expect(log).toContain(`answered ${key.length}`);
     expect(log).toContain('noise');
-    expect(pieces.filter((piece) => log.includes(piece))).toEqual([]);
+    expect(piecesIn(log, body)).toEqual([]);
   });
 });
 

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { createTerminalLog, type LogFile } from '../../source/agents/terminal-log.js';
 import { maskPieces, secretParts } from '../../source/security/secrets.js';
+import { piecesIn } from '../support/key-pieces.js';
 
 const BODY = `api03-${'T9y'.repeat(14)}`;
 const KEY = `sk-ant-${BODY}`;
@@ -29,12 +30,7 @@ function captured(): { file: LogFile; text: () => string; clock: { now: number }
 }
 
 /** Every run of four characters of the key's secret part that `text` holds. */
-function pieces(text: string): string[] {
-  const found = new Set<string>();
-  for (let at = 0; at + 4 <= BODY.length; at += 1)
-    if (text.includes(BODY.slice(at, at + 4))) found.add(BODY.slice(at, at + 4));
-  return [...found];
-}
+const pieces = (text: string): string[] => piecesIn(text, BODY);
 
 describe('a terminal log with a key typed into it', () => {
   it('masks both halves of an echo that a record line cut in two', async () => {
