@@ -41,6 +41,24 @@ function newAttempt(): Attempt {
   return { dir, cwd, logPath: path.join(dir, 't1.1.log'), jsonlPath: path.join(dir, 't1.1.jsonl') };
 }
 
+/** Starts `command` as an agent (sim parser) in `attempt`, on a 100x30 pty. */
+async function launch(
+  attempt: Attempt,
+  command: AgentCommand,
+  extra: Partial<StartAgentOptions>,
+): Promise<{ agent: AgentProcess; attempt: Attempt }> {
+  const agent = await startAgent({
+    command,
+    backend: simBackend,
+    logPath: attempt.logPath,
+    jsonlPath: attempt.jsonlPath,
+    cols: 100,
+    rows: 30,
+    ...extra,
+  });
+  return { agent, attempt };
+}
+
 async function startSim(
   prompt: string,
   attemptNo = 1,
@@ -57,16 +75,7 @@ async function startSim(
     env: { NIGHTSHIFT_TASK_ID: 't1', NIGHTSHIFT_ATTEMPT: String(attemptNo), NIGHTSHIFT_RUN_ID: 'r1' },
     nightshiftCommand: ['nightshift'],
   });
-  const agent = await startAgent({
-    command,
-    backend: simBackend,
-    logPath: attempt.logPath,
-    jsonlPath: attempt.jsonlPath,
-    cols: 100,
-    rows: 30,
-    ...extra,
-  });
-  return { agent, attempt };
+  return launch(attempt, command, extra);
 }
 
 /** Runs `/bin/sh -c script` as an agent (sim parser) in `attempt` (a new one by default), on a 100x30 pty. */
@@ -76,16 +85,7 @@ async function startShell(
   attempt = newAttempt(),
 ): Promise<{ agent: AgentProcess; attempt: Attempt }> {
   const command: AgentCommand = { file: '/bin/sh', args: ['-c', script], env: {}, cwd: attempt.cwd };
-  const agent = await startAgent({
-    command,
-    backend: simBackend,
-    logPath: attempt.logPath,
-    jsonlPath: attempt.jsonlPath,
-    cols: 100,
-    rows: 30,
-    ...extra,
-  });
-  return { agent, attempt };
+  return launch(attempt, command, extra);
 }
 
 /** Process group and session of `pid`, read from /proc/PID/stat (the fields after the name). */
