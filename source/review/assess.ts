@@ -35,7 +35,7 @@ export function addedLines(diff: string): string[] {
  * `git diff --numstat --patch -z` prints the numstat entries, each ended by a NUL, then one more NUL,
  * then the patch (which holds no NUL: a file with one is binary, and its patch says only so).
  */
-export function splitNumstatPatch(output: string): { numstat: string; patch: string } {
+function splitNumstatPatch(output: string): { numstat: string; patch: string } {
   const end = output.indexOf('\0\0');
   return end === -1
     ? { numstat: output, patch: '' }
