@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliPath, runCli, tempDir, tempGitRepo } from '../support/cli.js';
 import { stopEngine, waitFor } from '../support/engine-fixtures.js';
 import { startSshd, type Sshd } from '../support/sshd.js';
-import { startTmux, tmuxAvailable, type TmuxSession } from '../support/tmux.js';
+import { shellReady, startTmux, tmuxAvailable, type TmuxSession } from '../support/tmux.js';
 
 const TASKS = [
   { id: 'fetch-1', title: 'Fetch the feed', deps: [] },
@@ -102,8 +102,7 @@ describe.skipIf(!haveTmux)('attach --ssh to a loopback sshd', () => {
 
     // The board needs a TTY: run the client in tmux, from another folder, as a remote user would.
     tmux = await startTmux({ cwd: path.dirname(dir), width: 120, height: 35, env });
-    await tmux.type('echo shell-ready');
-    await tmux.waitForText(/^shell-ready$/m);
+    await shellReady(tmux);
     await tmux.type(`node ${cliPath} attach --ssh ${target}`);
     const board = await tmux
       .waitForText(

@@ -7,7 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cliPath, runCli, tempDir, tempGitRepo } from '../support/cli.js';
-import { startTmux, tmuxAvailable, type TmuxSession } from '../support/tmux.js';
+import { shellReady, startTmux, tmuxAvailable, type TmuxSession } from '../support/tmux.js';
 
 const available = await tmuxAvailable();
 const cli = `node ${cliPath}`;
@@ -58,8 +58,7 @@ describe.skipIf(!available)('the diff view on the board', () => {
     const { dir, env } = await project();
     const tmux = await startTmux({ cwd: dir, width: 100, height: 30, env });
     sessions.push(tmux);
-    await tmux.type('echo shell-ready');
-    await tmux.waitForText(/^shell-ready$/m);
+    await shellReady(tmux);
     await tmux.type(`${cli} run --parallel 3 --max-retries 0; echo "exit=$?"`);
     // good-1 landed and bad-2 blocked while ask-3 waits for its answer: the run goes on.
     await tmux.waitForText(

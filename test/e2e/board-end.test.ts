@@ -10,7 +10,7 @@ import path from 'node:path';
 import stringWidth from 'string-width';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cliPath, runCli, tempDir, tempGitRepo } from '../support/cli.js';
-import { startTmux, tmuxAvailable, type TmuxSession } from '../support/tmux.js';
+import { shellReady, startTmux, tmuxAvailable, type TmuxSession } from '../support/tmux.js';
 
 const available = await tmuxAvailable();
 const cli = `node ${cliPath}`;
@@ -67,8 +67,7 @@ describe.skipIf(!available)('the end of a run on the board', () => {
     const { dir, env } = await project();
     const tmux = await startTmux({ cwd: dir, width: 120, height: 35, env });
     sessions.push(tmux);
-    await tmux.type('echo shell-ready');
-    await tmux.waitForText(/^shell-ready$/m);
+    await shellReady(tmux);
     await tmux.type(`${cli} run --max-retries 0 --parallel 2; echo "exit=$?"`);
     const end = await tmux.waitForText(
       (screen) => screen.includes('run ended (blocked)') && screen.includes('nightshift task retry bad-4'),

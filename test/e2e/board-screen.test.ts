@@ -11,7 +11,7 @@ import stringWidth from 'string-width';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cliPath, runCli, tempDir, tempGitRepo } from '../support/cli.js';
 import { stopEngine } from '../support/engine-fixtures.js';
-import { startTmux, tmuxAvailable, type TmuxSession } from '../support/tmux.js';
+import { shellReady, startTmux, tmuxAvailable, type TmuxSession } from '../support/tmux.js';
 
 const available = await tmuxAvailable();
 const cli = `node ${cliPath}`;
@@ -55,8 +55,7 @@ describe.skipIf(!available)('the board at 80x24', () => {
     stopIn = { dir, env };
     const tmux = await startTmux({ cwd: dir, width: 80, height: 24, env });
     sessions.push(tmux);
-    await tmux.type('clear; echo shell-ready');
-    await tmux.waitForText(/^shell-ready$/m);
+    await shellReady(tmux, { clear: true });
     await tmux.type(`${cli} run --parallel 2`);
     // From Enter to the board, every screen shows something: the command, a starting frame
     // saying what it waits for, or the board.

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliPath, runCli, tempDir, tempGitRepo } from '../support/cli.js';
 import { engineGone, stopEngine } from '../support/engine-fixtures.js';
-import { startTmux, tmuxAvailable, type TmuxSession, type TmuxWindow } from '../support/tmux.js';
+import { shellReady, startTmux, tmuxAvailable, type TmuxSession } from '../support/tmux.js';
 
 const TASKS = [
   { id: 'lexer-1', title: 'Write the lexer', deps: [] },
@@ -70,14 +70,8 @@ describe.skipIf(!available)('the board in tmux', () => {
   async function shell(width: number, height: number): Promise<TmuxSession> {
     const session = await startTmux({ cwd: dir, width, height, env });
     sessions.push(session);
-    await ready(session);
+    await shellReady(session);
     return session;
-  }
-
-  /** Waits for the shell to read input, so typed lines are not echoed before its prompt. */
-  async function ready(window: TmuxWindow): Promise<void> {
-    await window.type('echo shell-ready');
-    await window.waitForText(/^shell-ready$/m);
   }
 
   const boardShown = (screen: string): boolean =>
@@ -136,7 +130,7 @@ describe.skipIf(!available)('the board in tmux', () => {
     }[];
     expect(running).toEqual([expect.objectContaining({ root: dir, pid: engine?.pid })]);
     const second = await tmux.newWindow(dir);
-    await ready(second);
+    await shellReady(second);
     await second.type(`${cli} attach`);
     const again = await second.waitForText(
       (screen) => boardShown(screen) && /\d+\/4 done/.test(screen),
@@ -191,7 +185,7 @@ describe.skipIf(!available)('the board in tmux', () => {
     expect((await runCli(['task', 'import', planFile], { cwd: short, env })).exitCode).toBe(0);
     const tmux = await startTmux({ cwd: short, width: 100, height: 30, env });
     sessions.push(tmux);
-    await ready(tmux);
+    await shellReady(tmux);
     await tmux.type(`${cli} run --max-retries 0; echo "exit=$?"`);
     // The board stays on the final state until the person leaves it.
     await tmux.waitForText(

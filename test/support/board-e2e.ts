@@ -9,7 +9,7 @@
  */
 import { cliPath } from './cli.js';
 import { simProject, type PlanTask, type SimProject } from './engine-fixtures.js';
-import { startTmux, type TmuxSession, type TmuxWindow } from './tmux.js';
+import { shellReady, startTmux, type TmuxSession } from './tmux.js';
 
 /** The built CLI as a shell command. */
 export const cli = `node ${cliPath}`;
@@ -25,12 +25,6 @@ export async function boardProject(tasks: readonly PlanTask[]): Promise<BoardPro
   const project = await simProject();
   if (tasks.length > 0) await project.importTasks(tasks);
   return Object.assign(project, { env: { XDG_STATE_HOME: project.stateHome, NO_COLOR: '1' } });
-}
-
-/** Waits for the shell in `window` to read input, so a typed line is not echoed before its prompt. */
-export async function shellReady(window: TmuxWindow): Promise<void> {
-  await window.type('echo shell-ready');
-  await window.waitForText(/^shell-ready$/m);
 }
 
 /**

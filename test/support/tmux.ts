@@ -56,6 +56,17 @@ export interface TmuxSession extends TmuxWindow {
 const POLL_MS = 100;
 const DEFAULT_WAIT_MS = 20_000;
 
+/**
+ * Waits for the shell in `window` to read input, so a typed line is not echoed before its prompt.
+ * The marker printed is not in the line typed: a line typed before the shell was up is echoed by
+ * the terminal first and run after the prompt, so its output may follow the prompt on one line
+ * (`# shell-ready`), and the typed line alone must not satisfy the wait.
+ */
+export async function shellReady(window: TmuxWindow, options: { clear?: boolean } = {}): Promise<void> {
+  await window.type(`${options.clear ? 'clear; ' : ''}printf 'shell-%s\\n' ready`);
+  await window.waitForText(/shell-ready$/m);
+}
+
 /** True when a usable tmux is on the PATH. */
 export async function tmuxAvailable(): Promise<boolean> {
   const result = await execa('tmux', ['-V'], { reject: false, stdin: 'ignore' }).catch(() => undefined);
