@@ -10,8 +10,11 @@ import { UserError } from '../errors.js';
 
 let tempCounter = 0;
 
-/** `.state.json.<pid>.<n>.tmp`: the pid lets a later process sweep temps left by dead writers. */
-function tempName(file: string): string {
+/**
+ * `.state.json.<pid>.<n>.tmp`: the pid lets a later process sweep temps left by dead writers
+ * (`sweepStaleTemps`).
+ */
+export function tempName(file: string): string {
   tempCounter += 1;
   return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${tempCounter}.tmp`);
 }

@@ -6,13 +6,14 @@
  * when state.json is not that file any more (restored from a backup, edited, written by an older
  * nightshift) the summary is not used and status reads the store itself.
  */
-import { rename, stat, writeFile } from 'node:fs/promises';
+import { rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { ProjectPaths } from '../paths.js';
 import type { Task } from '../tasks/model.js';
 import type { RunRecord, State } from './schema.js';
 import { STATE_VERSION } from './version.js';
+import { tempName } from './atomic-file.js';
 
 /** What status shows of the store. */
 export interface StatusSummary {
@@ -52,7 +53,8 @@ export function summarize(
 /** Writes the summary of `state`, just written to state.json (a failure only costs status its shortcut). */
 export async function writeStatusSummary(paths: ProjectPaths, state: State): Promise<void> {
   const file = statusSummaryPath(paths);
-  const temp = `${file}.${process.pid}.tmp`;
+  // Named as the store's temps are, so that a writer killed mid-write leaves one that the next open sweeps.
+  const temp = tempName(file);
   try {
     const written = await stat(paths.state);
     const summary: SummaryFile = {
@@ -64,6 +66,7 @@ export async function writeStatusSummary(paths: ProjectPaths, state: State): Pro
     await rename(temp, file);
   } catch {
     // Status falls back to reading state.json.
+    await unlink(temp).catch(() => undefined);
   }
 }
 

@@ -21,7 +21,7 @@ import { projectPaths, type ProjectPaths } from '../paths.js';
 import { STATE_VERSION, stateSchema, type State } from './schema.js';
 import type { Task } from '../tasks/model.js';
 import { issuePath, type StateWrite } from './state-text.js';
-import { writeStatusSummary } from './status-summary.js';
+import { statusSummaryPath, writeStatusSummary } from './status-summary.js';
 import { migrateState, type RawState } from './migrations.js';
 import { sweepStaleTemps } from './atomic-file.js';
 import { StateFile } from './state-file.js';
@@ -135,6 +135,7 @@ export class Store {
     }
     const { state, migratedFrom } = parseState(read.raw, paths.state);
     await sweepStaleTemps(paths.state);
+    await sweepStaleTemps(statusSummaryPath(paths));
     await sweepTaskFiles(
       paths.state,
       read.taskFiles.map((file) => file.name),

@@ -375,6 +375,20 @@ describe('write cost follows what changed', () => {
     await writeFile(paths.state, text.replace('"done"', '"blocked"'));
     expect(readStatusSummary(paths)).toBeUndefined();
   });
+
+  it("sweeps a summary temp a killed writer left, and keeps a live writer's", async () => {
+    await (await storeOf(3)).close();
+    // A pid no process has (above the kernel's pid_max), and this test's own, which is alive.
+    const dead = path.join(paths.dir, '.status.json.4194305.1.tmp');
+    const live = path.join(paths.dir, `.status.json.${process.pid}.99.tmp`);
+    await writeFile(dead, '{"half":');
+    await writeFile(live, '{"half":');
+    await (await Store.open(root)).close();
+    const names = await readdir(paths.dir);
+    expect(names).not.toContain(path.basename(dead));
+    expect(names).toContain(path.basename(live));
+    await rm(live);
+  });
 });
 
 describe('backups', () => {
