@@ -84,7 +84,10 @@ describe.skipIf(!available)('the board at 80x24', () => {
     // Select the second agent in the agents pane, go back to the task pane, pick the other task's
     // row: x names that task's agent.
     await tmux.sendKeys('Tab');
-    await tmux.waitForText(/▶ agents/);
+    // The header counts both agents before the pane lists them (load 10: "no agents running" there).
+    await tmux.waitForText(
+      (text) => /▶ agents/.test(text) && (text.match(/^[▸ ] \S+ +\S+#1/gm) ?? []).length >= 2,
+    );
     await tmux.sendKeys('j');
     const agents = await tmux.capture();
     const picked = /▸ (\S+) +(\S+)#1/.exec(agents);

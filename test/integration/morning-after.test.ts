@@ -62,7 +62,7 @@ describe('the morning after', () => {
           : undefined;
       },
       {
-        timeoutMs: 90_000,
+        timeoutMs: 240_000,
         intervalMs: 500,
         what: `bad blocked, good landed, asker waiting\n${engine.output()}`,
       },
