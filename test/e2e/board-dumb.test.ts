@@ -7,10 +7,9 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { boardProject, cli } from '../support/board-e2e.js';
-import { shellReady } from '../support/tmux.js';
 import { tempDir } from '../support/cli.js';
 import { cleanupProjects, simTask, simWrite, waitFor } from '../support/engine-fixtures.js';
-import { startTmux, tmuxAvailable, type TmuxSession } from '../support/tmux.js';
+import { shellReady, startTmux, tmuxAvailable, type TmuxSession } from '../support/tmux.js';
 
 const available = await tmuxAvailable();
 const ESC = String.fromCharCode(27);
