@@ -12,8 +12,17 @@
 //              record, commit, rebase + fast-forward onto main, store writes, scheduling.
 // BENCH_ENGINE_TRACE_GIT=1 also lists the engine's git calls per task (NIGHTSHIFT_TRACE_GIT into a
 // scratch file); off by default because tracing writes a line per call.
-import { existsSync, readFileSync } from 'node:fs';
+//
+// Then the floor, measured beside it in the same run: the least that any engine running git as
+// processes must spend per task, in a scratch repository with one worktree reused (a pool of one,
+// so no worktree add/remove): reset the worktree to main, add, commit, fast-forward the main
+// checkout, and spawn the agent in a pty (`true`, which exits at once). Nothing else: no status,
+// no diff for the quality facts, no store write, no record. If that floor is over the budget, no
+// such design meets it on this machine.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { budget, median, ms, percentile, runJson, scratchDir, simProject, simTask } from './_lib.mjs';
 
 export const name = 'engine';
@@ -113,6 +122,64 @@ export async function run({ print }) {
     `process start-up + shut-down (wall − run span) ${ms(wallMs - (ended - runStart))}; run event → first task ${ms(firstStart - runStart)}`,
   );
   if (traceFile) printGitTrace(print, traceFile, count);
+  await printFloor(print, Number(process.env.BENCH_ENGINE_FLOOR_ROUNDS ?? 50), median(overheads));
+}
+
+/** The floor of a git-as-processes design (the header), its steps' medians and their sum per task. */
+async function printFloor(print, rounds, engineOverhead) {
+  const pty = (await import('@lydell/node-pty')).default;
+  const repo = scratchDir('nightshift-bench-floor-');
+  const main = path.join(repo, 'main');
+  const worktree = path.join(repo, 'wt');
+  const git = (cwd, ...args) => {
+    const started = performance.now();
+    const result = spawnSync('git', args, { cwd, encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
+    return performance.now() - started;
+  };
+  spawnSync('mkdir', ['-p', main]);
+  git(main, 'init', '-q', '-b', 'main');
+  git(main, 'config', 'user.email', 'bench@example.com');
+  git(main, 'config', 'user.name', 'bench');
+  writeFileSync(path.join(main, 'README.md'), 'floor\n');
+  git(main, 'add', '-A');
+  git(main, 'commit', '-q', '-m', 'start');
+  git(main, 'worktree', 'add', '-q', '-B', 'ns-floor', worktree, 'main');
+  const ptySpawn = () =>
+    new Promise((resolve) => {
+      const started = performance.now();
+      const term = pty.spawn('/bin/true', [], { cols: 120, rows: 35, cwd: worktree, env: process.env });
+      term.onExit(() => resolve(performance.now() - started));
+    });
+
+  const steps = { process: [], reset: [], pty: [], add: [], commit: [], ff: [], sum: [] };
+  for (let round = 0; round < rounds; round += 1) {
+    const bare = performance.now();
+    spawnSync('/bin/true');
+    steps.process.push(performance.now() - bare);
+    const reset = git(worktree, 'reset', '-q', '--hard', 'main');
+    const spawned = await ptySpawn();
+    writeFileSync(path.join(worktree, `f${round}.txt`), `line ${round}\n`);
+    const add = git(worktree, 'add', '-A');
+    const commit = git(worktree, 'commit', '-q', '-m', `task ${round}`);
+    const ff = git(main, 'merge', '-q', '--ff-only', 'ns-floor');
+    steps.reset.push(reset);
+    steps.pty.push(spawned);
+    steps.add.push(add);
+    steps.commit.push(commit);
+    steps.ff.push(ff);
+    steps.sum.push(reset + spawned + add + commit + ff);
+  }
+  print(`floor of any git-as-processes engine, ${rounds} rounds in a scratch repo (one reused worktree):`);
+  print(`  a bare process (spawnSync /bin/true)           ${ms(median(steps.process))}`);
+  print(`  reset --hard the reused worktree to main       ${ms(median(steps.reset))}`);
+  print(`  the agent's pty spawn (/bin/true to its exit)  ${ms(median(steps.pty))}`);
+  print(`  add -A                                         ${ms(median(steps.add))}`);
+  print(`  commit                                         ${ms(median(steps.commit))}`);
+  print(`  merge --ff-only into the main checkout         ${ms(median(steps.ff))}`);
+  print(
+    `  FLOOR PER TASK (median of the per-round sums)  ${ms(median(steps.sum))}   p90 ${ms(percentile(steps.sum, 90))}   (budget ≤ 20 ms; engine overhead above ${ms(engineOverhead)}, ${(engineOverhead / median(steps.sum)).toFixed(1)}× the floor)`,
+  );
 }
 
 /** Git calls of the whole run per task, grouped by subcommand (options that name a path or sha dropped). */
