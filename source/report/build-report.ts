@@ -5,7 +5,7 @@
  * person, each with the command that acts on it. Built from the store and the attempts' files only,
  * so it reads the same whether an engine runs or not.
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { ProjectPaths } from '../paths.js';
 import type { RegressionCaught } from '../protocol/types.js';
@@ -158,8 +158,9 @@ function runLines(
 function taskReport(task: Task, attempts: readonly Attempt[], paths: Pick<ProjectPaths, 'logs'>): TaskReport {
   const last = attempts.at(-1);
   const landedCommit = [...attempts].reverse().find((attempt) => attempt.outcome === 'passed')?.commit;
-  const questions = attempts.flatMap((attempt) => unansweredQuestions(paths, task.id, attempt));
-  const lastQuestions = last ? unansweredQuestions(paths, task.id, last) : [];
+  const asked = attempts.map((attempt) => unansweredQuestions(paths, task.id, attempt));
+  const questions = asked.flat();
+  const lastQuestions = asked.at(-1) ?? [];
   const failed = [...attempts].reverse().find((attempt) => attempt.checks.some((check) => !check.passed));
   const failedCheck = failed?.checks.find((check) => !check.passed);
   const outcome: TaskOutcome =
@@ -243,15 +244,21 @@ function readJsonLines(file: string): Record<string, unknown>[] {
   if (!existsSync(file)) return [];
   const records: Record<string, unknown>[] = [];
   for (const line of readFileSync(file, 'utf8').split('\n')) {
-    if (line.trim() === '') continue;
-    try {
-      const value: unknown = JSON.parse(line);
-      if (typeof value === 'object' && value !== null) records.push(value as Record<string, unknown>);
-    } catch {
-      // A line cut by a killed writer is not a record.
-    }
+    const record = parseRecord(line);
+    if (record) records.push(record);
   }
   return records;
+}
+
+/** One JSONL line as a record; undefined for a blank line, a non-object, or a line cut by a killed writer. */
+function parseRecord(line: string): Record<string, unknown> | undefined {
+  if (line.trim() === '') return undefined;
+  try {
+    const value: unknown = JSON.parse(line);
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Denials the policy hook recorded for an attempt. */
@@ -265,20 +272,75 @@ function attemptDenials(paths: Pick<ProjectPaths, 'logs'>, taskId: string, attem
   );
 }
 
+/** Bytes read per step when a record is read from its end. */
+const TAIL_CHUNK = 64 * 1024;
+/** A record line longer than this is an agent's output, not a question (one short line). */
+const MAX_QUESTION_LINE = 1024 * 1024;
+
 /**
- * Questions an attempt's agent asked that nothing followed: a `question` record that is the last of
- * its event stream (`<task>.<n>.jsonl`). An answered question is followed by the agent's next output.
+ * Questions an attempt's agent asked that nothing followed: the `question` records that end its
+ * event stream (`<task>.<n>.jsonl`). An answered question is followed by the agent's next output.
+ * Read from the end, a chunk at a time, up to the first record that is not a question: an attempt
+ * that printed a gigabyte costs the report a few KB, where reading the whole record took its size
+ * in memory at the end of every run, and over 512 MB (V8's longest string) failed the report.
  */
 function unansweredQuestions(paths: Pick<ProjectPaths, 'logs'>, taskId: string, attempt: Attempt): string[] {
   const jsonl = attempt.logPath
     ? attempt.logPath.replace(/\.log$/, '.jsonl')
     : path.join(paths.logs, attempt.runId, `${taskId}.${attempt.n}.jsonl`);
-  let open: string[] = [];
-  for (const record of readJsonLines(jsonl)) {
-    if (record['type'] === 'question' && typeof record['text'] === 'string') open.push(record['text']);
-    else open = [];
+  let fd: number;
+  try {
+    fd = openSync(jsonl, 'r');
+  } catch {
+    return [];
   }
-  return open;
+  try {
+    const questions: string[] = [];
+    for (const line of linesFromEnd(fd, MAX_QUESTION_LINE)) {
+      if (line === undefined) break;
+      const record = parseRecord(line);
+      if (record === undefined) continue;
+      if (record['type'] !== 'question' || typeof record['text'] !== 'string') break;
+      questions.unshift(record['text']);
+    }
+    return questions;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The lines of an open file, last first, read backwards `TAIL_CHUNK` bytes at a time (split on the
+ * newline byte, so a multi-byte character is never cut). A line longer than `maxBytes` is yielded
+ * as undefined, unread, and ends the lines.
+ */
+function* linesFromEnd(fd: number, maxBytes: number): Generator<string | undefined> {
+  let position = fstatSync(fd).size;
+  // The bytes from `position` to the end of the line being read backwards (no newline in them).
+  let rest = Buffer.alloc(0);
+  while (position > 0) {
+    const size = Math.min(TAIL_CHUNK, position);
+    position -= size;
+    const chunk = Buffer.alloc(size);
+    readSync(fd, chunk, 0, size, position);
+    const data = rest.length === 0 ? chunk : Buffer.concat([chunk, rest]);
+    let end = data.length;
+    for (
+      let newline = data.lastIndexOf(0x0a, end - 1);
+      newline !== -1;
+      newline = data.lastIndexOf(0x0a, end - 1)
+    ) {
+      yield data.toString('utf8', newline + 1, end);
+      end = newline;
+      if (end === 0) break;
+    }
+    rest = data.subarray(0, end);
+    if (rest.length > maxBytes) {
+      yield undefined;
+      return;
+    }
+  }
+  if (rest.length > 0) yield rest.toString('utf8');
 }
 
 function needsYou(tasks: readonly TaskReport[]): NeedsYou[] {
