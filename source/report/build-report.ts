@@ -312,7 +312,7 @@ function unansweredQuestions(paths: Pick<ProjectPaths, 'logs'>, taskId: string, 
 /**
  * The lines of an open file, last first, read backwards `TAIL_CHUNK` bytes at a time (split on the
  * newline byte, so a multi-byte character is never cut). A line longer than `maxBytes` is yielded
- * as undefined, unread, and ends the lines.
+ * as undefined, not decoded, and ends the lines.
  */
 function* linesFromEnd(fd: number, maxBytes: number): Generator<string | undefined> {
   let position = fstatSync(fd).size;
