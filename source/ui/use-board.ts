@@ -76,7 +76,7 @@ export function useBoard({ client, readonly, size, theme, onExit }: UseBoardOpti
   const engine = useEngine(client);
   const { store, state } = useBoardStore();
   const dispatch = store.dispatch;
-  const clock = useClock();
+  const clock = useClock(engine.publishedAt);
   const now = Math.max(clock, engine.publishedAt);
   const snapshot = engine.snapshot;
   const tasks = snapshot?.tasks ?? NO_TASKS;
