@@ -41,6 +41,13 @@ export class AgentRoster implements AgentSink {
     return out;
   }
 
+  /** An agent's newest output lines (what a client that starts watching it gets first), after
+   * sending every pending line: lines queued before this answer must not follow it. */
+  lines(id: string): readonly string[] {
+    this.flush();
+    return (this.#kept.get(id) ?? []).slice(-OUTPUT_LINES_KEPT);
+  }
+
   /** The control of a live agent (attach, stop, resize), if it has one. */
   control(id: string): LiveAgentControl | undefined {
     return this.#agents.get(id)?.control;

@@ -73,6 +73,7 @@ export const commandArgsSchemas = {
   'pty-resize': agentId.extend({ cols: size, rows: size }),
   'subscribe-pty': agentId,
   'unsubscribe-pty': agentId,
+  'watch-output': z.object({ agentIds: z.array(z.string()).nullable() }),
   'task-write': z.object({ write: taskWriteSchema }),
   'task-diff': z.object({ id }),
   // Strict: a client asking for more than counts (the queue itself) is told it cannot.

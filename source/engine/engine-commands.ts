@@ -83,7 +83,8 @@ export async function runEngineCommand(
       return engineStatus(target.snapshot());
     case 'subscribe-pty':
     case 'unsubscribe-pty':
-      // The IPC server wires pty streams itself through subscribePty.
+    case 'watch-output':
+      // The IPC server wires pty streams and output watches itself (subscribePty, agentOutput).
       checkCommandArgs(name, args);
       return 'ok';
     default:

@@ -166,6 +166,8 @@ export class Engine implements EngineHost {
     return () => this.#emitter.off('event', listener);
   };
 
+  agentOutput = (agentId: string): readonly string[] => this.#agents.lines(agentId);
+
   subscribePty = (agentId: string, listener: (data: string) => void): (() => void) => {
     const control = this.#agents.control(agentId);
     if (!control) return () => undefined;

@@ -95,6 +95,8 @@ class ClientCore {
   private readonly eventListeners = new Set<(event: EngineEvent) => void>();
   private readonly connectionListeners = new Set<(status: ConnectionStatus, detail: string) => void>();
   private readonly ptyListeners = new Map<string, Set<(data: string) => void>>();
+  /** The agents whose output this client asked for; null: all (what the engine assumes). */
+  private outputWatch: readonly string[] | null = null;
   private cancelSleep: (() => void) | undefined;
   /** The engine's last `error` message on this connection, if any. */
   private lastServerError: string | undefined;
@@ -112,6 +114,7 @@ class ClientCore {
     onEvent: (listener) => subscribe(this.eventListeners, listener),
     onConnection: (listener) => subscribe(this.connectionListeners, listener),
     onPty: (agentId, listener) => this.onPty(agentId, listener),
+    watchOutput: (agentIds) => this.watchOutput(agentIds),
     command: (name, args) => this.command(name, args ?? {}),
     close: () => this.close(),
   };
@@ -169,6 +172,8 @@ class ClientCore {
     this.snapshot = snapshot;
     for (const agentId of this.ptyListeners.keys()) this.sendQuietly('subscribe-pty', { agentId });
     for (const listener of [...this.snapshotListeners]) listener(snapshot);
+    // After the snapshot's listeners: its lines of a watched agent are then replaced by newer ones.
+    if (this.outputWatch !== null) this.sendQuietly('watch-output', { agentIds: this.outputWatch });
   }
 
   private receive(message: ServerMessage): void {
@@ -290,6 +295,18 @@ class ClientCore {
   /** Fire-and-forget command (pty subscriptions): a failure shows up as missing output, nothing more. */
   private sendQuietly(name: CommandName, args: Readonly<Record<string, unknown>>): void {
     void this.command(name, args);
+  }
+
+  private watchOutput(agentIds: readonly string[] | null): void {
+    const same =
+      agentIds === this.outputWatch ||
+      (agentIds !== null &&
+        this.outputWatch !== null &&
+        agentIds.length === this.outputWatch.length &&
+        agentIds.every((agentId, index) => this.outputWatch?.[index] === agentId));
+    if (same) return;
+    this.outputWatch = agentIds === null ? null : [...agentIds];
+    if (this.connected) this.sendQuietly('watch-output', { agentIds: this.outputWatch });
   }
 
   private onPty(agentId: string, listener: (data: string) => void): () => void {

@@ -65,9 +65,15 @@ export class EventHub {
   }
 
   private broadcast(event: EngineEvent): void {
+    // An agent's output goes only to the clients watching it (a board watches the agent it shows),
+    // and is not even serialised when none does.
+    const members =
+      event.type === 'agent-output'
+        ? [...this.members].filter((member) => member.watchesOutput(event.agentId))
+        : [...this.members]; // a copy: a member dropped for being slow leaves the set meanwhile
+    if (members.length === 0) return;
     const line = encodeMessage({ type: 'event', event } satisfies ServerMessage);
-    // Copy: a member dropped for being slow leaves the set while we iterate.
-    for (const member of [...this.members]) member.sendLine(line);
+    for (const member of members) member.sendLine(line);
   }
 }
 
@@ -78,6 +84,8 @@ export class EngineConnection {
   private phase: Phase = 'hello';
   private readonly: boolean = false;
   private readonly ptySubscriptions = new Map<string, () => void>();
+  /** The agents whose output this client gets; null (until it says): all of them. */
+  private outputWatch: ReadonlySet<string> | null = null;
   private readonly writer: BoundedWriter;
   private readonly stopReading: () => void;
   private readonly log: IpcLog;
@@ -116,6 +124,11 @@ export class EngineConnection {
   /** True once the client said hello (and got its snapshot, unless it asked for none). */
   isAttached(): boolean {
     return this.phase === 'attached';
+  }
+
+  /** Whether this client gets `agent-output` events of `agentId`. */
+  watchesOutput(agentId: string): boolean {
+    return this.outputWatch === null || this.outputWatch.has(agentId);
   }
 
   /** Called once when the connection ends, whatever the reason. */
@@ -224,10 +237,43 @@ export class EngineConnection {
       this.send({ type: 'result', id, ok: true });
       return;
     }
+    if (name === 'watch-output') {
+      const agentIds = args['agentIds'];
+      if (agentIds !== null && !(Array.isArray(agentIds) && agentIds.every((a) => typeof a === 'string'))) {
+        this.send({
+          type: 'result',
+          id,
+          ok: false,
+          error: 'watch-output needs "agentIds": a list of ids, or null',
+        });
+        return;
+      }
+      this.watchOutput(agentIds);
+      this.send({ type: 'result', id, ok: true });
+      return;
+    }
     this.host.command(name, args).then(
       (result) => this.send({ type: 'result', id, ok: result.ok, error: result.error, value: result.value }),
       (error: unknown) => this.send({ type: 'result', id, ok: false, error: errorMessage(error) }),
     );
+  }
+
+  /**
+   * Sets the agents whose output this client gets. Each one newly watched gets its newest lines
+   * first, as one `replace` event, in the same synchronous step as the change: no line of it can
+   * fall between them, and none is sent twice (host.agentOutput sends what was pending first).
+   */
+  private watchOutput(agentIds: readonly string[] | null): void {
+    const before = this.outputWatch;
+    const added =
+      agentIds === null ? [] : agentIds.filter((agentId) => before === null || !before.has(agentId));
+    const recent = added.map((agentId) => [agentId, this.host.agentOutput(agentId)] as const);
+    this.outputWatch = agentIds === null ? null : new Set(agentIds);
+    for (const [agentId, lines] of recent)
+      this.send({
+        type: 'event',
+        event: { type: 'agent-output', agentId, text: lines.join('\n'), replace: true },
+      });
   }
 
   private subscribePty(agentId: string): void {

@@ -117,8 +117,17 @@ export type EngineEvent =
   | { readonly type: 'agent'; readonly agent: AgentView }
   | { readonly type: 'agent-removed'; readonly agentId: string }
   | { readonly type: 'line'; readonly line: EventLine }
-  /** Structured output of an agent (text, tool call, ...), already summarised to one line. */
-  | { readonly type: 'agent-output'; readonly agentId: string; readonly text: string }
+  /**
+   * Structured output of an agent (text, tool call, ...), already summarised to one line each
+   * (several joined by \n). `replace`: these are the agent's newest lines, to replace what the
+   * client held for it (sent to a client that starts watching the agent; see `watchOutput`).
+   */
+  | {
+      readonly type: 'agent-output';
+      readonly agentId: string;
+      readonly text: string;
+      readonly replace?: boolean;
+    }
   | { readonly type: 'ended'; readonly exitCode: number; readonly outcome: string }
   /** Something that needs a person (notify/notify.ts): attached boards ring for it. */
   | { readonly type: 'notify'; readonly notice: NotifyNotice };
@@ -162,6 +171,8 @@ export const COMMAND_NAMES = [
   'pty-resize',
   'subscribe-pty',
   'unsubscribe-pty',
+  /** Which agents' `agent-output` this client gets (default all); changes nothing. */
+  'watch-output',
   'task-write',
   /** A task's diff for the board's diff view (report/task-diff-view.ts); changes nothing. */
   'task-diff',
@@ -174,6 +185,7 @@ export type CommandName = (typeof COMMAND_NAMES)[number];
 export const READ_ONLY_COMMANDS: ReadonlySet<CommandName> = new Set<CommandName>([
   'subscribe-pty',
   'unsubscribe-pty',
+  'watch-output',
   'task-diff',
   'status',
 ]);
@@ -202,6 +214,13 @@ export interface EngineClient {
   ) => () => void;
   /** Raw terminal bytes of one agent; subscribing sends `subscribe-pty`. */
   readonly onPty: (agentId: string, listener: (data: string) => void) => () => void;
+  /**
+   * Limits `agent-output` events to these agents (null: every agent, the default). Each agent
+   * newly watched first gets one `replace` event with its newest lines. A board watches the one
+   * agent it shows: 32 agents at 1,000 lines/s are 32,000 lines a second it would parse and drop
+   * (and carry over ssh). Kept across reconnects.
+   */
+  readonly watchOutput: (agentIds: readonly string[] | null) => void;
   readonly command: (name: CommandName, args?: Readonly<Record<string, unknown>>) => Promise<CommandResult>;
   readonly close: () => void;
 }
@@ -255,6 +274,8 @@ export interface EngineHost {
   readonly subscribe: (listener: (event: EngineEvent) => void) => () => void;
   /** Subscribes to one agent's raw pty output; returns an unsubscribe function. */
   readonly subscribePty: (agentId: string, listener: (data: string) => void) => () => void;
+  /** An agent's newest output lines, oldest first, after sending what was pending for it. */
+  readonly agentOutput: (agentId: string) => readonly string[];
   /** Runs a command; throws a UserError (or resolves a failed result) for bad arguments. */
   readonly command: (name: CommandName, args: Readonly<Record<string, unknown>>) => Promise<CommandResult>;
 }

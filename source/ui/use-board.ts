@@ -104,6 +104,8 @@ export function useBoard({ client, readonly, size, theme, onExit }: UseBoardOpti
     taskColumns: needs.columns,
     events: screenAgent !== null,
   });
+  // The engine sends this board the output of the agent it shows, and no other's.
+  useEffect(() => client.watchOutput(screenAgent === null ? [] : [screenAgent]), [client, screenAgent]);
   // What this board types into agents' terminals, so that a key in it is masked on its screen.
   const [typed] = useState(createTypedKeys);
   const screen = usePtyScreen(

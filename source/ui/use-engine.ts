@@ -67,7 +67,9 @@ export function useEngine(client: EngineClient): EngineView {
     };
     const offEvent = client.onEvent((event) => {
       const ring = rings.current;
-      if (event.type === 'agent-output') ring?.push(event.agentId, event.text, Date.now());
+      if (event.type === 'agent-output' && event.replace)
+        ring?.seed(event.agentId, event.text === '' ? [] : event.text.split('\n'), Date.now());
+      else if (event.type === 'agent-output') ring?.push(event.agentId, event.text, Date.now());
       else if (event.type === 'agent-removed') ring?.markRemoved(event.agentId, Date.now());
       else if (event.type === 'ended') ended = { exitCode: event.exitCode, outcome: event.outcome };
       schedule();

@@ -73,6 +73,11 @@ export class FakeHost implements EngineHost {
     return () => set.delete(listener);
   };
 
+  /** Each agent's newest output lines, as the test sets them (what a new watcher gets first). */
+  readonly output = new Map<string, readonly string[]>();
+
+  readonly agentOutput = (agentId: string): readonly string[] => this.output.get(agentId) ?? [];
+
   /** `pause` succeeds with a value, `retry` fails politely, `block` throws, others echo their args. */
   readonly command = (name: CommandName, args: Readonly<Record<string, unknown>>): Promise<CommandResult> => {
     this.commands.push({ name, args });

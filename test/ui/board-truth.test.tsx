@@ -51,6 +51,30 @@ describe('a board opened mid-run', () => {
   });
 });
 
+describe('the output a board asks for', () => {
+  it('is only that of the agent it shows, and a newly shown agent starts from the lines the engine sends', async () => {
+    const client = createFakeClient({
+      tasks: [makeTask({ id: 'models', status: 'running' })],
+      agents: [makeAgent({ id: 'agent-1', name: 'ada', taskId: 'models' })],
+      output: { 'agent-1': ['Read: src/models.py'] },
+    });
+    const board = renderBoard(client, { columns: 120, rows: 30 });
+    await waitForText(board.frame, 'log · engine events');
+    // Showing the engine's events: no agent's output is wanted.
+    await waitFor(
+      () => JSON.stringify(client.watching()) === '[]',
+      () => 'the board to watch no agent',
+    );
+    board.stdin.write(KEY.tab);
+    await waitForText(board.frame, 'log · ada · events', 'Read: src/models.py');
+    expect(client.watching()).toEqual(['agent-1']);
+    // What the engine sends a new watcher replaces what the board held for that agent.
+    client.push({ type: 'agent-output', agentId: 'agent-1', text: 'Edit: a.py\nEdit: b.py', replace: true });
+    await waitForText(board.frame, 'Edit: a.py', 'Edit: b.py');
+    expect(stripAnsi(board.frame())).not.toContain('Read: src/models.py');
+  });
+});
+
 describe('an agent waiting for a human', () => {
   it("gets a header badge and a task row mark; the engine's notice rings the bell with OSC 9 once", async () => {
     const client = sampleClient();

@@ -24,6 +24,8 @@ export interface SentCommand {
 /** The fake client with its test controls. */
 export interface FakeClient extends EngineClient {
   readonly commands: SentCommand[];
+  /** The agents the board last asked output of (`watchOutput`); null: all. */
+  readonly watching: () => readonly string[] | null;
   /** The data of every pty-input command, in order. */
   readonly ptyInput: () => string[];
   /** Applies an event as the engine would send it. */
@@ -117,6 +119,7 @@ export function createFakeClient(initial: Partial<EngineSnapshot> = {}): FakeCli
   const connections = new Set<(status: 'lost' | 'restored' | 'closed', detail: string) => void>();
   const ptys = new Map<string, Set<(data: string) => void>>();
   const commands: SentCommand[] = [];
+  let watched: readonly string[] | null = null;
   const client: FakeClient = {
     commands,
     ptyInput: () => commands.filter((c) => c.name === 'pty-input').map((c) => String(c.args['data'])),
@@ -148,6 +151,10 @@ export function createFakeClient(initial: Partial<EngineSnapshot> = {}): FakeCli
       set.add(listener);
       return () => set.delete(listener);
     },
+    watchOutput: (agentIds) => {
+      watched = agentIds;
+    },
+    watching: () => watched,
     command: (name, args = {}) => {
       commands.push({ name, args });
       return Promise.resolve(client.respond(name, args));
