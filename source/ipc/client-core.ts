@@ -298,12 +298,8 @@ class ClientCore {
   }
 
   private watchOutput(agentIds: readonly string[] | null): void {
-    const same =
-      agentIds === this.outputWatch ||
-      (agentIds !== null &&
-        this.outputWatch !== null &&
-        agentIds.length === this.outputWatch.length &&
-        agentIds.every((agentId, index) => this.outputWatch?.[index] === agentId));
+    // Lists of a few ids: as JSON, null and each list compare by value.
+    const same = JSON.stringify(agentIds) === JSON.stringify(this.outputWatch);
     if (same) return;
     this.outputWatch = agentIds === null ? null : [...agentIds];
     if (this.connected) this.sendQuietly('watch-output', { agentIds: this.outputWatch });

@@ -5,28 +5,15 @@
 import { describe, expect, it } from 'vitest';
 import { AgentRoster, OUTPUT_LINES_KEPT } from '../../source/engine/agent-roster.js';
 import type { EngineEvent } from '../../source/protocol/types.js';
+import { makeAgent } from '../ui/fake-client.js';
 
 describe('AgentRoster.lines', () => {
   it('sends the pending output first, then answers with the newest kept lines', () => {
     const events: EngineEvent[] = [];
     const roster = new AgentRoster((event) => events.push(event));
-    const agent = roster.add(
-      {
-        name: 'ada',
-        backend: 'sim',
-        simulated: true,
-        taskId: 't1',
-        attempt: 1,
-        role: 'coding',
-        state: 'thinking',
-        action: '',
-        startedAt: new Date(0).toISOString(),
-        tokensIn: 0,
-        tokensOut: 0,
-        costUsd: 0,
-      },
-      undefined,
-    );
+    // roster.add gives the agent its own id.
+    const { id: _ignored, ...fields } = makeAgent({ id: 'ignored', name: 'ada', taskId: 't1' });
+    const agent = roster.add(fields, undefined);
     for (let i = 0; i < OUTPUT_LINES_KEPT + 50; i += 1) roster.output(agent.id, `line ${i}`);
     const before = events.filter((event) => event.type === 'agent-output').length;
     const lines = roster.lines(agent.id);
