@@ -132,7 +132,8 @@ async function gigabyte(print) {
   const pty = (await import('@lydell/node-pty')).default;
   let written = 0;
   let exited = false;
-  const board = pty.spawn(process.execPath, [cliPath, 'attach'], {
+  const boardFlags = (process.env.BENCH_BOARD_FLAGS ?? '').split(' ').filter(Boolean);
+  const board = pty.spawn(process.execPath, [...boardFlags, cliPath, 'attach'], {
     name: 'xterm-256color',
     cols: 120,
     rows: 35,
@@ -182,6 +183,11 @@ async function gigabyte(print) {
     );
     print(
       `peak RSS: engine ${engine.peak.toFixed(0)} MB, board ${boardRss.peak.toFixed(0)} MB (sum of peaks ${(engine.peak + boardRss.peak).toFixed(0)} MB)`,
+    );
+    await sleep(10_000);
+    const settled = { engine: rssMb(enginePid).now, board: rssMb(board.pid).now };
+    print(
+      `RSS 10 s later (no output): engine ${settled.engine.toFixed(0)} MB + board ${settled.board.toFixed(0)} MB = ${(settled.engine + settled.board).toFixed(0)} MB`,
     );
     budget(
       `engine + board RSS after ${(record / 1024 / 1024 / 1024).toFixed(2)} GB of output`,

@@ -70,8 +70,13 @@ export async function readStatus(cwd: string): Promise<CheckoutStatus> {
   return parseStatus((await git(cwd, STATUS_ARGS)).stdout);
 }
 
-/** The status of the checkout at `cwd`, or null when it is none (e.g. a folder deleted meanwhile). */
+/**
+ * The status of the checkout at `cwd`, or null when it is none (e.g. a folder deleted meanwhile).
+ * For checkouts that are not ours (the user's): `--no-optional-locks` keeps git from refreshing
+ * and rewriting their index, which takes index.lock and makes the user's own `git add` or
+ * `git commit` at that moment fail with "index.lock: File exists".
+ */
 export async function checkoutStatus(cwd: string): Promise<CheckoutStatus | null> {
-  const out = await git(cwd, STATUS_ARGS, { allowFailure: true });
+  const out = await git(cwd, ['--no-optional-locks', ...STATUS_ARGS], { allowFailure: true });
   return out.exitCode === 0 ? parseStatus(out.stdout) : null;
 }

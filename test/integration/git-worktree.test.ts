@@ -3,7 +3,7 @@
  * main checkout, conflicts, a dirty main checkout, removal and pruning.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -163,6 +163,21 @@ describe('integrate', () => {
     if (!result.ok) expect(result.conflict).toMatch(/uncommitted changes .* \(new\.txt, shared\.txt\)/);
     expect(await head(repo)).toBe(before);
     expect(await readFile(path.join(repo, 'shared.txt'), 'utf8')).toBe('user edit\n');
+  });
+
+  it("never writes the main checkout's index to look at it (the user's own git would find index.lock)", async () => {
+    const wt = await createWorktree(repo, 'T1', 1, { baseRef: 'main' });
+    await write(wt.path, 'shared.txt', 'task version\n');
+    await commitAll(wt.path, 'T1');
+    await write(repo, 'shared.txt', 'user edit\n');
+    // Same content, new mtime: a plain `git status` would refresh this entry and rewrite the index.
+    await write(repo, '.gitignore', '.nightshift/\nnode_modules/\n');
+    const indexFile = path.join(repo, '.git', 'index');
+    const before = await stat(indexFile);
+
+    const result = await integrate(repo, wt, { integrationBranch: 'main' });
+    expect(result).toMatchObject({ ok: false, reason: 'dirty-checkout', files: ['shared.txt'] });
+    expect((await stat(indexFile)).mtimeMs).toBe(before.mtimeMs);
   });
 
   it('refuses a worktree with uncommitted changes', async () => {

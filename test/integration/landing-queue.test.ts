@@ -27,7 +27,7 @@ describe('landing queue', () => {
       // Landing is never a reason to run the agent again.
       expect(
         task.attempts.map((attempt) => attempt.outcome),
-        id,
+        `${id}: ${task.attempts.map((attempt) => attempt.summary).join(' | ')}`,
       ).toEqual(['passed']);
     }
     const subjects = await project.subjects();
