@@ -2,7 +2,8 @@
 # Proves that nightshift installs on a machine without a compiler: runs `npm ci` with a PATH that
 # holds only node, npm, git and a few shell basics (no python3, make, g++, cc), then loads the pty
 # through dist/agents/pty.js (built by `prepare`) and runs /bin/echo in it. Fails when npm warns
-# about install scripts not covered by `allowScripts`. Prints how long `npm ci` took.
+# about install scripts not covered by `allowScripts`. Runs the built CLI through its #! line.
+# Prints how long `npm ci` took.
 #
 #   scripts/check-install.sh              # in a temp copy of this checkout (tracked + unignored files)
 #   scripts/check-install.sh --in-place   # in this checkout: .ci/run's one install
@@ -64,4 +65,10 @@ fi
   while (!output.includes("pty-ok")) await new Promise((resolve) => setTimeout(resolve, 20));
   clearTimeout(deadline);
 ')
-echo "check-install: npm ci with no compiler on the PATH took ${seconds} s; the pty spawned echo"
+# The command as a user's shell starts it: through its #! line (env -S node with V8 flags, which
+# node refuses at start-up when it does not know one).
+version="$(cd "$app" && PATH="$bin" ./dist/cli/index.js --version)" || {
+  echo "check-install: dist/cli/index.js does not start through its #! line ($(head -1 "$app/dist/cli/index.js"))" >&2
+  exit 1
+}
+echo "check-install: npm ci with no compiler on the PATH took ${seconds} s; the pty spawned echo; nightshift --version through its #! line: $version"

@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import pty from '@lydell/node-pty';
-import { cliPath, median, ms, percentile, seededRandom, simProject, simTask, timeCli } from './_lib.mjs';
+import { cliArgs, median, ms, percentile, seededRandom, simProject, simTask, timeCli } from './_lib.mjs';
 
 export const name = 'cli';
 export const title = 'CLI wall time on a 1,000-task store (median of 20 runs each)';
@@ -13,7 +13,7 @@ async function timeInPty(project, args) {
   const env = { ...project.env };
   delete env.CI;
   const started = performance.now();
-  const term = pty.spawn(process.execPath, [cliPath, ...args], {
+  const term = pty.spawn(process.execPath, cliArgs(...args), {
     cwd: project.dir,
     cols: 120,
     rows: 35,

@@ -16,7 +16,7 @@ import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { Buffer } from 'node:buffer';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { budget, check, cliPath, repoRoot, simProject, simTask } from './_lib.mjs';
+import { budget, check, cliArgs, repoRoot, simProject, simTask } from './_lib.mjs';
 
 export const name = 'output';
 export const title = 'Agent output at volume: one long record line; a gigabyte through engine + board';
@@ -132,8 +132,7 @@ async function gigabyte(print) {
   const pty = (await import('@lydell/node-pty')).default;
   let written = 0;
   let exited = false;
-  const boardFlags = (process.env.BENCH_BOARD_FLAGS ?? '').split(' ').filter(Boolean);
-  const board = pty.spawn(process.execPath, [...boardFlags, cliPath, 'attach'], {
+  const board = pty.spawn(process.execPath, cliArgs('attach'), {
     name: 'xterm-256color',
     cols: 120,
     rows: 35,

@@ -13,6 +13,16 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 /** The built CLI. */
 export const cliPath = path.join(repoRoot, 'dist', 'cli', 'index.js');
 
+/**
+ * The node arguments that start the CLI as a user's shell does: the node flags its `#!` line
+ * names (`#!/usr/bin/env -S node FLAGS`), then the script. This bench's own node runs it.
+ */
+export function cliArgs(...args) {
+  const shebang = existsSync(cliPath) ? readFileSync(cliPath, 'utf8').split('\n', 1)[0] : '';
+  const flags = /^#!\S*env -S node((?: --[\w-]+(?:=\S+)?)*)$/.exec(shebang)?.[1].trim().split(' ') ?? [];
+  return [...flags.filter(Boolean), cliPath, ...args];
+}
+
 const scratch = [];
 
 /** A new scratch folder, removed by {@link cleanup}. */
@@ -92,7 +102,7 @@ export function simProject({ tasks = [], run = {} } = {}) {
   };
   const git = (...args) => execFileSync('git', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   const cli = (args) =>
-    spawnSync(process.execPath, [cliPath, ...args], {
+    spawnSync(process.execPath, cliArgs(...args), {
       cwd: dir,
       env,
       encoding: 'utf8',
@@ -149,7 +159,7 @@ export function simTask(id, description, verify, extra = {}) {
 export function runJson(project, args = []) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [cliPath, 'run', '--no-ui', '--json', ...args], {
+    const child = spawn(process.execPath, cliArgs('run', '--no-ui', '--json', ...args), {
       cwd: project.dir,
       env: project.env,
       stdio: ['ignore', 'pipe', 'pipe'],

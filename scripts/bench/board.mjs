@@ -13,7 +13,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
-import { budget, check, cliPath, requireBuild, simProject, simTask, cleanup } from './_lib.mjs';
+import { budget, check, cliArgs, requireBuild, simProject, simTask, cleanup } from './_lib.mjs';
 
 export const name = 'board';
 export const title = 'board attached through a pty while 1, 8 and 32 sim agents stream 1,000 lines/s each';
@@ -128,7 +128,7 @@ async function measureFirstFrame(print) {
     const started = performance.now();
     let firstAt;
     let drawnAt;
-    const board = pty.spawn(process.execPath, [cliPath, 'attach'], {
+    const board = pty.spawn(process.execPath, cliArgs('attach'), {
       name: 'xterm-256color',
       cols: 120,
       rows: 35,
@@ -179,8 +179,7 @@ async function measureBoard(agents, withIdle, print) {
     process.execPath,
     [
       ...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROFILE] : []),
-      cliPath,
-      'attach',
+      ...cliArgs('attach'),
     ],
     { name: 'xterm-256color', cols: 120, rows: 35, cwd: project.dir, env },
   );
