@@ -84,7 +84,10 @@ describe.skipIf(!available)('the diff view on the board', () => {
     await tmux.waitForText((screen) => !screen.includes('diff good-1') && screen.includes('waits for input'));
 
     // Answer the question so that the run ends.
-    await tmux.sendKeys('Escape', 'Tab');
+    // One key at a time: Escape and Tab in one read can parse as one key (alt+Tab).
+    await tmux.sendKeys('Escape');
+    await tmux.waitForText((screen) => !screen.includes('filter: good'));
+    await tmux.sendKeys('Tab');
     await tmux.waitForText(/▶ agents/);
     await tmux.sendKeys('a');
     await tmux.waitForText(/ctrl-\] returns/);
