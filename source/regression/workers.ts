@@ -102,12 +102,14 @@ export class RegressionWorkers {
   }
 
   async #startDue(): Promise<void> {
-    const head = await this.#runner.head();
+    // The candidates before the head: a task done only after the head was read (it landed during
+    // the read) would be tested on a head without its own work, fail, and be reopened for nothing.
     const candidates = this.#host
       .tasks()
       .filter(
         (task) => task.status === 'done' && !this.#claims.has(task.id) && !this.#host.attempting(task.id),
       );
+    const head = await this.#runner.head();
     const due = await this.#runner.due(candidates, head);
     for (const task of due) {
       if (this.#stopped || this.#claims.size >= this.#limit || this.#host.freeSlots() <= 0) break;
