@@ -3,7 +3,7 @@
  * The `nightshift` command line: one file per command under cli/, registered lazily (commands.ts).
  *
  * The `#!` line gives node V8's memory-saving mode and a small young generation: the board is a
- * long-lived process of a dozen MB of live objects that V8 otherwise lets grow to 125 MB of RSS
+ * long-lived process of under 20 MB of live objects that V8 otherwise lets grow to 125 MB of RSS
  * under agent output (90 MB with them, after 1 GB; npm run bench -- output), for a board CPU of
  * 8.1 % at 32 agents against 7.8 % without. A shell starts the command through that line (`env
  * -S` splits it: coreutils 8.30+, BSD and macOS env). The detached engine gets its own flags

@@ -180,9 +180,10 @@ export async function startDaemon(root: string, argv: readonly string[]): Promis
   // The long-lived engine's RSS under heavy agent output (DESIGN §9, npm run bench -- output): a
   // small young generation (V8 grows new space up to 16 MB × 3 when allocation is fast; scavenges
   // stay cheap at 4 MB), and an old generation allowed to grow by 20 % between full collections,
-  // not up to 4×. Engine end/peak RSS after 256 MB of output: 106/145 MB with V8's defaults,
-  // 102/105 at 50 %. V8's memory-saving mode (--optimize-for-size) went lower (88/94) but cost
-  // the engine ~20 % of its output throughput and 7 points of CPU at 32 agents.
+  // not up to 4×. Engine end/peak RSS: 106/145 MB after 256 MB of output with V8's defaults,
+  // 100/106 MB after 1 GB with these. V8's memory-saving mode (--optimize-for-size) went lower
+  // (88/94 after 256 MB) but cost the engine ~20 % of its output throughput and 7 points of CPU
+  // at 32 agents.
   const child = spawn(
     node ?? process.execPath,
     ['--heap-growing-percent=20', '--max-semi-space-size=4', script ?? '', 'run', '--no-ui', ...args],
