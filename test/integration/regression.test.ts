@@ -38,7 +38,10 @@ describe('regression workers', () => {
     expect(['a', 'b'].map((id) => project.task(id).status)).toEqual(['done', 'done']);
     const a = project.task('a');
     // Landed, reopened by the check, landed again.
-    expect(a.attempts.map((attempt) => attempt.outcome)).toEqual(['passed', 'passed']);
+    expect(
+      a.attempts.map((attempt) => attempt.outcome),
+      run.stdout,
+    ).toEqual(['passed', 'passed']);
     expect(a.regression).toMatchObject({ outcome: 'failed', caught: 1 });
     expect(a.regression?.output).toContain('$ test -f a.txt');
     // The commits since a last passed: b's, which deleted the file.
