@@ -36,7 +36,7 @@ describe('regression workers and the head they test on', () => {
           release = () => resolve(read);
         });
       },
-      // Due: every done candidate not yet tested on this head (a landed at h2, so h1 is "new").
+      // Due: every done candidate not yet tested on this head.
       due: (tasks, head) => Promise.resolve(tasks.filter((task) => task.regression?.head !== head)),
       check: (task: Task, context: RegressionCheckContext) => {
         tested.push(`${task.id}@${context.head}`);
