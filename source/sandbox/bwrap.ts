@@ -143,6 +143,15 @@ export function worktreeGit(worktree: string): WorktreeGit | undefined {
   }
 }
 
+/** Whether the worktree whose admin folder is `adminDir` has a `nightshift/*` branch checked out. */
+function onNightshiftBranch(adminDir: string): boolean {
+  try {
+    return readFileSync(path.join(adminDir, 'HEAD'), 'utf8').startsWith('ref: refs/heads/nightshift/');
+  } catch {
+    return false;
+  }
+}
+
 function real(file: string): string {
   try {
     return realpathSync(file);
@@ -223,21 +232,29 @@ export function bwrapArguments(
     addWritable(git.adminDir);
     addWritable(path.join(git.commonDir, 'objects'));
     // A commit in the worktree moves its `nightshift/<task>` branch: the folder of nightshift's own
-    // branches (and their reflogs) is writable; main, other refs, tags and the stash are not.
-    mkdirSync(path.join(git.commonDir, 'logs', 'refs', 'heads', 'nightshift'), { recursive: true });
-    addWritable(path.join(git.commonDir, 'refs', 'heads', 'nightshift'));
-    addWritable(path.join(git.commonDir, 'logs', 'refs', 'heads', 'nightshift'));
+    // branches (and their reflogs) is writable; main, other refs, tags and the stash are not. Only
+    // a worktree on such a branch gets them: its own ref keeps both folders from being removed
+    // while it runs. A detached one (a regression check) has no branch to move, and git removes
+    // the folders whenever the last nightshift branch is deleted, however soon bwrap starts.
+    if (onNightshiftBranch(git.adminDir)) {
+      mkdirSync(path.join(git.commonDir, 'logs', 'refs', 'heads', 'nightshift'), { recursive: true });
+      addWritable(path.join(git.commonDir, 'refs', 'heads', 'nightshift'));
+      addWritable(path.join(git.commonDir, 'logs', 'refs', 'heads', 'nightshift'));
+    }
   }
   addWritable(worktree);
 
   // A broad writable folder that holds the main checkout (`writable = ["~"]`) comes first; the
   // checkout goes read-only over it; then the writable folders inside it (worktree, objects, …).
+  // Every folder but the worktree is bound with --bind-try: each existed a moment ago, and one
+  // gone by the time bwrap starts (a cache a person deleted) must not fail the command unrun.
+  const bind = (dir: string): string[] => [dir === worktree ? '--bind' : '--bind-try', dir, dir];
   const sorted = [...writable].sort((a, b) => a.length - b.length);
   const around = sorted.filter((dir) => within(projectRoot, dir));
   const inside = sorted.filter((dir) => !within(projectRoot, dir));
-  for (const dir of around) args.push('--bind', dir, dir);
+  for (const dir of around) args.push(...bind(dir));
   if (around.length > 0 && worktree !== projectRoot) args.push('--ro-bind', projectRoot, projectRoot);
-  for (const dir of inside) args.push('--bind', dir, dir);
+  for (const dir of inside) args.push(...bind(dir));
 
   // Secrets are hidden last, so no writable folder above them shows them again.
   args.push(...credentialArgs(home, env));

@@ -3,6 +3,7 @@
  * result, what codex's own sandbox is set to, and the mount order that keeps the main checkout
  * read-only under a broad writable folder. Real bwrap runs are in test/integration/sandbox-*.test.ts.
  */
+import { existsSync } from 'node:fs';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -66,12 +67,12 @@ describe('bwrapArguments', () => {
     const text = args.join(' ');
     expect(args.slice(0, 3)).toEqual(['--ro-bind', '/', '/']);
     expect(text).toContain(`--bind ${worktree} ${worktree}`);
-    expect(text).toContain(`--bind ${path.join(home, '.claude')} `);
-    expect(text).toContain(`--bind ${path.join(repo, '.git', 'objects')} `);
-    expect(text).toContain(`--bind ${path.join(repo, '.git', 'worktrees', 't-1')} `);
-    expect(text).not.toMatch(new RegExp(`--bind ${repo}/\\.git/refs `));
+    expect(text).toContain(`--bind-try ${path.join(home, '.claude')} `);
+    expect(text).toContain(`--bind-try ${path.join(repo, '.git', 'objects')} `);
+    expect(text).toContain(`--bind-try ${path.join(repo, '.git', 'worktrees', 't-1')} `);
+    expect(text).not.toMatch(new RegExp(`--bind(-try)? ${repo}/\\.git/refs `));
     expect(text.indexOf(`--tmpfs ${path.join(home, '.ssh')}`)).toBeGreaterThan(
-      text.indexOf(`--bind ${home} `),
+      text.indexOf(`--bind-try ${home} `),
     );
     expect(text).toMatch(new RegExp(`--ro-bind ${worktree}/\\.git ${worktree}/\\.git`));
     expect(args).toContain('--unshare-pid');
@@ -98,7 +99,7 @@ describe('bwrapArguments', () => {
     );
     const text = args.join(' ');
     expect(text.lastIndexOf(`--ro-bind ${repo} ${repo}`)).toBeGreaterThan(
-      text.indexOf(`--bind ${home} ${home}`),
+      text.indexOf(`--bind-try ${home} ${home}`),
     );
   });
 });
@@ -137,6 +138,35 @@ describe.skipIf(!probeBwrap().ok)('a program under /tmp', () => {
     // Read-only: the program cannot be changed from inside.
     const write = sandbox.wrap('/bin/sh', ['-c', `echo x > ${program}`], { worktree, projectRoot: repo });
     expect((await execa(write.file, write.args, { cwd: worktree, reject: false })).exitCode).not.toBe(0);
+  });
+});
+
+describe.skipIf(!probeBwrap().ok)('git folders that vanish before bwrap starts', () => {
+  it('still runs the command when the last nightshift branch was deleted meanwhile (git prunes its folders)', async () => {
+    const repo = await tempGitRepo();
+    await writeFile(path.join(repo, 'kept.txt'), 'here\n');
+    await execa('git', ['add', '-A'], { cwd: repo });
+    await execa('git', ['commit', '-q', '-m', 'x'], { cwd: repo });
+    await execa('git', ['branch', 'nightshift/other'], { cwd: repo });
+    // A regression check's worktree: detached, no branch of its own.
+    const worktree = path.join(await tempDir('nightshift-wt-'), 'regress-t-1');
+    await execa('git', ['worktree', 'add', '-q', '--detach', worktree], { cwd: repo });
+    const sandbox = bwrapSandbox({ mode: 'bwrap', ...settings });
+    const wrapped = sandbox.wrap('/bin/sh', ['-c', 'test -f kept.txt && echo ran'], {
+      worktree,
+      projectRoot: repo,
+    });
+    // Between the arguments and bwrap's start, another task's cleanup deletes the last
+    // nightshift/* branch: git removes refs/heads/nightshift and logs/refs/heads/nightshift.
+    await execa('git', ['branch', '-q', '-D', 'nightshift/other'], { cwd: repo });
+    expect(existsSync(path.join(repo, '.git', 'logs', 'refs', 'heads', 'nightshift'))).toBe(false);
+
+    const result = await execa(wrapped.file, wrapped.args, { cwd: worktree, reject: false });
+
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toBe('ran');
+    // It has no branch to move: nightshift's ref folders are not even bound.
+    expect(wrapped.args.join(' ')).not.toContain('refs/heads/nightshift');
   });
 });
 
