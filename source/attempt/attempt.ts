@@ -17,7 +17,7 @@ import type { Task } from '../tasks/model.js';
 import { runAgent } from './agent-run.js';
 import { renderCodePrompt } from './code-prompt.js';
 import { runIterativeAttempt } from './iterative.js';
-import { land } from './land.js';
+import { land, type LandedBase } from './land.js';
 import { reflectOnFailure } from './reflect.js';
 import type {
   AfterAttempt,
@@ -29,6 +29,7 @@ import type {
   AttemptScope,
 } from './types.js';
 import { verify } from './verify.js';
+import type { AttemptCleanups } from './attempt-cleanup.js';
 import { oneLine } from '../text.js';
 
 /** Folders of the main checkout linked into each worktree so tests can run without reinstalling. */
@@ -38,6 +39,11 @@ const LINKED_FOLDERS = ['node_modules', '.venv', 'venv'];
 export interface AttemptHooks {
   /** After every attempt, with its worktree still there (the quality check and review loop). */
   readonly afterAttempt?: AfterAttempt;
+  /**
+   * Where the attempt's kept files and worktree removal go after it reported; the run drains it
+   * before it ends. Without it they are done before the attempt returns.
+   */
+  readonly cleanups?: AttemptCleanups;
 }
 
 /** The attempt runner the engine calls. */
@@ -59,6 +65,8 @@ export function createAttemptRunner(runDeps: AttemptDeps, hooks: AttemptHooks = 
     let worktree: Worktree | undefined;
     let result: AttemptResult | undefined;
     let keepBranch = false;
+    // The previous attempt's removal deletes the branch this one is about to make.
+    await hooks.cleanups?.settled(task.id);
     try {
       worktree = await createWorktree(deps.paths.root, task.id, attempt, {
         baseRef: deps.integrationBranch,
@@ -74,12 +82,21 @@ export function createAttemptRunner(runDeps: AttemptDeps, hooks: AttemptHooks = 
       await hooks.afterAttempt?.(context, worktree, result);
       return { ...result, logPath: logs.log };
     } finally {
-      if (worktree) await keepForInspection(deps, context, worktree, kept, result);
-      // Interrupted attempts keep their worktree for inspection (DESIGN.md §3); others are removed.
-      if (worktree && !handle.stopped())
-        await removeWorktree(deps.paths.root, worktree.path, { branch: worktree.branch, keepBranch }).catch(
-          () => undefined,
-        );
+      if (worktree) {
+        const done = worktree;
+        // Interrupted attempts keep their worktree for inspection (DESIGN.md §3); others are removed.
+        const remove = !handle.stopped();
+        const cleanup = async (): Promise<void> => {
+          await keepForInspection(deps, context, done, kept, result);
+          if (remove)
+            await removeWorktree(deps.paths.root, done.path, { branch: done.branch, keepBranch }).catch(
+              () => undefined,
+            );
+        };
+        // Nothing in the cleanup changes what the attempt reports: the task is done without waiting.
+        if (hooks.cleanups) hooks.cleanups.defer(task.id, cleanup);
+        else await cleanup();
+      }
     }
   };
 }
@@ -98,15 +115,14 @@ export function depsForTask(deps: AttemptDeps, task: Pick<Task, 'backend' | 'mod
 }
 
 /** What an attempt leaves for `nightshift task diff`, gathered while it runs. */
-interface KeptFiles {
+interface KeptFiles extends LandedBase {
   readonly prompts: string[];
-  /** The diff taken before landing (a landed branch is rebased, so its base moves). */
-  diff?: string;
 }
 
 /**
  * Keeps the attempt's prompt, diff and gate output (report/attempt-archive.ts); the worktree is
- * removed next, and this is all a person can see of a failed attempt in the morning.
+ * removed next, and this is all a person can see of a failed attempt in the morning. Runs after
+ * the attempt reported, while its worktree still exists.
  */
 async function keepForInspection(
   deps: AttemptDeps,
@@ -116,7 +132,8 @@ async function keepForInspection(
   result: AttemptResult | undefined,
 ): Promise<void> {
   try {
-    const diff = kept.diff ?? (await worktreeDiff(worktree.path, worktree.baseSha));
+    // A landed branch was rebased: its diff is taken against where it sits now.
+    const diff = await worktreeDiff(worktree.path, kept.diffBase ?? worktree.baseSha);
     const prompt = kept.prompts
       .map((text, index) => (kept.prompts.length > 1 ? `<!-- agent run ${index + 1} -->\n${text}` : text))
       .join('\n\n');
@@ -179,15 +196,20 @@ async function runSinglePass(
       gate.output,
     );
   }
-  kept.diff = await worktreeDiff(worktree.path, worktree.baseSha).catch(() => undefined);
-  return land(deps, context, worktree, {
-    outcome: 'passed',
-    summary: oneLine(agent.finalText) || 'verified',
-    checks: gate.checks,
-    exitCode: agent.exitCode,
-    metric: gate.metric,
-    sessionId: agent.sessionId,
-  });
+  return land(
+    deps,
+    context,
+    worktree,
+    {
+      outcome: 'passed',
+      summary: oneLine(agent.finalText) || 'verified',
+      checks: gate.checks,
+      exitCode: agent.exitCode,
+      metric: gate.metric,
+      sessionId: agent.sessionId,
+    },
+    kept,
+  );
 }
 
 /** An attempt result when the agent itself failed (before any gate), or undefined when it exited fine. */

@@ -8,12 +8,19 @@ import { repoCacheFor } from '../git/repo-cache.js';
 import type { Worktree } from '../git/worktree.js';
 import type { AttemptContext, AttemptDeps, AttemptResult } from './types.js';
 
+/** Where the work sits after landing, for the diff kept for inspection (taken later, off the critical path). */
+export interface LandedBase {
+  /** The commit the worktree's work was rebased onto; unset when it still sits on the worktree's base. */
+  diffBase?: string;
+}
+
 /** Commits the verified work in the worktree and lands it on the integration branch. */
 export async function land(
   deps: AttemptDeps,
   context: AttemptContext,
   worktree: Worktree,
   passed: AttemptResult,
+  landedBase?: LandedBase,
 ): Promise<AttemptResult> {
   const { task, attempt, handle } = context;
   // The trailers let recovery after a kill find work that landed but was not recorded (DESIGN §6).
@@ -24,6 +31,8 @@ export async function land(
     autoCommit: deps.options.autoCommit,
     cache: repoCacheFor(deps),
   });
+  if ((landed.kind === 'landed' || landed.kind === 'refused') && landed.base !== undefined && landedBase)
+    landedBase.diffBase = landed.base;
   switch (landed.kind) {
     case 'kept':
       handle.line(

@@ -13,6 +13,7 @@ import { policyFromConfig } from '../security/policy.js';
 import { acquireLock } from '../store/lock.js';
 import { Store } from '../store/store.js';
 import { createAttemptRunner } from '../attempt/attempt.js';
+import { createAttemptCleanups } from '../attempt/attempt-cleanup.js';
 import type { AttemptDeps } from '../attempt/types.js';
 import { createReviewLoop } from '../review/review-loop.js';
 import { createEpochReplanner } from '../plan/epoch.js';
@@ -80,6 +81,8 @@ export async function runEngine(root: string, flags: RunFlags, sinks: EngineSink
   const lock = await acquireLock(paths, { kind: 'engine', socket: socketPath });
   let server: EngineServer | undefined;
   let store: Store | undefined;
+  // Worktree removals of attempts that already reported (attempt/attempt-cleanup.ts).
+  const cleanups = createAttemptCleanups();
   try {
     if (lock.warning) sinks.onNotice?.(lock.warning);
     store = await Store.open(root);
@@ -120,16 +123,19 @@ export async function runEngine(root: string, flags: RunFlags, sinks: EngineSink
       sandboxLine: sandbox?.describe,
       replan: options.epochs > 1 ? createEpochReplanner({ paths, config, store, options }) : undefined,
       regression: options.regressionAgents > 0 ? createRegressionRunner(attemptDeps) : undefined,
-      landWaiting: async (task) =>
-        task.landing
-          ? applyWaitingOutcome(
-              task,
-              await landWaiting(root, task.id, task.landing, integrationBranch),
-              new Date().toISOString(),
-            )
-          : undefined,
+      landWaiting: async (task) => {
+        if (!task.landing) return undefined;
+        // The attempt that left it waiting may still be removing its worktree of the branch.
+        await cleanups.settled(task.id);
+        return applyWaitingOutcome(
+          task,
+          await landWaiting(root, task.id, task.landing, integrationBranch),
+          new Date().toISOString(),
+        );
+      },
       runAttempt: createAttemptRunner(attemptDeps, {
         afterAttempt: createReviewLoop(attemptDeps).afterAttempt,
+        cleanups,
       }),
     });
     if (sinks.onEvent) engine.subscribe(sinks.onEvent);
@@ -144,6 +150,8 @@ export async function runEngine(root: string, flags: RunFlags, sinks: EngineSink
     sinks.onStarted?.({ stop: (reason) => engine.stop(reason), socketPath });
     return await engine.run();
   } finally {
+    // Removals still under way are git processes of this run: journaled, and under the lock.
+    await cleanups.drain();
     setGitJournal(undefined);
     await unregisterEngine(paths.root);
     await server?.close();

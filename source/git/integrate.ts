@@ -16,9 +16,16 @@ import { listWorktrees, type Worktree } from './worktree.js';
 
 /** How an {@link integrate} ended. */
 export type IntegrateResult =
-  | { readonly ok: true; readonly sha: string }
+  | {
+      readonly ok: true;
+      readonly sha: string;
+      /** The integration head the landed work sits on (its base after the rebase). */
+      readonly base: string;
+    }
   | {
       readonly ok: false;
+      /** Where a rebase of this call left the worktree's work, when one moved it (else it is where it was). */
+      readonly base?: string;
       /**
        * `conflict`: the rebase onto the integration branch conflicts — send the task back with it.
        * `dirty-checkout`: the checkout holding the integration branch has uncommitted changes in
@@ -70,11 +77,15 @@ export async function integrate(
       `Worktree ${worktree.path} has uncommitted changes (${pending.slice(0, 10).join(', ')}); commit them before integrating.`,
     );
   }
+  // Where the worktree's work sits once a rebase (or none needed) put it on the branch's head.
+  let base: string | undefined;
+  const withBase = (result: IntegrateResult): IntegrateResult =>
+    base === undefined || result.ok ? result : { ...result, base };
   for (let tryNo = 1; ; tryNo++) {
     // The user's own rebase, merge, cherry-pick or bisect in the main checkout: landing now would
     // strand it (a rebase would later reset the branch over our commit), so the work waits.
     const busy = await operationInProgress(repoRoot);
-    if (busy) return operationWait(repoRoot, integrationBranch, busy);
+    if (busy) return withBase(operationWait(repoRoot, integrationBranch, busy));
     const site = await landingSite(repoRoot, integrationBranch, cache);
     const { target } = site;
     // The one new commit already sits on the branch's head: the rebase would say "up to date".
@@ -94,6 +105,7 @@ export async function integrate(
       const message = [rebase.stdout.trim(), rebase.stderr.trim()].filter(Boolean).join('\n');
       return {
         ok: false,
+        ...(base !== undefined && { base }),
         reason: 'conflict',
         files,
         conflict: `Rebasing ${worktree.branch} onto ${integrationBranch} conflicts in: ${
@@ -101,13 +113,14 @@ export async function integrate(
         }\n${message}`,
       };
     }
+    base = target;
     const sha = onTarget ? committed.sha : await head(worktree.path);
     if (site.holder === null) {
       // Nobody has the branch checked out: move the ref, but only if it is still where we rebased.
       const moved = await git(repoRoot, ['update-ref', `refs/heads/${integrationBranch}`, sha, target], {
         allowFailure: true,
       });
-      if (moved.exitCode === 0) return { ok: true, sha };
+      if (moved.exitCode === 0) return { ok: true, sha, base: target };
     } else {
       const { holder } = site;
       if (site.dirty.length > 0) {
@@ -115,14 +128,14 @@ export async function integrate(
         const diff = await git(worktree.path, ['diff', '--name-only', '-z', '--no-renames', target, sha]);
         const touched = new Set(diff.stdout.split('\0').filter(Boolean));
         const dirty = site.dirty.filter((file) => touched.has(file));
-        if (dirty.length > 0) return dirtyCheckout(holder, integrationBranch, dirty.sort(), '');
+        if (dirty.length > 0) return withBase(dirtyCheckout(holder, integrationBranch, dirty.sort(), ''));
       }
       const merge = await git(holder, ['merge', '--ff-only', '--quiet', sha], { allowFailure: true });
       // A fast-forward to `sha` leaves HEAD at `sha`: no need to ask.
-      if (merge.exitCode === 0) return { ok: true, sha };
+      if (merge.exitCode === 0) return { ok: true, sha, base: target };
       const message = [merge.stdout.trim(), merge.stderr.trim()].filter(Boolean).join('\n');
       if (/overwritten|uncommitted|local changes/i.test(message)) {
-        return dirtyCheckout(holder, integrationBranch, [], message);
+        return withBase(dirtyCheckout(holder, integrationBranch, [], message));
       }
       if (tryNo >= INTEGRATE_TRIES || !/fast-forward/i.test(message)) {
         throw new UserError(`\`git merge --ff-only ${sha}\` failed in ${holder}: ${message}`);

@@ -48,13 +48,16 @@ export type LandResult =
   | { readonly kind: 'kept'; readonly sha: string | null }
   /** Nothing to land: no file changed and no commit was made in the worktree. */
   | { readonly kind: 'nothing' }
-  | { readonly kind: 'landed'; readonly sha: string }
+  /** `base`: the integration head the work was rebased onto (what its kept diff is taken against). */
+  | { readonly kind: 'landed'; readonly sha: string; readonly base: string }
   /** The rebase conflicts, or the checkout holding the branch has uncommitted changes in its way. */
   | {
       readonly kind: 'refused';
       readonly reason: 'conflict' | 'dirty-checkout';
       readonly conflict: string;
       readonly files: readonly string[];
+      /** Where a rebase left the worktree's work, when one moved it. */
+      readonly base?: string;
     };
 
 /** Commits the worktree's work and lands it on the integration branch, in the repository's queue. */
@@ -80,7 +83,13 @@ export function landWork(
       ...(committed && { committed }),
     });
     if (!landed.ok)
-      return { kind: 'refused', reason: landed.reason, conflict: landed.conflict, files: landed.files };
-    return { kind: 'landed', sha: landed.sha };
+      return {
+        kind: 'refused',
+        reason: landed.reason,
+        conflict: landed.conflict,
+        files: landed.files,
+        ...(landed.base !== undefined && { base: landed.base }),
+      };
+    return { kind: 'landed', sha: landed.sha, base: landed.base };
   });
 }

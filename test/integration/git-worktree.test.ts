@@ -107,9 +107,11 @@ describe('integrate', () => {
     await run(repo, 'commit', '-q', '-m', 'other task');
     // An unrelated uncommitted edit in the main checkout does not stop the merge.
     await write(repo, 'notes.txt', 'user is typing\n');
+    const other = await head(repo);
 
     const result = await integrate(repo, wt, { integrationBranch: await integrationBranchOf(repo) });
-    expect(result).toEqual({ ok: true, sha: await head(repo) });
+    // The base is the head it was rebased onto: the kept diff of the attempt is taken against it.
+    expect(result).toEqual({ ok: true, sha: await head(repo), base: other });
     expect(await readFile(path.join(repo, 'feature.txt'), 'utf8')).toBe('feature\n');
     expect(await run(repo, 'log', '--format=%s', '-3')).toBe('T1: feature\nother task\ninitial');
     expect(await run(repo, 'status', '--porcelain')).toBe('?? notes.txt');
@@ -121,7 +123,7 @@ describe('integrate', () => {
     await write(wt.path, 'feature.txt', 'feature\n');
     const sha = await commitAll(wt.path, 'T1');
     const result = await integrate(repo, wt, { integrationBranch: 'integration' });
-    expect(result).toEqual({ ok: true, sha });
+    expect(result).toEqual({ ok: true, sha, base: wt.baseSha });
     expect(await run(repo, 'rev-parse', 'integration')).toBe(sha);
     expect(existsSync(path.join(repo, 'feature.txt'))).toBe(false);
   });
