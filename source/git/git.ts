@@ -11,7 +11,14 @@ import { readStatus } from './git-status.js';
 import { gitDirs, readBranch, readHead } from './ref-read.js';
 import { isEnvFile } from '../security/secrets.js';
 
-export { git, type GitOutput, type GitRunOptions } from './git-exec.js';
+export { git, splitNul, type GitOutput, type GitRunOptions } from './git-exec.js';
+
+/**
+ * For the commits, rebases and merges of nightshift's landings: git would otherwise start
+ * `git maintenance run --auto` after each of them, a process of ~2 ms that mostly finds nothing to
+ * do. The landing queue runs that check itself once every few landings instead (landing.ts).
+ */
+export const NO_AUTO_MAINTENANCE: Readonly<Record<string, string>> = { 'maintenance.auto': 'false' };
 export { checkoutStatus, type CheckoutStatus } from './git-status.js';
 
 /** Whether `cwd` is inside a git working tree (false when it does not exist). */
@@ -163,7 +170,10 @@ export async function commitWork(
   const args = ['commit', '--quiet', '--file=-'];
   if (!options.runHooks) args.push('--no-verify');
   try {
-    await git(cwd, args, { input: message, config: options.identity ?? (await identityConfig(cwd)) });
+    await git(cwd, args, {
+      input: message,
+      config: { ...(options.identity ?? (await identityConfig(cwd))), ...NO_AUTO_MAINTENANCE },
+    });
   } catch (error) {
     // Staged edits can cancel out (changed, staged, changed back): asked only on failure.
     if (await nothingStaged(cwd)) return none;

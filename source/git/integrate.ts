@@ -9,7 +9,17 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
-import { absoluteGitDir, checkoutStatus, git, head, revParse, uncommittedFiles } from './git.js';
+import {
+  absoluteGitDir,
+  checkoutStatus,
+  git,
+  head,
+  NO_AUTO_MAINTENANCE,
+  revParse,
+  splitNul,
+  uncommittedFiles,
+} from './git.js';
+import { readCheckedOut } from './ref-read.js';
 import { createRepoCache, repoIdentity, type RepoCache } from './repo-cache.js';
 import { isEnvFile } from '../security/secrets.js';
 import { listWorktrees, type Worktree } from './worktree.js';
@@ -94,7 +104,7 @@ export async function integrate(
       ? { exitCode: 0, stdout: '', stderr: '' }
       : await git(worktree.path, ['rebase', '--quiet', target], {
           allowFailure: true,
-          config: await repoIdentity(repoRoot, cache),
+          config: { ...(await repoIdentity(repoRoot, cache)), ...NO_AUTO_MAINTENANCE },
         });
     if (rebase.exitCode !== 0) {
       const unmerged = await git(worktree.path, ['diff', '--name-only', '--diff-filter=U'], {
@@ -123,19 +133,26 @@ export async function integrate(
       if (moved.exitCode === 0) return { ok: true, sha, base: target };
     } else {
       const { holder } = site;
-      if (site.dirty.length > 0) {
-        // The worktree was clean, so what the fast-forward changes is the rebased commits' diff.
-        const diff = await git(worktree.path, ['diff', '--name-only', '-z', '--no-renames', target, sha]);
-        const touched = new Set(diff.stdout.split('\0').filter(Boolean));
-        const dirty = site.dirty.filter((file) => touched.has(file));
-        if (dirty.length > 0) return withBase(dirtyCheckout(holder, integrationBranch, dirty.sort(), ''));
+      if (site.dirty !== null && site.dirty.length > 0) {
+        const dirty = await inTheWay(worktree.path, site.dirty, target, sha);
+        if (dirty.length > 0) return withBase(dirtyCheckout(holder, integrationBranch, dirty, ''));
       }
-      const merge = await git(holder, ['merge', '--ff-only', '--quiet', sha], { allowFailure: true });
+      const merge = await git(holder, ['merge', '--ff-only', '--quiet', sha], {
+        allowFailure: true,
+        config: NO_AUTO_MAINTENANCE,
+      });
       // A fast-forward to `sha` leaves HEAD at `sha`: no need to ask.
-      if (merge.exitCode === 0) return { ok: true, sha, base: target };
+      if (merge.exitCode === 0) {
+        cache.mergedClean.add(integrationBranch);
+        return { ok: true, sha, base: target };
+      }
       const message = [merge.stdout.trim(), merge.stderr.trim()].filter(Boolean).join('\n');
       if (/overwritten|uncommitted|local changes/i.test(message)) {
-        return withBase(dirtyCheckout(holder, integrationBranch, [], message));
+        cache.mergedClean.delete(integrationBranch);
+        // Not looked at before the merge: the files in the way are named now, for the person.
+        const seen = site.dirty ?? (await checkoutStatus(holder))?.changes.map((change) => change.path) ?? [];
+        const dirty = site.dirty === null ? await inTheWay(worktree.path, seen, target, sha) : [];
+        return withBase(dirtyCheckout(holder, integrationBranch, dirty, message));
       }
       if (tryNo >= INTEGRATE_TRIES || !/fast-forward/i.test(message)) {
         throw new UserError(`\`git merge --ff-only ${sha}\` failed in ${holder}: ${message}`);
@@ -147,18 +164,27 @@ export async function integrate(
   }
 }
 
-/** Where an integration lands: the branch's head, and the checkout holding it with its uncommitted files. */
+/**
+ * Where an integration lands: the branch's head, and the checkout holding it with its uncommitted
+ * files (null: not looked at; the merge itself refuses when they are in its way).
+ */
 type LandingSite =
   | { readonly holder: null; readonly target: string }
-  | { readonly holder: string; readonly target: string; readonly dirty: readonly string[] };
+  | { readonly holder: string; readonly target: string; readonly dirty: readonly string[] | null };
 
 /**
  * The integration branch's head and the checkout that has it checked out (null when none does),
  * with that checkout's uncommitted files: one `git status` of the checkout that held the branch
  * last time, which also proves it still does; `git worktree list` only when it no longer does.
+ * While the last merge there went through (`mergedClean`), that checkout's HEAD is read from git's
+ * files instead, and its uncommitted files are left to the merge.
  */
 async function landingSite(repoRoot: string, branch: string, cache: RepoCache): Promise<LandingSite> {
   const known = cache.holders.get(branch);
+  if (known !== undefined && cache.mergedClean.has(branch)) {
+    const checkedOut = readCheckedOut(known);
+    if (checkedOut?.branch === branch) return { holder: known, target: checkedOut.head, dirty: null };
+  }
   const seen = known === undefined ? null : await checkoutStatus(known);
   if (known !== undefined && seen?.branch === branch && seen.head !== null) {
     return { holder: known, target: seen.head, dirty: seen.changes.map((change) => change.path) };
@@ -176,6 +202,22 @@ async function landingSite(repoRoot: string, branch: string, cache: RepoCache): 
   // cannot read (a folder gone without prune) keeps the old way: the merge there says what is wrong,
   // and the ref is never moved under a checkout.
   return status !== null ? { holder: null, target } : { holder: entry.path, target, dirty: [] };
+}
+
+/**
+ * Which of the checkout's uncommitted files `dirty` the fast-forward from `target` to `sha` would
+ * touch: the worktree is clean, so what it changes is the rebased commits' diff. Sorted.
+ */
+async function inTheWay(
+  worktreePath: string,
+  dirty: readonly string[],
+  target: string,
+  sha: string,
+): Promise<string[]> {
+  if (dirty.length === 0) return [];
+  const diff = await git(worktreePath, ['diff', '--name-only', '-z', '--no-renames', target, sha]);
+  const touched = new Set(splitNul(diff.stdout));
+  return dirty.filter((file) => touched.has(file)).sort();
 }
 
 /** The git operation in progress in a checkout (`rebase`, `merge`, …), or undefined. */

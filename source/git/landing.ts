@@ -5,13 +5,37 @@
  * that moved under it); attempts of other repositories do not wait.
  */
 import path from 'node:path';
-import { commitWork } from './git.js';
+import { commitWork, git } from './git.js';
 import { createRepoCache, repoIdentity, type RepoCache } from './repo-cache.js';
 import { integrate } from './integrate.js';
 import type { Worktree } from './worktree.js';
 
 /** The tail of each repository's queue: the promise the next landing waits for. */
 const queues = new Map<string, Promise<unknown>>();
+
+/**
+ * Landings between two runs of git's own auto-maintenance check: landings turn it off for their
+ * commits and merges (NO_AUTO_MAINTENANCE), which would each start it.
+ */
+const MAINTENANCE_EVERY = 25;
+/** Landings per repository since its last maintenance check (the first landing of a process checks). */
+const sinceMaintenance = new Map<string, number>();
+
+/**
+ * `git maintenance run --auto`, once every {@link MAINTENANCE_EVERY} landings of a repository: it
+ * packs loose objects when there are many (with git's defaults, in a process of its own in the
+ * background) and otherwise ends at once. Failures are git's business, not the landing's.
+ */
+async function maintainNow(repoRoot: string): Promise<void> {
+  const key = path.resolve(repoRoot);
+  const count = sinceMaintenance.get(key) ?? MAINTENANCE_EVERY;
+  if (count < MAINTENANCE_EVERY) {
+    sinceMaintenance.set(key, count + 1);
+    return;
+  }
+  sinceMaintenance.set(key, 1);
+  await git(repoRoot, ['maintenance', 'run', '--auto', '--quiet'], { allowFailure: true });
+}
 
 /**
  * Runs `work` after every landing already queued for `repoRoot` has ended (passed or thrown), and
@@ -90,6 +114,7 @@ export function landWork(
         files: landed.files,
         ...(landed.base !== undefined && { base: landed.base }),
       };
+    await maintainNow(repoRoot);
     return { kind: 'landed', sha: landed.sha, base: landed.base };
   });
 }

@@ -32,13 +32,27 @@ export function gitDirs(
 
 /** The sha HEAD of `checkout` points at (a branch's commit, or a detached sha), or undefined. */
 export function readHead(checkout: string): string | undefined {
+  return readCheckedOut(checkout)?.head;
+}
+
+/**
+ * What `checkout` has checked out: its branch (null when detached) and that commit, read from
+ * git's files; undefined when git must answer (not a plain layout, an unborn branch, a symbolic
+ * ref that is not a branch).
+ */
+export function readCheckedOut(
+  checkout: string,
+): { readonly branch: string | null; readonly head: string } | undefined {
   const dirs = gitDirs(checkout);
   if (!dirs || existsSync(path.join(dirs.commonDir, 'reftable'))) return undefined;
   const text = readText(path.join(dirs.gitDir, 'HEAD'));
   if (text === undefined) return undefined;
-  if (SHA.test(text)) return text;
+  if (SHA.test(text)) return { branch: null, head: text };
   const ref = /^ref: (refs\/heads\/\S+)$/.exec(text)?.[1];
-  return ref ? readFullRef(dirs.commonDir, ref) : undefined;
+  const head = ref === undefined ? undefined : readFullRef(dirs.commonDir, ref);
+  return ref === undefined || head === undefined
+    ? undefined
+    : { branch: ref.slice('refs/heads/'.length), head };
 }
 
 /**

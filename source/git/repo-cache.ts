@@ -26,11 +26,19 @@ export interface RepoCache {
    * branch (with the status it needs anyway) and falls back to `git worktree list`.
    */
   readonly holders: Map<string, string>;
+  /**
+   * Integration branches whose last fast-forward in their holder went through. The next landing
+   * on one goes straight to `git merge --ff-only`, which refuses, changing nothing, when
+   * uncommitted changes are in its way; after a refusal, landings look at the checkout with
+   * `git status` first again (a refused merge takes the checkout's index.lock for a moment, as a
+   * landing does, and waiting work is retried) until one lands.
+   */
+  readonly mergedClean: Set<string>;
 }
 
 /** An empty {@link RepoCache} for one engine run. */
 export function createRepoCache(): RepoCache {
-  return { holders: new Map() };
+  return { holders: new Map(), mergedClean: new Set() };
 }
 
 /** The identity settings for commits in `repoRoot` and its worktrees, looked up once per cache. */

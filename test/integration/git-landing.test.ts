@@ -10,7 +10,8 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { enqueueLanding, landWork } from '../../source/git/landing.js';
-import { createWorktree } from '../../source/git/worktree.js';
+import { createRepoCache } from '../../source/git/repo-cache.js';
+import { createWorktree, type Worktree } from '../../source/git/worktree.js';
 
 let scratch: string;
 let repo: string;
@@ -133,6 +134,57 @@ describe('landWork', () => {
     expect(first.kind).toBe('landed');
     expect(second).toMatchObject({ kind: 'refused', reason: 'conflict', files: ['README.md'] });
     expect(await readFile(path.join(repo, 'README.md'), 'utf8')).toBe('one\n');
+  });
+});
+
+describe("landWork with the run's cache (the main checkout known from an earlier landing)", () => {
+  it('waits, naming the file, when the user edits a file the next landing touches, and lands once it is committed', async () => {
+    const cache = createRepoCache();
+    const land = (wt: Worktree, message: string) =>
+      landWork(repo, wt, { message, integrationBranch: 'main', autoCommit: true, cache });
+    const one = await createWorktree(repo, 'T1', 1, { baseRef: 'main', cache });
+    await writeFile(path.join(one.path, 'shared.txt'), 'one\n');
+    expect((await land(one, 'one')).kind).toBe('landed');
+
+    const two = await createWorktree(repo, 'T2', 1, { baseRef: 'main', cache });
+    await writeFile(path.join(two.path, 'shared.txt'), 'two\n');
+    await writeFile(path.join(two.path, 'other.txt'), 'two\n');
+    await writeFile(path.join(repo, 'shared.txt'), 'the user is editing\n');
+    const before = await run(repo, 'rev-parse', 'HEAD');
+
+    const refused = await land(two, 'two');
+
+    expect(refused).toMatchObject({ kind: 'refused', reason: 'dirty-checkout', files: ['shared.txt'] });
+    if (refused.kind === 'refused') expect(refused.conflict).toMatch(/uncommitted changes .*\(shared\.txt\)/);
+    expect(await run(repo, 'rev-parse', 'HEAD')).toBe(before);
+    expect(await readFile(path.join(repo, 'shared.txt'), 'utf8')).toBe('the user is editing\n');
+    expect(existsSync(path.join(repo, 'other.txt'))).toBe(false);
+
+    await run(repo, 'commit', '-q', '-am', 'the user commits');
+    const three = await createWorktree(repo, 'T3', 1, { baseRef: 'main', cache });
+    await writeFile(path.join(three.path, 'third.txt'), 'three\n');
+    await writeFile(path.join(repo, 'README.md'), 'an edit the landing does not touch\n');
+    expect((await land(three, 'three')).kind).toBe('landed');
+    expect(await readFile(path.join(repo, 'third.txt'), 'utf8')).toBe('three\n');
+    expect(await readFile(path.join(repo, 'README.md'), 'utf8')).toBe('an edit the landing does not touch\n');
+  });
+
+  it("runs git's auto-maintenance itself: packs past gc.autoPackLimit are packed into one", async () => {
+    await run(repo, 'repack', '-q');
+    await writeFile(path.join(repo, 'second.txt'), 'second\n');
+    await run(repo, 'add', '-A');
+    await run(repo, 'commit', '-q', '-m', 'second');
+    await run(repo, 'repack', '-q');
+    await run(repo, 'config', 'gc.autoPackLimit', '1');
+    await run(repo, 'config', 'gc.autoDetach', 'false');
+    expect(await run(repo, 'count-objects', '-v')).toMatch(/^packs: 2$/m);
+    const wt = await createWorktree(repo, 'T1', 1, { baseRef: 'main' });
+    await writeFile(path.join(wt.path, 'a.txt'), 'a\n');
+
+    const landed = await landWork(repo, wt, { message: 'a', integrationBranch: 'main', autoCommit: true });
+
+    expect(landed.kind).toBe('landed');
+    expect(await run(repo, 'count-objects', '-v')).toMatch(/^packs: 1$/m);
   });
 });
 
