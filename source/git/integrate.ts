@@ -150,8 +150,9 @@ export async function integrate(
       if (/overwritten|uncommitted|local changes/i.test(message)) {
         cache.mergedClean.delete(integrationBranch);
         // Not looked at before the merge: the files in the way are named now, for the person.
-        const seen = site.dirty ?? (await checkoutStatus(holder))?.changes.map((change) => change.path) ?? [];
-        const dirty = site.dirty === null ? await inTheWay(worktree.path, seen, target, sha) : [];
+        const uncommitted = site.dirty === null ? await checkoutStatus(holder) : null;
+        const paths = uncommitted?.changes.map((change) => change.path) ?? [];
+        const dirty = await inTheWay(worktree.path, paths, target, sha);
         return withBase(dirtyCheckout(holder, integrationBranch, dirty, message));
       }
       if (tryNo >= INTEGRATE_TRIES || !/fast-forward/i.test(message)) {
