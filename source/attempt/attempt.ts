@@ -12,7 +12,7 @@ import { errorMessage } from '../errors.js';
 import { repoCacheFor } from '../git/repo-cache.js';
 import { createWorktree, removeWorktree, type Worktree } from '../git/worktree.js';
 import { attemptLogPaths } from '../history/history.js';
-import { formatGateChecks, keepAttempt, worktreeDiff } from '../report/attempt-archive.js';
+import { formatGateChecks, keepAttempt, landedDiff, worktreeDiff } from '../report/attempt-archive.js';
 import type { Task } from '../tasks/model.js';
 import { runAgent } from './agent-run.js';
 import { renderCodePrompt } from './code-prompt.js';
@@ -132,8 +132,13 @@ async function keepForInspection(
   result: AttemptResult | undefined,
 ): Promise<void> {
   try {
-    // A landed branch was rebased: its diff is taken against where it sits now.
-    const diff = await worktreeDiff(worktree.path, kept.diffBase ?? worktree.baseSha);
+    // A landed branch was rebased: its diff is taken against where it sits now; the landed commit
+    // is all of it (one git process, where the worktree's diff takes three).
+    const { diffBase } = kept;
+    const diff =
+      result?.commit !== undefined && diffBase !== undefined
+        ? await landedDiff(worktree.path, diffBase, result.commit)
+        : await worktreeDiff(worktree.path, diffBase ?? worktree.baseSha);
     const prompt = kept.prompts
       .map((text, index) => (kept.prompts.length > 1 ? `<!-- agent run ${index + 1} -->\n${text}` : text))
       .join('\n\n');

@@ -105,12 +105,28 @@ export async function worktreeDiff(worktree: string, base: string): Promise<stri
       env,
       maxBuffer: 64 * MAX_DIFF_BYTES,
     });
-    return stdout.length > MAX_DIFF_BYTES
-      ? `${stdout.slice(0, MAX_DIFF_BYTES)}\n… (diff cut at ${MAX_DIFF_BYTES} bytes)\n`
-      : stdout;
+    return cutDiff(stdout);
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
+}
+
+/**
+ * What a landed attempt changed: the patch from the head its work was rebased onto to its landed
+ * commit, in one git process (the worktree has nothing uncommitted left that could land).
+ */
+export async function landedDiff(worktree: string, base: string, commit: string): Promise<string> {
+  const { stdout } = await run('git', ['diff', '--binary', '--no-renames', '--no-color', base, commit], {
+    cwd: worktree,
+    maxBuffer: 64 * MAX_DIFF_BYTES,
+  });
+  return cutDiff(stdout);
+}
+
+function cutDiff(stdout: string): string {
+  return stdout.length > MAX_DIFF_BYTES
+    ? `${stdout.slice(0, MAX_DIFF_BYTES)}\n… (diff cut at ${MAX_DIFF_BYTES} bytes)\n`
+    : stdout;
 }
 
 /** The gate's checks as text: one heading per check, pass or FAIL, then its output. */

@@ -155,6 +155,28 @@ describe('the morning after: what the engine leaves', () => {
     expect(events[0]?.message).toMatch(/queue paused — outage: the model API is failing/);
   }, 90_000);
 
+  it("keeps each landed attempt's diff as its own change only, also when it was rebased onto the other", async () => {
+    // Two agents at once from the same head: whichever lands second is rebased onto the first.
+    const project = await simProject({ run: { parallel: 2 } });
+    await project.importTasks([
+      simTask('left', simWrite('left.txt', 'left side'), ['test -f left.txt']),
+      simTask('right', simWrite('right.txt', 'right side'), ['test -f right.txt']),
+    ]);
+    const run = await project.cli(['run', '--no-ui']);
+    expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+
+    for (const [mine, theirs] of [
+      ['left', 'right'],
+      ['right', 'left'],
+    ] as const) {
+      const diff = await project.cli(['task', 'diff', mine]);
+      expect(diff.exitCode, diff.stderr).toBe(0);
+      expect(diff.stdout).toContain(`+++ b/${mine}.txt`);
+      expect(diff.stdout).toContain(`+${mine} side`);
+      expect(diff.stdout).not.toContain(`${theirs}.txt`);
+    }
+  }, 90_000);
+
   it("runs a task with its own backend and model, whatever the run's default", async () => {
     // The run's default backend is claude (its "CLI" is /bin/false): the task names sim and a model.
     const project = await simProject({
