@@ -44,13 +44,31 @@ export const KILL_POINTS = {
     { name: 'worktree add #2', chain: /worktree add/, refs: /ORIG_HEAD/, state: 'prepared', nth: 1 },
   ],
   commit: [
-    { name: 'commit #1', chain: /git commit/, refs: /nightshift\//, state: 'prepared', nth: 1 },
-    { name: 'commit #2', chain: /git commit/, refs: /nightshift\//, state: 'committed', nth: 1 },
+    {
+      name: 'commit #1',
+      chain: /git .*\bcommit --quiet --file=-/,
+      refs: /nightshift\//,
+      state: 'prepared',
+      nth: 1,
+    },
+    {
+      name: 'commit #2',
+      chain: /git .*\bcommit --quiet --file=-/,
+      refs: /nightshift\//,
+      state: 'committed',
+      nth: 1,
+    },
   ],
   rebase: [
-    { name: 'rebase #1', chain: /git rebase/, refs: /./, state: 'prepared', nth: 1 },
+    { name: 'rebase #1', chain: /git .*\brebase --quiet /, refs: /./, state: 'prepared', nth: 1 },
     // Mid-pick: the rebase's state folder exists, the branch has not moved.
-    { name: 'rebase #2', chain: /git rebase/, refs: /CHERRY_PICK_HEAD/, state: 'prepared', nth: 1 },
+    {
+      name: 'rebase #2',
+      chain: /git .*\brebase --quiet /,
+      refs: /CHERRY_PICK_HEAD/,
+      state: 'prepared',
+      nth: 1,
+    },
   ],
   merge: [
     // The checkout's files and index already moved, the branch not yet.
