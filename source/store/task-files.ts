@@ -80,6 +80,9 @@ export interface TaskFile {
   readonly count: number;
 }
 
+/** Reads of state.json that a writer's replacements may send back to the start, at most. */
+const MAX_READ_ROUNDS = 1000;
+
 /**
  * Reads state.json and the task files it names, as one raw object with `tasks` inline (not
  * validated). A writer may replace state.json and delete the files it named while this reads:
@@ -87,8 +90,9 @@ export interface TaskFile {
  * is thrown as it is (callers say "no store").
  */
 export async function readRawState(file: string): Promise<RawStateRead> {
+  let text = await readFile(file, 'utf8');
   for (let round = 1; ; round++) {
-    const raw = parseJson(await readFile(file, 'utf8'), file);
+    const raw = parseJson(text, file);
     const names = (raw as Record<string, unknown> | null)?.[TASK_FILES_KEY];
     if (names === undefined || raw === null || typeof raw !== 'object' || Array.isArray(raw))
       return { raw, taskFiles: [] };
@@ -106,10 +110,16 @@ export async function readRawState(file: string): Promise<RawStateRead> {
         files.push({ name, count: list.length });
       }
     } catch (error) {
-      const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-      if (missing && round < 5) continue;
-      if (missing) throw damaged(file, `a task file it names is missing (${errorMessage(error)})`, error);
-      throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      // Damaged only if state.json still names the missing file. A busy writer may replace it
+      // again and again while this reads (five tries in a row lost to 30 quick writes on a loaded
+      // machine, and a reader was told the store was damaged): each new state.json is read anew.
+      const again = await readFile(file, 'utf8');
+      if (again !== text && round < MAX_READ_ROUNDS) {
+        text = again;
+        continue;
+      }
+      throw damaged(file, `a task file it names is missing (${errorMessage(error)})`, error);
     }
     const { [TASK_FILES_KEY]: _named, ...head } = raw as Record<string, unknown>;
     return { raw: { ...head, tasks }, taskFiles: files };
