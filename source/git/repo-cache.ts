@@ -23,7 +23,7 @@ export interface RepoCache {
   /**
    * The checkout last seen holding each integration branch (normally the main checkout). Only a
    * hint: a person may switch branches there at any time, so every use re-reads that checkout's
-   * branch (with the status it needs anyway) and falls back to `git worktree list`.
+   * branch (from git's files, or with the status it needs) and falls back to `git worktree list`.
    */
   readonly holders: Map<string, string>;
   /**

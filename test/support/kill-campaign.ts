@@ -36,6 +36,10 @@ export interface KillPoint {
 }
 
 /** The phases of the campaign, two kill points each: one while git holds its locks, one just after. */
+/** The landing's commit and rebase, however many `-c` settings come before the subcommand. */
+const COMMIT = /git .*\bcommit --quiet --file=-/;
+const REBASE = /git .*\brebase --quiet /;
+
 export const KILL_POINTS = {
   'worktree add': [
     // `worktree add -B` runs `git branch --force` first: killed here the branch ref's lock stays.
@@ -44,31 +48,13 @@ export const KILL_POINTS = {
     { name: 'worktree add #2', chain: /worktree add/, refs: /ORIG_HEAD/, state: 'prepared', nth: 1 },
   ],
   commit: [
-    {
-      name: 'commit #1',
-      chain: /git .*\bcommit --quiet --file=-/,
-      refs: /nightshift\//,
-      state: 'prepared',
-      nth: 1,
-    },
-    {
-      name: 'commit #2',
-      chain: /git .*\bcommit --quiet --file=-/,
-      refs: /nightshift\//,
-      state: 'committed',
-      nth: 1,
-    },
+    { name: 'commit #1', chain: COMMIT, refs: /nightshift\//, state: 'prepared', nth: 1 },
+    { name: 'commit #2', chain: COMMIT, refs: /nightshift\//, state: 'committed', nth: 1 },
   ],
   rebase: [
-    { name: 'rebase #1', chain: /git .*\brebase --quiet /, refs: /./, state: 'prepared', nth: 1 },
+    { name: 'rebase #1', chain: REBASE, refs: /./, state: 'prepared', nth: 1 },
     // Mid-pick: the rebase's state folder exists, the branch has not moved.
-    {
-      name: 'rebase #2',
-      chain: /git .*\brebase --quiet /,
-      refs: /CHERRY_PICK_HEAD/,
-      state: 'prepared',
-      nth: 1,
-    },
+    { name: 'rebase #2', chain: REBASE, refs: /CHERRY_PICK_HEAD/, state: 'prepared', nth: 1 },
   ],
   merge: [
     // The checkout's files and index already moved, the branch not yet.
