@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as delay } from 'node:timers/promises';
 import { UserError } from '../errors.js';
 import { journalEnd, journalStart } from './git-journal.js';
 
@@ -115,6 +116,40 @@ function runGit(cwd: string, args: readonly string[], input: string | undefined)
   });
 }
 
+/**
+ * How git dies when it reads the admin folder of a worktree that another git is adding or removing
+ * at that moment: `worktree add` creates `.git/worktrees/<id>/commondir` before it writes it, and
+ * `worktree remove` deletes it, so a concurrent `worktree add`, `worktree list` or `branch -D` (each
+ * reads every worktree's HEAD) finds it empty or gone. Tasks of a parallel run make and remove
+ * worktrees all the time, so this happens now and then (the CI of e6175a0: `worktree list` failed,
+ * "failed to read .git/worktrees/t4-1/commondir: Success", and the attempt errored).
+ */
+const WORKTREE_RACE = /^fatal: failed to read .*[\\/]worktrees[\\/][^\\/\n]+[\\/]commondir\b/m;
+
+/**
+ * Waits before each new try after {@link WORKTREE_RACE}: an add or remove takes milliseconds, so
+ * 1, 2, 4 … 256 ms (~0.5 s in all) outlasts it even on a loaded machine.
+ */
+const WORKTREE_RACE_WAITS_MS = [1, 2, 4, 8, 16, 32, 64, 128, 256];
+
+/**
+ * Runs `run` (one git command) again while it died of {@link WORKTREE_RACE}. The commands that
+ * read every worktree (`worktree add`/`list`/`remove`, `branch -D`, `checkout` of a branch) do so
+ * to check before they change anything, so a command that died there is safe to repeat. Any other
+ * ending returns as it is; so does the race once the waits are used up.
+ */
+export async function untilWorktreesSettle<
+  T extends { readonly exitCode?: number | undefined; readonly stderr: string },
+>(run: () => Promise<T>): Promise<T> {
+  let result = await run();
+  for (const wait of WORKTREE_RACE_WAITS_MS) {
+    if (result.exitCode !== 128 || !WORKTREE_RACE.test(result.stderr)) break;
+    await delay(wait);
+    result = await run();
+  }
+  return result;
+}
+
 /** Runs `git <args>` in `cwd`; throws a UserError on a non-zero exit unless `allowFailure`. */
 export async function git(
   cwd: string,
@@ -126,7 +161,7 @@ export async function git(
     `${key}=${value}`,
   ]);
   const started = traceTarget ? performance.now() : 0;
-  const result = await runGit(cwd, [...configArgs, ...args], options.input);
+  const result = await untilWorktreesSettle(() => runGit(cwd, [...configArgs, ...args], options.input));
   const output: GitOutput = { stdout: result.stdout, stderr: result.stderr, exitCode: result.exitCode ?? -1 };
   if (traceTarget) traceGit(cwd, args, started, output.exitCode);
   if (output.exitCode !== 0 && !options.allowFailure) {

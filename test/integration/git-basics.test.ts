@@ -7,6 +7,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UserError } from '../../source/errors.js';
+import { untilWorktreesSettle } from '../../source/git/git-exec.js';
 import {
   changedFiles,
   commitAll,
@@ -191,5 +192,59 @@ describe('revertCommit, resetHard', () => {
     await commitAll(repo, 'grow');
     await resetHard(repo, base);
     expect(await readFile(path.join(repo, 'README.md'), 'utf8')).toBe('hello\n');
+  });
+});
+
+describe('a worktree that another git is adding or removing', () => {
+  /** The admin folder `git worktree add` has made but not yet filled: its commondir is empty. */
+  async function halfMadeWorktree(): Promise<string> {
+    const admin = path.join(repo, '.git', 'worktrees', 'half');
+    await mkdir(admin, { recursive: true });
+    await writeFile(path.join(admin, 'gitdir'), path.join(repo, '..', 'half', '.git') + '\n');
+    await writeFile(path.join(admin, 'HEAD'), 'ref: refs/heads/half\n');
+    await writeFile(path.join(admin, 'commondir'), '');
+    return admin;
+  }
+
+  const listWorktrees = () => execa('git', ['worktree', 'list', '--porcelain'], { cwd: repo, reject: false });
+
+  it('runs git again once the worktree is whole, instead of failing the command', async () => {
+    const admin = await halfMadeWorktree();
+    let runs = 0;
+    const result = await untilWorktreesSettle(async () => {
+      runs += 1;
+      const out = await listWorktrees();
+      // The other git finishes its add after the first try.
+      if (runs === 1) await writeFile(path.join(admin, 'commondir'), '../..\n');
+      return out;
+    });
+    expect(runs).toBe(2);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain('branch refs/heads/half');
+  });
+
+  it('gives up after a while, naming the folder, when the worktree stays broken', async () => {
+    await halfMadeWorktree();
+    // Not only the list: deleting any branch reads every worktree's HEAD too.
+    const branchDelete = await execa('git', ['branch', '-D', 'none'], { cwd: repo, reject: false });
+    expect(branchDelete.stderr).toMatch(/failed to read .*commondir/);
+    let runs = 0;
+    const result = await untilWorktreesSettle(async () => {
+      runs += 1;
+      return listWorktrees();
+    });
+    expect(runs).toBe(10);
+    expect(result.exitCode).toBe(128);
+    expect(result.stderr).toContain(path.join('worktrees', 'half', 'commondir'));
+  });
+
+  it('returns any other failure at once', async () => {
+    let runs = 0;
+    const result = await untilWorktreesSettle(async () => {
+      runs += 1;
+      return execa('git', ['rev-parse', 'no-such-ref'], { cwd: repo, reject: false });
+    });
+    expect(runs).toBe(1);
+    expect(result.exitCode).toBe(128);
   });
 });
